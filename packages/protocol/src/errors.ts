@@ -1,0 +1,37 @@
+/** Every error a client or signaling can receive carries one of these codes. */
+export const ErrorCode = {
+  BAD_REQUEST: 'BAD_REQUEST',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  INVALID_STATE: 'INVALID_STATE',
+  PROTOCOL_MISMATCH: 'PROTOCOL_MISMATCH',
+  NO_MEDIA_CAPACITY: 'NO_MEDIA_CAPACITY',
+  MEDIA_ERROR: 'MEDIA_ERROR',
+  TIMEOUT: 'TIMEOUT',
+  INTERNAL: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export type AckOk<T> = { ok: true; data: T };
+export type AckErr = { ok: false; code: ErrorCode; message: string };
+/** The result of every request: success with data, or a typed error that changes nothing. */
+export type Ack<T> = AckOk<T> | AckErr;
+
+export const ok = <T>(data: T): AckOk<T> => ({ ok: true, data });
+export const fail = (code: ErrorCode, message: string): AckErr => ({ ok: false, code, message });
+
+/** An error thrown inside a service that maps to a typed ack. */
+export class VisitaError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'VisitaError';
+    this.code = code;
+  }
+}
+
+export const toAckErr = (error: unknown): AckErr =>
+  error instanceof VisitaError
+    ? fail(error.code, error.message)
+    : fail(ErrorCode.INTERNAL, 'internal error');

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import type { Ack } from './errors.ts';
+import { Id, MediaId } from './ids.ts';
+import {
+  DtlsParameters,
+  MediaKind,
+  RtpCapabilities,
+  RtpParameters,
+  TransportDirection,
+  type ConsumerOptions,
+  type TransportOptions,
+} from './media.ts';
+
+// Signaling <-> SFU node contract: a typed request/ack RPC over one persistent Socket.IO
+// connection per node, authenticated with an SfuControl token. A room is one consultation;
+// a peer is one participant (its id is chosen by signaling from the verified token).
+
+const Room = { roomId: Id };
+const Peer = { roomId: Id, peerId: Id };
+
+export const SfuRequestSchemas = {
+  'room.open': z.object(Room),
+  'room.close': z.object(Room),
+  'room.get': z.object(Room),
+  'peer.close': z.object(Peer),
+  'transport.create': z.object({ ...Peer, direction: TransportDirection }),
+  'transport.connect': z.object({ ...Peer, transportId: MediaId, dtlsParameters: DtlsParameters }),
+  'producer.create': z.object({ ...Peer, transportId: MediaId, kind: MediaKind, rtpParameters: RtpParameters }),
+  'producer.setPaused': z.object({ ...Peer, producerId: MediaId, paused: z.boolean() }),
+  'consumer.create': z.object({
+    ...Peer,
+    transportId: MediaId,
+    producerId: MediaId,
+    rtpCapabilities: RtpCapabilities,
+  }),
+  'consumer.resume': z.object({ ...Peer, consumerId: MediaId }),
+  'node.status': z.object({}),
+} as const;
+
+export interface RoomSummary {
+  roomId: string;
+  peers: Array<{
+    peerId: string;
+    transports: number;
+    producers: Array<{ id: string; kind: MediaKind; paused: boolean }>;
+    consumers: number;
+  }>;
+}
+
+export interface NodeStatus {
+  nodeId: string;
+  workers: number;
+  rooms: number;
+  consumers: number;
+}
+
+export interface SfuResponses {
+  'room.open': { rtpCapabilities: RtpCapabilities; created: boolean };
+  'room.close': { closed: boolean };
+  'room.get': RoomSummary;
+  'peer.close': { closed: boolean };
+  'transport.create': TransportOptions;
+  'transport.connect': { connected: true };
+  'producer.create': { producerId: string };
+  'producer.setPaused': { paused: boolean };
+  'consumer.create': ConsumerOptions;
+  'consumer.resume': { resumed: true };
+  'node.status': NodeStatus;
+}
+
+export type SfuMethod = keyof typeof SfuRequestSchemas;
+export type SfuRequest<M extends SfuMethod> = z.infer<(typeof SfuRequestSchemas)[M]>;
+
+export const SfuRpcEnvelope = z.object({ method: z.string().max(64), params: z.unknown() });
+
+export const RoomClosedReason = { CLOSED: 'closed', WORKER_DIED: 'worker_died' } as const;
+export type RoomClosedReason = (typeof RoomClosedReason)[keyof typeof RoomClosedReason];
+
+/** Events the SFU node pushes to signaling on the control connection. */
+export interface SfuToSignalingEvents {
+  'room.closed': (event: { roomId: string; reason: RoomClosedReason }) => void;
+  'consumer.closed': (event: { roomId: string; peerId: string; consumerId: string }) => void;
+  'producer.paused': (event: { roomId: string; peerId: string; producerId: string; paused: boolean }) => void;
+}
+
+export interface SignalingToSfuEvents {
+  rpc: (envelope: { method: string; params: unknown }, ack: (result: Ack<unknown>) => void) => void;
+}
+
+/** What every SFU node writes to Redis on each heartbeat (key sfuNodeKey(nodeId), with a TTL). */
+export const SfuNodeRecord = z.object({
+  nodeId: Id,
+  controlUrl: z.string().url(),
+  state: z.enum(['serving', 'draining']),
+  workers: z.number().int().nonnegative(),
+  rooms: z.number().int().nonnegative(),
+  consumers: z.number().int().nonnegative(),
+  cpu: z.number().nonnegative(),
+  updatedAt: z.number().int(),
+});
+export type SfuNodeRecord = z.infer<typeof SfuNodeRecord>;
+
+export const SFU_HEARTBEAT_MS = 2_000;
+/** A node whose record is older than this is stale and never chosen. */
+export const SFU_STALE_MS = 6_000;
+export const sfuNodeKey = (nodeId: string): string => `visita:sfu:node:${nodeId}`;
+export const SFU_NODES_SET = 'visita:sfu:nodes';

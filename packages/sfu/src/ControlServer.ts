@@ -1,0 +1,100 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import jwt from 'jsonwebtoken';
+import { Server, type Socket } from 'socket.io';
+import {
+  Audience,
+  ErrorCode,
+  HandshakeAuth,
+  PROTOCOL_VERSION,
+  SfuControlClaims,
+  SfuRequestSchemas,
+  SfuRpcEnvelope,
+  TOKEN_ISSUER,
+  VisitaError,
+  fail,
+  ok,
+  type Ack,
+  type SfuMethod,
+  type SfuToSignalingEvents,
+  type SignalingToSfuEvents,
+} from '@visita/protocol';
+import type { Logger } from './logger.ts';
+import type { SfuNode } from './SfuNode.ts';
+
+/**
+ * The node's control port: signaling instances connect with a short-lived SfuControl token
+ * (HS256, shared secret) and call the typed RPC. Node events are pushed to every connection.
+ */
+export class ControlServer {
+  readonly #http: HttpServer;
+  readonly #io: Server<SignalingToSfuEvents, SfuToSignalingEvents>;
+
+  constructor(node: SfuNode, secret: string, log: Logger) {
+    this.#http = createServer((_req, res) => {
+      res.writeHead(404).end();
+    });
+    this.#io = new Server(this.#http, { serveClient: false, pingInterval: 5_000, pingTimeout: 5_000 });
+    this.#io.use((socket, next) => {
+      const auth = HandshakeAuth.safeParse(socket.handshake.auth);
+      if (!auth.success) return next(handshakeError(ErrorCode.UNAUTHENTICATED, 'missing token'));
+      if (auth.data.protocolVersion !== PROTOCOL_VERSION) {
+        return next(handshakeError(ErrorCode.PROTOCOL_MISMATCH, `protocol ${PROTOCOL_VERSION} required`));
+      }
+      try {
+        const claims = jwt.verify(auth.data.token, secret, {
+          algorithms: ['HS256'],
+          issuer: TOKEN_ISSUER,
+          audience: Audience.SFU_CONTROL,
+        });
+        socket.data.caller = SfuControlClaims.parse(claims).sub;
+        next();
+      } catch {
+        next(handshakeError(ErrorCode.UNAUTHENTICATED, 'invalid control token'));
+      }
+    });
+    this.#io.on('connection', (socket) => {
+      log.info({ caller: socket.data.caller }, 'signaling connected');
+      socket.on('rpc', (envelope, ack) => void this.#dispatch(node, log, socket, envelope, ack));
+    });
+    node.on('roomClosed', (e) => this.#io.emit('room.closed', e));
+    node.on('consumerClosed', (e) => this.#io.emit('consumer.closed', e));
+  }
+
+  async listen(port: number, host: string): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.#http.once('error', reject);
+      this.#http.listen(port, host, () => resolve());
+    });
+    return (this.#http.address() as AddressInfo).port;
+  }
+
+  async close(): Promise<void> {
+    await this.#io.close();
+  }
+
+  async #dispatch(node: SfuNode, log: Logger, _socket: Socket, envelope: unknown, ack: unknown): Promise<void> {
+    if (typeof ack !== 'function') return;
+    const reply = ack as (r: Ack<unknown>) => void;
+    const env = SfuRpcEnvelope.safeParse(envelope);
+    if (!env.success) return reply(fail(ErrorCode.BAD_REQUEST, 'malformed rpc envelope'));
+    const method = env.data.method as SfuMethod;
+    const schema = Object.hasOwn(SfuRequestSchemas, method) ? SfuRequestSchemas[method] : undefined;
+    if (!schema) return reply(fail(ErrorCode.BAD_REQUEST, `unknown method ${env.data.method}`));
+    const params = schema.safeParse(env.data.params);
+    if (!params.success) return reply(fail(ErrorCode.BAD_REQUEST, `${method}: ${params.error.issues[0]?.message ?? 'invalid'}`));
+    try {
+      const handler = node.handlers[method] as (p: unknown) => Promise<unknown>;
+      reply(ok(await handler(params.data)));
+    } catch (error) {
+      if (error instanceof VisitaError) return reply(fail(error.code, error.message));
+      // mediasoup's own validation errors (TypeError, UnsupportedError, InvalidStateError).
+      log.warn({ method, err: (error as Error).message }, 'rpc failed');
+      reply(fail(ErrorCode.MEDIA_ERROR, (error as Error).message.slice(0, 200)));
+    }
+  }
+}
+
+function handshakeError(code: ErrorCode, message: string): Error & { data: { code: ErrorCode } } {
+  return Object.assign(new Error(message), { data: { code } });
+}

@@ -1,0 +1,109 @@
+import { EventEmitter } from 'node:events';
+import { ErrorCode, VisitaError, type NodeStatus, type RoomClosedReason, type RtpCapabilities, type SfuMethod, type SfuRequest, type SfuResponses } from '@visita/protocol';
+import type { Logger } from './logger.ts';
+import { mediaCodecs } from './mediaCodecs.ts';
+import type { RtcListenConfig } from './rtcListen.ts';
+import { Room } from './Room.ts';
+import type { WorkerPool } from './WorkerPool.ts';
+
+export interface SfuNodeEvents {
+  roomClosed: [{ roomId: string; reason: RoomClosedReason }];
+  consumerClosed: [{ roomId: string; peerId: string; consumerId: string }];
+}
+
+type Handlers = { [M in SfuMethod]: (params: SfuRequest<M>) => Promise<SfuResponses[M]> };
+
+/**
+ * The media side of one SFU node: rooms (one router each) on a worker pool, and the RPC methods
+ * signaling calls. Knows nothing of sockets; ControlServer decodes and validates before calling.
+ */
+export class SfuNode extends EventEmitter<SfuNodeEvents> {
+  readonly nodeId: string;
+  readonly #pool: WorkerPool;
+  readonly #rtc: RtcListenConfig;
+  readonly #log: Logger;
+  readonly #rooms = new Map<string, Room>();
+  readonly #opening = new Map<string, Promise<Room>>();
+
+  constructor(nodeId: string, pool: WorkerPool, rtc: RtcListenConfig, log: Logger) {
+    super();
+    this.nodeId = nodeId;
+    this.#pool = pool;
+    this.#rtc = rtc;
+    this.#log = log;
+  }
+
+  get roomIds(): string[] {
+    return [...this.#rooms.keys()];
+  }
+
+  status(): NodeStatus {
+    let consumers = 0;
+    for (const r of this.#rooms.values()) consumers += r.consumerCount;
+    return { nodeId: this.nodeId, workers: this.#pool.workers.length, rooms: this.#rooms.size, consumers };
+  }
+
+  readonly handlers: Handlers = {
+    'room.open': async ({ roomId }) => {
+      const existing = this.#rooms.get(roomId);
+      if (existing) return { rtpCapabilities: existing.router.rtpCapabilities as RtpCapabilities, created: false };
+      const room = await this.#open(roomId);
+      return { rtpCapabilities: room.router.rtpCapabilities as RtpCapabilities, created: true };
+    },
+    'room.close': async ({ roomId }) => {
+      const room = this.#rooms.get(roomId);
+      room?.close();
+      return { closed: Boolean(room) };
+    },
+    'room.get': async ({ roomId }) => this.#room(roomId).summary(),
+    'peer.close': async ({ roomId, peerId }) => ({ closed: this.#room(roomId).closePeer(peerId) }),
+    'transport.create': async ({ roomId, peerId, direction }) => this.#room(roomId).createTransport(peerId, direction),
+    'transport.connect': async (p) => {
+      await this.#room(p.roomId).connectTransport(p);
+      return { connected: true };
+    },
+    'producer.create': async (p) => ({ producerId: await this.#room(p.roomId).produce(p) }),
+    'producer.setPaused': async ({ roomId, peerId, producerId, paused }) => {
+      await this.#room(roomId).setProducerPaused(peerId, producerId, paused);
+      return { paused };
+    },
+    'consumer.create': async (p) => this.#room(p.roomId).consume(p),
+    'consumer.resume': async ({ roomId, peerId, consumerId }) => {
+      await this.#room(roomId).resumeConsumer(peerId, consumerId);
+      return { resumed: true };
+    },
+    'node.status': async () => this.status(),
+  };
+
+  close(): void {
+    for (const room of [...this.#rooms.values()]) room.close();
+  }
+
+  #room(roomId: string): Room {
+    const room = this.#rooms.get(roomId);
+    if (!room) throw new VisitaError(ErrorCode.NOT_FOUND, 'no such room on this node');
+    return room;
+  }
+
+  /** Concurrent opens of one room share one router. */
+  #open(roomId: string): Promise<Room> {
+    const pending = this.#opening.get(roomId);
+    if (pending) return pending;
+    const p = (async () => {
+      const router = await this.#pool.createRouter(mediaCodecs);
+      const room = new Room(roomId, router, this.#rtc);
+      this.#rooms.set(roomId, room);
+      const log = this.#log.child({ roomId });
+      log.info('room opened');
+      room.on('consumerClosed', (e) => this.emit('consumerClosed', { roomId, ...e }));
+      room.once('closed', (reason) => {
+        this.#rooms.delete(roomId);
+        log.info({ reason }, 'room closed');
+        this.emit('roomClosed', { roomId, reason });
+      });
+      return room;
+    })().finally(() => this.#opening.delete(roomId));
+    this.#opening.set(roomId, p);
+    return p;
+  }
+}

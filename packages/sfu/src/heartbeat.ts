@@ -1,0 +1,68 @@
+import type { Redis } from 'ioredis';
+import { SFU_HEARTBEAT_MS, SFU_NODES_SET, SFU_STALE_MS, sfuNodeKey, type SfuNodeRecord } from '@visita/protocol';
+import type { Logger } from './logger.ts';
+import type { SfuNode } from './SfuNode.ts';
+import type { WorkerPool } from './WorkerPool.ts';
+
+/**
+ * Writes this node's load to Redis every SFU_HEARTBEAT_MS with a TTL, so a dead node disappears
+ * from placement by itself. `cpu` is the workers' CPU time over the last interval, in cores.
+ */
+export class Heartbeat {
+  readonly #timer: NodeJS.Timeout;
+  readonly redis: Redis;
+  readonly node: SfuNode;
+  readonly pool: WorkerPool;
+  readonly controlUrl: string;
+  readonly log: Logger;
+  #lastCpuMs: number | undefined;
+  #lastAt = Date.now();
+
+  constructor(redis: Redis, node: SfuNode, pool: WorkerPool, controlUrl: string, log: Logger) {
+    this.redis = redis;
+    this.node = node;
+    this.pool = pool;
+    this.controlUrl = controlUrl;
+    this.log = log;
+    this.#timer = setInterval(() => void this.beat(), SFU_HEARTBEAT_MS);
+    this.#timer.unref();
+  }
+
+  async beat(): Promise<void> {
+    try {
+      const now = Date.now();
+      const cpuMs = await this.#workersCpuMs();
+      const cpu = this.#lastCpuMs === undefined ? 0 : Math.max(0, cpuMs - this.#lastCpuMs) / Math.max(1, now - this.#lastAt);
+      this.#lastCpuMs = cpuMs;
+      this.#lastAt = now;
+      const s = this.node.status();
+      const record: SfuNodeRecord = {
+        nodeId: this.node.nodeId,
+        controlUrl: this.controlUrl,
+        state: 'serving',
+        workers: s.workers,
+        rooms: s.rooms,
+        consumers: s.consumers,
+        cpu: Math.round(cpu * 1000) / 1000,
+        updatedAt: now,
+      };
+      await this.redis.multi().set(sfuNodeKey(record.nodeId), JSON.stringify(record), 'PX', SFU_STALE_MS).sadd(SFU_NODES_SET, record.nodeId).exec();
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, 'heartbeat failed');
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.redis.multi().del(sfuNodeKey(this.node.nodeId)).srem(SFU_NODES_SET, this.node.nodeId).exec().catch(() => undefined);
+  }
+
+  async #workersCpuMs(): Promise<number> {
+    let total = 0;
+    for (const w of this.pool.workers) {
+      const u = await w.getResourceUsage().catch(() => undefined);
+      if (u) total += u.ru_utime + u.ru_stime;
+    }
+    return total;
+  }
+}

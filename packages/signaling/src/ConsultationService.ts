@@ -1,0 +1,254 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ConsultationState,
+  EndReason,
+  ErrorCode,
+  Role,
+  VisitaError,
+  type ClientRequests,
+  type ConsultationView,
+  type ServerToClientEvents,
+} from '@visita/protocol';
+import { ConsultationEvent, nextState, type Consultation } from './domain/consultation.ts';
+import type { Logger } from './logger.ts';
+import type { SfuRegistry } from './sfu/SfuRegistry.ts';
+import type { ConsultationStore } from './store/ConsultationStore.ts';
+import type { Identity } from './tokens.ts';
+
+/** How the service reaches connected clients; implemented over Socket.IO rooms. */
+export interface Notifier {
+  toConsultation<E extends keyof ServerToClientEvents>(id: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
+  toRole<E extends keyof ServerToClientEvents>(id: string, role: Role, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
+  presence(id: string): Promise<Record<Role, boolean>>;
+}
+
+type Req<K extends keyof ClientRequests> = ClientRequests[K][0];
+type Res<K extends keyof ClientRequests> = Promise<ClientRequests[K][1]>;
+
+export const roleOf = (identity: Identity): Role => (identity.kind === 'patient' ? Role.PATIENT : Role.PRACTITIONER);
+
+/**
+ * The consultation use cases: join, admit, hang up, and the media calls forwarded to the SFU node
+ * hosting the consultation. Callers are already authenticated; every call checks that the caller
+ * belongs to the consultation it touches and that the consultation is in the right state.
+ */
+export class ConsultationService {
+  readonly #store: ConsultationStore;
+  readonly #sfu: SfuRegistry;
+  readonly #notify: Notifier;
+  readonly #log: Logger;
+
+  constructor(store: ConsultationStore, sfu: SfuRegistry, notify: Notifier, log: Logger) {
+    this.#store = store;
+    this.#sfu = sfu;
+    this.#notify = notify;
+    this.#log = log;
+    sfu.on('consumerClosed', ({ roomId, peerId, consumerId }) => {
+      if (peerId === Role.PATIENT || peerId === Role.PRACTITIONER) {
+        this.#notify.toRole(roomId, peerId, 'media:consumerClosed', { consumerId });
+      }
+    });
+    sfu.on('roomClosed', ({ roomId, reason }) => {
+      if (reason === 'worker_died') void this.#recoverRoom(roomId);
+    });
+  }
+
+  async create(practitionerId: string, now = Date.now()): Promise<Consultation> {
+    const c: Consultation = {
+      id: randomUUID().replaceAll('-', ''),
+      practitionerId,
+      state: ConsultationState.WAITING,
+      createdAt: now,
+      nodeId: null,
+      admittedAt: null,
+      endedAt: null,
+    };
+    await this.#store.create(c);
+    return c;
+  }
+
+  /** The consultation, if `identity` may see it; NOT_FOUND otherwise (no existence leak). */
+  async authorize(identity: Identity, consultationId: string): Promise<Consultation> {
+    const c = await this.#store.get(consultationId);
+    const allowed =
+      c !== null &&
+      (identity.kind === 'patient' ? identity.consultationId === c.id : identity.sub === c.practitionerId);
+    if (!allowed) {
+      if (identity.kind === 'patient' && identity.consultationId !== consultationId) {
+        throw new VisitaError(ErrorCode.FORBIDDEN, 'this link is for another consultation');
+      }
+      throw new VisitaError(ErrorCode.NOT_FOUND, 'no such consultation');
+    }
+    return c;
+  }
+
+  async view(c: Consultation): Promise<ConsultationView> {
+    const presence = await this.#notify.presence(c.id);
+    return {
+      consultationId: c.id,
+      state: c.state,
+      patientPresent: presence.patient,
+      practitionerPresent: presence.practitioner,
+      patientName: await this.#store.getPatientName(c.id),
+    };
+  }
+
+  async join(identity: Identity, p: Req<'consultation:join'>): Res<'consultation:join'> {
+    const c = await this.authorize(identity, p.consultationId);
+    if (c.state === ConsultationState.ENDED) throw new VisitaError(ErrorCode.INVALID_STATE, 'consultation has ended');
+    if (identity.kind === 'patient' && p.displayName) await this.#store.setPatientName(c.id, p.displayName);
+    return this.view(c);
+  }
+
+  /** Broadcast the current view to everyone in the consultation (after a join or a departure). */
+  async publish(consultationId: string): Promise<void> {
+    const c = await this.#store.get(consultationId);
+    if (c) this.#notify.toConsultation(c.id, 'consultation:updated', await this.view(c));
+  }
+
+  async admit(identity: Identity, p: Req<'consultation:admit'>): Res<'consultation:admit'> {
+    if (identity.kind !== 'practitioner') throw new VisitaError(ErrorCode.FORBIDDEN, 'only the practitioner can admit');
+    const c = await this.authorize(identity, p.consultationId);
+    nextState(c.state, ConsultationEvent.ADMIT);
+    const presence = await this.#notify.presence(c.id);
+    if (!presence.patient) throw new VisitaError(ErrorCode.INVALID_STATE, 'the patient is not in the waiting room');
+    const nodeId = await this.#sfu.place();
+    await (await this.#sfu.client(nodeId)).call('room.open', { roomId: c.id });
+    const admitted = await this.#store.compareAndSet(c.id, ConsultationState.WAITING, ConsultationState.IN_CALL, {
+      nodeId,
+      admittedAt: Date.now(),
+    });
+    if (!admitted) throw new VisitaError(ErrorCode.INVALID_STATE, 'the consultation changed meanwhile');
+    this.#log.info({ consultationId: c.id, nodeId }, 'patient admitted');
+    const view = await this.view(admitted);
+    this.#notify.toConsultation(c.id, 'consultation:admitted', view);
+    return view;
+  }
+
+  async hangUp(identity: Identity, p: Req<'consultation:hangUp'>): Res<'consultation:hangUp'> {
+    const c = await this.authorize(identity, p.consultationId);
+    nextState(c.state, ConsultationEvent.HANG_UP);
+    const ended = await this.#store.compareAndSet(c.id, c.state, ConsultationState.ENDED, { endedAt: Date.now() });
+    if (!ended) throw new VisitaError(ErrorCode.INVALID_STATE, 'the consultation changed meanwhile');
+    if (c.nodeId) {
+      await (await this.#sfu.client(c.nodeId)).call('room.close', { roomId: c.id }).catch((e: Error) => {
+        this.#log.warn({ consultationId: c.id, err: e.message }, 'room close failed');
+      });
+    }
+    this.#log.info({ consultationId: c.id, by: roleOf(identity) }, 'consultation ended');
+    this.#notify.toConsultation(c.id, 'consultation:ended', { consultationId: c.id, reason: EndReason.HUNG_UP });
+    return this.view(ended);
+  }
+
+  /** A participant's last connection left: free its media on the node (the other side is told). */
+  async leave(identity: Identity, consultationId: string): Promise<void> {
+    const c = await this.#store.get(consultationId);
+    if (c?.state === ConsultationState.IN_CALL && c.nodeId) {
+      const client = await this.#sfu.client(c.nodeId).catch(() => undefined);
+      await client?.call('peer.close', { roomId: c.id, peerId: roleOf(identity) }).catch(() => undefined);
+    }
+    await this.publish(consultationId);
+  }
+
+  // --- media calls, forwarded to the node hosting the consultation ----------------------------
+
+  async routerCapabilities(identity: Identity, p: Req<'media:routerCapabilities'>): Res<'media:routerCapabilities'> {
+    const { client, c } = await this.#inCall(identity, p.consultationId);
+    const r = await client.call('room.open', { roomId: c.id });
+    return { rtpCapabilities: r.rtpCapabilities };
+  }
+
+  async createTransport(identity: Identity, p: Req<'media:createTransport'>): Res<'media:createTransport'> {
+    const { client, c } = await this.#inCall(identity, p.consultationId);
+    return client.call('transport.create', { roomId: c.id, peerId: roleOf(identity), direction: p.direction });
+  }
+
+  async connectTransport(identity: Identity, p: Req<'media:connectTransport'>): Res<'media:connectTransport'> {
+    const { client, c } = await this.#inCall(identity, p.consultationId);
+    return client.call('transport.connect', {
+      roomId: c.id,
+      peerId: roleOf(identity),
+      transportId: p.transportId,
+      dtlsParameters: p.dtlsParameters,
+    });
+  }
+
+  async produce(identity: Identity, p: Req<'media:produce'>): Res<'media:produce'> {
+    const { client, c } = await this.#inCall(identity, p.consultationId);
+    const role = roleOf(identity);
+    const r = await client.call('producer.create', {
+      roomId: c.id,
+      peerId: role,
+      transportId: p.transportId,
+      kind: p.kind,
+      rtpParameters: p.rtpParameters,
+    });
+    const other = role === Role.PATIENT ? Role.PRACTITIONER : Role.PATIENT;
+    this.#notify.toRole(c.id, other, 'media:newProducer', { producerId: r.producerId, kind: p.kind, role, paused: false });
+    return r;
+  }
+
+  async producers(identity: Identity, p: Req<'media:producers'>): Res<'media:producers'> {
+    const { client, c } = await this.#inCall(identity, p.consultationId);
+    const summary = await client.call('room.get', { roomId: c.id });
+    const me = roleOf(identity);
+    return {
+      producers: summary.peers
+        .filter((peer) => peer.peerId !== me && (peer.peerId === Role.PATIENT || peer.peerId === Role.PRACTITIONER))
+        .flatMap((peer) =>
+          peer.producers.map((pr) => ({ producerId: pr.id, kind: pr.kind, role: peer.peerId as Role, paused: pr.paused })),
+        ),
+    };
+  }
+
+  async consume(identity: Identity, p: Req<'media:consume'>): Res<'media:consume'> {
+    const { client, c } = await this.#inCall(identity, p.consultationId);
+    return client.call('consumer.create', {
+      roomId: c.id,
+      peerId: roleOf(identity),
+      transportId: p.transportId,
+      producerId: p.producerId,
+      rtpCapabilities: p.rtpCapabilities,
+    });
+  }
+
+  async resumeConsumer(identity: Identity, p: Req<'media:resumeConsumer'>): Res<'media:resumeConsumer'> {
+    const { client, c } = await this.#inCall(identity, p.consultationId);
+    return client.call('consumer.resume', { roomId: c.id, peerId: roleOf(identity), consumerId: p.consumerId });
+  }
+
+  async setProducerPaused(identity: Identity, p: Req<'media:setProducerPaused'>): Res<'media:setProducerPaused'> {
+    const { client, c } = await this.#inCall(identity, p.consultationId);
+    const role = roleOf(identity);
+    const r = await client.call('producer.setPaused', { roomId: c.id, peerId: role, producerId: p.producerId, paused: p.paused });
+    const other = role === Role.PATIENT ? Role.PRACTITIONER : Role.PATIENT;
+    this.#notify.toRole(c.id, other, 'media:producerPaused', { producerId: p.producerId, paused: p.paused });
+    return r;
+  }
+
+  async #inCall(identity: Identity, consultationId: string) {
+    const c = await this.authorize(identity, consultationId);
+    if (c.state !== ConsultationState.IN_CALL || !c.nodeId) {
+      throw new VisitaError(ErrorCode.INVALID_STATE, `consultation is ${c.state}, not in a call`);
+    }
+    return { c, client: await this.#sfu.client(c.nodeId) };
+  }
+
+  /** The node lost the room (its worker died): place it again and have both sides rebuild media. */
+  async #recoverRoom(consultationId: string): Promise<void> {
+    const c = await this.#store.get(consultationId);
+    if (c?.state !== ConsultationState.IN_CALL) return;
+    try {
+      const nodeId = await this.#sfu.place();
+      await (await this.#sfu.client(nodeId)).call('room.open', { roomId: c.id });
+      await this.#store.setNode(c.id, nodeId);
+      this.#log.warn({ consultationId: c.id, nodeId }, 'media room lost; re-placed');
+      const fresh = await this.#store.get(c.id);
+      if (fresh) this.#notify.toConsultation(c.id, 'consultation:admitted', await this.view(fresh));
+    } catch (e) {
+      this.#log.error({ consultationId: c.id, err: (e as Error).message }, 'media room lost and could not be re-placed');
+      await this.#store.compareAndSet(c.id, ConsultationState.IN_CALL, ConsultationState.ENDED, { endedAt: Date.now() });
+      this.#notify.toConsultation(c.id, 'consultation:ended', { consultationId: c.id, reason: EndReason.MEDIA_LOST });
+    }
+  }
+}

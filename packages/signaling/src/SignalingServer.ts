@@ -1,0 +1,55 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import type { SignalingConfig } from './config.ts';
+import { ConsultationService } from './ConsultationService.ts';
+import { createHttpApp } from './api/http.ts';
+import type { Logger } from './logger.ts';
+import { SfuRegistry } from './sfu/SfuRegistry.ts';
+import { bindClientHandlers, createSocketServer, socketNotifier, type SignalingIo } from './socketServer.ts';
+import { RedisConsultationStore } from './store/RedisConsultationStore.ts';
+import { TokenService } from './tokens.ts';
+
+/** One signaling instance: express (health, metrics, API) and Socket.IO on one HTTP server. */
+export class SignalingServer {
+  readonly config: SignalingConfig;
+  readonly tokens: TokenService;
+  readonly redis: Redis;
+  readonly sfu: SfuRegistry;
+  readonly consultations: ConsultationService;
+  readonly io: SignalingIo;
+  readonly #http: HttpServer;
+
+  constructor(config: SignalingConfig, log: Logger) {
+    this.config = config;
+    this.tokens = new TokenService(config.jwtSecret, config.sfuSecret);
+    this.redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
+    this.redis.on('error', (e) => log.warn({ err: e.message }, 'redis error'));
+    this.sfu = new SfuRegistry(this.redis, () => this.tokens.sfuControl(config.instanceId));
+    this.#http = createServer();
+    this.io = createSocketServer(this.#http, this.tokens, log);
+    this.consultations = new ConsultationService(new RedisConsultationStore(this.redis), this.sfu, socketNotifier(this.io), log);
+    bindClientHandlers(this.io, this.consultations, log);
+    const app = createHttpApp({
+      config,
+      tokens: this.tokens,
+      consultations: this.consultations,
+      metrics: async () => ({ connected_sockets: this.io.engine.clientsCount, sfu_nodes: (await this.sfu.nodes()).length }),
+    });
+    this.#http.on('request', app);
+  }
+
+  async listen(port = this.config.port, host = this.config.host): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.#http.once('error', reject);
+      this.#http.listen(port, host, () => resolve());
+    });
+    return (this.#http.address() as AddressInfo).port;
+  }
+
+  async close(): Promise<void> {
+    this.sfu.close();
+    await this.io.close();
+    this.redis.disconnect();
+  }
+}

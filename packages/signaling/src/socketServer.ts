@@ -1,0 +1,135 @@
+import type { Server as HttpServer } from 'node:http';
+import { Server, type Socket } from 'socket.io';
+import {
+  ErrorCode,
+  HandshakeAuth,
+  PROTOCOL_VERSION,
+  Role,
+  VisitaError,
+  clientRequestSchemas,
+  fail,
+  ok,
+  toAckErr,
+  type Ack,
+  type ClientRequestName,
+  type ClientRequests,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+} from '@visita/protocol';
+import { roleOf, type ConsultationService, type Notifier } from './ConsultationService.ts';
+import type { Logger } from './logger.ts';
+import type { Identity, TokenService } from './tokens.ts';
+
+export interface SocketData {
+  identity: Identity;
+  /** The consultation this socket joined, if any. */
+  consultationId: string | null;
+}
+
+export type SignalingIo = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type ClientSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+export const consultationRoom = (id: string): string => `c:${id}`;
+export const roleRoom = (id: string, role: Role): string => `c:${id}:${role}`;
+
+export function createSocketServer(http: HttpServer, tokens: TokenService, log: Logger): SignalingIo {
+  const io: SignalingIo = new Server(http, { serveClient: false, pingInterval: 10_000, pingTimeout: 10_000, maxHttpBufferSize: 64 * 1024 });
+  io.use((socket, next) => {
+    const auth = HandshakeAuth.safeParse(socket.handshake.auth);
+    if (!auth.success) return next(handshakeError(ErrorCode.UNAUTHENTICATED, 'a token is required'));
+    if (auth.data.protocolVersion !== PROTOCOL_VERSION) {
+      return next(handshakeError(ErrorCode.PROTOCOL_MISMATCH, `this server speaks protocol ${PROTOCOL_VERSION}; reload the page`));
+    }
+    try {
+      socket.data.identity = tokens.verify(auth.data.token);
+      socket.data.consultationId = null;
+      next();
+    } catch (e) {
+      const err = toAckErr(e);
+      next(handshakeError(err.code, err.message));
+    }
+  });
+  log.debug('socket server ready');
+  return io;
+}
+
+export function socketNotifier(io: SignalingIo): Notifier {
+  return {
+    toConsultation: (id, event, ...args) => io.to(consultationRoom(id)).emit(event, ...args),
+    toRole: (id, role, event, ...args) => io.to(roleRoom(id, role)).emit(event, ...args),
+    presence: async (id) => {
+      const [patients, practitioners] = await Promise.all([
+        io.in(roleRoom(id, Role.PATIENT)).fetchSockets(),
+        io.in(roleRoom(id, Role.PRACTITIONER)).fetchSockets(),
+      ]);
+      return { patient: patients.length > 0, practitioner: practitioners.length > 0 };
+    },
+  };
+}
+
+type Handler<K extends ClientRequestName> = (socket: ClientSocket, payload: ClientRequests[K][0]) => Promise<ClientRequests[K][1]>;
+
+/** Binds every client request: validate the payload, call the service, answer with a typed ack. */
+export function bindClientHandlers(io: SignalingIo, service: ConsultationService, log: Logger): void {
+  const id = (s: ClientSocket) => s.data.identity;
+  const handlers: { [K in ClientRequestName]: Handler<K> } = {
+    'consultation:join': async (socket, p) => {
+      const view = await service.join(id(socket), p);
+      const prev = socket.data.consultationId;
+      if (prev && prev !== p.consultationId) await leave(socket);
+      socket.data.consultationId = p.consultationId;
+      await socket.join([consultationRoom(p.consultationId), roleRoom(p.consultationId, roleOf(id(socket)))]);
+      await service.publish(p.consultationId);
+      return { ...view, ...(roleOf(id(socket)) === Role.PATIENT ? { patientPresent: true } : { practitionerPresent: true }) };
+    },
+    'consultation:admit': (socket, p) => service.admit(id(socket), p),
+    'consultation:hangUp': (socket, p) => service.hangUp(id(socket), p),
+    'media:routerCapabilities': (socket, p) => service.routerCapabilities(id(socket), p),
+    'media:createTransport': (socket, p) => service.createTransport(id(socket), p),
+    'media:connectTransport': (socket, p) => service.connectTransport(id(socket), p),
+    'media:produce': (socket, p) => service.produce(id(socket), p),
+    'media:producers': (socket, p) => service.producers(id(socket), p),
+    'media:consume': (socket, p) => service.consume(id(socket), p),
+    'media:resumeConsumer': (socket, p) => service.resumeConsumer(id(socket), p),
+    'media:setProducerPaused': (socket, p) => service.setProducerPaused(id(socket), p),
+  };
+
+  async function leave(socket: ClientSocket): Promise<void> {
+    const cid = socket.data.consultationId;
+    if (!cid) return;
+    const role = roleOf(id(socket));
+    socket.data.consultationId = null;
+    await socket.leave(consultationRoom(cid));
+    await socket.leave(roleRoom(cid, role));
+    const others = await io.in(roleRoom(cid, role)).fetchSockets();
+    if (others.length === 0) await service.leave(id(socket), cid);
+  }
+
+  io.on('connection', (socket) => {
+    for (const name of Object.keys(handlers) as ClientRequestName[]) {
+      socket.on(name, (async (payload: unknown, ack: unknown) => {
+        if (typeof ack !== 'function') return; // nobody to answer: ignore, change nothing
+        const reply = ack as (r: Ack<unknown>) => void;
+        const parsed = clientRequestSchemas[name].safeParse(payload);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          return reply(fail(ErrorCode.BAD_REQUEST, `${name}: ${issue ? `${issue.path.join('.') || 'payload'}: ${issue.message}` : 'invalid payload'}`));
+        }
+        try {
+          const handler = handlers[name] as Handler<typeof name>;
+          reply(ok(await handler(socket, parsed.data as never)));
+        } catch (e) {
+          if (!(e instanceof VisitaError)) log.error({ event: name, err: (e as Error).message }, 'handler failed');
+          reply(toAckErr(e));
+        }
+      }) as never);
+    }
+    socket.on('disconnect', () => {
+      void leave(socket).catch((e: Error) => log.warn({ err: e.message }, 'leave failed'));
+    });
+  });
+}
+
+function handshakeError(code: ErrorCode, message: string): Error & { data: { code: ErrorCode } } {
+  return Object.assign(new Error(message), { data: { code } });
+}

@@ -1,0 +1,21 @@
+import type { ConsultationState } from '@visita/protocol';
+import type { Consultation } from '../domain/consultation.ts';
+
+/** Where consultations live. Redis in production; every signaling instance sees the same records. */
+export interface ConsultationStore {
+  create(c: Consultation): Promise<void>;
+  get(id: string): Promise<Consultation | null>;
+  /**
+   * Atomically moves `id` from `from` to `to` and merges `patch`; returns the new record, or null
+   * when the record is not (or no longer) in `from` — a concurrent transition won.
+   */
+  compareAndSet(
+    id: string,
+    from: ConsultationState,
+    to: ConsultationState,
+    patch: Partial<Pick<Consultation, 'nodeId' | 'admittedAt' | 'endedAt'>>,
+  ): Promise<Consultation | null>;
+  setNode(id: string, nodeId: string | null): Promise<void>;
+  setPatientName(id: string, name: string): Promise<void>;
+  getPatientName(id: string): Promise<string | null>;
+}

@@ -1,0 +1,85 @@
+import type { Redis } from 'ioredis';
+import { ConsultationState } from '@visita/protocol';
+import type { Consultation } from '../domain/consultation.ts';
+import type { ConsultationStore } from './ConsultationStore.ts';
+
+const key = (id: string): string => `visita:consultation:${id}`;
+/** Ended consultations are kept for a week (billing and audit read them), then expire. */
+const ENDED_RETENTION_S = 7 * 24 * 3600;
+
+// KEYS[1] record; ARGV: from, to, then field/value pairs to set. Returns 1 when applied.
+const CAS = `
+if redis.call('HGET', KEYS[1], 'state') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'state', ARGV[2])
+for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return 1`;
+
+export class RedisConsultationStore implements ConsultationStore {
+  readonly #redis: Redis;
+
+  constructor(redis: Redis) {
+    this.#redis = redis;
+  }
+
+  async create(c: Consultation): Promise<void> {
+    const created = await this.#redis.hsetnx(key(c.id), 'id', c.id);
+    if (!created) throw new Error(`consultation ${c.id} already exists`);
+    await this.#redis.hset(key(c.id), serialize(c));
+  }
+
+  async get(id: string): Promise<Consultation | null> {
+    const h = await this.#redis.hgetall(key(id));
+    return h['id'] ? deserialize(h) : null;
+  }
+
+  async compareAndSet(
+    id: string,
+    from: ConsultationState,
+    to: ConsultationState,
+    patch: Partial<Pick<Consultation, 'nodeId' | 'admittedAt' | 'endedAt'>>,
+  ): Promise<Consultation | null> {
+    const args: string[] = [from, to];
+    for (const [k, v] of Object.entries(patch)) args.push(k, v === null || v === undefined ? '' : String(v));
+    const applied = await this.#redis.eval(CAS, 1, key(id), ...args);
+    if (applied !== 1) return null;
+    if (to === ConsultationState.ENDED) await this.#redis.expire(key(id), ENDED_RETENTION_S);
+    return this.get(id);
+  }
+
+  async setNode(id: string, nodeId: string | null): Promise<void> {
+    await this.#redis.hset(key(id), 'nodeId', nodeId ?? '');
+  }
+
+  async setPatientName(id: string, name: string): Promise<void> {
+    await this.#redis.hset(key(id), 'patientName', name);
+  }
+
+  async getPatientName(id: string): Promise<string | null> {
+    return (await this.#redis.hget(key(id), 'patientName')) || null;
+  }
+}
+
+function serialize(c: Consultation): Record<string, string> {
+  return {
+    id: c.id,
+    practitionerId: c.practitionerId,
+    state: c.state,
+    createdAt: String(c.createdAt),
+    nodeId: c.nodeId ?? '',
+    admittedAt: c.admittedAt === null ? '' : String(c.admittedAt),
+    endedAt: c.endedAt === null ? '' : String(c.endedAt),
+  };
+}
+
+function deserialize(h: Record<string, string>): Consultation {
+  const num = (v: string | undefined): number | null => (v ? Number(v) : null);
+  return {
+    id: h['id'] ?? '',
+    practitionerId: h['practitionerId'] ?? '',
+    state: (h['state'] ?? ConsultationState.WAITING) as ConsultationState,
+    createdAt: Number(h['createdAt'] ?? 0),
+    nodeId: h['nodeId'] || null,
+    admittedAt: num(h['admittedAt']),
+    endedAt: num(h['endedAt']),
+  };
+}

@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import {
+  Audience,
+  ErrorCode,
+  PatientClaims,
+  PractitionerClaims,
+  TOKEN_ISSUER,
+  VisitaError,
+} from '@visita/protocol';
+
+/** The only algorithm accepted: tokens using anything else (none, RS256 with our secret as a key) are refused. */
+const ALGORITHMS: jwt.Algorithm[] = ['HS256'];
+
+export type Identity = PractitionerClaims | PatientClaims;
+
+/** Issues and verifies every Visita JWT: pinned algorithm, issuer, per-kind audience, expiry. */
+export class TokenService {
+  readonly #secret: string;
+  readonly #sfuSecret: string;
+
+  constructor(secret: string, sfuSecret: string) {
+    this.#secret = secret;
+    this.#sfuSecret = sfuSecret;
+  }
+
+  practitioner(claims: Omit<PractitionerClaims, 'kind'>, ttlS: number): string {
+    return jwt.sign({ kind: 'practitioner', name: claims.name }, this.#secret, {
+      algorithm: 'HS256',
+      issuer: TOKEN_ISSUER,
+      audience: Audience.PRACTITIONER,
+      subject: claims.sub,
+      expiresIn: ttlS,
+      jwtid: randomUUID(),
+    });
+  }
+
+  patient(claims: Omit<PatientClaims, 'kind'>, ttlS: number): string {
+    return jwt.sign({ kind: 'patient', consultationId: claims.consultationId }, this.#secret, {
+      algorithm: 'HS256',
+      issuer: TOKEN_ISSUER,
+      audience: Audience.PATIENT,
+      subject: claims.sub,
+      expiresIn: ttlS,
+      jwtid: randomUUID(),
+    });
+  }
+
+  sfuControl(instanceId: string): string {
+    return jwt.sign({ kind: 'sfu-control' }, this.#sfuSecret, {
+      algorithm: 'HS256',
+      issuer: TOKEN_ISSUER,
+      audience: Audience.SFU_CONTROL,
+      subject: instanceId,
+      expiresIn: 300,
+    });
+  }
+
+  /** Verifies a practitioner or patient token; throws VisitaError(UNAUTHENTICATED) otherwise. */
+  verify(token: string): Identity {
+    let payload: string | jwt.JwtPayload;
+    try {
+      payload = jwt.verify(token, this.#secret, {
+        algorithms: ALGORITHMS,
+        issuer: TOKEN_ISSUER,
+        audience: [Audience.PRACTITIONER, Audience.PATIENT],
+      });
+    } catch (e) {
+      const expired = e instanceof jwt.TokenExpiredError;
+      throw new VisitaError(ErrorCode.UNAUTHENTICATED, expired ? 'token expired' : 'invalid token');
+    }
+    if (typeof payload === 'string') throw new VisitaError(ErrorCode.UNAUTHENTICATED, 'invalid token');
+    // The audience must match the kind, so a patient token cannot claim to be a practitioner's.
+    const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+    if (payload['kind'] === 'practitioner' && aud.length === 1 && aud[0] === Audience.PRACTITIONER) {
+      const r = PractitionerClaims.safeParse(payload);
+      if (r.success) return r.data;
+    }
+    if (payload['kind'] === 'patient' && aud.length === 1 && aud[0] === Audience.PATIENT) {
+      const r = PatientClaims.safeParse(payload);
+      if (r.success) return r.data;
+    }
+    throw new VisitaError(ErrorCode.UNAUTHENTICATED, 'invalid token');
+  }
+}
