@@ -1,0 +1,17 @@
+# Visita: the two commands of the README, and a few more.
+.PHONY: start test bench-join install
+
+start: ## install what is missing, then run redis, one SFU node, signaling and the web client
+	@bash scripts/bootstrap.sh
+	@bash scripts/start.sh
+
+test: ## install what is missing, then run every test
+	@bash scripts/bootstrap.sh
+	@bash scripts/test.sh
+
+bench-join: ## 20 consultations in headless Chromium; writes docs/benchmarks.md
+	@bash scripts/bootstrap.sh
+	@bash scripts/bench-join.sh
+
+install: ## only install (system packages, Node 24, pnpm, mediasoup worker, node_modules)
+	@bash scripts/bootstrap.sh

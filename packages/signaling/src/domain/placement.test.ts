@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { SFU_STALE_MS, type SfuNodeRecord } from '@visita/protocol';
+import { chooseNode } from './placement.ts';
+
+const now = 1_000_000;
+const node = (nodeId: string, over: Partial<SfuNodeRecord> = {}): SfuNodeRecord => ({
+  nodeId,
+  controlUrl: `http://127.0.0.1/${nodeId}`,
+  state: 'serving',
+  workers: 2,
+  rooms: 0,
+  consumers: 0,
+  cpu: 0,
+  updatedAt: now,
+  ...over,
+});
+
+describe('chooseNode', () => {
+  it('returns nothing when there is no node', () => {
+    expect(chooseNode([], now)).toBeUndefined();
+  });
+  it('picks the node with the fewest consumers, then the least CPU, then the fewest rooms', () => {
+    expect(chooseNode([node('a', { consumers: 4 }), node('b', { consumers: 2 })], now)?.nodeId).toBe('b');
+    expect(chooseNode([node('a', { cpu: 0.9 }), node('b', { cpu: 0.2 })], now)?.nodeId).toBe('b');
+    expect(chooseNode([node('a', { rooms: 3 }), node('b', { rooms: 1 })], now)?.nodeId).toBe('b');
+  });
+  it('never picks a draining or stale node', () => {
+    expect(chooseNode([node('a', { state: 'draining' }), node('b', { consumers: 100 })], now)?.nodeId).toBe('b');
+    expect(chooseNode([node('a', { updatedAt: now - SFU_STALE_MS - 1 }), node('b', { consumers: 100 })], now)?.nodeId).toBe('b');
+    expect(chooseNode([node('a', { state: 'draining' }), node('b', { updatedAt: 0 })], now)).toBeUndefined();
+  });
+  it('is deterministic on ties', () => {
+    expect(chooseNode([node('b'), node('a')], now)?.nodeId).toBe('a');
+  });
+});

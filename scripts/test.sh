@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Run every test: typecheck, unit, integration (real worker, real redis-server, real Socket.IO),
+# browser end-to-end (Debian Chromium). The test processes run inside a loopback-only network
+# namespace, so no media or server ever touches a real interface.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$ROOT/scripts/lib.sh"
+. "$ROOT/.state/env.sh"
+cd "$ROOT"
+
+step "typecheck"
+pnpm -r --reporter=append-only typecheck >/dev/null || { pnpm -r typecheck; die "typecheck failed"; }
+step "building the web client"
+pnpm --filter @visita/web-client build >"$ROOT/.state/web-build.log" 2>&1 || { cat "$ROOT/.state/web-build.log"; die "web client build failed"; }
+
+run_isolated() { # $@: command, run in a fresh network namespace with only `lo`
+  if [ "${VISITA_NO_NETNS:-0}" = 1 ]; then "$@"; return; fi
+  command -v unshare >/dev/null || die "unshare (util-linux) is required for the loopback-only test namespace"
+  unshare -n bash -c 'ip link set lo up && exec "$@"' netns "$@" \
+    || { rc=$?; [ $rc -ne 0 ] && return $rc; }
+}
+unshare -n true 2>/dev/null || { [ "${VISITA_NO_NETNS:-0}" = 1 ] || die "cannot create a network namespace (needs root or user namespaces); VISITA_NO_NETNS=1 runs without isolation"; }
+
+step "unit and integration tests"
+run_isolated pnpm exec vitest run --project unit --project integration
+step "browser end-to-end tests (headless Chromium, fake camera and microphone)"
+run_isolated pnpm exec vitest run --project e2e
+step "all tests passed"
