@@ -31,6 +31,7 @@ export type EndReason = (typeof EndReason)[keyof typeof EndReason];
 export interface ConsultationView {
   consultationId: string;
   state: ConsultationState;
+  createdAt: number;
   /** Whether the patient is connected right now. */
   patientPresent: boolean;
   practitionerPresent: boolean;

@@ -67,6 +67,11 @@ export class ConsultationService {
     return c;
   }
 
+  async list(practitionerId: string): Promise<ConsultationView[]> {
+    const all = await this.#store.listByPractitioner(practitionerId, 50);
+    return Promise.all(all.map((c) => this.view(c)));
+  }
+
   /** The consultation, if `identity` may see it; NOT_FOUND otherwise (no existence leak). */
   async authorize(identity: Identity, consultationId: string): Promise<Consultation> {
     const c = await this.#store.get(consultationId);
@@ -87,6 +92,7 @@ export class ConsultationService {
     return {
       consultationId: c.id,
       state: c.state,
+      createdAt: c.createdAt,
       patientPresent: presence.patient,
       practitionerPresent: presence.practitioner,
       patientName: await this.#store.getPatientName(c.id),

@@ -60,6 +60,15 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     }
   });
 
+  app.get('/api/consultations', requirePractitioner(tokens), async (_req, res, next) => {
+    try {
+      const me = res.locals['practitioner'] as PractitionerClaims;
+      res.json({ ok: true, data: { consultations: await consultations.list(me.sub) } });
+    } catch (e) {
+      next(e);
+    }
+  });
+
   app.use((_req: Request, res: Response) => {
     res.status(404).json(fail(ErrorCode.NOT_FOUND, 'no such endpoint'));
   });

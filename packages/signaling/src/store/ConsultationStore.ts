@@ -5,6 +5,8 @@ import type { Consultation } from '../domain/consultation.ts';
 export interface ConsultationStore {
   create(c: Consultation): Promise<void>;
   get(id: string): Promise<Consultation | null>;
+  /** A practitioner's most recent consultations, newest first. */
+  listByPractitioner(practitionerId: string, limit: number): Promise<Consultation[]>;
   /**
    * Atomically moves `id` from `from` to `to` and merges `patch`; returns the new record, or null
    * when the record is not (or no longer) in `from` — a concurrent transition won.

@@ -4,6 +4,7 @@ import type { Consultation } from '../domain/consultation.ts';
 import type { ConsultationStore } from './ConsultationStore.ts';
 
 const key = (id: string): string => `visita:consultation:${id}`;
+const byPractitioner = (id: string): string => `visita:practitioner:${id}:consultations`;
 /** Ended consultations are kept for a week (billing and audit read them), then expire. */
 const ENDED_RETENTION_S = 7 * 24 * 3600;
 
@@ -24,7 +25,13 @@ export class RedisConsultationStore implements ConsultationStore {
   async create(c: Consultation): Promise<void> {
     const created = await this.#redis.hsetnx(key(c.id), 'id', c.id);
     if (!created) throw new Error(`consultation ${c.id} already exists`);
-    await this.#redis.hset(key(c.id), serialize(c));
+    await this.#redis.multi().hset(key(c.id), serialize(c)).zadd(byPractitioner(c.practitionerId), c.createdAt, c.id).exec();
+  }
+
+  async listByPractitioner(practitionerId: string, limit: number): Promise<Consultation[]> {
+    const ids = await this.#redis.zrevrange(byPractitioner(practitionerId), 0, limit - 1);
+    const all = await Promise.all(ids.map((id) => this.get(id)));
+    return all.filter((c): c is Consultation => c !== null);
   }
 
   async get(id: string): Promise<Consultation | null> {

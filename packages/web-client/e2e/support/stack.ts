@@ -1,0 +1,59 @@
+import { rmSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { DEMO, TestStack } from '@visita/signaling/testing';
+import { startWebServer } from '../../scripts/webServer.ts';
+import { launchChromium, selfSignedCert } from './browser.ts';
+
+/** The whole platform for browser tests: TestStack + the built web client over HTTPS + Chromium. */
+export class E2EStack {
+  readonly stack: TestStack;
+  readonly webUrl: string;
+  readonly browser: Browser;
+  readonly #closeWeb: () => Promise<void>;
+  readonly #closeBrowser: () => Promise<void>;
+  readonly #tlsDir: string;
+
+  private constructor(stack: TestStack, webUrl: string, closeWeb: () => Promise<void>, browser: Browser, closeBrowser: () => Promise<void>, tlsDir: string) {
+    this.stack = stack;
+    this.webUrl = webUrl;
+    this.#closeWeb = closeWeb;
+    this.browser = browser;
+    this.#closeBrowser = closeBrowser;
+    this.#tlsDir = tlsDir;
+  }
+
+  static async start(): Promise<E2EStack> {
+    const stack = await TestStack.start();
+    const tls = selfSignedCert();
+    const web = await startWebServer({ host: '127.0.0.1', port: 0, signalingUrl: stack.signalingUrl, tls });
+    const { browser, close } = await launchChromium();
+    return new E2EStack(stack, web.url, web.close, browser, close, tls.dir);
+  }
+
+  async page(): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await this.browser.newContext({ ignoreHTTPSErrors: true, locale: 'en-GB' });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
+    return { context, page };
+  }
+
+  /** Doctor logs in through the UI and creates a consultation; returns the patient link (on this server). */
+  async doctorCreatesConsultation(doctor: Page): Promise<{ consultationId: string; patientLink: string }> {
+    await doctor.goto(this.webUrl);
+    await doctor.getByTestId('login-email').fill(DEMO.email);
+    await doctor.getByTestId('login-password').fill(DEMO.password);
+    await doctor.getByTestId('login-submit').click();
+    await doctor.getByTestId('new-consultation').click();
+    const link = await doctor.getByTestId('patient-link').first().inputValue();
+    const url = new URL(link);
+    const consultationId = url.pathname.split('/')[2]!;
+    return { consultationId, patientLink: `${this.webUrl}${url.pathname}${url.hash}` };
+  }
+
+  async stop(): Promise<void> {
+    await this.#closeBrowser().catch(() => undefined);
+    await this.#closeWeb().catch(() => undefined);
+    await this.stack.stop();
+    rmSync(this.#tlsDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,19 @@
+import { startWebServer } from './webServer.ts';
+
+// `pnpm --filter @visita/web-client serve`: the web client for `make start`. Configured by env.
+const env = process.env;
+const missing = ['VISITA_SIGNALING_URL'].filter((k) => !env[k]);
+if (missing.length) {
+  console.error(`missing configuration: ${missing.join(', ')}`);
+  process.exit(2);
+}
+const server = await startWebServer({
+  host: env['VISITA_WEB_HOST'] ?? '0.0.0.0',
+  port: Number(env['VISITA_WEB_PORT'] ?? 8443),
+  signalingUrl: env['VISITA_SIGNALING_URL']!,
+  ...(env['VISITA_TLS_CERT'] && env['VISITA_TLS_KEY'] ? { tls: { certFile: env['VISITA_TLS_CERT'], keyFile: env['VISITA_TLS_KEY'] } } : {}),
+});
+console.log(JSON.stringify({ service: 'web', msg: 'web client ready', url: server.url }));
+const stop = () => void server.close().then(() => process.exit(0));
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

@@ -1,0 +1,99 @@
+import { useEffect, useRef, useState } from 'react';
+import type { Strings } from '../i18n.ts';
+import { errorText } from '../i18n.ts';
+import { MediaSession } from '../MediaSession.ts';
+import type { RequestError, SignalingSocket } from '../signaling.ts';
+
+declare global {
+  interface Window {
+    /** The current media session, for diagnostics and the end-to-end tests. */
+    __visitaSession?: MediaSession | null;
+  }
+}
+
+interface Props {
+  t: Strings;
+  socket: SignalingSocket;
+  consultationId: string;
+  local: MediaStream;
+  onHangUp: () => void;
+}
+
+/** The call: remote video full size, own preview in a corner, mute / camera / hang-up controls. */
+export function CallView({ t, socket, consultationId, local, onHangUp }: Props) {
+  const remoteRef = useRef<HTMLVideoElement>(null);
+  const localRef = useRef<HTMLVideoElement>(null);
+  const [hasVideo, setHasVideo] = useState(false);
+  const [needsTap, setNeedsTap] = useState(false);
+  const [muted, setMuted] = useState(false);
+  const [cameraOff, setCameraOff] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [session, setSession] = useState<MediaSession | null>(null);
+
+  useEffect(() => {
+    const s = new MediaSession(socket, consultationId, local);
+    window.__visitaSession = s;
+    setSession(s);
+    const off = s.onChange(() => {
+      const v = remoteRef.current;
+      if (!v) return;
+      if (v.srcObject !== s.remoteStream) v.srcObject = s.remoteStream;
+      setHasVideo(s.remoteStream.getVideoTracks().length > 0);
+      // Autoplay with sound can be refused (mobile browsers): fall back to muted and offer a tap.
+      v.play().catch(() => {
+        v.muted = true;
+        setNeedsTap(true);
+        void v.play().catch(() => undefined);
+      });
+    });
+    s.start().catch((e: RequestError) => setError(errorText(t, e.code)));
+    return () => {
+      off();
+      s.close();
+      if (window.__visitaSession === s) window.__visitaSession = null;
+    };
+  }, [socket, consultationId, local, t]);
+
+  useEffect(() => {
+    if (localRef.current) localRef.current.srcObject = local;
+  }, [local]);
+
+  const toggle = (kind: 'audio' | 'video', paused: boolean) => {
+    for (const track of kind === 'audio' ? local.getAudioTracks() : local.getVideoTracks()) track.enabled = !paused;
+    if (kind === 'audio') setMuted(paused);
+    else setCameraOff(paused);
+    void session?.setPaused(kind, paused).catch(() => undefined);
+  };
+
+  return (
+    <div className="call">
+      <video ref={remoteRef} className="remote" data-testid="remote-video" autoPlay playsInline />
+      {!hasVideo && <p className="call-hint">{t.waitingForVideo}</p>}
+      {needsTap && (
+        <button
+          className="tap-sound"
+          onClick={() => {
+            if (remoteRef.current) remoteRef.current.muted = false;
+            void remoteRef.current?.play();
+            setNeedsTap(false);
+          }}
+        >
+          {t.tapForSound}
+        </button>
+      )}
+      <video ref={localRef} className="local" autoPlay playsInline muted />
+      {error && <p className="error" role="alert">{error}</p>}
+      <div className="controls">
+        <button data-testid="toggle-mic" onClick={() => toggle('audio', !muted)} aria-pressed={muted}>
+          {muted ? t.unmute : t.mute}
+        </button>
+        <button data-testid="toggle-camera" onClick={() => toggle('video', !cameraOff)} aria-pressed={cameraOff}>
+          {cameraOff ? t.cameraOn : t.cameraOff}
+        </button>
+        <button data-testid="hang-up" className="danger" onClick={onHangUp}>
+          {t.hangUp}
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,180 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { ConsultationView } from '@visita/protocol';
+import { api } from '../api.ts';
+import { CallView } from '../components/CallView.tsx';
+import { errorText, type Strings } from '../i18n.ts';
+import { connectSignaling, request, whenConnected, type RequestError, type SignalingSocket } from '../signaling.ts';
+import { useLocalMedia } from '../useLocalMedia.ts';
+import { Panel } from './PatientPage.tsx';
+
+interface Session {
+  token: string;
+  name: string;
+}
+
+/** The practitioner's page: log in, create consultations, see who waits, admit, consult. */
+export function DoctorPage({ t }: { t: Strings }) {
+  const [session, setSession] = useState<Session | null>(() => {
+    const raw = sessionStorage.getItem('visita.session');
+    return raw ? (JSON.parse(raw) as Session) : null;
+  });
+  const logout = () => {
+    sessionStorage.removeItem('visita.session');
+    setSession(null);
+  };
+  if (!session) {
+    return (
+      <Login
+        t={t}
+        onLogin={(s) => {
+          sessionStorage.setItem('visita.session', JSON.stringify(s));
+          setSession(s);
+        }}
+      />
+    );
+  }
+  return <Dashboard t={t} session={session} onLogout={logout} />;
+}
+
+function Login({ t, onLogin }: { t: Strings; onLogin: (s: Session) => void }) {
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <Panel title={t.doctorTitle}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          setError(null);
+          api.login(email, password).then(
+            (r) => onLogin({ token: r.token, name: r.practitioner.name }),
+            (err: RequestError) => setError(err.code === 'UNAUTHENTICATED' ? `${t.email} / ${t.password}: ✗` : errorText(t, err.code)),
+          );
+        }}
+      >
+        <label htmlFor="email">{t.email}</label>
+        <input id="email" data-testid="login-email" type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} />
+        <label htmlFor="password">{t.password}</label>
+        <input id="password" data-testid="login-password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} />
+        <button data-testid="login-submit" type="submit">{t.logIn}</button>
+        {error && <p className="error" role="alert">{error}</p>}
+      </form>
+    </Panel>
+  );
+}
+
+function Dashboard({ t, session, onLogout }: { t: Strings; session: Session; onLogout: () => void }) {
+  const [list, setList] = useState<ConsultationView[]>([]);
+  const [links, setLinks] = useState<Record<string, string>>(() => JSON.parse(localStorage.getItem('visita.links') ?? '{}'));
+  const [open, setOpen] = useState<string | null>(() => new URLSearchParams(location.search).get('c'));
+  const [error, setError] = useState<string | null>(null);
+
+  const refresh = useCallback(() => {
+    api.consultations(session.token).then(
+      (r) => setList(r.consultations),
+      (e: RequestError) => (e.code === 'UNAUTHENTICATED' ? onLogout() : setError(errorText(t, e.code))),
+    );
+  }, [session.token, onLogout, t]);
+  useEffect(refresh, [refresh, open]);
+
+  const create = () => {
+    api.createConsultation(session.token).then((r) => {
+      const next = { ...links, [r.consultationId]: r.patientLink };
+      localStorage.setItem('visita.links', JSON.stringify(next));
+      setLinks(next);
+      refresh();
+    }, (e: RequestError) => setError(errorText(t, e.code)));
+  };
+
+  if (open) return <ConsultationRoom t={t} token={session.token} consultationId={open} onClose={() => setOpen(null)} />;
+  return (
+    <Panel title={`${t.doctorTitle} — ${session.name}`}>
+      <button data-testid="new-consultation" onClick={create}>{t.newConsultation}</button>
+      <button className="secondary" onClick={onLogout}>{t.logOut}</button>
+      {error && <p className="error" role="alert">{error}</p>}
+      <h2>{t.consultations}</h2>
+      <ul className="consultations">
+        {list.map((c) => (
+          <li key={c.consultationId} data-testid="consultation">
+            <span className={`badge ${c.state}`}>{t[`state_${c.state}`]}</span>
+            {c.patientPresent ? <strong>{t.patientWaiting(c.patientName ?? t.aPatient)}</strong> : <span>{new Date(c.createdAt).toLocaleString()}</span>}
+            {links[c.consultationId] && <LinkBox t={t} link={links[c.consultationId]!} />}
+            {c.state !== 'ended' && <button data-testid="open-consultation" onClick={() => setOpen(c.consultationId)}>{t.open}</button>}
+          </li>
+        ))}
+      </ul>
+    </Panel>
+  );
+}
+
+function LinkBox({ t, link }: { t: Strings; link: string }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <span className="link">
+      <input readOnly value={link} data-testid="patient-link" aria-label={t.patientLink} onFocus={(e) => e.target.select()} />
+      <button className="secondary" onClick={() => void navigator.clipboard?.writeText(link).then(() => setCopied(true))}>{copied ? t.copied : t.copy}</button>
+    </span>
+  );
+}
+
+function ConsultationRoom({ t, token, consultationId, onClose }: { t: Strings; token: string; consultationId: string; onClose: () => void }) {
+  const { media, start } = useLocalMedia();
+  const [socket, setSocket] = useState<SignalingSocket | null>(null);
+  const [view, setView] = useState<ConsultationView | null>(null);
+  const [generation, setGeneration] = useState<number | null>(null);
+  const [ended, setEnded] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(start, [start]);
+  useEffect(() => {
+    const s = connectSignaling(token);
+    setSocket(s);
+    s.on('consultation:updated', setView);
+    s.on('consultation:admitted', (v) => {
+      setView(v);
+      setGeneration((g) => (g === null ? 0 : g + 1));
+    });
+    s.on('consultation:ended', ({ reason }) => setEnded(reason === 'media_lost' ? t.mediaLost : t.ended));
+    s.on('connect', () => {
+      request(s, 'consultation:join', { consultationId }).then((v) => {
+        setView(v);
+        if (v.state === 'in_call') setGeneration((g) => g ?? 0);
+      }, (e: RequestError) => setError(errorText(t, e.code)));
+    });
+    whenConnected(s).catch((e: RequestError) => setError(errorText(t, e.code)));
+    return () => void s.close();
+  }, [token, consultationId, t]);
+
+  const admit = () => {
+    if (socket) request(socket, 'consultation:admit', { consultationId }).catch((e: RequestError) => setError(errorText(t, e.code)));
+  };
+  const hangUp = () => {
+    if (socket) void request(socket, 'consultation:hangUp', { consultationId }).catch(() => undefined);
+    setEnded(t.ended);
+  };
+
+  if (ended) {
+    return (
+      <Panel title={t.doctorTitle}>
+        <p data-testid="ended">{ended}</p>
+        <button onClick={onClose}>{t.back}</button>
+      </Panel>
+    );
+  }
+  if (generation !== null && socket && media.status === 'ready') {
+    return <CallView key={generation} t={t} socket={socket} consultationId={consultationId} local={media.stream} onHangUp={hangUp} />;
+  }
+  return (
+    <Panel title={t.doctorTitle}>
+      {error && <p className="error" role="alert">{error}</p>}
+      {view?.patientPresent ? (
+        <p data-testid="patient-waiting"><strong>{t.patientWaiting(view.patientName ?? t.aPatient)}</strong></p>
+      ) : (
+        <p>{t.noPatientYet}</p>
+      )}
+      <button data-testid="admit" disabled={!view?.patientPresent || media.status !== 'ready'} onClick={admit}>{t.admit}</button>
+      <button className="secondary" onClick={onClose}>{t.back}</button>
+      {media.status === 'error' && <p className="error" role="alert">{t.deviceError} ({media.name})</p>}
+    </Panel>
+  );
+}

@@ -1,0 +1,103 @@
+import { useEffect, useMemo, useState } from 'react';
+import type { ConsultationView, EndReason } from '@visita/protocol';
+import { CallView } from '../components/CallView.tsx';
+import { errorText, type Strings } from '../i18n.ts';
+import { connectSignaling, request, whenConnected, type RequestError, type SignalingSocket } from '../signaling.ts';
+import { useLocalMedia, useMicLevel } from '../useLocalMedia.ts';
+
+type Phase =
+  | { name: 'check' }
+  | { name: 'waiting'; view: ConsultationView }
+  | { name: 'call'; generation: number }
+  | { name: 'ended'; reason: EndReason }
+  | { name: 'error'; message: string };
+
+/** The patient's page, opened from the link: device check, waiting room, call. No account. */
+export function PatientPage({ t, consultationId }: { t: Strings; consultationId: string }) {
+  const token = useMemo(() => new URLSearchParams(location.hash.slice(1)).get('t') ?? '', []);
+  const { media, start } = useLocalMedia();
+  const level = useMicLevel(media.status === 'ready' ? media.stream : null);
+  const [name, setName] = useState(() => sessionStorage.getItem('visita.name') ?? '');
+  const [phase, setPhase] = useState<Phase>(token ? { name: 'check' } : { name: 'error', message: t.linkInvalid });
+  const [socket, setSocket] = useState<SignalingSocket | null>(null);
+
+  useEffect(start, [start]);
+  useEffect(() => () => void socket?.close(), [socket]);
+
+  const enter = async () => {
+    sessionStorage.setItem('visita.name', name.trim());
+    const s = connectSignaling(token);
+    setSocket(s);
+    s.on('consultation:updated', (view) => setPhase((p) => (p.name === 'waiting' ? { name: 'waiting', view } : p)));
+    s.on('consultation:admitted', () => setPhase((p) => ({ name: 'call', generation: p.name === 'call' ? p.generation + 1 : 0 })));
+    s.on('consultation:ended', ({ reason }) => setPhase({ name: 'ended', reason }));
+    // After a reconnect, join again and take up where the consultation is.
+    s.on('connect', () => {
+      request(s, 'consultation:join', { consultationId, displayName: name.trim() })
+        .then((view) => {
+          if (view.state === 'in_call') setPhase((p) => (p.name === 'call' ? p : { name: 'call', generation: 0 }));
+          else if (view.state === 'waiting') setPhase({ name: 'waiting', view });
+        })
+        .catch((e: RequestError) => setPhase({ name: 'error', message: errorText(t, e.code) }));
+    });
+    await whenConnected(s).catch((e: RequestError) => setPhase({ name: 'error', message: errorText(t, e.code) }));
+  };
+
+  const hangUp = () => {
+    if (socket) void request(socket, 'consultation:hangUp', { consultationId }).catch(() => undefined);
+    setPhase({ name: 'ended', reason: 'hung_up' });
+  };
+
+  if (phase.name === 'error') return <Panel title={t.patientTitle}><p className="error" role="alert">{phase.message}</p></Panel>;
+  if (phase.name === 'ended') return <Panel title={t.patientTitle}><p data-testid="ended">{phase.reason === 'media_lost' ? t.mediaLost : t.ended}</p></Panel>;
+  if (phase.name === 'call' && socket && media.status === 'ready') {
+    return <CallView key={phase.generation} t={t} socket={socket} consultationId={consultationId} local={media.stream} onHangUp={hangUp} />;
+  }
+  if (phase.name === 'waiting') {
+    return (
+      <Panel title={t.waitingTitle}>
+        <div className="pulse" aria-hidden />
+        <p data-testid="waiting">{phase.view.practitionerPresent ? t.waitingPractitionerOnline : t.waitingPractitionerAway}</p>
+        {media.status === 'ready' && <Preview stream={media.stream} />}
+      </Panel>
+    );
+  }
+  return (
+    <Panel title={t.patientTitle}>
+      <h2>{t.deviceCheck}</h2>
+      {media.status === 'ready' ? (
+        <>
+          <Preview stream={media.stream} />
+          <p>{t.cameraOk}</p>
+          <label>{t.micLevel}</label>
+          <div className="meter"><div style={{ width: `${Math.round(level * 100)}%` }} /></div>
+          <label htmlFor="name">{t.yourName}</label>
+          <input id="name" data-testid="patient-name" value={name} maxLength={80} autoComplete="name" onChange={(e) => setName(e.target.value)} />
+          <button data-testid="enter-waiting-room" disabled={name.trim().length === 0} onClick={() => void enter()}>
+            {t.joinWaitingRoom}
+          </button>
+        </>
+      ) : media.status === 'error' ? (
+        <>
+          <p className="error" role="alert">{t.deviceError} ({media.name}). {t.allowDevices}</p>
+          <button onClick={start}>{t.retry}</button>
+        </>
+      ) : (
+        <p>{t.allowDevices}</p>
+      )}
+    </Panel>
+  );
+}
+
+export function Panel({ title, children }: { title: string; children: React.ReactNode }) {
+  return (
+    <main className="panel">
+      <h1>{title}</h1>
+      {children}
+    </main>
+  );
+}
+
+function Preview({ stream }: { stream: MediaStream }) {
+  return <video className="preview" autoPlay playsInline muted ref={(v) => { if (v && v.srcObject !== stream) v.srcObject = stream; }} />;
+}

@@ -1,0 +1,43 @@
+import { io, type Socket } from 'socket.io-client';
+import { PROTOCOL_VERSION, type Ack, type ClientRequests, type ClientToServerEvents, type ServerToClientEvents } from '@visita/protocol';
+
+export type SignalingSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** An error answered by the server, with its protocol error code. */
+export class RequestError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** Opens the one Socket.IO connection a client has (same origin; the web server proxies it). */
+export function connectSignaling(token: string): SignalingSocket {
+  return io({ auth: { token, protocolVersion: PROTOCOL_VERSION }, transports: ['websocket', 'polling'] });
+}
+
+export async function request<K extends keyof ClientRequests>(
+  socket: SignalingSocket,
+  name: K,
+  payload: ClientRequests[K][0],
+): Promise<ClientRequests[K][1]> {
+  let result: Ack<ClientRequests[K][1]>;
+  try {
+    const s = socket as unknown as Socket;
+    result = (await s.timeout(15_000).emitWithAck(name, payload)) as Ack<ClientRequests[K][1]>;
+  } catch {
+    throw new RequestError('TIMEOUT', `${name} timed out`);
+  }
+  if (!result.ok) throw new RequestError(result.code, result.message);
+  return result.data;
+}
+
+/** Resolves once connected; rejects with the server's handshake error code. */
+export function whenConnected(socket: SignalingSocket): Promise<void> {
+  if (socket.connected) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', (e: Error & { data?: { code?: string } }) => reject(new RequestError(e.data?.code ?? 'UNAUTHENTICATED', e.message)));
+  });
+}

@@ -1,0 +1,56 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+
+export type LocalMedia =
+  | { status: 'idle' | 'starting' }
+  | { status: 'ready'; stream: MediaStream }
+  | { status: 'error'; name: string };
+
+/** Camera + microphone, started on demand and stopped on unmount. */
+export function useLocalMedia(): { media: LocalMedia; start: () => void } {
+  const [media, setMedia] = useState<LocalMedia>({ status: 'idle' });
+  const streamRef = useRef<MediaStream | null>(null);
+
+  const start = useCallback(() => {
+    setMedia({ status: 'starting' });
+    navigator.mediaDevices
+      .getUserMedia({
+        audio: { echoCancellation: true, noiseSuppression: true },
+        video: { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 24 }, facingMode: 'user' },
+      })
+      .then((stream) => {
+        streamRef.current = stream;
+        setMedia({ status: 'ready', stream });
+      })
+      .catch((e: Error) => setMedia({ status: 'error', name: e.name }));
+  }, []);
+
+  useEffect(() => () => streamRef.current?.getTracks().forEach((t) => t.stop()), []);
+  return { media, start };
+}
+
+/** 0..1 loudness of the microphone, for the pre-call check. */
+export function useMicLevel(stream: MediaStream | null): number {
+  const [level, setLevel] = useState(0);
+  useEffect(() => {
+    if (!stream || stream.getAudioTracks().length === 0) return;
+    const ctx = new AudioContext();
+    const analyser = ctx.createAnalyser();
+    analyser.fftSize = 512;
+    ctx.createMediaStreamSource(stream).connect(analyser);
+    const data = new Uint8Array(analyser.fftSize);
+    let raf = 0;
+    const tick = () => {
+      analyser.getByteTimeDomainData(data);
+      let peak = 0;
+      for (const v of data) peak = Math.max(peak, Math.abs(v - 128));
+      setLevel(Math.min(1, peak / 64));
+      raf = requestAnimationFrame(tick);
+    };
+    tick();
+    return () => {
+      cancelAnimationFrame(raf);
+      void ctx.close();
+    };
+  }, [stream]);
+  return level;
+}
