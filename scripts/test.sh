@@ -13,13 +13,12 @@ pnpm -r --reporter=append-only typecheck >/dev/null || { pnpm -r typecheck; die 
 step "building the web client"
 pnpm --filter @visita/web-client build >"$ROOT/.state/web-build.log" 2>&1 || { cat "$ROOT/.state/web-build.log"; die "web client build failed"; }
 
-run_isolated() { # $@: command, run in a fresh network namespace with only `lo`
-  if [ "${VISITA_NO_NETNS:-0}" = 1 ]; then "$@"; return; fi
-  command -v unshare >/dev/null || die "unshare (util-linux) is required for the loopback-only test namespace"
-  unshare -n bash -c 'ip link set lo up && exec "$@"' netns "$@" \
-    || { rc=$?; [ $rc -ne 0 ] && return $rc; }
+run_isolated() { # $@: a command, run in a fresh network namespace where only `lo` exists
+  if [ "${VISITA_NO_NETNS:-0}" = 1 ]; then "$@"; else unshare -n bash -c 'ip link set lo up && exec "$@"' netns "$@"; fi
 }
-unshare -n true 2>/dev/null || { [ "${VISITA_NO_NETNS:-0}" = 1 ] || die "cannot create a network namespace (needs root or user namespaces); VISITA_NO_NETNS=1 runs without isolation"; }
+if [ "${VISITA_NO_NETNS:-0}" != 1 ] && ! unshare -n true 2>/dev/null; then
+  die "cannot create a network namespace (needs root or user namespaces); VISITA_NO_NETNS=1 runs the tests without isolation"
+fi
 
 step "unit and integration tests"
 run_isolated pnpm exec vitest run --project unit --project integration

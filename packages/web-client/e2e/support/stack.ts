@@ -25,9 +25,17 @@ export class E2EStack {
   static async start(): Promise<E2EStack> {
     const stack = await TestStack.start();
     const tls = selfSignedCert();
-    const web = await startWebServer({ host: '127.0.0.1', port: 0, signalingUrl: stack.signalingUrl, tls });
-    const { browser, close } = await launchChromium();
-    return new E2EStack(stack, web.url, web.close, browser, close, tls.dir);
+    let web: Awaited<ReturnType<typeof startWebServer>> | undefined;
+    try {
+      web = await startWebServer({ host: '127.0.0.1', port: 0, signalingUrl: stack.signalingUrl, tls });
+      const { browser, close } = await launchChromium();
+      return new E2EStack(stack, web.url, web.close, browser, close, tls.dir);
+    } catch (e) {
+      await web?.close();
+      await stack.stop();
+      rmSync(tls.dir, { recursive: true, force: true });
+      throw e;
+    }
   }
 
   async page(): Promise<{ context: BrowserContext; page: Page }> {

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Run the whole platform on this machine: redis-server, one SFU node, one signaling instance and
+# the web client over HTTPS. Prints the links; Ctrl-C stops everything cleanly.
+#   VISITA_LAN_IP   address announced to browsers (default: this machine's LAN address)
+#   VISITA_WEB_PORT HTTPS port of the web client (default 8443)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$ROOT/scripts/lib.sh"
+. "$ROOT/.state/env.sh"
+cd "$ROOT"
+
+RUN="$ROOT/.state/run"; LOGS="$RUN/logs"; mkdir -p "$RUN/redis" "$RUN/tls" "$LOGS"
+REDIS_PORT="${VISITA_REDIS_PORT:-6390}"
+SIGNALING_PORT="${VISITA_SIGNALING_PORT:-4000}"
+SFU_CONTROL_PORT="${VISITA_SFU_CONTROL_PORT:-4443}"
+WEB_PORT="${VISITA_WEB_PORT:-8443}"
+
+port_busy() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
+for p in "$REDIS_PORT" "$SIGNALING_PORT" "$SFU_CONTROL_PORT" "$WEB_PORT"; do
+  port_busy "$p" && die "port $p is already in use (is Visita already running? stop it, or set VISITA_*_PORT)"
+done
+
+# The address a phone on the same network reaches (a route lookup; nothing is sent).
+LAN_IP="${VISITA_LAN_IP:-$(ip -4 route get 1.1.1.1 2>/dev/null | sed -n 's/.* src \([0-9.]*\).*/\1/p')}"
+[ -n "$LAN_IP" ] || LAN_IP="$(hostname -I 2>/dev/null | awk '{print $1}')"
+[ -n "$LAN_IP" ] || LAN_IP=127.0.0.1
+
+# Secrets, made once and kept in the state dir (never committed).
+SECRETS="$ROOT/.state/secrets.env"
+if [ ! -f "$SECRETS" ]; then
+  umask 077
+  { echo "VISITA_JWT_SECRET=$(openssl rand -hex 32)"; echo "VISITA_SFU_SECRET=$(openssl rand -hex 24)";
+    echo "VISITA_DEMO_PASSWORD=$(openssl rand -base64 12 | tr -d '/+=' | cut -c1-12)"; } > "$SECRETS"
+fi
+set -a; . "$SECRETS"; set +a
+
+# A self-signed certificate for the LAN address (a phone needs HTTPS for its camera).
+CERT="$RUN/tls/cert.pem"; KEY="$RUN/tls/key.pem"
+if [ ! -f "$CERT" ] || [ "$(cat "$RUN/tls/ip" 2>/dev/null)" != "$LAN_IP" ]; then
+  step "generating a self-signed certificate for $LAN_IP"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 825 -subj "/CN=Visita $LAN_IP" \
+    -addext "subjectAltName=IP:$LAN_IP,IP:127.0.0.1,DNS:localhost" -keyout "$KEY" -out "$CERT" 2>/dev/null
+  echo "$LAN_IP" > "$RUN/tls/ip"
+fi
+FINGERPRINT="$(openssl x509 -noout -fingerprint -sha256 -in "$CERT" | cut -d= -f2)"
+
+step "building the web client"
+pnpm --filter @visita/web-client build >"$LOGS/web-build.log" 2>&1 || { tail -20 "$LOGS/web-build.log"; die "web client build failed"; }
+
+PIDS=(); STOPPING=0
+cleanup() {
+  trap - INT TERM EXIT
+  STOPPING=1
+  echo; step "stopping"
+  for ((i=${#PIDS[@]}-1; i>=0; i--)); do kill -TERM "${PIDS[$i]}" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  step "stopped"
+}
+trap cleanup INT TERM EXIT
+
+step "starting redis-server on 127.0.0.1:$REDIS_PORT (AOF on, data in $RUN/redis)"
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$RUN/redis" --save '' --appendonly yes >"$LOGS/redis.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 || die "redis-server did not start (see $LOGS/redis.log)"
+
+export VISITA_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+step "starting the SFU node (media announced on $LAN_IP)"
+VISITA_SFU_CONTROL_PORT="$SFU_CONTROL_PORT" VISITA_SFU_NODE_ID=sfu-local VISITA_RTC_LISTEN_IP=0.0.0.0 \
+  VISITA_RTC_ANNOUNCED_ADDRESS="$LAN_IP" VISITA_RTC_MIN_PORT=40000 VISITA_RTC_MAX_PORT=40999 \
+  node packages/sfu/src/main.ts >"$LOGS/sfu.log" 2>&1 &
+PIDS+=($!)
+step "starting signaling on 127.0.0.1:$SIGNALING_PORT"
+VISITA_SIGNALING_PORT="$SIGNALING_PORT" VISITA_PUBLIC_URL="https://$LAN_IP:$WEB_PORT" VISITA_INSTANCE_ID=sig-local \
+  node packages/signaling/src/main.ts >"$LOGS/signaling.log" 2>&1 &
+PIDS+=($!)
+step "starting the web client on https://0.0.0.0:$WEB_PORT"
+VISITA_SIGNALING_URL="http://127.0.0.1:$SIGNALING_PORT" VISITA_WEB_PORT="$WEB_PORT" VISITA_TLS_CERT="$CERT" VISITA_TLS_KEY="$KEY" \
+  node packages/web-client/scripts/serve.ts >"$LOGS/web.log" 2>&1 &
+PIDS+=($!)
+
+wait_http() { # url what log
+  for _ in $(seq 100); do curl -fsk -o /dev/null "$1" && return 0; sleep 0.2; done
+  tail -20 "$3" >&2; die "$2 did not come up (log: $3)"
+}
+wait_http "http://127.0.0.1:$SIGNALING_PORT/healthz" signaling "$LOGS/signaling.log"
+wait_http "https://127.0.0.1:$WEB_PORT/" "web client" "$LOGS/web.log"
+for _ in $(seq 50); do grep -q '"sfu node ready"' "$LOGS/sfu.log" && break; sleep 0.2; done
+grep -q '"sfu node ready"' "$LOGS/sfu.log" || { tail -20 "$LOGS/sfu.log" >&2; die "the SFU node did not start (log: $LOGS/sfu.log)"; }
+
+DEMO_EMAIL="${VISITA_DEMO_EMAIL:-doctor@visita.local}"
+PATIENT_LINK="$(VISITA_API="http://127.0.0.1:$SIGNALING_PORT" VISITA_DEMO_EMAIL="$DEMO_EMAIL" node scripts/demoLink.ts)" \
+  || die "could not create the demo consultation"
+
+cat <<BANNER
+
+  Visita is running.
+
+  Doctor:        https://$LAN_IP:$WEB_PORT/
+                 login $DEMO_EMAIL  /  password $VISITA_DEMO_PASSWORD
+  Patient link:  $PATIENT_LINK
+                 (open it on a phone on the same network, or in another browser tab)
+
+  The certificate is self-signed: accept the browser's warning once. Its SHA-256 fingerprint:
+                 $FINGERPRINT
+  Logs:          $LOGS/
+  Stop:          Ctrl-C
+
+BANNER
+
+# Stay up until Ctrl-C, or until one service dies (then stop the others).
+wait -n "${PIDS[@]}" || true
+[ "$STOPPING" = 1 ] || step "a service exited; stopping the others (logs: $LOGS/)"
