@@ -65,13 +65,13 @@ export MEDIASOUP_WORKER_BIN="$WORKER_BIN"
 
 # 5. node_modules (the lockfile decides; a warm install is skipped by its stamp).
 stamp="$STATE/install.stamp"
-want="$( (cat "$ROOT/pnpm-lock.yaml" "$ROOT"/package.json "$ROOT"/packages/*/package.json 2>/dev/null || true) | sha256sum | cut -c1-16)"
-if [ ! -d "$ROOT/node_modules" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+deps_hash() { (cat "$ROOT/pnpm-lock.yaml" "$ROOT"/package.json "$ROOT"/packages/*/package.json 2>/dev/null || true) | sha256sum | cut -c1-16; }
+if [ ! -d "$ROOT/node_modules" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$(deps_hash)" ]; then
   step "pnpm install"
   lockflag=--frozen-lockfile
   [ -f "$ROOT/pnpm-lock.yaml" ] || lockflag=
   (cd "$ROOT" && pnpm install $lockflag --reporter=append-only >&2) || die "pnpm install failed"
-  echo "$want" > "$stamp"
+  deps_hash > "$stamp"
 fi
 
 cat > "$STATE/env.sh" <<EOF
