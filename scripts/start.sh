@@ -2,14 +2,16 @@
 # Run the whole platform on this machine: redis-server, one SFU node, one signaling instance and
 # the web client over HTTPS. Prints the links; Ctrl-C stops everything cleanly.
 #   VISITA_LAN_IP   address announced to browsers (default: this machine's LAN address)
-#   VISITA_WEB_PORT HTTPS port of the web client (default 8443)
+#   VISITA_WEB_PORT HTTPS port of the web client (default 8443); VISITA_REDIS_PORT (6390),
+#   VISITA_SIGNALING_PORT (4000), VISITA_SFU_CONTROL_PORT (4443), VISITA_RTC_MIN_PORT/MAX_PORT (40000-40999)
+#   VISITA_STATE_DIR  redis data, certificate, secrets and logs (default .state/run)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$ROOT/scripts/lib.sh"
 . "$ROOT/.state/env.sh"
 cd "$ROOT"
 
-RUN="$ROOT/.state/run"; LOGS="$RUN/logs"; mkdir -p "$RUN/redis" "$RUN/tls" "$LOGS"
+RUN="${VISITA_STATE_DIR:-$ROOT/.state/run}"; LOGS="$RUN/logs"; mkdir -p "$RUN/redis" "$RUN/tls" "$LOGS"
 REDIS_PORT="${VISITA_REDIS_PORT:-6390}"
 SIGNALING_PORT="${VISITA_SIGNALING_PORT:-4000}"
 SFU_CONTROL_PORT="${VISITA_SFU_CONTROL_PORT:-4443}"
@@ -26,7 +28,7 @@ LAN_IP="${VISITA_LAN_IP:-$(ip -4 route get 1.1.1.1 2>/dev/null | sed -n 's/.* sr
 [ -n "$LAN_IP" ] || LAN_IP=127.0.0.1
 
 # Secrets, made once and kept in the state dir (never committed).
-SECRETS="$ROOT/.state/secrets.env"
+SECRETS="$RUN/secrets.env"
 if [ ! -f "$SECRETS" ]; then
   umask 077
   { echo "VISITA_JWT_SECRET=$(openssl rand -hex 32)"; echo "VISITA_SFU_SECRET=$(openssl rand -hex 24)";
@@ -67,7 +69,7 @@ redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 || die "redis-server did not sta
 export VISITA_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
 step "starting the SFU node (media announced on $LAN_IP)"
 VISITA_SFU_CONTROL_PORT="$SFU_CONTROL_PORT" VISITA_SFU_NODE_ID=sfu-local VISITA_RTC_LISTEN_IP=0.0.0.0 \
-  VISITA_RTC_ANNOUNCED_ADDRESS="$LAN_IP" VISITA_RTC_MIN_PORT=40000 VISITA_RTC_MAX_PORT=40999 \
+  VISITA_RTC_ANNOUNCED_ADDRESS="$LAN_IP" VISITA_RTC_MIN_PORT="${VISITA_RTC_MIN_PORT:-40000}" VISITA_RTC_MAX_PORT="${VISITA_RTC_MAX_PORT:-40999}" \
   node packages/sfu/src/main.ts >"$LOGS/sfu.log" 2>&1 &
 PIDS+=($!)
 step "starting signaling on 127.0.0.1:$SIGNALING_PORT"

@@ -20,8 +20,22 @@ if [ "${VISITA_NO_NETNS:-0}" != 1 ] && ! unshare -n true 2>/dev/null; then
   die "cannot create a network namespace (needs root or user namespaces); VISITA_NO_NETNS=1 runs the tests without isolation"
 fi
 
+REPORTS="$ROOT/.state/test-reports"; rm -rf "$REPORTS"; mkdir -p "$REPORTS"
+summary() { # one plain closing line over every vitest run: "tests: N passed, N failed"
+  node -e '
+    const fs = require("fs"), dir = process.argv[1]; let p = 0, f = 0, s = 0;
+    for (const n of fs.readdirSync(dir)) { const r = JSON.parse(fs.readFileSync(dir + "/" + n, "utf8"));
+      p += r.numPassedTests; f += r.numFailedTests; s += r.numPendingTests + (r.numTodoTests ?? 0); }
+    console.log(`tests: ${p} passed, ${f} failed, ${s} skipped`);' "$REPORTS" 2>/dev/null || true
+}
+vitest_run() { # name, projects...
+  local name="$1"; shift
+  run_isolated pnpm exec vitest run "$@" --reporter=default --reporter=json --outputFile.json="$REPORTS/$name.json"
+}
+trap 'rc=$?; summary; exit $rc' EXIT
+
 step "unit and integration tests"
-run_isolated pnpm exec vitest run --project unit --project integration
+vitest_run unit-integration --project unit --project integration
 step "browser end-to-end tests (headless Chromium, fake camera and microphone)"
-run_isolated pnpm exec vitest run --project e2e
+vitest_run e2e --project e2e
 step "all tests passed"

@@ -6,3 +6,4 @@ export { mediaCodecs } from './mediaCodecs.ts';
 export { Room } from './Room.ts';
 export { SfuNode } from './SfuNode.ts';
 export { WorkerPool } from './WorkerPool.ts';
+export { version as mediasoupVersion } from 'mediasoup';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { preview } from 'vite';
+import { createLogger, preview } from 'vite';
 
 const webRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -24,6 +24,7 @@ export async function startWebServer(o: WebServerOptions): Promise<{ url: string
     root: webRoot,
     configFile: false,
     logLevel: 'warn',
+    customLogger: quietLogger(),
     preview: {
       host: o.host,
       port: o.port,
@@ -42,4 +43,15 @@ export async function startWebServer(o: WebServerOptions): Promise<{ url: string
     url: `${scheme}://${o.host === '0.0.0.0' ? '127.0.0.1' : o.host}:${port}`,
     close: () => server.close(),
   };
+}
+
+/** Vite's logger without the "ws proxy" resets a browser causes each time it leaves a page. */
+function quietLogger() {
+  const logger = createLogger('warn');
+  const error = logger.error.bind(logger);
+  logger.error = (msg, opts) => {
+    if (/ws proxy (socket )?error/.test(msg) && /ECONNRESET|EPIPE/.test(String(opts?.error ?? msg))) return;
+    error(msg, opts);
+  };
+  return logger;
 }

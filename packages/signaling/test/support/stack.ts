@@ -137,3 +137,4 @@ export class TestClient {
     });
   }
 }
+export { freePort, RedisServer } from './redisServer.ts';

@@ -8,6 +8,8 @@ declare global {
   interface Window {
     /** The current media session, for diagnostics and the end-to-end tests. */
     __visitaSession?: MediaSession | null;
+    /** Date.now() when the first remote video frame of the current session was shown (join-latency benchmark). */
+    __visitaFirstFrameAt?: number | null;
   }
 }
 
@@ -33,12 +35,21 @@ export function CallView({ t, socket, consultationId, local, onHangUp }: Props) 
   useEffect(() => {
     const s = new MediaSession(socket, consultationId, local);
     window.__visitaSession = s;
+    window.__visitaFirstFrameAt = null;
     setSession(s);
+    let frameWatched = false;
     const off = s.onChange(() => {
       const v = remoteRef.current;
       if (!v) return;
       if (v.srcObject !== s.remoteStream) v.srcObject = s.remoteStream;
-      setHasVideo(s.remoteStream.getVideoTracks().length > 0);
+      const video = s.remoteStream.getVideoTracks().length > 0;
+      setHasVideo(video);
+      if (video && !frameWatched && 'requestVideoFrameCallback' in v) {
+        frameWatched = true;
+        v.requestVideoFrameCallback(() => {
+          window.__visitaFirstFrameAt ??= Date.now();
+        });
+      }
       // Autoplay with sound can be refused (mobile browsers): fall back to muted and offer a tap.
       v.play().catch(() => {
         v.muted = true;

@@ -1,0 +1,71 @@
+import jwt from 'jsonwebtoken';
+import { io, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Audience, ErrorCode, PROTOCOL_VERSION, TOKEN_ISSUER, type Ack } from '@visita/protocol';
+import { ControlServer } from '../src/ControlServer.ts';
+import { createLogger } from '../src/logger.ts';
+import { SfuNode } from '../src/SfuNode.ts';
+import { WorkerPool } from '../src/WorkerPool.ts';
+
+const SECRET = 'control-test-secret-0123456789';
+const log = createLogger('silent');
+let pool: WorkerPool;
+let node: SfuNode;
+let control: ControlServer;
+let url: string;
+const sockets: Socket[] = [];
+
+beforeAll(async () => {
+  pool = await WorkerPool.create(1, log);
+  node = new SfuNode('node-ctl', pool, { listenIp: '127.0.0.1', announcedAddress: undefined, minPort: 40000, maxPort: 49999 }, log);
+  control = new ControlServer(node, SECRET, log);
+  url = `http://127.0.0.1:${await control.listen(0, '127.0.0.1')}`;
+});
+afterAll(async () => {
+  for (const s of sockets) s.close();
+  await control.close();
+  node.close();
+  pool.close();
+});
+
+const token = (opts: jwt.SignOptions = {}, secret = SECRET) =>
+  jwt.sign({ kind: 'sfu-control' }, secret, { algorithm: 'HS256', issuer: TOKEN_ISSUER, audience: Audience.SFU_CONTROL, subject: 'sig-1', expiresIn: 60, ...opts });
+
+function connect(auth: object): Promise<Socket> {
+  const socket = io(url, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
+  sockets.push(socket);
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (e: Error & { data?: { code?: string } }) => reject(new Error(e.data?.code ?? e.message)));
+  });
+}
+const rpc = (s: Socket, envelope: unknown) => s.timeout(5_000).emitWithAck('rpc', envelope) as Promise<Ack<unknown>>;
+
+describe('SFU control connection', () => {
+  it('refuses connections without a valid control token or with another protocol version', async () => {
+    await expect(connect({})).rejects.toThrow(ErrorCode.UNAUTHENTICATED);
+    await expect(connect({ token: token({}, 'another-secret-another-secret'), protocolVersion: PROTOCOL_VERSION })).rejects.toThrow(ErrorCode.UNAUTHENTICATED);
+    await expect(connect({ token: token({ audience: Audience.PRACTITIONER }), protocolVersion: PROTOCOL_VERSION })).rejects.toThrow(ErrorCode.UNAUTHENTICATED);
+    await expect(connect({ token: token({ algorithm: 'HS512' }), protocolVersion: PROTOCOL_VERSION })).rejects.toThrow(ErrorCode.UNAUTHENTICATED);
+    await expect(connect({ token: token(), protocolVersion: PROTOCOL_VERSION + 1 })).rejects.toThrow(ErrorCode.PROTOCOL_MISMATCH);
+  });
+
+  it('serves the typed RPC and answers bad calls with typed errors', async () => {
+    const s = await connect({ token: token(), protocolVersion: PROTOCOL_VERSION });
+    expect(await rpc(s, { method: 'node.status', params: {} })).toEqual({ ok: true, data: { nodeId: 'node-ctl', workers: 1, rooms: 0, consumers: 0 } });
+    expect(await rpc(s, { method: 'room.open', params: { roomId: 'r1' } })).toMatchObject({ ok: true, data: { created: true } });
+    expect(await rpc(s, 'garbage')).toMatchObject({ ok: false, code: ErrorCode.BAD_REQUEST });
+    expect(await rpc(s, { method: 'worker.kill', params: {} })).toMatchObject({ ok: false, code: ErrorCode.BAD_REQUEST });
+    expect(await rpc(s, { method: 'toString', params: {} })).toMatchObject({ ok: false, code: ErrorCode.BAD_REQUEST });
+    expect(await rpc(s, { method: 'room.open', params: { roomId: 'a b' } })).toMatchObject({ ok: false, code: ErrorCode.BAD_REQUEST });
+    expect(await rpc(s, { method: 'transport.create', params: { roomId: 'nope', peerId: 'p', direction: 'send' } })).toMatchObject({ ok: false, code: ErrorCode.NOT_FOUND });
+    expect(node.roomIds).toEqual(['r1']);
+  });
+
+  it('pushes room events to signaling', async () => {
+    const s = await connect({ token: token(), protocolVersion: PROTOCOL_VERSION });
+    const closed = new Promise((r) => s.once('room.closed', r));
+    expect(await rpc(s, { method: 'room.close', params: { roomId: 'r1' } })).toEqual({ ok: true, data: { closed: true } });
+    expect(await closed).toEqual({ roomId: 'r1', reason: 'closed' });
+  });
+});
