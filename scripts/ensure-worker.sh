@@ -4,7 +4,7 @@
 #   2. mediasoup's official prebuilt download (what `npm install mediasoup` would do), checked
 #      to run on this host (it exits with 41 when started without MEDIASOUP_VERSION);
 #   3. a build from the npm tarball's own worker sources against Debian packages
-#      (infra/mediasoup-worker/, ~8-10 minutes cold on 2 cores; cached by version and recipe hash).
+#      (infra/mediasoup-worker/, ~5-10 minutes cold on 2 cores; cached by version and recipe hash).
 # Progress goes to stderr; stdout carries only the path.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -36,7 +36,7 @@ fi
 
 # The build script answers in ~0.2 s from its cache; cold, it shows its progress on stderr.
 if ! ls "$CACHE"/bin/"$MS_VERSION"-*/mediasoup-worker >/dev/null 2>&1; then
-  step "no prebuilt mediasoup-worker reachable: building $MS_VERSION from source (about 8-10 minutes on 2 cores)"
+  step "no prebuilt mediasoup-worker reachable: building $MS_VERSION from source (about 5-10 minutes on 2 cores)"
 fi
 bin="$(MS_VERSION="$MS_VERSION" MSW_CACHE="$CACHE" bash "$ROOT/infra/mediasoup-worker/build-mediasoup-worker.sh")" \
   || die "building mediasoup-worker failed (see the output above)"

@@ -17,6 +17,8 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   readonly #log: Logger;
   readonly #workers: types.Worker[] = [];
   readonly #routerCount = new Map<types.Worker, number>();
+  /** Replacements under way: a router asked for meanwhile waits for them rather than failing. */
+  readonly #replacing = new Set<Promise<unknown>>();
   #closed = false;
 
   private constructor(size: number, log: Logger) {
@@ -47,6 +49,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   }
 
   async createRouter(mediaCodecs: types.RouterRtpCodecCapability[]): Promise<types.Router> {
+    if (!this.#workers.some((w) => !w.closed) && this.#replacing.size > 0) await Promise.allSettled([...this.#replacing]);
     const worker = this.pick();
     const router = await worker.createRouter({ mediaCodecs });
     this.#routerCount.set(worker, (this.#routerCount.get(worker) ?? 0) + 1);
@@ -79,11 +82,15 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     this.#log.error({ workerPid: worker.pid, err: error.message }, 'mediasoup worker died');
     if (this.#closed) return;
     let replaced = false;
+    const spawning = this.#spawn();
+    this.#replacing.add(spawning);
     try {
-      await this.#spawn();
+      await spawning;
       replaced = true;
     } catch (e) {
       this.#log.error({ err: (e as Error).message }, 'could not replace the dead worker');
+    } finally {
+      this.#replacing.delete(spawning);
     }
     this.emit('workerDied', { pid: worker.pid, error, replaced });
   }

@@ -124,7 +124,14 @@ export class ConsultationService {
       nodeId,
       admittedAt: Date.now(),
     });
-    if (!admitted) throw new VisitaError(ErrorCode.INVALID_STATE, 'the consultation changed meanwhile');
+    if (!admitted) {
+      // Another admit or a hang-up won the race: free the router this call opened, unless the winner uses it.
+      const now = await this.#store.get(c.id);
+      if (now?.nodeId !== nodeId || now.state !== ConsultationState.IN_CALL) {
+        await (await this.#sfu.client(nodeId)).call('room.close', { roomId: c.id }).catch(() => undefined);
+      }
+      throw new VisitaError(ErrorCode.INVALID_STATE, 'the consultation changed meanwhile');
+    }
     this.#log.info({ consultationId: c.id, nodeId }, 'patient admitted');
     const view = await this.view(admitted);
     this.#notify.toConsultation(c.id, 'consultation:admitted', view);

@@ -127,6 +127,33 @@ describe('join, admit, media and hang-up', () => {
     expect(await doctor.request('consultation:hangUp', { consultationId })).toMatchObject({ ok: false, code: ErrorCode.INVALID_STATE });
   });
 
+  it('places the room again when its worker dies mid-call, and has both sides rebuild their media', async () => {
+    const doctorToken = await stack.login();
+    const { consultationId, patientToken } = await stack.createConsultation(doctorToken);
+    const doctor = await stack.connect(doctorToken);
+    const patient = await stack.connect(patientToken);
+    await doctor.request('consultation:join', { consultationId });
+    await patient.request('consultation:join', { consultationId, displayName: 'Bob' });
+    await doctor.request('consultation:admit', { consultationId });
+    const before = await patient.request('media:createTransport', { consultationId, direction: 'send' });
+    if (!before.ok) throw new Error(before.message);
+
+    const againP = patient.next('consultation:admitted');
+    const againD = doctor.next('consultation:admitted');
+    const victim = stack.pool.workers[0]!;
+    process.kill(victim.pid, 'SIGKILL');
+    expect(await againP).toMatchObject({ consultationId, state: 'in_call' });
+    expect(await againD).toMatchObject({ consultationId, state: 'in_call' });
+    expect(stack.node.roomIds).toContain(consultationId);
+    expect(stack.pool.workers.map((w) => w.pid)).not.toContain(victim.pid);
+    // The old transport died with the worker; a new one works.
+    expect(await patient.request('media:connectTransport', {
+      consultationId, transportId: before.data.id, dtlsParameters: before.data.dtlsParameters,
+    })).toMatchObject({ ok: false, code: ErrorCode.NOT_FOUND });
+    expect(await patient.request('media:createTransport', { consultationId, direction: 'send' })).toMatchObject({ ok: true });
+    await doctor.request('consultation:hangUp', { consultationId });
+  });
+
   it('answers bad input with typed errors and changes nothing', async () => {
     const doctorToken = await stack.login();
     const a = await stack.createConsultation(doctorToken);

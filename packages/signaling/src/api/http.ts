@@ -6,6 +6,19 @@ import type { SignalingConfig } from '../config.ts';
 import type { ConsultationService } from '../ConsultationService.ts';
 import type { TokenService } from '../tokens.ts';
 
+const HTTP_STATUS: Record<ErrorCode, number> = {
+  BAD_REQUEST: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  INVALID_STATE: 409,
+  PROTOCOL_MISMATCH: 400,
+  NO_MEDIA_CAPACITY: 503,
+  MEDIA_ERROR: 502,
+  TIMEOUT: 504,
+  INTERNAL: 500,
+};
+
 const Login = z.object({ email: z.string().email().max(200), password: z.string().min(1).max(200) });
 
 /** Demo practitioner of `make start` (real accounts in Redis come with the waiting-room work). */
@@ -74,7 +87,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   });
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const body = (err as { type?: string }).type === 'entity.parse.failed' ? fail(ErrorCode.BAD_REQUEST, 'malformed JSON') : toAckErr(err);
-    res.status(body.code === ErrorCode.BAD_REQUEST ? 400 : body.code === ErrorCode.INTERNAL ? 500 : 409).json(body);
+    res.status(HTTP_STATUS[body.code]).json(body);
   });
   return app;
 }
