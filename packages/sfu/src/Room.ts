@@ -90,14 +90,14 @@ export class Room extends EventEmitter<RoomEvents> {
     const peer = this.#peer(p.peerId);
     const transport = this.#transport(p.peerId, p.transportId);
     if (transport.appData['direction'] !== 'send') throw new VisitaError(ErrorCode.BAD_REQUEST, 'not a send transport');
-    for (const existing of peer.producers.values()) {
-      if (existing.kind === p.kind) throw new VisitaError(ErrorCode.INVALID_STATE, `already producing ${p.kind}`);
-    }
     const producer = await transport.produce({
       kind: p.kind,
       rtpParameters: p.rtpParameters as unknown as types.RtpParameters,
       appData: { peerId: p.peerId },
     });
+    // One camera and one microphone per peer: a new one (a reconnected client) replaces the old,
+    // whose consumers close and are reported to the other side.
+    for (const existing of [...peer.producers.values()]) if (existing.kind === p.kind) existing.close();
     peer.producers.set(producer.id, producer);
     producer.observer.once('close', () => peer.producers.delete(producer.id));
     return producer.id;

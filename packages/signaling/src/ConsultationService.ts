@@ -19,6 +19,10 @@ import type { Identity } from './tokens.ts';
 export interface Notifier {
   toConsultation<E extends keyof ServerToClientEvents>(id: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
   toRole<E extends keyof ServerToClientEvents>(id: string, role: Role, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
+  /** Only to this instance's connections (for SFU node events, which every instance receives). */
+  toRoleHere<E extends keyof ServerToClientEvents>(id: string, role: Role, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
+  /** True for exactly one instance per key within `ttlMs` (a Redis lock): who handles a shared event. */
+  claim(key: string, ttlMs: number): Promise<boolean>;
   presence(id: string): Promise<Record<Role, boolean>>;
 }
 
@@ -45,7 +49,7 @@ export class ConsultationService {
     this.#log = log;
     sfu.on('consumerClosed', ({ roomId, peerId, consumerId }) => {
       if (peerId === Role.PATIENT || peerId === Role.PRACTITIONER) {
-        this.#notify.toRole(roomId, peerId, 'media:consumerClosed', { consumerId });
+        this.#notify.toRoleHere(roomId, peerId, 'media:consumerClosed', { consumerId });
       }
     });
     sfu.on('roomClosed', ({ roomId, reason }) => {
@@ -251,6 +255,8 @@ export class ConsultationService {
   async #recoverRoom(consultationId: string): Promise<void> {
     const c = await this.#store.get(consultationId);
     if (c?.state !== ConsultationState.IN_CALL) return;
+    // Every instance connected to the node hears the loss; one of them re-places the room.
+    if (!(await this.#notify.claim(`recover:${c.id}:${c.nodeId}`, 30_000))) return;
     try {
       const nodeId = await this.#sfu.place();
       await (await this.#sfu.client(nodeId)).call('room.open', { roomId: c.id });

@@ -1,12 +1,14 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Redis } from 'ioredis';
 import type { SignalingConfig } from './config.ts';
 import { ConsultationService } from './ConsultationService.ts';
 import { createHttpApp } from './api/http.ts';
 import type { Logger } from './logger.ts';
 import { SfuRegistry } from './sfu/SfuRegistry.ts';
-import { bindClientHandlers, createSocketServer, socketNotifier, type SignalingIo } from './socketServer.ts';
+import { bindClientHandlers, createSocketServer, socketNotifier, startPresenceHeartbeat, type SignalingIo } from './socketServer.ts';
+import { RedisPresenceStore } from './store/RedisPresenceStore.ts';
 import { RedisConsultationStore } from './store/RedisConsultationStore.ts';
 import { TokenService } from './tokens.ts';
 
@@ -19,6 +21,7 @@ export class SignalingServer {
   readonly consultations: ConsultationService;
   readonly io: SignalingIo;
   readonly #http: HttpServer;
+  readonly #stopPresence: () => void;
 
   constructor(config: SignalingConfig, log: Logger) {
     this.config = config;
@@ -28,8 +31,12 @@ export class SignalingServer {
     this.sfu = new SfuRegistry(this.redis, () => this.tokens.sfuControl(config.instanceId));
     this.#http = createServer();
     this.io = createSocketServer(this.#http, this.tokens, log);
-    this.consultations = new ConsultationService(new RedisConsultationStore(this.redis), this.sfu, socketNotifier(this.io), log);
-    bindClientHandlers(this.io, this.consultations, log);
+    // Instances share rooms and broadcasts through Redis Streams.
+    this.io.adapter(createAdapter(this.redis, { streamName: 'visita:sio' }));
+    const presence = new RedisPresenceStore(this.redis, config.presenceTtlMs);
+    this.consultations = new ConsultationService(new RedisConsultationStore(this.redis), this.sfu, socketNotifier(this.io, presence, this.redis), log);
+    bindClientHandlers(this.io, this.consultations, presence, config.instanceId, log);
+    this.#stopPresence = startPresenceHeartbeat(this.io, presence, config.instanceId, config.presenceTtlMs);
     const app = createHttpApp({
       config,
       tokens: this.tokens,
@@ -48,6 +55,7 @@ export class SignalingServer {
   }
 
   async close(): Promise<void> {
+    this.#stopPresence();
     this.sfu.close();
     await this.io.close();
     this.redis.disconnect();

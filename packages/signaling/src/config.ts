@@ -16,6 +16,8 @@ const Env = z.object({
   VISITA_DEMO_NAME: z.string().min(1).max(120).default('Dr. Demo'),
   VISITA_PATIENT_LINK_TTL_S: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(24 * 3600),
   VISITA_ACCESS_TOKEN_TTL_S: z.coerce.number().int().min(60).max(24 * 3600).default(12 * 3600),
+  /** How long a connection counts as present without its instance's heartbeat. */
+  VISITA_PRESENCE_TTL_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   VISITA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -30,6 +32,7 @@ export interface SignalingConfig {
   readonly demo: { readonly email: string; readonly password: string; readonly name: string };
   readonly patientLinkTtlS: number;
   readonly accessTokenTtlS: number;
+  readonly presenceTtlMs: number;
   readonly logLevel: string;
 }
 
@@ -51,6 +54,7 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
     demo: Object.freeze({ email: e.VISITA_DEMO_EMAIL, password: e.VISITA_DEMO_PASSWORD, name: e.VISITA_DEMO_NAME }),
     patientLinkTtlS: e.VISITA_PATIENT_LINK_TTL_S,
     accessTokenTtlS: e.VISITA_ACCESS_TOKEN_TTL_S,
+    presenceTtlMs: e.VISITA_PRESENCE_TTL_MS,
     logLevel: e.VISITA_LOG_LEVEL,
   });
 }

@@ -1,4 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
+import type { Redis } from 'ioredis';
 import { Server, type Socket } from 'socket.io';
 import {
   ErrorCode,
@@ -18,6 +19,7 @@ import {
 } from '@visita/protocol';
 import { roleOf, type ConsultationService, type Notifier } from './ConsultationService.ts';
 import type { Logger } from './logger.ts';
+import type { PresenceStore } from './store/PresenceStore.ts';
 import type { Identity, TokenService } from './tokens.ts';
 
 export interface SocketData {
@@ -53,24 +55,51 @@ export function createSocketServer(http: HttpServer, tokens: TokenService, log: 
   return io;
 }
 
-export function socketNotifier(io: SignalingIo): Notifier {
+export function socketNotifier(io: SignalingIo, presence: PresenceStore, redis: Redis): Notifier {
   return {
     toConsultation: (id, event, ...args) => io.to(consultationRoom(id)).emit(event, ...args),
     toRole: (id, role, event, ...args) => io.to(roleRoom(id, role)).emit(event, ...args),
+    toRoleHere: (id, role, event, ...args) => io.local.to(roleRoom(id, role)).emit(event, ...args),
     presence: async (id) => {
-      const [patients, practitioners] = await Promise.all([
-        io.in(roleRoom(id, Role.PATIENT)).fetchSockets(),
-        io.in(roleRoom(id, Role.PRACTITIONER)).fetchSockets(),
+      const now = Date.now();
+      const [patient, practitioner] = await Promise.all([
+        presence.isPresent(id, Role.PATIENT, now),
+        presence.isPresent(id, Role.PRACTITIONER, now),
       ]);
-      return { patient: patients.length > 0, practitioner: practitioners.length > 0 };
+      return { patient, practitioner };
     },
+    claim: async (key, ttlMs) => (await redis.set(`visita:claim:${key}`, '1', 'PX', ttlMs, 'NX')) === 'OK',
   };
 }
+
+/**
+ * Keeps this instance's joined connections present in the shared PresenceStore: a touch every
+ * third of the TTL. If the instance dies, its connections stop counting after the TTL.
+ */
+export function startPresenceHeartbeat(io: SignalingIo, presence: PresenceStore, instanceId: string, ttlMs: number): () => void {
+  const timer = setInterval(() => {
+    const now = Date.now();
+    for (const socket of io.of('/').sockets.values()) {
+      const cid = socket.data.consultationId;
+      if (cid) void presence.touch(cid, roleOf(socket.data.identity), presenceMember(instanceId, socket.id), now).catch(() => undefined);
+    }
+  }, Math.max(250, Math.floor(ttlMs / 3)));
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+export const presenceMember = (instanceId: string, socketId: string): string => `${instanceId}:${socketId}`;
 
 type Handler<K extends ClientRequestName> = (socket: ClientSocket, payload: ClientRequests[K][0]) => Promise<ClientRequests[K][1]>;
 
 /** Binds every client request: validate the payload, call the service, answer with a typed ack. */
-export function bindClientHandlers(io: SignalingIo, service: ConsultationService, log: Logger): void {
+export function bindClientHandlers(
+  io: SignalingIo,
+  service: ConsultationService,
+  presence: PresenceStore,
+  instanceId: string,
+  log: Logger,
+): void {
   const id = (s: ClientSocket) => s.data.identity;
   const handlers: { [K in ClientRequestName]: Handler<K> } = {
     'consultation:join': async (socket, p) => {
@@ -78,9 +107,11 @@ export function bindClientHandlers(io: SignalingIo, service: ConsultationService
       const prev = socket.data.consultationId;
       if (prev && prev !== p.consultationId) await leave(socket);
       socket.data.consultationId = p.consultationId;
-      await socket.join([consultationRoom(p.consultationId), roleRoom(p.consultationId, roleOf(id(socket)))]);
+      const role = roleOf(id(socket));
+      await socket.join([consultationRoom(p.consultationId), roleRoom(p.consultationId, role)]);
+      await presence.touch(p.consultationId, role, presenceMember(instanceId, socket.id), Date.now());
       await service.publish(p.consultationId);
-      return { ...view, ...(roleOf(id(socket)) === Role.PATIENT ? { patientPresent: true } : { practitionerPresent: true }) };
+      return { ...view, ...(role === Role.PATIENT ? { patientPresent: true } : { practitionerPresent: true }) };
     },
     'consultation:admit': (socket, p) => service.admit(id(socket), p),
     'consultation:hangUp': (socket, p) => service.hangUp(id(socket), p),
@@ -101,8 +132,10 @@ export function bindClientHandlers(io: SignalingIo, service: ConsultationService
     socket.data.consultationId = null;
     await socket.leave(consultationRoom(cid));
     await socket.leave(roleRoom(cid, role));
-    const others = await io.in(roleRoom(cid, role)).fetchSockets();
-    if (others.length === 0) await service.leave(id(socket), cid);
+    await presence.remove(cid, role, presenceMember(instanceId, socket.id));
+    // The participant's last connection (on any instance) is gone.
+    if (!(await presence.isPresent(cid, role, Date.now()))) await service.leave(id(socket), cid);
+    else await service.publish(cid);
   }
 
   io.on('connection', (socket) => {

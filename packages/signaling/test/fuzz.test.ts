@@ -50,8 +50,9 @@ it('answers every client event with a typed ack, whatever the payload', async ()
 });
 
 it('ignores events without an ack callback and unknown events, and stays up', async () => {
-  patient.socket.emit('consultation:admit' as never, { consultationId } as never);
-  (patient.socket as unknown as { emit: (e: string, ...a: unknown[]) => void }).emit('no:such:event', { x: 1 }, () => undefined);
+  const raw = patient.socket as unknown as { emit: (e: string, ...a: unknown[]) => void };
+  raw.emit('consultation:admit', { consultationId });
+  raw.emit('no:such:event', { x: 1 }, () => undefined);
   const view = await doctor.request('consultation:join', { consultationId });
   expect(view).toMatchObject({ ok: true, data: { state: 'waiting' } });
   expect(patient.socket.connected).toBe(true);

@@ -18,101 +18,134 @@ export class TestStack {
   readonly node: SfuNode;
   readonly signaling: SignalingServer;
   readonly signalingUrl: string;
-  readonly #control: ControlServer;
-  readonly #heartbeat: Heartbeat;
-  readonly #sfuRedis: Redis;
+  readonly #sfu: InProcessSfu;
   readonly #sockets: Socket[] = [];
 
-  private constructor(parts: {
-    redis: RedisServer;
-    pool: WorkerPool;
-    node: SfuNode;
-    control: ControlServer;
-    heartbeat: Heartbeat;
-    sfuRedis: Redis;
-    signaling: SignalingServer;
-    signalingUrl: string;
-  }) {
+  private constructor(parts: { redis: RedisServer; sfu: InProcessSfu; signaling: SignalingServer; signalingUrl: string }) {
     this.redis = parts.redis;
-    this.pool = parts.pool;
-    this.node = parts.node;
-    this.#control = parts.control;
-    this.#heartbeat = parts.heartbeat;
-    this.#sfuRedis = parts.sfuRedis;
+    this.#sfu = parts.sfu;
+    this.pool = parts.sfu.pool;
+    this.node = parts.sfu.node;
     this.signaling = parts.signaling;
     this.signalingUrl = parts.signalingUrl;
   }
 
   static async start(opts: { workers?: number; publicUrl?: string } = {}): Promise<TestStack> {
     const redis = await RedisServer.start();
-    const sfuLog = createSfuLogger(process.env['VISITA_TEST_LOG'] ?? 'silent', { nodeId: 'sfu-test' });
-    const pool = await WorkerPool.create(opts.workers ?? 1, sfuLog);
-    const node = new SfuNode('sfu-test', pool, { listenIp: '127.0.0.1', announcedAddress: undefined, minPort: 40000, maxPort: 49999 }, sfuLog);
-    const control = new ControlServer(node, SFU_SECRET, sfuLog);
-    const controlPort = await control.listen(0, '127.0.0.1');
-    const sfuRedis = new Redis(redis.url);
-    const heartbeat = new Heartbeat(sfuRedis, node, pool, `http://127.0.0.1:${controlPort}`, sfuLog);
-    await heartbeat.beat();
-    const config = loadSignalingConfig({
-      VISITA_SIGNALING_PORT: '0',
-      VISITA_REDIS_URL: redis.url,
-      VISITA_JWT_SECRET: JWT_SECRET,
-      VISITA_SFU_SECRET: SFU_SECRET,
-      VISITA_DEMO_EMAIL: DEMO.email,
-      VISITA_DEMO_PASSWORD: DEMO.password,
-      VISITA_DEMO_NAME: DEMO.name,
-      VISITA_PUBLIC_URL: opts.publicUrl ?? 'https://visita.test',
-      VISITA_INSTANCE_ID: 'sig-test',
-    });
+    const sfu = await InProcessSfu.start(redis.url, opts.workers ?? 1);
+    const config = loadSignalingConfig(
+      signalingEnv(redis.url, { VISITA_SIGNALING_PORT: '0', VISITA_INSTANCE_ID: 'sig-test', VISITA_PUBLIC_URL: opts.publicUrl ?? 'https://visita.test' }),
+    );
     const signaling = new SignalingServer(config, createLogger(process.env['VISITA_TEST_LOG'] ?? 'silent'));
     const port = await signaling.listen();
-    return new TestStack({ redis, pool, node, control, heartbeat, sfuRedis, signaling, signalingUrl: `http://127.0.0.1:${port}` });
+    return new TestStack({ redis, sfu, signaling, signalingUrl: `http://127.0.0.1:${port}` });
   }
 
-  async login(): Promise<string> {
-    const res = await fetch(`${this.signalingUrl}/api/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: DEMO.email, password: DEMO.password }),
-    });
-    const body = (await res.json()) as Ack<{ token: string }>;
-    if (!body.ok) throw new Error(`login failed: ${body.message}`);
-    return body.data.token;
+  login(): Promise<string> {
+    return login(this.signalingUrl);
   }
 
-  async createConsultation(practitionerToken: string): Promise<{ consultationId: string; patientLink: string; patientToken: string }> {
-    const res = await fetch(`${this.signalingUrl}/api/consultations`, { method: 'POST', headers: { authorization: `Bearer ${practitionerToken}` } });
-    const body = (await res.json()) as Ack<{ consultationId: string; patientLink: string; patientToken: string }>;
-    if (!body.ok) throw new Error(`create failed: ${body.message}`);
-    return body.data;
+  createConsultation(practitionerToken: string): Promise<CreatedConsultation> {
+    return createConsultation(this.signalingUrl, practitionerToken);
   }
 
   /** A connected socket.io-client; rejects with the server's connect_error. */
   async connect(token: string, protocolVersion = PROTOCOL_VERSION): Promise<TestClient> {
-    const socket: TestClient['socket'] = io(this.signalingUrl, {
-      auth: { token, protocolVersion },
-      transports: ['websocket'],
-      reconnection: false,
-      forceNew: true,
-    });
-    this.#sockets.push(socket);
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('connect_error', (e) => reject(e));
-    });
-    return new TestClient(socket);
+    const client = await connectClient(this.signalingUrl, token, protocolVersion, (s) => this.#sockets.push(s));
+    return client;
   }
 
   async stop(): Promise<void> {
     for (const s of this.#sockets) s.close();
     await this.signaling.close();
+    await this.#sfu.stop();
+    await this.redis.stop();
+  }
+}
+
+/** One SFU node in this process: real workers, control port on loopback, heartbeat into Redis. */
+export class InProcessSfu {
+  readonly pool: WorkerPool;
+  readonly node: SfuNode;
+  readonly #control: ControlServer;
+  readonly #heartbeat: Heartbeat;
+  readonly #redis: Redis;
+
+  private constructor(pool: WorkerPool, node: SfuNode, control: ControlServer, heartbeat: Heartbeat, redis: Redis) {
+    this.pool = pool;
+    this.node = node;
+    this.#control = control;
+    this.#heartbeat = heartbeat;
+    this.#redis = redis;
+  }
+
+  static async start(redisUrl: string, workers = 1, nodeId = 'sfu-test'): Promise<InProcessSfu> {
+    const log = createSfuLogger(process.env['VISITA_TEST_LOG'] ?? 'silent', { nodeId });
+    const pool = await WorkerPool.create(workers, log);
+    const node = new SfuNode(nodeId, pool, { listenIp: '127.0.0.1', announcedAddress: undefined, minPort: 40000, maxPort: 49999 }, log);
+    const control = new ControlServer(node, SFU_SECRET, log);
+    const controlPort = await control.listen(0, '127.0.0.1');
+    const redis = new Redis(redisUrl);
+    const heartbeat = new Heartbeat(redis, node, pool, `http://127.0.0.1:${controlPort}`, log);
+    await heartbeat.beat();
+    return new InProcessSfu(pool, node, control, heartbeat, redis);
+  }
+
+  async stop(): Promise<void> {
     await this.#heartbeat.stop();
     this.node.close();
     await this.#control.close();
     this.pool.close();
-    this.#sfuRedis.disconnect();
-    await this.redis.stop();
+    this.#redis.disconnect();
   }
+}
+
+export interface CreatedConsultation {
+  consultationId: string;
+  patientLink: string;
+  patientToken: string;
+}
+
+export async function login(signalingUrl: string): Promise<string> {
+  const res = await fetch(`${signalingUrl}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: DEMO.email, password: DEMO.password }),
+  });
+  const body = (await res.json()) as Ack<{ token: string }>;
+  if (!body.ok) throw new Error(`login failed: ${body.message}`);
+  return body.data.token;
+}
+
+export async function createConsultation(signalingUrl: string, practitionerToken: string): Promise<CreatedConsultation> {
+  const res = await fetch(`${signalingUrl}/api/consultations`, { method: 'POST', headers: { authorization: `Bearer ${practitionerToken}` } });
+  const body = (await res.json()) as Ack<CreatedConsultation>;
+  if (!body.ok) throw new Error(`create failed: ${body.message}`);
+  return body.data;
+}
+
+export async function connectClient(url: string, token: string, protocolVersion = PROTOCOL_VERSION, track?: (s: Socket) => void): Promise<TestClient> {
+  const socket: TestClient['socket'] = io(url, { auth: { token, protocolVersion }, transports: ['websocket'], reconnection: false, forceNew: true });
+  track?.(socket as unknown as Socket);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', (e) => reject(e));
+  });
+  return new TestClient(socket);
+}
+
+/** The environment a signaling instance of the test stacks runs with. */
+export function signalingEnv(redisUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    VISITA_REDIS_URL: redisUrl,
+    VISITA_JWT_SECRET: JWT_SECRET,
+    VISITA_SFU_SECRET: SFU_SECRET,
+    VISITA_DEMO_EMAIL: DEMO.email,
+    VISITA_DEMO_PASSWORD: DEMO.password,
+    VISITA_DEMO_NAME: DEMO.name,
+    VISITA_PUBLIC_URL: 'https://visita.test',
+    ...extra,
+  };
 }
 
 export class TestClient {

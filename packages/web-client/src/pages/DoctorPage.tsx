@@ -138,7 +138,8 @@ function ConsultationRoom({ t, token, consultationId, onClose }: { t: Strings; t
     s.on('connect', () => {
       request(s, 'consultation:join', { consultationId }).then((v) => {
         setView(v);
-        if (v.state === 'in_call') setGeneration((g) => g ?? 0);
+        // In a call after a reconnection: rebuild the media (the server freed the old transports).
+        if (v.state === 'in_call') setGeneration((g) => (g === null ? 0 : g + 1));
       }, (e: RequestError) => setError(errorText(t, e.code)));
     });
     whenConnected(s).catch((e: RequestError) => setError(errorText(t, e.code)));

@@ -35,7 +35,8 @@ export function PatientPage({ t, consultationId }: { t: Strings; consultationId:
     s.on('connect', () => {
       request(s, 'consultation:join', { consultationId, displayName: name.trim() })
         .then((view) => {
-          if (view.state === 'in_call') setPhase((p) => (p.name === 'call' ? p : { name: 'call', generation: 0 }));
+          // In a call after a reconnection: rebuild the media (the server freed the old transports).
+          if (view.state === 'in_call') setPhase((p) => ({ name: 'call', generation: p.name === 'call' ? p.generation + 1 : 0 }));
           else if (view.state === 'waiting') setPhase({ name: 'waiting', view });
         })
         .catch((e: RequestError) => setPhase({ name: 'error', message: errorText(t, e.code) }));

@@ -1,0 +1,28 @@
+import type { Role } from '@visita/protocol';
+import type { PresenceStore } from './PresenceStore.ts';
+
+/** In-memory twin of RedisPresenceStore, for unit tests and a single instance without Redis. */
+export class MemoryPresenceStore implements PresenceStore {
+  readonly #ttlMs: number;
+  readonly #members = new Map<string, Map<string, number>>();
+
+  constructor(ttlMs: number) {
+    this.#ttlMs = ttlMs;
+  }
+
+  async touch(consultationId: string, role: Role, member: string, now: number): Promise<void> {
+    const k = `${consultationId}:${role}`;
+    let m = this.#members.get(k);
+    if (!m) this.#members.set(k, (m = new Map()));
+    m.set(member, now + this.#ttlMs);
+  }
+
+  async remove(consultationId: string, role: Role, member: string): Promise<void> {
+    this.#members.get(`${consultationId}:${role}`)?.delete(member);
+  }
+
+  async isPresent(consultationId: string, role: Role, now: number): Promise<boolean> {
+    for (const expiresAt of this.#members.get(`${consultationId}:${role}`)?.values() ?? []) if (expiresAt > now) return true;
+    return false;
+  }
+}

@@ -1,0 +1,34 @@
+import type { Redis } from 'ioredis';
+import type { Role } from '@visita/protocol';
+import type { PresenceStore } from './PresenceStore.ts';
+
+const key = (consultationId: string, role: Role): string => `visita:presence:${consultationId}:${role}`;
+
+/**
+ * One sorted set per consultation and role: member = connection, score = expiry (ms). Expired
+ * members are ignored and swept on read; the key itself expires when nobody renews it.
+ */
+export class RedisPresenceStore implements PresenceStore {
+  readonly #redis: Redis;
+  readonly #ttlMs: number;
+
+  constructor(redis: Redis, ttlMs: number) {
+    this.#redis = redis;
+    this.#ttlMs = ttlMs;
+  }
+
+  async touch(consultationId: string, role: Role, member: string, now: number): Promise<void> {
+    const k = key(consultationId, role);
+    await this.#redis.multi().zadd(k, now + this.#ttlMs, member).pexpire(k, this.#ttlMs * 2).exec();
+  }
+
+  async remove(consultationId: string, role: Role, member: string): Promise<void> {
+    await this.#redis.zrem(key(consultationId, role), member);
+  }
+
+  async isPresent(consultationId: string, role: Role, now: number): Promise<boolean> {
+    const k = key(consultationId, role);
+    const [, count] = (await this.#redis.multi().zremrangebyscore(k, '-inf', now).zcount(k, `(${now}`, '+inf').exec()) ?? [];
+    return Number(count?.[1] ?? 0) > 0;
+  }
+}

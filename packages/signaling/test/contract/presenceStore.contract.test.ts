@@ -1,0 +1,58 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryPresenceStore } from '../../src/store/MemoryPresenceStore.ts';
+import type { PresenceStore } from '../../src/store/PresenceStore.ts';
+import { RedisPresenceStore } from '../../src/store/RedisPresenceStore.ts';
+import { RedisServer } from '../support/redisServer.ts';
+
+// One contract, run against the in-memory twin and against a real redis-server.
+const TTL = 1_000;
+let redisServer: RedisServer;
+let redis: Redis;
+beforeAll(async () => {
+  redisServer = await RedisServer.start();
+  redis = new Redis(redisServer.url);
+});
+afterAll(async () => {
+  redis?.disconnect();
+  await redisServer?.stop();
+});
+
+const implementations: Array<[string, () => PresenceStore]> = [
+  ['memory', () => new MemoryPresenceStore(TTL)],
+  ['redis', () => new RedisPresenceStore(redis, TTL)],
+];
+
+describe.each(implementations)('PresenceStore contract (%s)', (_name, make) => {
+  let n = 0;
+  const fresh = () => ({ store: make(), c: `c${Date.now()}${n++}` });
+
+  it('is absent until touched, present until the TTL, absent after', async () => {
+    const { store, c } = fresh();
+    expect(await store.isPresent(c, 'patient', 0)).toBe(false);
+    await store.touch(c, 'patient', 'i1:s1', 1_000);
+    expect(await store.isPresent(c, 'patient', 1_000)).toBe(true);
+    expect(await store.isPresent(c, 'patient', 1_000 + TTL - 1)).toBe(true);
+    expect(await store.isPresent(c, 'patient', 1_000 + TTL)).toBe(false);
+    expect(await store.isPresent(c, 'practitioner', 1_000)).toBe(false);
+  });
+
+  it('renews on touch and keeps roles and consultations apart', async () => {
+    const { store, c } = fresh();
+    await store.touch(c, 'patient', 'i1:s1', 1_000);
+    await store.touch(c, 'patient', 'i1:s1', 1_500);
+    expect(await store.isPresent(c, 'patient', 1_000 + TTL + 100)).toBe(true);
+    expect(await store.isPresent(`${c}x`, 'patient', 1_500)).toBe(false);
+  });
+
+  it('stays present while any member is, and forgets a removed member at once', async () => {
+    const { store, c } = fresh();
+    await store.touch(c, 'practitioner', 'a:1', 1_000);
+    await store.touch(c, 'practitioner', 'b:2', 1_000);
+    await store.remove(c, 'practitioner', 'a:1');
+    expect(await store.isPresent(c, 'practitioner', 1_001)).toBe(true);
+    await store.remove(c, 'practitioner', 'b:2');
+    expect(await store.isPresent(c, 'practitioner', 1_001)).toBe(false);
+    await store.remove(c, 'practitioner', 'never-there');
+  });
+});

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode, type ConsultationView } from '@visita/protocol';
+import { audioRtpParameters } from '../../sfu/test/fixtures.ts';
+import { MultiStack } from './support/multiStack.ts';
+
+// Several real signaling processes on one Redis (Redis Streams adapter, presence with TTL).
+const PRESENCE_TTL_MS = 1_500;
+let stack: MultiStack;
+beforeAll(async () => {
+  stack = await MultiStack.start(3, { VISITA_PRESENCE_TTL_MS: String(PRESENCE_TTL_MS) });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const listOn = async (i: number, token: string): Promise<ConsultationView[]> => {
+  const res = await fetch(`${stack.url(i)}/api/consultations`, { headers: { authorization: `Bearer ${token}` } });
+  return ((await res.json()) as { data: { consultations: ConsultationView[] } }).data.consultations;
+};
+
+describe('signaling across instances', () => {
+  it('runs a consultation with the patient on instance A and the practitioner on instance B', async () => {
+    const token = await stack.login(0);
+    const { consultationId, patientToken } = await stack.createConsultation(token, 0);
+    const doctor = await stack.connect(token, 1);
+    const patient = await stack.connect(patientToken, 0);
+    await doctor.request('consultation:join', { consultationId });
+    const seen = doctor.next('consultation:updated');
+    await patient.request('consultation:join', { consultationId, displayName: 'Alice' });
+    expect(await seen).toMatchObject({ patientPresent: true, patientName: 'Alice' });
+
+    const admitted = patient.next('consultation:admitted');
+    expect(await doctor.request('consultation:admit', { consultationId })).toMatchObject({ ok: true });
+    expect(await admitted).toMatchObject({ state: 'in_call' });
+
+    const send = await patient.request('media:createTransport', { consultationId, direction: 'send' });
+    if (!send.ok) throw new Error(send.message);
+    const newProducer = doctor.next('media:newProducer');
+    const produced = await patient.request('media:produce', { consultationId, transportId: send.data.id, kind: 'audio', rtpParameters: audioRtpParameters });
+    expect(await newProducer).toMatchObject({ producerId: produced.ok && produced.data.producerId, role: 'patient' });
+
+    const ended = patient.next('consultation:ended');
+    await doctor.request('consultation:hangUp', { consultationId });
+    expect(await ended).toEqual({ consultationId, reason: 'hung_up' });
+    expect(stack.sfu.node.roomIds).not.toContain(consultationId);
+  });
+
+  it('lets exactly one of two concurrent admits from two instances win', async () => {
+    const token = await stack.login(0);
+    for (let round = 0; round < 5; round++) {
+      const { consultationId, patientToken } = await stack.createConsultation(token, 0);
+      const patient = await stack.connect(patientToken, 2);
+      await patient.request('consultation:join', { consultationId, displayName: 'Bob' });
+      const [onA, onB] = await Promise.all([stack.connect(token, 0), stack.connect(token, 1)]);
+      const results = await Promise.all([
+        onA.request('consultation:admit', { consultationId }),
+        onB.request('consultation:admit', { consultationId }),
+      ]);
+      expect(results.filter((r) => r.ok)).toHaveLength(1);
+      expect(results.find((r) => !r.ok)).toMatchObject({ ok: false, code: ErrorCode.INVALID_STATE });
+      expect(stack.sfu.node.roomIds.filter((id) => id === consultationId)).toHaveLength(1);
+      await onA.request('consultation:hangUp', { consultationId });
+      expect(stack.sfu.node.roomIds).not.toContain(consultationId);
+    }
+  });
+
+  it('expires the presence of a killed instance’s patient; the patient comes back through another instance', async () => {
+    const token = await stack.login(1);
+    const { consultationId, patientToken } = await stack.createConsultation(token, 1);
+    const doctor = await stack.connect(token, 1);
+    await doctor.request('consultation:join', { consultationId });
+    const patient = await stack.connect(patientToken, 0);
+    await patient.request('consultation:join', { consultationId, displayName: 'Chloé' });
+    expect((await listOn(1, token)).find((c) => c.consultationId === consultationId)).toMatchObject({ patientPresent: true });
+
+    await stack.instances[0]!.kill('SIGKILL');
+    // Nobody removed the record: it stops counting once the heartbeats stop, within the TTL.
+    const deadline = Date.now() + PRESENCE_TTL_MS * 3;
+    let view: ConsultationView | undefined;
+    do {
+      await new Promise((r) => setTimeout(r, 200));
+      view = (await listOn(1, token)).find((c) => c.consultationId === consultationId);
+    } while (view?.patientPresent && Date.now() < deadline);
+    expect(view).toMatchObject({ state: 'waiting', patientPresent: false });
+
+    // The patient's client reconnects to a surviving instance and takes up its place.
+    const back = await stack.connect(patientToken, 2);
+    const seen = doctor.next('consultation:updated');
+    expect(await back.request('consultation:join', { consultationId, displayName: 'Chloé' })).toMatchObject({ ok: true, data: { state: 'waiting' } });
+    expect(await seen).toMatchObject({ patientPresent: true, patientName: 'Chloé' });
+    expect(await doctor.request('consultation:admit', { consultationId })).toMatchObject({ ok: true, data: { state: 'in_call' } });
+    await doctor.request('consultation:hangUp', { consultationId });
+  });
+});
