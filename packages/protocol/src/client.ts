@@ -24,9 +24,36 @@ export type ConsultationState = (typeof ConsultationState)[keyof typeof Consulta
 
 export const EndReason = {
   HUNG_UP: 'hung_up',
+  DECLINED: 'declined',
   MEDIA_LOST: 'media_lost',
 } as const;
 export type EndReason = (typeof EndReason)[keyof typeof EndReason];
+
+export const PractitionerStatus = { ONLINE: 'online', IN_CALL: 'in_call', AWAY: 'away' } as const;
+export type PractitionerStatus = (typeof PractitionerStatus)[keyof typeof PractitionerStatus];
+
+export interface DeviceCheck {
+  camera: boolean;
+  microphone: boolean;
+}
+
+/** What a waiting patient sees of their place: 1-based position and an estimate. */
+export interface WaitingPosition {
+  consultationId: string;
+  position: number;
+  estimatedWaitMs: number;
+  practitionerStatus: PractitionerStatus;
+}
+
+/** One waiting patient, as the practitioner's queue shows them. */
+export interface QueueEntryView {
+  consultationId: string;
+  patientName: string;
+  reason: string | null;
+  deviceCheck: DeviceCheck | null;
+  checkedInAt: number;
+  present: boolean;
+}
 
 export interface ConsultationView {
   consultationId: string;
@@ -45,7 +72,17 @@ export interface ProducerInfo {
   paused: boolean;
 }
 
-export const JoinRequest = z.object({ consultationId: Id, displayName: z.string().trim().min(1).max(80).optional() });
+export const DeviceCheckSchema = z.object({ camera: z.boolean(), microphone: z.boolean() });
+export const JoinRequest = z.object({
+  consultationId: Id,
+  /** Patients: the check-in (name, optional reason, result of the pre-call device check). */
+  displayName: z.string().trim().min(1).max(80).optional(),
+  reason: z.string().trim().min(1).max(200).optional(),
+  deviceCheck: DeviceCheckSchema.optional(),
+});
+export const DeclineRequest = z.object({ consultationId: Id, reason: z.string().trim().min(1).max(200) });
+export const MessageRequest = z.object({ consultationId: Id, text: z.string().trim().min(1).max(280) });
+export const WatchQueueRequest = z.object({});
 export const ConsultationRequest = z.object({ consultationId: Id });
 export const CreateTransportRequest = z.object({ consultationId: Id, direction: TransportDirection });
 export const ConnectTransportRequest = z.object({ consultationId: Id, transportId: MediaId, dtlsParameters: DtlsParameters });
@@ -69,6 +106,9 @@ export interface ClientRequests {
   'consultation:join': [z.infer<typeof JoinRequest>, ConsultationView];
   'consultation:admit': [z.infer<typeof ConsultationRequest>, ConsultationView];
   'consultation:hangUp': [z.infer<typeof ConsultationRequest>, ConsultationView];
+  'consultation:decline': [z.infer<typeof DeclineRequest>, ConsultationView];
+  'waiting:message': [z.infer<typeof MessageRequest>, { sent: true }];
+  'queue:watch': [z.infer<typeof WatchQueueRequest>, { entries: QueueEntryView[]; status: PractitionerStatus }];
   'media:routerCapabilities': [z.infer<typeof ConsultationRequest>, { rtpCapabilities: RtpCapabilities }];
   'media:createTransport': [z.infer<typeof CreateTransportRequest>, TransportOptions];
   'media:connectTransport': [z.infer<typeof ConnectTransportRequest>, { connected: true }];
@@ -84,6 +124,9 @@ export const clientRequestSchemas: { [K in ClientRequestName]: z.ZodType<ClientR
   'consultation:join': JoinRequest,
   'consultation:admit': ConsultationRequest,
   'consultation:hangUp': ConsultationRequest,
+  'consultation:decline': DeclineRequest,
+  'waiting:message': MessageRequest,
+  'queue:watch': WatchQueueRequest,
   'media:routerCapabilities': ConsultationRequest,
   'media:createTransport': CreateTransportRequest,
   'media:connectTransport': ConnectTransportRequest,
@@ -103,7 +146,13 @@ export interface ServerToClientEvents {
   'consultation:updated': (view: ConsultationView) => void;
   /** The patient was admitted: build transports now. */
   'consultation:admitted': (view: ConsultationView) => void;
-  'consultation:ended': (event: { consultationId: string; reason: EndReason }) => void;
+  'consultation:ended': (event: { consultationId: string; reason: EndReason; message?: string }) => void;
+  /** To each waiting patient whenever the queue moves. */
+  'waiting:position': (position: WaitingPosition) => void;
+  /** A short message from the practitioner to a waiting patient. */
+  'waiting:message': (message: { consultationId: string; text: string; at: number }) => void;
+  /** To the practitioner's dashboards (every tab, every instance) whenever their queue changes. */
+  'queue:updated': (queue: { entries: QueueEntryView[]; status: PractitionerStatus }) => void;
   'media:newProducer': (producer: ProducerInfo) => void;
   'media:consumerClosed': (event: { consumerId: string }) => void;
   'media:producerPaused': (event: { producerId: string; paused: boolean }) => void;

@@ -10,7 +10,22 @@ describe('ids', () => {
 
 describe('client request schemas', () => {
   it('has a schema for every request', () => {
-    expect(Object.keys(clientRequestSchemas).sort()).toMatchSnapshot();
+    expect(Object.keys(clientRequestSchemas).sort()).toEqual([
+      'consultation:admit',
+      'consultation:decline',
+      'consultation:hangUp',
+      'consultation:join',
+      'media:connectTransport',
+      'media:consume',
+      'media:createTransport',
+      'media:produce',
+      'media:producers',
+      'media:resumeConsumer',
+      'media:routerCapabilities',
+      'media:setProducerPaused',
+      'queue:watch',
+      'waiting:message',
+    ]);
   });
   it('validates join', () => {
     const s = clientRequestSchemas['consultation:join'];

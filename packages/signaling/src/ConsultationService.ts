@@ -7,9 +7,14 @@ import {
   VisitaError,
   type ClientRequests,
   type ConsultationView,
+  type PractitionerStatus,
+  type QueueEntryView,
   type ServerToClientEvents,
 } from '@visita/protocol';
 import { ConsultationEvent, nextState, type Consultation } from './domain/consultation.ts';
+import { estimateWaitMs, practitionerStatus } from './domain/queue.ts';
+import type { PresenceStore } from './store/PresenceStore.ts';
+import type { WaitingQueueStore } from './store/WaitingQueueStore.ts';
 import type { Logger } from './logger.ts';
 import type { SfuRegistry } from './sfu/SfuRegistry.ts';
 import type { ConsultationStore } from './store/ConsultationStore.ts';
@@ -19,6 +24,7 @@ import type { Identity } from './tokens.ts';
 export interface Notifier {
   toConsultation<E extends keyof ServerToClientEvents>(id: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
   toRole<E extends keyof ServerToClientEvents>(id: string, role: Role, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
+  toPractitioner<E extends keyof ServerToClientEvents>(practitionerId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
   /** Only to this instance's connections (for SFU node events, which every instance receives). */
   toRoleHere<E extends keyof ServerToClientEvents>(id: string, role: Role, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
   /** True for exactly one instance per key within `ttlMs` (a Redis lock): who handles a shared event. */
@@ -31,6 +37,9 @@ type Res<K extends keyof ClientRequests> = Promise<ClientRequests[K][1]>;
 
 export const roleOf = (identity: Identity): Role => (identity.kind === 'patient' ? Role.PATIENT : Role.PRACTITIONER);
 
+/** The presence key of a practitioner's dashboard (any tab, any instance), beside per-consultation keys. */
+export const practitionerPresenceKey = (practitionerId: string): string => `p-${practitionerId}`;
+
 /**
  * The consultation use cases: join, admit, hang up, and the media calls forwarded to the SFU node
  * hosting the consultation. Callers are already authenticated; every call checks that the caller
@@ -38,12 +47,21 @@ export const roleOf = (identity: Identity): Role => (identity.kind === 'patient'
  */
 export class ConsultationService {
   readonly #store: ConsultationStore;
+  readonly #queue: WaitingQueueStore;
+  readonly #presence: PresenceStore;
   readonly #sfu: SfuRegistry;
   readonly #notify: Notifier;
   readonly #log: Logger;
 
-  constructor(store: ConsultationStore, sfu: SfuRegistry, notify: Notifier, log: Logger) {
-    this.#store = store;
+  constructor(
+    deps: { store: ConsultationStore; queue: WaitingQueueStore; presence: PresenceStore },
+    sfu: SfuRegistry,
+    notify: Notifier,
+    log: Logger,
+  ) {
+    this.#store = deps.store;
+    this.#queue = deps.queue;
+    this.#presence = deps.presence;
     this.#sfu = sfu;
     this.#notify = notify;
     this.#log = log;
@@ -106,14 +124,86 @@ export class ConsultationService {
   async join(identity: Identity, p: Req<'consultation:join'>): Res<'consultation:join'> {
     const c = await this.authorize(identity, p.consultationId);
     if (c.state === ConsultationState.ENDED) throw new VisitaError(ErrorCode.INVALID_STATE, 'consultation has ended');
-    if (identity.kind === 'patient' && p.displayName) await this.#store.setPatientName(c.id, p.displayName);
+    if (identity.kind === 'patient' && c.state === ConsultationState.WAITING) {
+      // Check-in: a patient who comes back (reload, reconnection, another instance) keeps their place.
+      const name = p.displayName ?? (await this.#store.getPatientName(c.id)) ?? 'Patient';
+      await this.#store.setPatientName(c.id, name);
+      await this.#queue.checkIn(c.practitionerId, {
+        consultationId: c.id,
+        patientName: name,
+        reason: p.reason ?? null,
+        deviceCheck: p.deviceCheck ?? null,
+        checkedInAt: Date.now(),
+      });
+    }
     return this.view(c);
   }
 
-  /** Broadcast the current view to everyone in the consultation (after a join or a departure). */
+  /** The practitioner's queue with presence and status, as their dashboard shows it. */
+  async queueView(practitionerId: string): Promise<{ entries: QueueEntryView[]; status: PractitionerStatus }> {
+    const now = Date.now();
+    const entries = await this.#queue.list(practitionerId);
+    const present = await Promise.all(entries.map((e) => this.#presence.isPresent(e.consultationId, Role.PATIENT, now)));
+    return { entries: entries.map((e, i) => ({ ...e, present: present[i]! })), status: await this.#status(practitionerId) };
+  }
+
+  async watchQueue(identity: Identity): Promise<{ entries: QueueEntryView[]; status: PractitionerStatus }> {
+    if (identity.kind !== 'practitioner') throw new VisitaError(ErrorCode.FORBIDDEN, 'only practitioners have a queue');
+    return this.queueView(identity.sub);
+  }
+
+  /**
+   * After any change to a practitioner's waiting room: every waiting patient gets their position
+   * and estimate, and every dashboard of the practitioner the queue.
+   */
+  async publishQueue(practitionerId: string): Promise<void> {
+    const queue = await this.queueView(practitionerId);
+    queue.entries.forEach((e, i) => {
+      this.#notify.toRole(e.consultationId, Role.PATIENT, 'waiting:position', {
+        consultationId: e.consultationId,
+        position: i + 1,
+        estimatedWaitMs: estimateWaitMs(i + 1, queue.status),
+        practitionerStatus: queue.status,
+      });
+    });
+    this.#notify.toPractitioner(practitionerId, 'queue:updated', queue);
+  }
+
+  async #status(practitionerId: string): Promise<PractitionerStatus> {
+    const [present, inCall] = await Promise.all([
+      this.#presence.isPresent(practitionerPresenceKey(practitionerId), Role.PRACTITIONER, Date.now()),
+      this.#store.hasCallInProgress(practitionerId),
+    ]);
+    return practitionerStatus(present, inCall);
+  }
+
+  async decline(identity: Identity, p: Req<'consultation:decline'>): Res<'consultation:decline'> {
+    if (identity.kind !== 'practitioner') throw new VisitaError(ErrorCode.FORBIDDEN, 'only the practitioner can decline');
+    const c = await this.authorize(identity, p.consultationId);
+    if (c.state !== ConsultationState.WAITING) throw new VisitaError(ErrorCode.INVALID_STATE, `cannot decline: consultation is ${c.state}`);
+    const ended = await this.#store.compareAndSet(c.id, ConsultationState.WAITING, ConsultationState.ENDED, { endedAt: Date.now() });
+    if (!ended) throw new VisitaError(ErrorCode.INVALID_STATE, 'the consultation changed meanwhile');
+    await this.#queue.remove(c.practitionerId, c.id);
+    this.#log.info({ consultationId: c.id }, 'patient declined');
+    this.#notify.toConsultation(c.id, 'consultation:ended', { consultationId: c.id, reason: EndReason.DECLINED, message: p.reason });
+    await this.publishQueue(c.practitionerId);
+    return this.view(ended);
+  }
+
+  async message(identity: Identity, p: Req<'waiting:message'>): Res<'waiting:message'> {
+    if (identity.kind !== 'practitioner') throw new VisitaError(ErrorCode.FORBIDDEN, 'only the practitioner can send messages');
+    const c = await this.authorize(identity, p.consultationId);
+    if (c.state === ConsultationState.ENDED) throw new VisitaError(ErrorCode.INVALID_STATE, 'consultation has ended');
+    this.#notify.toRole(c.id, Role.PATIENT, 'waiting:message', { consultationId: c.id, text: p.text, at: Date.now() });
+    return { sent: true };
+  }
+
+  /** Broadcast the current view to everyone in the consultation, and the queue (after a join or a departure). */
   async publish(consultationId: string): Promise<void> {
     const c = await this.#store.get(consultationId);
-    if (c) this.#notify.toConsultation(c.id, 'consultation:updated', await this.view(c));
+    if (!c) return;
+    this.#notify.toConsultation(c.id, 'consultation:updated', await this.view(c));
+    await this.publishQueue(c.practitionerId);
   }
 
   async admit(identity: Identity, p: Req<'consultation:admit'>): Res<'consultation:admit'> {
@@ -137,8 +227,10 @@ export class ConsultationService {
       throw new VisitaError(ErrorCode.INVALID_STATE, 'the consultation changed meanwhile');
     }
     this.#log.info({ consultationId: c.id, nodeId }, 'patient admitted');
+    await this.#queue.remove(c.practitionerId, c.id);
     const view = await this.view(admitted);
     this.#notify.toConsultation(c.id, 'consultation:admitted', view);
+    await this.publishQueue(c.practitionerId);
     return view;
   }
 
@@ -153,7 +245,9 @@ export class ConsultationService {
       });
     }
     this.#log.info({ consultationId: c.id, by: roleOf(identity) }, 'consultation ended');
+    await this.#queue.remove(c.practitionerId, c.id);
     this.#notify.toConsultation(c.id, 'consultation:ended', { consultationId: c.id, reason: EndReason.HUNG_UP });
+    await this.publishQueue(c.practitionerId);
     return this.view(ended);
   }
 

@@ -9,6 +9,7 @@ import type { Logger } from './logger.ts';
 import { SfuRegistry } from './sfu/SfuRegistry.ts';
 import { bindClientHandlers, createSocketServer, socketNotifier, startPresenceHeartbeat, type SignalingIo } from './socketServer.ts';
 import { RedisPresenceStore } from './store/RedisPresenceStore.ts';
+import { RedisWaitingQueueStore } from './store/RedisWaitingQueueStore.ts';
 import { RedisConsultationStore } from './store/RedisConsultationStore.ts';
 import { TokenService } from './tokens.ts';
 
@@ -34,7 +35,12 @@ export class SignalingServer {
     // Instances share rooms and broadcasts through Redis Streams.
     this.io.adapter(createAdapter(this.redis, { streamName: 'visita:sio' }));
     const presence = new RedisPresenceStore(this.redis, config.presenceTtlMs);
-    this.consultations = new ConsultationService(new RedisConsultationStore(this.redis), this.sfu, socketNotifier(this.io, presence, this.redis), log);
+    this.consultations = new ConsultationService(
+      { store: new RedisConsultationStore(this.redis), queue: new RedisWaitingQueueStore(this.redis), presence },
+      this.sfu,
+      socketNotifier(this.io, presence, this.redis),
+      log,
+    );
     bindClientHandlers(this.io, this.consultations, presence, config.instanceId, log);
     this.#stopPresence = startPresenceHeartbeat(this.io, presence, config.instanceId, config.presenceTtlMs);
     const app = createHttpApp({

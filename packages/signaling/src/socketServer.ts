@@ -17,7 +17,7 @@ import {
   type ClientToServerEvents,
   type ServerToClientEvents,
 } from '@visita/protocol';
-import { roleOf, type ConsultationService, type Notifier } from './ConsultationService.ts';
+import { practitionerPresenceKey, roleOf, type ConsultationService, type Notifier } from './ConsultationService.ts';
 import type { Logger } from './logger.ts';
 import type { PresenceStore } from './store/PresenceStore.ts';
 import type { Identity, TokenService } from './tokens.ts';
@@ -33,6 +33,7 @@ type ClientSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<st
 
 export const consultationRoom = (id: string): string => `c:${id}`;
 export const roleRoom = (id: string, role: Role): string => `c:${id}:${role}`;
+export const practitionerRoom = (practitionerId: string): string => `p:${practitionerId}`;
 
 export function createSocketServer(http: HttpServer, tokens: TokenService, log: Logger): SignalingIo {
   const io: SignalingIo = new Server(http, { serveClient: false, pingInterval: 10_000, pingTimeout: 10_000, maxHttpBufferSize: 64 * 1024 });
@@ -60,6 +61,7 @@ export function socketNotifier(io: SignalingIo, presence: PresenceStore, redis: 
     toConsultation: (id, event, ...args) => io.to(consultationRoom(id)).emit(event, ...args),
     toRole: (id, role, event, ...args) => io.to(roleRoom(id, role)).emit(event, ...args),
     toRoleHere: (id, role, event, ...args) => io.local.to(roleRoom(id, role)).emit(event, ...args),
+    toPractitioner: (id, event, ...args) => io.to(practitionerRoom(id)).emit(event, ...args),
     presence: async (id) => {
       const now = Date.now();
       const [patient, practitioner] = await Promise.all([
@@ -80,8 +82,10 @@ export function startPresenceHeartbeat(io: SignalingIo, presence: PresenceStore,
   const timer = setInterval(() => {
     const now = Date.now();
     for (const socket of io.of('/').sockets.values()) {
-      const cid = socket.data.consultationId;
-      if (cid) void presence.touch(cid, roleOf(socket.data.identity), presenceMember(instanceId, socket.id), now).catch(() => undefined);
+      const member = presenceMember(instanceId, socket.id);
+      const { identity, consultationId } = socket.data;
+      if (consultationId) void presence.touch(consultationId, roleOf(identity), member, now).catch(() => undefined);
+      if (identity.kind === 'practitioner') void presence.touch(practitionerPresenceKey(identity.sub), Role.PRACTITIONER, member, now).catch(() => undefined);
     }
   }, Math.max(250, Math.floor(ttlMs / 3)));
   timer.unref();
@@ -115,6 +119,13 @@ export function bindClientHandlers(
     },
     'consultation:admit': (socket, p) => service.admit(id(socket), p),
     'consultation:hangUp': (socket, p) => service.hangUp(id(socket), p),
+    'consultation:decline': (socket, p) => service.decline(id(socket), p),
+    'waiting:message': (socket, p) => service.message(id(socket), p),
+    'queue:watch': async (socket) => {
+      const queue = await service.watchQueue(id(socket));
+      await socket.join(practitionerRoom(id(socket).sub));
+      return queue;
+    },
     'media:routerCapabilities': (socket, p) => service.routerCapabilities(id(socket), p),
     'media:createTransport': (socket, p) => service.createTransport(id(socket), p),
     'media:connectTransport': (socket, p) => service.connectTransport(id(socket), p),
@@ -157,8 +168,21 @@ export function bindClientHandlers(
         }
       }) as never);
     }
+    const identity = socket.data.identity;
+    if (identity.kind === 'practitioner') {
+      // The practitioner's dashboard presence (their status as waiting patients see it).
+      void presence.touch(practitionerPresenceKey(identity.sub), Role.PRACTITIONER, presenceMember(instanceId, socket.id), Date.now())
+        .then(() => service.publishQueue(identity.sub))
+        .catch(() => undefined);
+    }
     socket.on('disconnect', () => {
-      void leave(socket).catch((e: Error) => log.warn({ err: e.message }, 'leave failed'));
+      void (async () => {
+        await leave(socket);
+        if (identity.kind === 'practitioner') {
+          await presence.remove(practitionerPresenceKey(identity.sub), Role.PRACTITIONER, presenceMember(instanceId, socket.id));
+          await service.publishQueue(identity.sub);
+        }
+      })().catch((e: Error) => log.warn({ err: e.message }, 'leave failed'));
     });
   });
 }

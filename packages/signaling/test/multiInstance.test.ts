@@ -64,7 +64,7 @@ describe('signaling across instances', () => {
     }
   });
 
-  it('expires the presence of a killed instance’s patient; the patient comes back through another instance', async () => {
+  it('expires the presence of a killed instance’s patient, who comes back through another instance in the same place', async () => {
     const token = await stack.login(1);
     const { consultationId, patientToken } = await stack.createConsultation(token, 1);
     const doctor = await stack.connect(token, 1);
@@ -83,12 +83,26 @@ describe('signaling across instances', () => {
     } while (view?.patientPresent && Date.now() < deadline);
     expect(view).toMatchObject({ state: 'waiting', patientPresent: false });
 
-    // The patient's client reconnects to a surviving instance and takes up its place.
+    // Meanwhile another patient checks in through instance 2, behind Chloé.
+    const other = await stack.createConsultation(token, 1);
+    const dana = await stack.connect(other.patientToken, 2);
+    await dana.request('consultation:join', { consultationId: other.consultationId, displayName: 'Dana' });
+
+    // Chloé's client reconnects to a surviving instance and takes up her place: still first.
     const back = await stack.connect(patientToken, 2);
     const seen = doctor.next('consultation:updated');
+    const position = back.until('waiting:position', (p) => p.consultationId === consultationId);
     expect(await back.request('consultation:join', { consultationId, displayName: 'Chloé' })).toMatchObject({ ok: true, data: { state: 'waiting' } });
     expect(await seen).toMatchObject({ patientPresent: true, patientName: 'Chloé' });
+    const queue = await doctor.request('queue:watch', {});
+    const names = queue.ok ? queue.data.entries.map((e) => e.patientName) : [];
+    expect(names.indexOf('Chloé')).toBeLessThan(names.indexOf('Dana'));
+    expect((await position).position).toBe(names.indexOf('Chloé') + 1);
+    // Dana, on another instance than the practitioner, moves up when Chloé is admitted.
+    const danaMoves = dana.until('waiting:position', (p) => p.position === names.indexOf('Dana'));
     expect(await doctor.request('consultation:admit', { consultationId })).toMatchObject({ ok: true, data: { state: 'in_call' } });
+    await danaMoves;
     await doctor.request('consultation:hangUp', { consultationId });
+    await doctor.request('consultation:hangUp', { consultationId: other.consultationId });
   });
 });

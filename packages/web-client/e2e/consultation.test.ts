@@ -10,22 +10,31 @@ afterAll(async () => {
   await e2e?.stop();
 });
 
-it('patient and doctor see and hear each other through the SFU, and hang-up frees the router', async () => {
+it('patient waits (position, message), is admitted; both see and hear each other through the SFU; hang-up frees the router', async () => {
   const { page: doctor } = await e2e.page();
   const { page: patient } = await e2e.page();
   const { consultationId, patientLink } = await e2e.doctorCreatesConsultation(doctor);
-  await doctor.getByTestId('open-consultation').first().click();
 
-  // The patient checks devices, names themself and waits.
+  // The patient checks devices, names themself, gives a reason and waits: first in line.
   await patient.goto(patientLink);
   await patient.getByTestId('patient-name').fill('Alice Martin');
+  await patient.getByTestId('patient-reason').fill('Sore throat');
   await patient.getByTestId('enter-waiting-room').click();
-  await patient.getByTestId('waiting').waitFor();
-  await expect(patient.getByTestId('waiting').textContent()).resolves.toContain('practitioner is online');
+  await patient.getByTestId('waiting').getByText('Your practitioner is online.').waitFor();
+  await patient.getByTestId('position').getByText('You are next.').waitFor();
 
-  // The doctor sees the patient waiting and admits them.
+  // The doctor's waiting room shows her, live; the doctor opens her consultation and sends a message.
+  const entry = doctor.getByTestId('queue-entry').filter({ hasText: 'Alice Martin' });
+  await entry.waitFor();
+  await expect(entry.textContent()).resolves.toContain('Sore throat');
+  await entry.getByRole('button').click();
   await doctor.getByTestId('patient-waiting').waitFor();
   await expect(doctor.getByTestId('patient-waiting').textContent()).resolves.toContain('Alice Martin');
+  await doctor.getByTestId('message-text').fill('Running 2 minutes late');
+  await doctor.getByTestId('message-send').click();
+  await patient.getByTestId('practitioner-message').getByText('Running 2 minutes late').waitFor();
+
+  // Admitted: the call starts.
   await doctor.getByTestId('admit').click();
 
   // Media flows both ways, and keeps flowing.

@@ -5,14 +5,17 @@ import type { ConsultationStore } from './ConsultationStore.ts';
 
 const key = (id: string): string => `visita:consultation:${id}`;
 const byPractitioner = (id: string): string => `visita:practitioner:${id}:consultations`;
+const inCall = (id: string): string => `visita:practitioner:${id}:in_call`;
 /** Ended consultations are kept for a week (billing and audit read them), then expire. */
 const ENDED_RETENTION_S = 7 * 24 * 3600;
 
-// KEYS[1] record; ARGV: from, to, then field/value pairs to set. Returns 1 when applied.
+// KEYS[1] record, KEYS[2] the practitioner's in-call set; ARGV: id, from, to, then field/value
+// pairs to set. Returns 1 when applied.
 const CAS = `
-if redis.call('HGET', KEYS[1], 'state') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'state', ARGV[2])
-for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+if redis.call('HGET', KEYS[1], 'state') ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], 'state', ARGV[3])
+for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+if ARGV[3] == 'in_call' then redis.call('SADD', KEYS[2], ARGV[1]) else redis.call('SREM', KEYS[2], ARGV[1]) end
 return 1`;
 
 export class RedisConsultationStore implements ConsultationStore {
@@ -45,12 +48,18 @@ export class RedisConsultationStore implements ConsultationStore {
     to: ConsultationState,
     patch: Partial<Pick<Consultation, 'nodeId' | 'admittedAt' | 'endedAt'>>,
   ): Promise<Consultation | null> {
-    const args: string[] = [from, to];
+    const practitionerId = await this.#redis.hget(key(id), 'practitionerId');
+    if (!practitionerId) return null;
+    const args: string[] = [id, from, to];
     for (const [k, v] of Object.entries(patch)) args.push(k, v === null || v === undefined ? '' : String(v));
-    const applied = await this.#redis.eval(CAS, 1, key(id), ...args);
+    const applied = await this.#redis.eval(CAS, 2, key(id), inCall(practitionerId), ...args);
     if (applied !== 1) return null;
     if (to === ConsultationState.ENDED) await this.#redis.expire(key(id), ENDED_RETENTION_S);
     return this.get(id);
+  }
+
+  async hasCallInProgress(practitionerId: string): Promise<boolean> {
+    return (await this.#redis.scard(inCall(practitionerId))) > 0;
   }
 
   async setNode(id: string, nodeId: string | null): Promise<void> {

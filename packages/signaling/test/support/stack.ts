@@ -164,6 +164,23 @@ export class TestClient {
     return (this.socket as unknown as Socket).timeout(15_000).emitWithAck(name, payload) as Promise<Ack<unknown>>;
   }
 
+  /** The next `event` whose payload satisfies `accept` (events before it are skipped). */
+  until<E extends keyof ServerToClientEvents>(event: E, accept: (arg: Parameters<ServerToClientEvents[E]>[0]) => boolean, timeoutMs = 10_000): Promise<Parameters<ServerToClientEvents[E]>[0]> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.socket.off(event, handler as never);
+        reject(new Error(`no matching ${event} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const handler = (arg: Parameters<ServerToClientEvents[E]>[0]) => {
+        if (!accept(arg)) return;
+        clearTimeout(timer);
+        this.socket.off(event, handler as never);
+        resolve(arg);
+      };
+      this.socket.on(event, handler as never);
+    });
+  }
+
   next<E extends keyof ServerToClientEvents>(event: E): Promise<Parameters<ServerToClientEvents[E]>[0]> {
     return new Promise((resolve) => {
       this.socket.once(event, ((arg: Parameters<ServerToClientEvents[E]>[0]) => resolve(arg)) as never);

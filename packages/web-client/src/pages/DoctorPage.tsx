@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { ConsultationView } from '@visita/protocol';
+import type { ConsultationView, QueueEntryView } from '@visita/protocol';
 import { api } from '../api.ts';
 import { CallView } from '../components/CallView.tsx';
 import { errorText, type Strings } from '../i18n.ts';
@@ -92,6 +92,7 @@ function Dashboard({ t, session, onLogout }: { t: Strings; session: Session; onL
       <button data-testid="new-consultation" onClick={create}>{t.newConsultation}</button>
       <button className="secondary" onClick={onLogout}>{t.logOut}</button>
       {error && <p className="error" role="alert">{error}</p>}
+      <WaitingRoom t={t} token={session.token} onOpen={setOpen} />
       <h2>{t.consultations}</h2>
       <ul className="consultations">
         {list.map((c) => (
@@ -104,6 +105,45 @@ function Dashboard({ t, session, onLogout }: { t: Strings; session: Session; onL
         ))}
       </ul>
     </Panel>
+  );
+}
+
+/** The practitioner's queue, live across tabs and instances. */
+function WaitingRoom({ t, token, onOpen }: { t: Strings; token: string; onOpen: (consultationId: string) => void }) {
+  const [entries, setEntries] = useState<QueueEntryView[]>([]);
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const s = connectSignaling(token);
+    s.on('queue:updated', (q) => setEntries(q.entries));
+    s.on('connect', () => {
+      request(s, 'queue:watch', {}).then((q) => setEntries(q.entries), () => undefined);
+    });
+    const timer = setInterval(() => setNow(Date.now()), 30_000);
+    return () => {
+      clearInterval(timer);
+      s.close();
+    };
+  }, [token]);
+  return (
+    <>
+      <h2>{t.waitingRoom}</h2>
+      {entries.length === 0 ? (
+        <p>{t.emptyWaitingRoom}</p>
+      ) : (
+        <ol className="consultations" data-testid="queue">
+          {entries.map((e) => (
+            <li key={e.consultationId} data-testid="queue-entry">
+              <strong>{e.patientName}</strong>
+              <span>{t.since(Math.max(0, Math.floor((now - e.checkedInAt) / 60_000)))}</span>
+              {e.reason && <em>{e.reason}</em>}
+              {e.deviceCheck && !(e.deviceCheck.camera && e.deviceCheck.microphone) && <span className="badge warn">{t.deviceProblem}</span>}
+              {!e.present && <span className="badge">{t.offline}</span>}
+              <button onClick={() => onOpen(e.consultationId)}>{t.open}</button>
+            </li>
+          ))}
+        </ol>
+      )}
+    </>
   );
 }
 
@@ -153,6 +193,15 @@ function ConsultationRoom({ t, token, consultationId, onClose }: { t: Strings; t
     if (socket) void request(socket, 'consultation:hangUp', { consultationId }).catch(() => undefined);
     setEnded(t.ended);
   };
+  const [declineReason, setDeclineReason] = useState('');
+  const [text, setText] = useState('');
+  const [sent, setSent] = useState(false);
+  const decline = () => {
+    if (socket) request(socket, 'consultation:decline', { consultationId, reason: declineReason.trim() }).then(() => setEnded(t.declined), (e: RequestError) => setError(errorText(t, e.code)));
+  };
+  const send = () => {
+    if (socket) request(socket, 'waiting:message', { consultationId, text: text.trim() }).then(() => setSent(true), (e: RequestError) => setError(errorText(t, e.code)));
+  };
 
   if (ended) {
     return (
@@ -175,6 +224,16 @@ function ConsultationRoom({ t, token, consultationId, onClose }: { t: Strings; t
       )}
       <button data-testid="admit" disabled={!view?.patientPresent || media.status !== 'ready'} onClick={admit}>{t.admit}</button>
       <button className="secondary" onClick={onClose}>{t.back}</button>
+      <label htmlFor="message">{t.sendMessage}</label>
+      <div className="link">
+        <input id="message" data-testid="message-text" maxLength={280} placeholder={t.messagePlaceholder} value={text} onChange={(e) => { setText(e.target.value); setSent(false); }} />
+        <button data-testid="message-send" disabled={!text.trim()} onClick={send}>{sent ? t.messageSent : t.sendMessage}</button>
+      </div>
+      <label htmlFor="decline">{t.declineReason}</label>
+      <div className="link">
+        <input id="decline" data-testid="decline-reason" maxLength={200} value={declineReason} onChange={(e) => setDeclineReason(e.target.value)} />
+        <button data-testid="decline" className="danger" disabled={!declineReason.trim()} onClick={decline}>{t.decline}</button>
+      </div>
       {media.status === 'error' && <p className="error" role="alert">{t.deviceError} ({media.name})</p>}
     </Panel>
   );

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { ConsultationView, EndReason } from '@visita/protocol';
+import type { ConsultationView, EndReason, WaitingPosition } from '@visita/protocol';
 import { CallView } from '../components/CallView.tsx';
 import { errorText, type Strings } from '../i18n.ts';
 import { connectSignaling, request, whenConnected, type RequestError, type SignalingSocket } from '../signaling.ts';
@@ -9,7 +9,7 @@ type Phase =
   | { name: 'check' }
   | { name: 'waiting'; view: ConsultationView }
   | { name: 'call'; generation: number }
-  | { name: 'ended'; reason: EndReason }
+  | { name: 'ended'; reason: EndReason; message?: string }
   | { name: 'error'; message: string };
 
 /** The patient's page, opened from the link: device check, waiting room, call. No account. */
@@ -20,6 +20,13 @@ export function PatientPage({ t, consultationId }: { t: Strings; consultationId:
   const [name, setName] = useState(() => sessionStorage.getItem('visita.name') ?? '');
   const [phase, setPhase] = useState<Phase>(token ? { name: 'check' } : { name: 'error', message: t.linkInvalid });
   const [socket, setSocket] = useState<SignalingSocket | null>(null);
+  const [reason, setReason] = useState('');
+  const [micHeard, setMicHeard] = useState(false);
+  const [position, setPosition] = useState<WaitingPosition | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  useEffect(() => {
+    if (level > 0.05) setMicHeard(true);
+  }, [level]);
 
   useEffect(start, [start]);
   useEffect(() => () => void socket?.close(), [socket]);
@@ -30,10 +37,17 @@ export function PatientPage({ t, consultationId }: { t: Strings; consultationId:
     setSocket(s);
     s.on('consultation:updated', (view) => setPhase((p) => (p.name === 'waiting' ? { name: 'waiting', view } : p)));
     s.on('consultation:admitted', () => setPhase((p) => ({ name: 'call', generation: p.name === 'call' ? p.generation + 1 : 0 })));
-    s.on('consultation:ended', ({ reason }) => setPhase({ name: 'ended', reason }));
+    s.on('consultation:ended', ({ reason, message }) => setPhase({ name: 'ended', reason, ...(message ? { message } : {}) }));
+    s.on('waiting:position', setPosition);
+    s.on('waiting:message', ({ text }) => setMessage(text));
+    const stream = media.status === 'ready' ? media.stream : null;
+    const deviceCheck = {
+      camera: Boolean(stream?.getVideoTracks().some((t) => t.readyState === 'live')),
+      microphone: micHeard,
+    };
     // After a reconnect, join again and take up where the consultation is.
     s.on('connect', () => {
-      request(s, 'consultation:join', { consultationId, displayName: name.trim() })
+      request(s, 'consultation:join', { consultationId, displayName: name.trim(), ...(reason.trim() ? { reason: reason.trim() } : {}), deviceCheck })
         .then((view) => {
           // In a call after a reconnection: rebuild the media (the server freed the old transports).
           if (view.state === 'in_call') setPhase((p) => ({ name: 'call', generation: p.name === 'call' ? p.generation + 1 : 0 }));
@@ -50,7 +64,15 @@ export function PatientPage({ t, consultationId }: { t: Strings; consultationId:
   };
 
   if (phase.name === 'error') return <Panel title={t.patientTitle}><p className="error" role="alert">{phase.message}</p></Panel>;
-  if (phase.name === 'ended') return <Panel title={t.patientTitle}><p data-testid="ended">{phase.reason === 'media_lost' ? t.mediaLost : t.ended}</p></Panel>;
+  if (phase.name === 'ended') {
+    const text = phase.reason === 'media_lost' ? t.mediaLost : phase.reason === 'declined' ? t.declined : t.ended;
+    return (
+      <Panel title={t.patientTitle}>
+        <p data-testid="ended">{text}</p>
+        {phase.message && <p data-testid="ended-message"><strong>{phase.message}</strong></p>}
+      </Panel>
+    );
+  }
   if (phase.name === 'call' && socket && media.status === 'ready') {
     return <CallView key={phase.generation} t={t} socket={socket} consultationId={consultationId} local={media.stream} onHangUp={hangUp} />;
   }
@@ -58,7 +80,19 @@ export function PatientPage({ t, consultationId }: { t: Strings; consultationId:
     return (
       <Panel title={t.waitingTitle}>
         <div className="pulse" aria-hidden />
-        <p data-testid="waiting">{phase.view.practitionerPresent ? t.waitingPractitionerOnline : t.waitingPractitionerAway}</p>
+        <p data-testid="waiting">
+          {position ? t[`status_${position.practitionerStatus}`] : phase.view.practitionerPresent ? t.waitingPractitionerOnline : t.waitingPractitionerAway}
+        </p>
+        {position && (
+          <p data-testid="position" aria-live="polite">
+            <strong>{t.position(position.position)}</strong> {t.estimate(Math.round(position.estimatedWaitMs / 60_000))}
+          </p>
+        )}
+        {message && (
+          <p className="message" data-testid="practitioner-message" role="status">
+            {t.messageFromPractitioner} : <strong>{message}</strong>
+          </p>
+        )}
         {media.status === 'ready' && <Preview stream={media.stream} />}
       </Panel>
     );
@@ -74,6 +108,8 @@ export function PatientPage({ t, consultationId }: { t: Strings; consultationId:
           <div className="meter"><div style={{ width: `${Math.round(level * 100)}%` }} /></div>
           <label htmlFor="name">{t.yourName}</label>
           <input id="name" data-testid="patient-name" value={name} maxLength={80} autoComplete="name" onChange={(e) => setName(e.target.value)} />
+          <label htmlFor="reason">{t.reasonOptional}</label>
+          <input id="reason" data-testid="patient-reason" value={reason} maxLength={200} onChange={(e) => setReason(e.target.value)} />
           <button data-testid="enter-waiting-room" disabled={name.trim().length === 0} onClick={() => void enter()}>
             {t.joinWaitingRoom}
           </button>

@@ -1,0 +1,22 @@
+import type { DeviceCheck } from '@visita/protocol';
+
+export interface QueueEntry {
+  consultationId: string;
+  patientName: string;
+  reason: string | null;
+  deviceCheck: DeviceCheck | null;
+  checkedInAt: number;
+}
+
+/** Each practitioner's waiting room: patients in check-in order, shared by every instance. */
+export interface WaitingQueueStore {
+  /**
+   * Adds the patient, or updates their details if already there: a patient who checks in again
+   * (reconnection, reload) keeps their place and original check-in time. Returns the stored entry.
+   */
+  checkIn(practitionerId: string, entry: QueueEntry): Promise<QueueEntry>;
+  /** Removes the entry (admitted, declined, ended); false if it was not there. */
+  remove(practitionerId: string, consultationId: string): Promise<boolean>;
+  /** Entries in check-in order (oldest first). */
+  list(practitionerId: string): Promise<QueueEntry[]>;
+}

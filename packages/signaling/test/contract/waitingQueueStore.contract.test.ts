@@ -1,0 +1,72 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryWaitingQueueStore } from '../../src/store/MemoryWaitingQueueStore.ts';
+import { RedisWaitingQueueStore } from '../../src/store/RedisWaitingQueueStore.ts';
+import type { QueueEntry, WaitingQueueStore } from '../../src/store/WaitingQueueStore.ts';
+import { RedisServer } from '../support/redisServer.ts';
+
+let redisServer: RedisServer;
+let redis: Redis;
+beforeAll(async () => {
+  redisServer = await RedisServer.start();
+  redis = new Redis(redisServer.url);
+});
+afterAll(async () => {
+  redis?.disconnect();
+  await redisServer?.stop();
+});
+
+const implementations: Array<[string, () => WaitingQueueStore]> = [
+  ['memory', () => new MemoryWaitingQueueStore()],
+  ['redis', () => new RedisWaitingQueueStore(redis)],
+];
+const entry = (consultationId: string, checkedInAt: number, over: Partial<QueueEntry> = {}): QueueEntry => ({
+  consultationId,
+  patientName: `name-${consultationId}`,
+  reason: null,
+  deviceCheck: { camera: true, microphone: true },
+  checkedInAt,
+  ...over,
+});
+
+describe.each(implementations)('WaitingQueueStore contract (%s)', (_name, make) => {
+  let n = 0;
+  const fresh = () => ({ store: make(), p: `dr${Date.now()}${n++}`, c: (i: number) => `c${n}x${i}` });
+
+  it('lists patients in check-in order', async () => {
+    const { store, p, c } = fresh();
+    await store.checkIn(p, entry(c(2), 200));
+    await store.checkIn(p, entry(c(1), 100));
+    await store.checkIn(p, entry(c(3), 300, { reason: 'fever' }));
+    expect((await store.list(p)).map((e) => e.consultationId)).toEqual([c(1), c(2), c(3)]);
+    expect((await store.list(p))[2]).toEqual(entry(c(3), 300, { reason: 'fever' }));
+    expect(await store.list(`${p}-other`)).toEqual([]);
+  });
+
+  it('keeps the place of a patient who checks in again, with updated details', async () => {
+    const { store, p, c } = fresh();
+    await store.checkIn(p, entry(c(1), 100));
+    await store.checkIn(p, entry(c(2), 200));
+    const again = await store.checkIn(p, entry(c(1), 500, { patientName: 'renamed' }));
+    expect(again.checkedInAt).toBe(100);
+    expect((await store.list(p)).map((e) => [e.consultationId, e.checkedInAt, e.patientName])).toEqual([
+      [c(1), 100, 'renamed'],
+      [c(2), 200, `name-${c(2)}`],
+    ]);
+  });
+
+  it('removes an entry once, and the others move up', async () => {
+    const { store, p, c } = fresh();
+    await store.checkIn(p, entry(c(1), 100));
+    await store.checkIn(p, entry(c(2), 200));
+    expect(await store.remove(p, c(1))).toBe(true);
+    expect(await store.remove(p, c(1))).toBe(false);
+    expect((await store.list(p)).map((e) => e.consultationId)).toEqual([c(2)]);
+  });
+
+  it('gives concurrent check-ins of one patient a single place', async () => {
+    const { store, p, c } = fresh();
+    await Promise.all([store.checkIn(p, entry(c(1), 100)), store.checkIn(p, entry(c(1), 101)), store.checkIn(p, entry(c(1), 99))]);
+    expect(await store.list(p)).toHaveLength(1);
+  });
+});
