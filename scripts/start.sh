@@ -32,7 +32,7 @@ SECRETS="$RUN/secrets.env"
 if [ ! -f "$SECRETS" ]; then
   umask 077
   { echo "VISITA_JWT_SECRET=$(openssl rand -hex 32)"; echo "VISITA_SFU_SECRET=$(openssl rand -hex 24)";
-    echo "VISITA_DEMO_PASSWORD=$(openssl rand -base64 12 | tr -d '/+=' | cut -c1-12)"; } > "$SECRETS"
+    echo "VISITA_DEMO_PASSWORD=$(openssl rand -base64 18 | tr -d '/+=' | cut -c1-16)"; } > "$SECRETS"
 fi
 set -a; . "$SECRETS"; set +a
 
@@ -67,6 +67,10 @@ for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break;
 redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 || die "redis-server did not start (see $LOGS/redis.log)"
 
 export VISITA_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+DEMO_EMAIL="${VISITA_DEMO_EMAIL:-doctor@visita.local}"
+step "demo practitioner account $DEMO_EMAIL"
+node packages/signaling/src/cli.ts practitioner add --email "$DEMO_EMAIL" --name "Dr. Demo" --password-env VISITA_DEMO_PASSWORD --if-missing >&2 \
+  || die "could not create the demo practitioner account"
 step "starting the SFU node (media announced on $LAN_IP)"
 VISITA_SFU_CONTROL_PORT="$SFU_CONTROL_PORT" VISITA_SFU_NODE_ID=sfu-local VISITA_RTC_LISTEN_IP=0.0.0.0 \
   VISITA_RTC_ANNOUNCED_ADDRESS="$LAN_IP" VISITA_RTC_MIN_PORT="${VISITA_RTC_MIN_PORT:-40000}" VISITA_RTC_MAX_PORT="${VISITA_RTC_MAX_PORT:-40999}" \
@@ -90,7 +94,6 @@ wait_http "https://127.0.0.1:$WEB_PORT/" "web client" "$LOGS/web.log"
 for _ in $(seq 50); do grep -q '"sfu node ready"' "$LOGS/sfu.log" && break; sleep 0.2; done
 grep -q '"sfu node ready"' "$LOGS/sfu.log" || { tail -20 "$LOGS/sfu.log" >&2; die "the SFU node did not start (log: $LOGS/sfu.log)"; }
 
-DEMO_EMAIL="${VISITA_DEMO_EMAIL:-doctor@visita.local}"
 PATIENT_LINK="$(VISITA_API="http://127.0.0.1:$SIGNALING_PORT" VISITA_DEMO_EMAIL="$DEMO_EMAIL" node scripts/demoLink.ts)" \
   || die "could not create the demo consultation"
 

@@ -9,6 +9,7 @@ export const ErrorCode = {
   NO_MEDIA_CAPACITY: 'NO_MEDIA_CAPACITY',
   MEDIA_ERROR: 'MEDIA_ERROR',
   TIMEOUT: 'TIMEOUT',
+  RATE_LIMITED: 'RATE_LIMITED',
   INTERNAL: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

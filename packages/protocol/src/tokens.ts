@@ -10,7 +10,13 @@ export const Audience = {
 } as const;
 export type Audience = (typeof Audience)[keyof typeof Audience];
 
-export const PractitionerClaims = z.object({ kind: z.literal('practitioner'), sub: Id, name: z.string().max(120) });
+export const PractitionerClaims = z.object({
+  kind: z.literal('practitioner'),
+  sub: Id,
+  name: z.string().max(120),
+  /** `ops` accounts also see every practitioner's data (usage, audit). */
+  role: z.enum(['practitioner', 'ops']),
+});
 export type PractitionerClaims = z.infer<typeof PractitionerClaims>;
 
 /** A patient link's token: scoped to exactly one consultation. */

@@ -3,7 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Redis } from 'ioredis';
 import type { SignalingConfig } from './config.ts';
+import { AccountService } from './accounts/AccountService.ts';
 import { ConsultationService } from './ConsultationService.ts';
+import { redisRateLimits } from './rateLimits.ts';
+import { RedisAccountStore, RedisRefreshTokenStore } from './store/RedisAccountStore.ts';
 import { createHttpApp } from './api/http.ts';
 import type { Logger } from './logger.ts';
 import { SfuRegistry } from './sfu/SfuRegistry.ts';
@@ -20,13 +23,14 @@ export class SignalingServer {
   readonly redis: Redis;
   readonly sfu: SfuRegistry;
   readonly consultations: ConsultationService;
+  readonly accounts: AccountService;
   readonly io: SignalingIo;
   readonly #http: HttpServer;
   readonly #stopPresence: () => void;
 
   constructor(config: SignalingConfig, log: Logger) {
     this.config = config;
-    this.tokens = new TokenService(config.jwtSecret, config.sfuSecret);
+    this.tokens = new TokenService(config.jwtKeys, config.sfuSecret);
     this.redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
     this.redis.on('error', (e) => log.warn({ err: e.message }, 'redis error'));
     this.sfu = new SfuRegistry(this.redis, () => this.tokens.sfuControl(config.instanceId));
@@ -41,12 +45,19 @@ export class SignalingServer {
       socketNotifier(this.io, presence, this.redis),
       log,
     );
-    bindClientHandlers(this.io, this.consultations, presence, config.instanceId, log);
+    const limits = redisRateLimits(this.redis, config);
+    this.accounts = new AccountService(new RedisAccountStore(this.redis), new RedisRefreshTokenStore(this.redis), this.tokens, {
+      accessS: config.accessTokenTtlS,
+      refreshS: config.refreshTokenTtlS,
+    });
+    bindClientHandlers(this.io, { service: this.consultations, presence, limits, instanceId: config.instanceId, log });
     this.#stopPresence = startPresenceHeartbeat(this.io, presence, config.instanceId, config.presenceTtlMs);
     const app = createHttpApp({
       config,
       tokens: this.tokens,
       consultations: this.consultations,
+      accounts: this.accounts,
+      limits,
       metrics: async () => ({ connected_sockets: this.io.engine.clientsCount, sfu_nodes: (await this.sfu.nodes()).length }),
     });
     this.#http.on('request', app);

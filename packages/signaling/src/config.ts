@@ -7,15 +7,23 @@ const Env = z.object({
   VISITA_SIGNALING_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   VISITA_INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default(`sig-${process.pid}`),
   VISITA_REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
-  VISITA_JWT_SECRET: z.string().min(32, 'VISITA_JWT_SECRET must be at least 32 characters'),
+  /** One signing key (key id `k1`)... */
+  VISITA_JWT_SECRET: z.string().min(32, 'VISITA_JWT_SECRET must be at least 32 characters').optional(),
+  /** ...or several, for rotation: `kid:secret,kid:secret`, the first one signs. */
+  VISITA_JWT_KEYS: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}:[^,:]{32,}(,[A-Za-z0-9_-]{1,32}:[^,:]{32,})*$/, 'VISITA_JWT_KEYS must be kid:secret[,kid:secret...] with secrets of at least 32 characters')
+    .optional(),
   VISITA_SFU_SECRET: z.string().min(16, 'VISITA_SFU_SECRET must be at least 16 characters'),
   /** Base URL of the web client, used to build patient links. */
   VISITA_PUBLIC_URL: z.string().url().default('https://localhost:8443'),
-  VISITA_DEMO_EMAIL: z.string().email().default('doctor@visita.local'),
-  VISITA_DEMO_PASSWORD: z.string().min(8, 'VISITA_DEMO_PASSWORD must be at least 8 characters'),
-  VISITA_DEMO_NAME: z.string().min(1).max(120).default('Dr. Demo'),
   VISITA_PATIENT_LINK_TTL_S: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(24 * 3600),
-  VISITA_ACCESS_TOKEN_TTL_S: z.coerce.number().int().min(60).max(24 * 3600).default(12 * 3600),
+  VISITA_ACCESS_TOKEN_TTL_S: z.coerce.number().int().min(60).max(24 * 3600).default(15 * 60),
+  VISITA_REFRESH_TOKEN_TTL_S: z.coerce.number().int().min(300).max(90 * 24 * 3600).default(30 * 24 * 3600),
+  /** Failed logins allowed per email and address within 15 minutes. */
+  VISITA_LOGIN_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Check-ins (joins) allowed per patient link per minute. */
+  VISITA_CHECKIN_RATE: z.coerce.number().int().min(1).max(10_000).default(30),
   /** How long a connection counts as present without its instance's heartbeat. */
   VISITA_PRESENCE_TTL_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   VISITA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -26,12 +34,14 @@ export interface SignalingConfig {
   readonly port: number;
   readonly instanceId: string;
   readonly redisUrl: string;
-  readonly jwtSecret: string;
+  readonly jwtKeys: ReadonlyArray<{ readonly kid: string; readonly secret: string }>;
   readonly sfuSecret: string;
   readonly publicUrl: string;
-  readonly demo: { readonly email: string; readonly password: string; readonly name: string };
   readonly patientLinkTtlS: number;
   readonly accessTokenTtlS: number;
+  readonly refreshTokenTtlS: number;
+  readonly loginAttempts: number;
+  readonly checkinRate: number;
   readonly presenceTtlMs: number;
   readonly logLevel: string;
 }
@@ -43,17 +53,28 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
     throw new Error(`invalid signaling configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const jwtKeys = e.VISITA_JWT_KEYS
+    ? e.VISITA_JWT_KEYS.split(',').map((pair) => {
+        const i = pair.indexOf(':');
+        return Object.freeze({ kid: pair.slice(0, i), secret: pair.slice(i + 1) });
+      })
+    : e.VISITA_JWT_SECRET
+      ? [Object.freeze({ kid: 'k1', secret: e.VISITA_JWT_SECRET })]
+      : [];
+  if (jwtKeys.length === 0) throw new Error('invalid signaling configuration:\n  VISITA_JWT_SECRET or VISITA_JWT_KEYS is required');
   return Object.freeze({
     host: e.VISITA_SIGNALING_HOST,
     port: e.VISITA_SIGNALING_PORT,
     instanceId: e.VISITA_INSTANCE_ID,
     redisUrl: e.VISITA_REDIS_URL,
-    jwtSecret: e.VISITA_JWT_SECRET,
+    jwtKeys: Object.freeze(jwtKeys),
     sfuSecret: e.VISITA_SFU_SECRET,
     publicUrl: e.VISITA_PUBLIC_URL.replace(/\/$/, ''),
-    demo: Object.freeze({ email: e.VISITA_DEMO_EMAIL, password: e.VISITA_DEMO_PASSWORD, name: e.VISITA_DEMO_NAME }),
     patientLinkTtlS: e.VISITA_PATIENT_LINK_TTL_S,
     accessTokenTtlS: e.VISITA_ACCESS_TOKEN_TTL_S,
+    refreshTokenTtlS: e.VISITA_REFRESH_TOKEN_TTL_S,
+    loginAttempts: e.VISITA_LOGIN_ATTEMPTS,
+    checkinRate: e.VISITA_CHECKIN_RATE,
     presenceTtlMs: e.VISITA_PRESENCE_TTL_MS,
     logLevel: e.VISITA_LOG_LEVEL,
   });

@@ -2,4 +2,4 @@ export { loadSignalingConfig, type SignalingConfig } from './config.ts';
 export { createLogger } from './logger.ts';
 export { SignalingServer } from './SignalingServer.ts';
 export { TokenService } from './tokens.ts';
-export { DEMO_PRACTITIONER_ID } from './api/http.ts';
+export { addAccount } from './accounts/manage.ts';

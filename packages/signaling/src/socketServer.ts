@@ -19,6 +19,7 @@ import {
 } from '@visita/protocol';
 import { practitionerPresenceKey, roleOf, type ConsultationService, type Notifier } from './ConsultationService.ts';
 import type { Logger } from './logger.ts';
+import type { RateLimits } from './rateLimits.ts';
 import type { PresenceStore } from './store/PresenceStore.ts';
 import type { Identity, TokenService } from './tokens.ts';
 
@@ -97,17 +98,22 @@ export const presenceMember = (instanceId: string, socketId: string): string => 
 type Handler<K extends ClientRequestName> = (socket: ClientSocket, payload: ClientRequests[K][0]) => Promise<ClientRequests[K][1]>;
 
 /** Binds every client request: validate the payload, call the service, answer with a typed ack. */
-export function bindClientHandlers(
-  io: SignalingIo,
-  service: ConsultationService,
-  presence: PresenceStore,
-  instanceId: string,
-  log: Logger,
-): void {
+export interface HandlerDeps {
+  service: ConsultationService;
+  presence: PresenceStore;
+  limits: RateLimits;
+  instanceId: string;
+  log: Logger;
+}
+
+export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
+  const { service, presence, limits, instanceId, log } = deps;
   const id = (s: ClientSocket) => s.data.identity;
   const handlers: { [K in ClientRequestName]: Handler<K> } = {
     'consultation:join': async (socket, p) => {
-      const view = await service.join(id(socket), p);
+      const who = id(socket);
+      if (who.kind === 'patient') await limits.checkIn(who.sub);
+      const view = await service.join(who, p);
       const prev = socket.data.consultationId;
       if (prev && prev !== p.consultationId) await leave(socket);
       socket.data.consultationId = p.consultationId;

@@ -14,19 +14,35 @@ const ALGORITHMS: jwt.Algorithm[] = ['HS256'];
 
 export type Identity = PractitionerClaims | PatientClaims;
 
-/** Issues and verifies every Visita JWT: pinned algorithm, issuer, per-kind audience, expiry. */
+export interface SigningKey {
+  /** Key id, written in each token's header: keys can rotate without logging everyone out. */
+  kid: string;
+  secret: string;
+}
+
+/**
+ * Issues and verifies every Visita JWT: pinned algorithm, issuer, per-kind audience, expiry, and a
+ * key id. Tokens are signed with the first key; any listed key verifies (rotation: add the new key
+ * first, keep the old one until its tokens have expired, then drop it).
+ */
 export class TokenService {
-  readonly #secret: string;
+  readonly #keys: readonly SigningKey[];
   readonly #sfuSecret: string;
 
-  constructor(secret: string, sfuSecret: string) {
-    this.#secret = secret;
+  constructor(keys: readonly SigningKey[], sfuSecret: string) {
+    if (keys.length === 0) throw new Error('at least one signing key is required');
+    this.#keys = keys;
     this.#sfuSecret = sfuSecret;
   }
 
+  get #current(): SigningKey {
+    return this.#keys[0]!;
+  }
+
   practitioner(claims: Omit<PractitionerClaims, 'kind'>, ttlS: number): string {
-    return jwt.sign({ kind: 'practitioner', name: claims.name }, this.#secret, {
+    return jwt.sign({ kind: 'practitioner', name: claims.name, role: claims.role }, this.#current.secret, {
       algorithm: 'HS256',
+      keyid: this.#current.kid,
       issuer: TOKEN_ISSUER,
       audience: Audience.PRACTITIONER,
       subject: claims.sub,
@@ -36,8 +52,9 @@ export class TokenService {
   }
 
   patient(claims: Omit<PatientClaims, 'kind'>, ttlS: number): string {
-    return jwt.sign({ kind: 'patient', consultationId: claims.consultationId }, this.#secret, {
+    return jwt.sign({ kind: 'patient', consultationId: claims.consultationId }, this.#current.secret, {
       algorithm: 'HS256',
+      keyid: this.#current.kid,
       issuer: TOKEN_ISSUER,
       audience: Audience.PATIENT,
       subject: claims.sub,
@@ -60,7 +77,10 @@ export class TokenService {
   verify(token: string): Identity {
     let payload: string | jwt.JwtPayload;
     try {
-      payload = jwt.verify(token, this.#secret, {
+      const kid = jwt.decode(token, { complete: true })?.header.kid;
+      const key = this.#keys.find((k) => k.kid === kid);
+      if (!key) throw new Error('unknown key id');
+      payload = jwt.verify(token, key.secret, {
         algorithms: ALGORITHMS,
         issuer: TOKEN_ISSUER,
         audience: [Audience.PRACTITIONER, Audience.PATIENT],

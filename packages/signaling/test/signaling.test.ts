@@ -2,7 +2,7 @@ import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Audience, ErrorCode, PROTOCOL_VERSION, TOKEN_ISSUER, type RtpCapabilities } from '@visita/protocol';
 import { audioRtpParameters, videoRtpParameters } from '../../sfu/test/fixtures.ts';
-import { JWT_SECRET, TestStack } from './support/stack.ts';
+import { JWT_KID, JWT_SECRET, TestStack } from './support/stack.ts';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -24,9 +24,9 @@ describe('handshake authentication', () => {
 
   it('refuses expired, wrong-audience, wrong-issuer, tampered, unsigned and foreign-key tokens', async () => {
     const sign = (claims: object, opts: jwt.SignOptions, secret = JWT_SECRET) =>
-      jwt.sign({ kind: 'practitioner', name: 'X', ...claims }, secret, { algorithm: 'HS256', issuer: TOKEN_ISSUER, audience: Audience.PRACTITIONER, subject: 'demo-practitioner', expiresIn: 60, ...opts });
-    const expired = jwt.sign({ kind: 'practitioner', name: 'X', exp: Math.floor(Date.now() / 1000) - 10 }, JWT_SECRET, {
-      algorithm: 'HS256', issuer: TOKEN_ISSUER, audience: Audience.PRACTITIONER, subject: 'demo-practitioner',
+      jwt.sign({ kind: 'practitioner', name: 'X', role: 'practitioner', ...claims }, secret, { algorithm: 'HS256', keyid: JWT_KID, issuer: TOKEN_ISSUER, audience: Audience.PRACTITIONER, subject: 'demo-practitioner', expiresIn: 60, ...opts });
+    const expired = jwt.sign({ kind: 'practitioner', name: 'X', role: 'practitioner', exp: Math.floor(Date.now() / 1000) - 10 }, JWT_SECRET, {
+      algorithm: 'HS256', keyid: JWT_KID, issuer: TOKEN_ISSUER, audience: Audience.PRACTITIONER, subject: 'demo-practitioner',
     });
     const valid = await stack.login();
     const [h, p, s] = valid.split('.') as [string, string, string];

@@ -23,7 +23,7 @@ const en = {
   waitingRoom: 'Waiting room',
   emptyWaitingRoom: 'Nobody is waiting.',
   since: (min: number) => `waiting ${min} min`,
-  deviceProblem: 'camera or microphone problem',
+  deviceProblem: 'camera or microphone not confirmed',
   offline: 'disconnected',
   decline: 'Decline',
   declineReason: 'Reason shown to the patient',
@@ -75,6 +75,7 @@ const en = {
   err_NO_MEDIA_CAPACITY: 'No media server is available right now. Please try again in a moment.',
   err_PROTOCOL_MISMATCH: 'Visita was updated: please reload the page.',
   err_TIMEOUT: 'The server did not answer in time.',
+  err_RATE_LIMITED: 'Too many attempts. Please wait a few minutes and try again.',
 };
 
 type Strings = typeof en;
@@ -102,7 +103,7 @@ const fr: Strings = {
   waitingRoom: 'Salle d’attente',
   emptyWaitingRoom: 'Personne n’attend.',
   since: (min: number) => `attend depuis ${min} min`,
-  deviceProblem: 'problème de caméra ou de micro',
+  deviceProblem: 'caméra ou micro non confirmés',
   offline: 'déconnecté',
   decline: 'Refuser',
   declineReason: 'Motif affiché au patient',
@@ -150,6 +151,7 @@ const fr: Strings = {
   err_NO_MEDIA_CAPACITY: 'Aucun serveur média n’est disponible. Réessayez dans un instant.',
   err_PROTOCOL_MISMATCH: 'Visita a été mis à jour : rechargez la page.',
   err_TIMEOUT: 'Le serveur n’a pas répondu à temps.',
+  err_RATE_LIMITED: 'Trop de tentatives. Patientez quelques minutes avant de réessayer.',
 };
 
 export type Lang = 'en' | 'fr';

@@ -12,9 +12,23 @@ export class RequestError extends Error {
   }
 }
 
-/** Opens the one Socket.IO connection a client has (same origin; the web server proxies it). */
-export function connectSignaling(token: string): SignalingSocket {
-  return io({ auth: { token, protocolVersion: PROTOCOL_VERSION }, transports: ['websocket', 'polling'] });
+/**
+ * Opens the one Socket.IO connection a client has (same origin; the web server proxies it). The
+ * token is read at every (re)connection; with `refresh`, an expired token is renewed and the
+ * connection retried.
+ */
+export function connectSignaling(token: string | (() => string), refresh?: () => Promise<boolean>): SignalingSocket {
+  const read = typeof token === 'function' ? token : () => token;
+  const socket: SignalingSocket = io({
+    auth: (cb) => cb({ token: read(), protocolVersion: PROTOCOL_VERSION }),
+    transports: ['websocket', 'polling'],
+  });
+  if (refresh) {
+    socket.on('connect_error', (e: Error & { data?: { code?: string } }) => {
+      if (e.data?.code === 'UNAUTHENTICATED') void refresh().then((ok) => ok && socket.connect());
+    });
+  }
+  return socket;
 }
 
 export async function request<K extends keyof ClientRequests>(

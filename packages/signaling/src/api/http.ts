@@ -1,9 +1,10 @@
-import { scryptSync, timingSafeEqual, randomBytes } from 'node:crypto';
 import express, { type Request, type Response, type NextFunction } from 'express';
 import { z } from 'zod';
 import { ErrorCode, VisitaError, fail, toAckErr, type PractitionerClaims } from '@visita/protocol';
 import type { SignalingConfig } from '../config.ts';
+import type { AccountService } from '../accounts/AccountService.ts';
 import type { ConsultationService } from '../ConsultationService.ts';
+import type { RateLimits } from '../rateLimits.ts';
 import type { TokenService } from '../tokens.ts';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -16,27 +17,28 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   NO_MEDIA_CAPACITY: 503,
   MEDIA_ERROR: 502,
   TIMEOUT: 504,
+  RATE_LIMITED: 429,
   INTERNAL: 500,
 };
 
 const Login = z.object({ email: z.string().email().max(200), password: z.string().min(1).max(200) });
-
-/** Demo practitioner of `make start` (real accounts in Redis come with the waiting-room work). */
-export const DEMO_PRACTITIONER_ID = 'demo-practitioner';
+const Refresh = z.object({ refreshToken: z.string().min(20).max(200) });
 
 export interface HttpDeps {
   config: SignalingConfig;
   tokens: TokenService;
   consultations: ConsultationService;
+  accounts: AccountService;
+  limits: RateLimits;
   metrics: () => Promise<Record<string, number>>;
 }
 
 export function createHttpApp(deps: HttpDeps): express.Express {
-  const { config, tokens, consultations } = deps;
-  const salt = randomBytes(16);
-  const demoHash = scryptSync(config.demo.password, salt, 32);
+  const { config, tokens, consultations, accounts, limits } = deps;
   const app = express();
   app.disable('x-powered-by');
+  // Behind a reverse proxy (the web client's server), the client address is the first hop's.
+  app.set('trust proxy', 'loopback');
   app.use(express.json({ limit: '16kb' }));
 
   app.get('/healthz', (_req, res) => {
@@ -48,16 +50,37 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     res.type('text/plain').send(Object.entries(m).map(([k, v]) => `visita_${k} ${v}`).join('\n') + '\n');
   });
 
-  app.post('/api/login', (req, res) => {
-    const body = Login.safeParse(req.body);
-    if (!body.success) return void res.status(400).json(fail(ErrorCode.BAD_REQUEST, 'email and password are required'));
-    const hash = scryptSync(body.data.password, salt, 32);
-    const emailOk = body.data.email.toLowerCase() === config.demo.email.toLowerCase();
-    if (!(timingSafeEqual(hash, demoHash) && emailOk)) {
-      return void res.status(401).json(fail(ErrorCode.UNAUTHENTICATED, 'wrong email or password'));
+  app.post('/api/login', async (req, res, next) => {
+    try {
+      const body = Login.safeParse(req.body);
+      if (!body.success) return void res.status(400).json(fail(ErrorCode.BAD_REQUEST, 'email and password are required'));
+      await limits.login(`${req.ip}:${body.data.email.toLowerCase()}`);
+      const session = await accounts.login(body.data.email, body.data.password);
+      res.json({ ok: true, data: { token: session.accessToken, refreshToken: session.refreshToken, practitioner: session.practitioner } });
+    } catch (e) {
+      next(e);
     }
-    const claims = { sub: DEMO_PRACTITIONER_ID, name: config.demo.name };
-    res.json({ ok: true, data: { token: tokens.practitioner(claims, config.accessTokenTtlS), practitioner: { id: claims.sub, name: claims.name } } });
+  });
+
+  app.post('/api/refresh', async (req, res, next) => {
+    try {
+      const body = Refresh.safeParse(req.body);
+      if (!body.success) return void res.status(400).json(fail(ErrorCode.BAD_REQUEST, 'refreshToken is required'));
+      const session = await accounts.refresh(body.data.refreshToken);
+      res.json({ ok: true, data: { token: session.accessToken, refreshToken: session.refreshToken, practitioner: session.practitioner } });
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  app.post('/api/logout', async (req, res, next) => {
+    try {
+      const body = Refresh.safeParse(req.body);
+      if (body.success) await accounts.logout(body.data.refreshToken);
+      res.json({ ok: true, data: { loggedOut: true } });
+    } catch (e) {
+      next(e);
+    }
   });
 
   app.post('/api/consultations', requirePractitioner(tokens), async (_req, res, next) => {

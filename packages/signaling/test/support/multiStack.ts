@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Socket } from 'socket.io-client';
 import { RedisServer, freePort } from './redisServer.ts';
-import { InProcessSfu, connectClient, createConsultation, login, signalingEnv, type CreatedConsultation, type TestClient } from './stack.ts';
+import { InProcessSfu, seedDemoAccount, connectClient, createConsultation, login, signalingEnv, type CreatedConsultation, type TestClient } from './stack.ts';
 
 const main = join(dirname(fileURLToPath(import.meta.url)), '../../src/main.ts');
 
@@ -62,6 +62,7 @@ export class MultiStack {
 
   static async start(count: number, extra: Record<string, string> = {}): Promise<MultiStack> {
     const redis = await RedisServer.start();
+    await seedDemoAccount(redis.url);
     const sfu = await InProcessSfu.start(redis.url);
     const instances = await Promise.all(Array.from({ length: count }, (_, i) => SignalingProcess.start(redis.url, `sig-${i}`, extra)));
     return new MultiStack(redis, sfu, instances);

@@ -2,13 +2,26 @@ import { Redis } from 'ioredis';
 import { io, type Socket } from 'socket.io-client';
 import { PROTOCOL_VERSION, type Ack, type ClientRequests, type ClientToServerEvents, type ServerToClientEvents } from '@visita/protocol';
 import { ControlServer, Heartbeat, SfuNode, WorkerPool, createLogger as createSfuLogger } from '@visita/sfu';
+import { addAccount } from '../../src/accounts/manage.ts';
 import { loadSignalingConfig } from '../../src/config.ts';
+import { RedisAccountStore } from '../../src/store/RedisAccountStore.ts';
 import { createLogger } from '../../src/logger.ts';
 import { SignalingServer } from '../../src/SignalingServer.ts';
 import { RedisServer } from './redisServer.ts';
 
 export const DEMO = { email: 'doctor@visita.test', password: 'correct horse battery staple', name: 'Dr. Test' };
 export const JWT_SECRET = 'test-jwt-secret-0123456789abcdef0123456789';
+export const JWT_KID = 'test1';
+
+/** The practitioner every test logs in as, created as the CLI would. */
+export async function seedDemoAccount(redisUrl: string): Promise<void> {
+  const redis = new Redis(redisUrl);
+  try {
+    await addAccount(new RedisAccountStore(redis), { email: DEMO.email, name: DEMO.name, password: DEMO.password });
+  } finally {
+    redis.disconnect();
+  }
+}
 export const SFU_SECRET = 'test-sfu-secret-0123456789';
 
 /** The real stack in one process: redis-server, one SFU node (real workers), one signaling instance. */
@@ -32,6 +45,7 @@ export class TestStack {
 
   static async start(opts: { workers?: number; publicUrl?: string } = {}): Promise<TestStack> {
     const redis = await RedisServer.start();
+    await seedDemoAccount(redis.url);
     const sfu = await InProcessSfu.start(redis.url, opts.workers ?? 1);
     const config = loadSignalingConfig(
       signalingEnv(redis.url, { VISITA_SIGNALING_PORT: '0', VISITA_INSTANCE_ID: 'sig-test', VISITA_PUBLIC_URL: opts.publicUrl ?? 'https://visita.test' }),
@@ -138,11 +152,8 @@ export async function connectClient(url: string, token: string, protocolVersion 
 export function signalingEnv(redisUrl: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
     VISITA_REDIS_URL: redisUrl,
-    VISITA_JWT_SECRET: JWT_SECRET,
+    VISITA_JWT_KEYS: `${JWT_KID}:${JWT_SECRET}`,
     VISITA_SFU_SECRET: SFU_SECRET,
-    VISITA_DEMO_EMAIL: DEMO.email,
-    VISITA_DEMO_PASSWORD: DEMO.password,
-    VISITA_DEMO_NAME: DEMO.name,
     VISITA_PUBLIC_URL: 'https://visita.test',
     ...extra,
   };

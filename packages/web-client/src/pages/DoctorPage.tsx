@@ -4,30 +4,28 @@ import { api } from '../api.ts';
 import { CallView } from '../components/CallView.tsx';
 import { errorText, type Strings } from '../i18n.ts';
 import { connectSignaling, request, whenConnected, type RequestError, type SignalingSocket } from '../signaling.ts';
+import { clearSession, loadSession, refreshSession, saveSession, type Session } from '../session.ts';
 import { useLocalMedia } from '../useLocalMedia.ts';
 import { Panel } from './PatientPage.tsx';
 
-interface Session {
-  token: string;
-  name: string;
-}
+const sessionToken = (): string => loadSession()?.token ?? '';
+const refreshed = async (): Promise<boolean> => (await refreshSession()) !== null;
 
 /** The practitioner's page: log in, create consultations, see who waits, admit, consult. */
 export function DoctorPage({ t }: { t: Strings }) {
-  const [session, setSession] = useState<Session | null>(() => {
-    const raw = sessionStorage.getItem('visita.session');
-    return raw ? (JSON.parse(raw) as Session) : null;
-  });
-  const logout = () => {
-    sessionStorage.removeItem('visita.session');
+  const [session, setSession] = useState<Session | null>(loadSession);
+  const logout = useCallback(() => {
+    const s = loadSession();
+    if (s) void api.logout(s.refreshToken).catch(() => undefined);
+    clearSession();
     setSession(null);
-  };
+  }, []);
   if (!session) {
     return (
       <Login
         t={t}
         onLogin={(s) => {
-          sessionStorage.setItem('visita.session', JSON.stringify(s));
+          saveSession(s);
           setSession(s);
         }}
       />
@@ -47,7 +45,7 @@ function Login({ t, onLogin }: { t: Strings; onLogin: (s: Session) => void }) {
           e.preventDefault();
           setError(null);
           api.login(email, password).then(
-            (r) => onLogin({ token: r.token, name: r.practitioner.name }),
+            (r) => onLogin({ token: r.token, refreshToken: r.refreshToken, name: r.practitioner.name, role: r.practitioner.role }),
             (err: RequestError) => setError(err.code === 'UNAUTHENTICATED' ? `${t.email} / ${t.password}: ✗` : errorText(t, err.code)),
           );
         }}
@@ -70,15 +68,15 @@ function Dashboard({ t, session, onLogout }: { t: Strings; session: Session; onL
   const [error, setError] = useState<string | null>(null);
 
   const refresh = useCallback(() => {
-    api.consultations(session.token).then(
+    api.consultations().then(
       (r) => setList(r.consultations),
       (e: RequestError) => (e.code === 'UNAUTHENTICATED' ? onLogout() : setError(errorText(t, e.code))),
     );
-  }, [session.token, onLogout, t]);
+  }, [onLogout, t]);
   useEffect(refresh, [refresh, open]);
 
   const create = () => {
-    api.createConsultation(session.token).then((r) => {
+    api.createConsultation().then((r) => {
       const next = { ...links, [r.consultationId]: r.patientLink };
       localStorage.setItem('visita.links', JSON.stringify(next));
       setLinks(next);
@@ -86,13 +84,13 @@ function Dashboard({ t, session, onLogout }: { t: Strings; session: Session; onL
     }, (e: RequestError) => setError(errorText(t, e.code)));
   };
 
-  if (open) return <ConsultationRoom t={t} token={session.token} consultationId={open} onClose={() => setOpen(null)} />;
+  if (open) return <ConsultationRoom t={t} consultationId={open} onClose={() => setOpen(null)} />;
   return (
     <Panel title={`${t.doctorTitle} — ${session.name}`}>
       <button data-testid="new-consultation" onClick={create}>{t.newConsultation}</button>
       <button className="secondary" onClick={onLogout}>{t.logOut}</button>
       {error && <p className="error" role="alert">{error}</p>}
-      <WaitingRoom t={t} token={session.token} onOpen={setOpen} />
+      <WaitingRoom t={t} onOpen={setOpen} />
       <h2>{t.consultations}</h2>
       <ul className="consultations">
         {list.map((c) => (
@@ -109,11 +107,11 @@ function Dashboard({ t, session, onLogout }: { t: Strings; session: Session; onL
 }
 
 /** The practitioner's queue, live across tabs and instances. */
-function WaitingRoom({ t, token, onOpen }: { t: Strings; token: string; onOpen: (consultationId: string) => void }) {
+function WaitingRoom({ t, onOpen }: { t: Strings; onOpen: (consultationId: string) => void }) {
   const [entries, setEntries] = useState<QueueEntryView[]>([]);
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
-    const s = connectSignaling(token);
+    const s = connectSignaling(sessionToken, refreshed);
     s.on('queue:updated', (q) => setEntries(q.entries));
     s.on('connect', () => {
       request(s, 'queue:watch', {}).then((q) => setEntries(q.entries), () => undefined);
@@ -123,7 +121,7 @@ function WaitingRoom({ t, token, onOpen }: { t: Strings; token: string; onOpen: 
       clearInterval(timer);
       s.close();
     };
-  }, [token]);
+  }, []);
   return (
     <>
       <h2>{t.waitingRoom}</h2>
@@ -157,7 +155,7 @@ function LinkBox({ t, link }: { t: Strings; link: string }) {
   );
 }
 
-function ConsultationRoom({ t, token, consultationId, onClose }: { t: Strings; token: string; consultationId: string; onClose: () => void }) {
+function ConsultationRoom({ t, consultationId, onClose }: { t: Strings; consultationId: string; onClose: () => void }) {
   const { media, start } = useLocalMedia();
   const [socket, setSocket] = useState<SignalingSocket | null>(null);
   const [view, setView] = useState<ConsultationView | null>(null);
@@ -167,7 +165,7 @@ function ConsultationRoom({ t, token, consultationId, onClose }: { t: Strings; t
 
   useEffect(start, [start]);
   useEffect(() => {
-    const s = connectSignaling(token);
+    const s = connectSignaling(sessionToken, refreshed);
     setSocket(s);
     s.on('consultation:updated', setView);
     s.on('consultation:admitted', (v) => {
@@ -176,6 +174,7 @@ function ConsultationRoom({ t, token, consultationId, onClose }: { t: Strings; t
     });
     s.on('consultation:ended', ({ reason }) => setEnded(reason === 'media_lost' ? t.mediaLost : t.ended));
     s.on('connect', () => {
+      setError(null);
       request(s, 'consultation:join', { consultationId }).then((v) => {
         setView(v);
         // In a call after a reconnection: rebuild the media (the server freed the old transports).
@@ -184,7 +183,7 @@ function ConsultationRoom({ t, token, consultationId, onClose }: { t: Strings; t
     });
     whenConnected(s).catch((e: RequestError) => setError(errorText(t, e.code)));
     return () => void s.close();
-  }, [token, consultationId, t]);
+  }, [consultationId, t]);
 
   const admit = () => {
     if (socket) request(socket, 'consultation:admit', { consultationId }).catch((e: RequestError) => setError(errorText(t, e.code)));

@@ -1,0 +1,37 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { ErrorCode, VisitaError } from '@visita/protocol';
+import type { Account, AccountStore } from '../store/AccountStore.ts';
+import { hashPassword } from './password.ts';
+
+export const NewAccount = z.object({
+  email: z.string().trim().email().max(200),
+  name: z.string().trim().min(1).max(120),
+  role: z.enum(['practitioner', 'ops']).default('practitioner'),
+  password: z.string().min(10, 'the password needs at least 10 characters').max(200),
+});
+
+/** Creates an account (used by the CLI and tests); typed errors on bad input or a taken email. */
+export async function addAccount(store: AccountStore, input: z.input<typeof NewAccount>): Promise<Account> {
+  const parsed = NewAccount.safeParse(input);
+  if (!parsed.success) throw new VisitaError(ErrorCode.BAD_REQUEST, parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; '));
+  const a = parsed.data;
+  const account: Account = {
+    id: `pr-${randomUUID().replaceAll('-', '').slice(0, 20)}`,
+    email: a.email.toLowerCase(),
+    name: a.name,
+    role: a.role,
+    passwordHash: await hashPassword(a.password),
+    createdAt: Date.now(),
+  };
+  if (!(await store.create(account))) throw new VisitaError(ErrorCode.INVALID_STATE, `an account with email ${account.email} already exists`);
+  return account;
+}
+
+export async function setAccountPassword(store: AccountStore, email: string, password: string): Promise<void> {
+  const account = await store.findByEmail(email);
+  if (!account) throw new VisitaError(ErrorCode.NOT_FOUND, `no account with email ${email}`);
+  const ok = NewAccount.shape.password.safeParse(password);
+  if (!ok.success) throw new VisitaError(ErrorCode.BAD_REQUEST, ok.error.issues[0]?.message ?? 'invalid password');
+  await store.setPasswordHash(account.id, await hashPassword(password));
+}

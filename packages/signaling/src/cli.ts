@@ -1,0 +1,74 @@
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { VisitaError } from '@visita/protocol';
+import { addAccount, setAccountPassword } from './accounts/manage.ts';
+import { RedisAccountStore } from './store/RedisAccountStore.ts';
+
+// `pnpm visita practitioner add --email E --name N [--role ops] (--password-env VAR | --password-stdin) [--if-missing]`
+// `pnpm visita practitioner set-password --email E (--password-env VAR | --password-stdin)`
+// Talks to the Redis at VISITA_REDIS_URL (default redis://127.0.0.1:6379).
+const usage = `usage:
+  visita practitioner add --email EMAIL --name NAME [--role practitioner|ops] (--password-env VAR | --password-stdin) [--if-missing]
+  visita practitioner set-password --email EMAIL (--password-env VAR | --password-stdin)`;
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    email: { type: 'string' },
+    name: { type: 'string' },
+    role: { type: 'string', default: 'practitioner' },
+    'password-env': { type: 'string' },
+    'password-stdin': { type: 'boolean', default: false },
+    'if-missing': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+function fail(message: string): never {
+  console.error(`visita: ${message}`);
+  process.exit(2);
+}
+
+async function readPassword(): Promise<string> {
+  if (values['password-env']) {
+    const v = process.env[values['password-env']];
+    if (!v) fail(`environment variable ${values['password-env']} is empty`);
+    return v;
+  }
+  if (values['password-stdin']) {
+    let data = '';
+    for await (const chunk of process.stdin) data += chunk;
+    return data.replace(/\r?\n$/, '');
+  }
+  return fail('give the password with --password-env VAR or --password-stdin (never on the command line)');
+}
+
+const [group, command] = positionals;
+if (values.help || group !== 'practitioner' || !command) {
+  console.error(usage);
+  process.exit(values.help ? 0 : 2);
+}
+if (!values.email) fail('--email is required');
+const redis = new Redis(process.env['VISITA_REDIS_URL'] ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1, retryStrategy: () => null });
+redis.on('error', () => undefined);
+const store = new RedisAccountStore(redis);
+try {
+  await redis.ping().catch(() => fail(`cannot reach Redis at ${process.env['VISITA_REDIS_URL'] ?? 'redis://127.0.0.1:6379'}`));
+  if (command === 'add') {
+    if (values['if-missing'] && (await store.findByEmail(values.email))) {
+      console.log(`account ${values.email} exists; left as it is`);
+    } else {
+      const account = await addAccount(store, { email: values.email, name: values.name ?? '', role: values.role as 'practitioner' | 'ops', password: await readPassword() });
+      console.log(`created ${account.role} account ${account.email} (${account.id})`);
+    }
+  } else if (command === 'set-password') {
+    await setAccountPassword(store, values.email, await readPassword());
+    console.log(`password of ${values.email} changed`);
+  } else {
+    fail(`unknown command "${command}"\n${usage}`);
+  }
+} catch (e) {
+  fail(e instanceof VisitaError ? e.message : (e as Error).message);
+} finally {
+  redis.disconnect();
+}
