@@ -13,6 +13,7 @@ import {
 } from '@visita/protocol';
 import { ConsultationEvent, nextState, type Consultation } from './domain/consultation.ts';
 import { estimateWaitMs, practitionerStatus } from './domain/queue.ts';
+import { AuditAction, type AuditStore } from './store/AuditStore.ts';
 import type { PresenceStore } from './store/PresenceStore.ts';
 import type { WaitingQueueStore } from './store/WaitingQueueStore.ts';
 import type { Logger } from './logger.ts';
@@ -49,12 +50,14 @@ export class ConsultationService {
   readonly #store: ConsultationStore;
   readonly #queue: WaitingQueueStore;
   readonly #presence: PresenceStore;
+  readonly #audit: AuditStore;
+  readonly #instanceId: string;
   readonly #sfu: SfuRegistry;
   readonly #notify: Notifier;
   readonly #log: Logger;
 
   constructor(
-    deps: { store: ConsultationStore; queue: WaitingQueueStore; presence: PresenceStore },
+    deps: { store: ConsultationStore; queue: WaitingQueueStore; presence: PresenceStore; audit: AuditStore; instanceId: string },
     sfu: SfuRegistry,
     notify: Notifier,
     log: Logger,
@@ -62,6 +65,8 @@ export class ConsultationService {
     this.#store = deps.store;
     this.#queue = deps.queue;
     this.#presence = deps.presence;
+    this.#audit = deps.audit;
+    this.#instanceId = deps.instanceId;
     this.#sfu = sfu;
     this.#notify = notify;
     this.#log = log;
@@ -72,6 +77,19 @@ export class ConsultationService {
     });
     sfu.on('roomClosed', ({ roomId, reason }) => {
       if (reason === 'worker_died') void this.#recoverRoom(roomId);
+    });
+  }
+
+  /** Appends to the audit log: who did what to which consultation, ids only. */
+  async #record(action: AuditAction, actor: Identity | 'system', c: Consultation): Promise<void> {
+    await this.#audit.append({
+      action,
+      actorRole: actor === 'system' ? 'system' : roleOf(actor),
+      actorId: actor === 'system' ? this.#instanceId : actor.sub,
+      consultationId: c.id,
+      practitionerId: c.practitionerId,
+      at: Date.now(),
+      instanceId: this.#instanceId,
     });
   }
 
@@ -135,6 +153,7 @@ export class ConsultationService {
         deviceCheck: p.deviceCheck ?? null,
         checkedInAt: Date.now(),
       });
+      await this.#record(AuditAction.CHECKED_IN, identity, c);
     }
     return this.view(c);
   }
@@ -185,6 +204,7 @@ export class ConsultationService {
     if (!ended) throw new VisitaError(ErrorCode.INVALID_STATE, 'the consultation changed meanwhile');
     await this.#queue.remove(c.practitionerId, c.id);
     this.#log.info({ consultationId: c.id }, 'patient declined');
+    await this.#record(AuditAction.DECLINED, identity, c);
     this.#notify.toConsultation(c.id, 'consultation:ended', { consultationId: c.id, reason: EndReason.DECLINED, message: p.reason });
     await this.publishQueue(c.practitionerId);
     return this.view(ended);
@@ -195,6 +215,7 @@ export class ConsultationService {
     const c = await this.authorize(identity, p.consultationId);
     if (c.state === ConsultationState.ENDED) throw new VisitaError(ErrorCode.INVALID_STATE, 'consultation has ended');
     this.#notify.toRole(c.id, Role.PATIENT, 'waiting:message', { consultationId: c.id, text: p.text, at: Date.now() });
+    await this.#record(AuditAction.MESSAGE_SENT, identity, c);
     return { sent: true };
   }
 
@@ -227,6 +248,7 @@ export class ConsultationService {
       throw new VisitaError(ErrorCode.INVALID_STATE, 'the consultation changed meanwhile');
     }
     this.#log.info({ consultationId: c.id, nodeId }, 'patient admitted');
+    await this.#record(AuditAction.ADMITTED, identity, c);
     await this.#queue.remove(c.practitionerId, c.id);
     const view = await this.view(admitted);
     this.#notify.toConsultation(c.id, 'consultation:admitted', view);
@@ -245,6 +267,7 @@ export class ConsultationService {
       });
     }
     this.#log.info({ consultationId: c.id, by: roleOf(identity) }, 'consultation ended');
+    await this.#record(AuditAction.ENDED, identity, c);
     await this.#queue.remove(c.practitionerId, c.id);
     this.#notify.toConsultation(c.id, 'consultation:ended', { consultationId: c.id, reason: EndReason.HUNG_UP });
     await this.publishQueue(c.practitionerId);
@@ -296,6 +319,8 @@ export class ConsultationService {
     });
     const other = role === Role.PATIENT ? Role.PRACTITIONER : Role.PATIENT;
     this.#notify.toRole(c.id, other, 'media:newProducer', { producerId: r.producerId, kind: p.kind, role, paused: false });
+    // One record per media session: its microphone is produced once.
+    if (p.kind === 'audio') await this.#record(AuditAction.JOINED_MEDIA, identity, c);
     return r;
   }
 
@@ -361,6 +386,7 @@ export class ConsultationService {
     } catch (e) {
       this.#log.error({ consultationId: c.id, err: (e as Error).message }, 'media room lost and could not be re-placed');
       await this.#store.compareAndSet(c.id, ConsultationState.IN_CALL, ConsultationState.ENDED, { endedAt: Date.now() });
+      await this.#record(AuditAction.ENDED, 'system', c).catch(() => undefined);
       this.#notify.toConsultation(c.id, 'consultation:ended', { consultationId: c.id, reason: EndReason.MEDIA_LOST });
     }
   }

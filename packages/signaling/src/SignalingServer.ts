@@ -11,6 +11,8 @@ import { createHttpApp } from './api/http.ts';
 import type { Logger } from './logger.ts';
 import { SfuRegistry } from './sfu/SfuRegistry.ts';
 import { bindClientHandlers, createSocketServer, socketNotifier, startPresenceHeartbeat, type SignalingIo } from './socketServer.ts';
+import type { AuditStore } from './store/AuditStore.ts';
+import { RedisAuditStore } from './store/RedisAuditStore.ts';
 import { RedisPresenceStore } from './store/RedisPresenceStore.ts';
 import { RedisWaitingQueueStore } from './store/RedisWaitingQueueStore.ts';
 import { RedisConsultationStore } from './store/RedisConsultationStore.ts';
@@ -24,6 +26,7 @@ export class SignalingServer {
   readonly sfu: SfuRegistry;
   readonly consultations: ConsultationService;
   readonly accounts: AccountService;
+  readonly audit: AuditStore;
   readonly io: SignalingIo;
   readonly #http: HttpServer;
   readonly #stopPresence: () => void;
@@ -39,8 +42,15 @@ export class SignalingServer {
     // Instances share rooms and broadcasts through Redis Streams.
     this.io.adapter(createAdapter(this.redis, { streamName: 'visita:sio' }));
     const presence = new RedisPresenceStore(this.redis, config.presenceTtlMs);
+    this.audit = new RedisAuditStore(this.redis);
     this.consultations = new ConsultationService(
-      { store: new RedisConsultationStore(this.redis), queue: new RedisWaitingQueueStore(this.redis), presence },
+      {
+        store: new RedisConsultationStore(this.redis),
+        queue: new RedisWaitingQueueStore(this.redis),
+        presence,
+        audit: this.audit,
+        instanceId: config.instanceId,
+      },
       this.sfu,
       socketNotifier(this.io, presence, this.redis),
       log,
@@ -57,6 +67,7 @@ export class SignalingServer {
       tokens: this.tokens,
       consultations: this.consultations,
       accounts: this.accounts,
+      audit: this.audit,
       limits,
       metrics: async () => ({ connected_sockets: this.io.engine.clientsCount, sfu_nodes: (await this.sfu.nodes()).length }),
     });

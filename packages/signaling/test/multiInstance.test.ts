@@ -19,6 +19,13 @@ const listOn = async (i: number, token: string): Promise<ConsultationView[]> => 
 };
 
 describe('signaling across instances', () => {
+  afterAll(() => {
+    // Logs carry ids only: no patient names, tokens or messages, at any level.
+    const logs = stack.instances.map((p) => p.log).join('\n');
+    expect(logs).toMatch(/"msg":"patient admitted"/);
+    for (const secret of ['Alice', 'Bob', 'Chloé', 'Dana', 'eyJ']) expect(logs).not.toContain(secret);
+  });
+
   it('runs a consultation with the patient on instance A and the practitioner on instance B', async () => {
     const token = await stack.login(0);
     const { consultationId, patientToken } = await stack.createConsultation(token, 0);

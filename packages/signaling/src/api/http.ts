@@ -5,6 +5,8 @@ import type { SignalingConfig } from '../config.ts';
 import type { AccountService } from '../accounts/AccountService.ts';
 import type { ConsultationService } from '../ConsultationService.ts';
 import type { RateLimits } from '../rateLimits.ts';
+import type { AuditStore } from '../store/AuditStore.ts';
+import { auditCsv } from './auditCsv.ts';
 import type { TokenService } from '../tokens.ts';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -22,6 +24,12 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
 };
 
 const Login = z.object({ email: z.string().email().max(200), password: z.string().min(1).max(200) });
+const AuditQuerySchema = z.object({
+  format: z.enum(['json', 'csv']).default('json'),
+  practitionerId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+  from: z.coerce.number().int().nonnegative().optional(),
+  to: z.coerce.number().int().nonnegative().optional(),
+});
 const Refresh = z.object({ refreshToken: z.string().min(20).max(200) });
 
 export interface HttpDeps {
@@ -29,6 +37,7 @@ export interface HttpDeps {
   tokens: TokenService;
   consultations: ConsultationService;
   accounts: AccountService;
+  audit: AuditStore;
   limits: RateLimits;
   metrics: () => Promise<Record<string, number>>;
 }
@@ -91,6 +100,32 @@ export function createHttpApp(deps: HttpDeps): express.Express {
       // The token rides in the fragment: browsers never send it to a server, so it stays out of access logs.
       const patientLink = `${config.publicUrl}/c/${c.id}#t=${patientToken}`;
       res.status(201).json({ ok: true, data: { consultationId: c.id, patientLink, patientToken } });
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  // The audit log: a practitioner reads their own consultations' records, ops everyone's
+  // (or one practitioner's with ?practitionerId=). JSON, or CSV with ?format=csv (data portability).
+  app.get('/api/audit', requirePractitioner(tokens), async (req, res, next) => {
+    try {
+      const q = AuditQuerySchema.safeParse(req.query);
+      if (!q.success) return void res.status(400).json(fail(ErrorCode.BAD_REQUEST, q.error.issues[0]?.message ?? 'invalid query'));
+      const me = res.locals['practitioner'] as PractitionerClaims;
+      if (q.data.practitionerId && q.data.practitionerId !== me.sub && me.role !== 'ops') {
+        return void res.status(403).json(fail(ErrorCode.FORBIDDEN, 'only ops can read another practitioner’s audit log'));
+      }
+      const practitionerId = me.role === 'ops' ? q.data.practitionerId : me.sub;
+      const records = await deps.audit.list({
+        ...(practitionerId ? { practitionerId } : {}),
+        ...(q.data.from !== undefined ? { from: q.data.from } : {}),
+        ...(q.data.to !== undefined ? { to: q.data.to } : {}),
+      });
+      if (q.data.format === 'csv') {
+        res.type('text/csv').attachment('visita-audit.csv').send(auditCsv(records));
+      } else {
+        res.json({ ok: true, data: { records } });
+      }
     } catch (e) {
       next(e);
     }

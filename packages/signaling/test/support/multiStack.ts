@@ -27,7 +27,7 @@ export class SignalingProcess {
   static async start(redisUrl: string, instanceId: string, extra: Record<string, string>): Promise<SignalingProcess> {
     const port = await freePort();
     const proc = spawn(process.execPath, [main], {
-      env: { ...process.env, ...signalingEnv(redisUrl, { VISITA_SIGNALING_PORT: String(port), VISITA_INSTANCE_ID: instanceId, VISITA_LOG_LEVEL: 'warn', ...extra }) },
+      env: { ...process.env, ...signalingEnv(redisUrl, { VISITA_SIGNALING_PORT: String(port), VISITA_INSTANCE_ID: instanceId, VISITA_LOG_LEVEL: 'debug', ...extra }) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const sp = new SignalingProcess(`http://127.0.0.1:${port}`, proc);
