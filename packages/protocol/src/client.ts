@@ -16,6 +16,7 @@ import {
 // from the socket's verified token, never from the payload.
 
 export const ConsultationState = {
+  SCHEDULED: 'scheduled',
   WAITING: 'waiting',
   IN_CALL: 'in_call',
   ENDED: 'ended',
@@ -59,6 +60,8 @@ export interface ConsultationView {
   consultationId: string;
   state: ConsultationState;
   createdAt: number;
+  /** When the appointment is, for a scheduled consultation. */
+  scheduledAt: number | null;
   /** Whether the patient is connected right now. */
   patientPresent: boolean;
   practitionerPresent: boolean;

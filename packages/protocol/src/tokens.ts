@@ -20,7 +20,13 @@ export const PractitionerClaims = z.object({
 export type PractitionerClaims = z.infer<typeof PractitionerClaims>;
 
 /** A patient link's token: scoped to exactly one consultation. */
-export const PatientClaims = z.object({ kind: z.literal('patient'), sub: Id, consultationId: Id });
+export const PatientClaims = z.object({
+  kind: z.literal('patient'),
+  sub: Id,
+  consultationId: Id,
+  /** Link version: revoking a consultation's links bumps its version, and older links are refused. */
+  v: z.number().int().nonnegative().default(0),
+});
 export type PatientClaims = z.infer<typeof PatientClaims>;
 
 /** Signaling's token when it opens the control connection to an SFU node. */

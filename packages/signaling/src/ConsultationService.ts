@@ -26,6 +26,8 @@ export interface Notifier {
   toConsultation<E extends keyof ServerToClientEvents>(id: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
   toRole<E extends keyof ServerToClientEvents>(id: string, role: Role, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
   toPractitioner<E extends keyof ServerToClientEvents>(practitionerId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
+  /** Closes the connections of that role in the consultation, on every instance. */
+  disconnectRole(id: string, role: Role): void;
   /** Only to this instance's connections (for SFU node events, which every instance receives). */
   toRoleHere<E extends keyof ServerToClientEvents>(id: string, role: Role, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
   /** True for exactly one instance per key within `ttlMs` (a Redis lock): who handles a shared event. */
@@ -93,18 +95,42 @@ export class ConsultationService {
     });
   }
 
-  async create(practitionerId: string, now = Date.now()): Promise<Consultation> {
+  /** A consultation now (its waiting room is open) or scheduled (opens at the patient's check-in). */
+  async create(practitionerId: string, opts: { scheduledAt?: number } = {}, now = Date.now()): Promise<Consultation> {
+    const scheduled = opts.scheduledAt !== undefined && opts.scheduledAt > now;
     const c: Consultation = {
       id: randomUUID().replaceAll('-', ''),
       practitionerId,
-      state: ConsultationState.WAITING,
+      state: scheduled ? ConsultationState.SCHEDULED : ConsultationState.WAITING,
       createdAt: now,
+      scheduledAt: scheduled ? opts.scheduledAt! : null,
+      linkVersion: 0,
       nodeId: null,
       admittedAt: null,
       endedAt: null,
     };
     await this.#store.create(c);
     return c;
+  }
+
+  /** The practitioner's consultation (NOT_FOUND for anyone else's). */
+  async owned(identity: Identity, consultationId: string): Promise<Consultation> {
+    if (identity.kind !== 'practitioner') throw new VisitaError(ErrorCode.FORBIDDEN, 'practitioners only');
+    return this.authorize(identity, consultationId);
+  }
+
+  /**
+   * Revokes every patient link of the consultation: connected patients are disconnected and leave
+   * the waiting room; returns the new link version (links issued from now on are valid).
+   */
+  async revokeLinks(identity: Identity, consultationId: string): Promise<number> {
+    const c = await this.owned(identity, consultationId);
+    const version = await this.#store.revokeLinks(c.id);
+    await this.#queue.remove(c.practitionerId, c.id);
+    this.#notify.disconnectRole(c.id, Role.PATIENT);
+    this.#log.info({ consultationId: c.id }, 'patient links revoked');
+    await this.publishQueue(c.practitionerId);
+    return version;
   }
 
   async list(practitionerId: string): Promise<ConsultationView[]> {
@@ -124,6 +150,7 @@ export class ConsultationService {
       }
       throw new VisitaError(ErrorCode.NOT_FOUND, 'no such consultation');
     }
+    if (identity.kind === 'patient' && identity.v !== c.linkVersion) throw new VisitaError(ErrorCode.UNAUTHENTICATED, 'this link was revoked');
     return c;
   }
 
@@ -133,6 +160,7 @@ export class ConsultationService {
       consultationId: c.id,
       state: c.state,
       createdAt: c.createdAt,
+      scheduledAt: c.scheduledAt,
       patientPresent: presence.patient,
       practitionerPresent: presence.practitioner,
       patientName: await this.#store.getPatientName(c.id),
@@ -140,8 +168,14 @@ export class ConsultationService {
   }
 
   async join(identity: Identity, p: Req<'consultation:join'>): Res<'consultation:join'> {
-    const c = await this.authorize(identity, p.consultationId);
+    let c = await this.authorize(identity, p.consultationId);
     if (c.state === ConsultationState.ENDED) throw new VisitaError(ErrorCode.INVALID_STATE, 'consultation has ended');
+    if (identity.kind === 'patient' && c.state === ConsultationState.SCHEDULED) {
+      // Early arrival: the check-in opens the waiting room (a concurrent check-in may have done it).
+      nextState(c.state, ConsultationEvent.CHECK_IN);
+      await this.#store.compareAndSet(c.id, ConsultationState.SCHEDULED, ConsultationState.WAITING, {});
+      c = (await this.#store.get(c.id)) ?? c;
+    }
     if (identity.kind === 'patient' && c.state === ConsultationState.WAITING) {
       // Check-in: a patient who comes back (reload, reconnection, another instance) keeps their place.
       const name = p.displayName ?? (await this.#store.getPatientName(c.id)) ?? 'Patient';

@@ -63,6 +63,7 @@ export function socketNotifier(io: SignalingIo, presence: PresenceStore, redis: 
     toRole: (id, role, event, ...args) => io.to(roleRoom(id, role)).emit(event, ...args),
     toRoleHere: (id, role, event, ...args) => io.local.to(roleRoom(id, role)).emit(event, ...args),
     toPractitioner: (id, event, ...args) => io.to(practitionerRoom(id)).emit(event, ...args),
+    disconnectRole: (id, role) => io.in(roleRoom(id, role)).disconnectSockets(true),
     presence: async (id) => {
       const now = Date.now();
       const [patient, practitioner] = await Promise.all([

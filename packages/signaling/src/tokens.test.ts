@@ -11,7 +11,7 @@ const sign = (payload: object, opts: jwt.SignOptions, key = secret) =>
 describe('TokenService', () => {
   it('round-trips practitioner and patient tokens', () => {
     expect(tokens.verify(tokens.practitioner({ sub: 'p1', name: 'Dr A', role: 'practitioner' }, 60))).toEqual({ kind: 'practitioner', sub: 'p1', name: 'Dr A', role: 'practitioner' });
-    expect(tokens.verify(tokens.patient({ sub: 'pt1', consultationId: 'c1' }, 60))).toEqual({ kind: 'patient', sub: 'pt1', consultationId: 'c1' });
+    expect(tokens.verify(tokens.patient({ sub: 'pt1', consultationId: 'c1', v: 2 }, 60))).toEqual({ kind: 'patient', sub: 'pt1', consultationId: 'c1', v: 2 });
   });
 
   it('refuses a patient token whose kind claims practitioner', () => {

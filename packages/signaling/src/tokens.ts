@@ -52,7 +52,7 @@ export class TokenService {
   }
 
   patient(claims: Omit<PatientClaims, 'kind'>, ttlS: number): string {
-    return jwt.sign({ kind: 'patient', consultationId: claims.consultationId }, this.#current.secret, {
+    return jwt.sign({ kind: 'patient', consultationId: claims.consultationId, v: claims.v }, this.#current.secret, {
       algorithm: 'HS256',
       keyid: this.#current.kid,
       issuer: TOKEN_ISSUER,

@@ -88,3 +88,47 @@ it('keeps the place of a patient who reconnects', async () => {
   await dashboard.request('consultation:hangUp', { consultationId: a.consultationId });
   await dashboard.request('consultation:hangUp', { consultationId: b.consultationId });
 });
+
+it('opens a scheduled consultation’s waiting room when the patient checks in early', async () => {
+  const token = await stack.login();
+  const scheduledAt = Date.now() + 3_600_000;
+  const res = await fetch(`${stack.signalingUrl}/api/consultations`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ scheduledAt }),
+  });
+  const created = (await res.json()) as { data: { consultationId: string; patientToken: string; state: string; scheduledAt: number } };
+  expect(created.data).toMatchObject({ state: 'scheduled', scheduledAt });
+  const doctor = await stack.connect(token);
+  // Nobody can be admitted before the check-in.
+  expect(await doctor.request('consultation:join', { consultationId: created.data.consultationId })).toMatchObject({ ok: true, data: { state: 'scheduled' } });
+  expect(await doctor.request('consultation:admit', { consultationId: created.data.consultationId })).toMatchObject({ ok: false, code: ErrorCode.INVALID_STATE });
+  const patient = await checkIn(created.data.patientToken, created.data.consultationId, 'Early Bird');
+  expect(await patient.request('consultation:join', { consultationId: created.data.consultationId })).toMatchObject({ ok: true, data: { state: 'waiting', scheduledAt } });
+  expect(await doctor.request('consultation:admit', { consultationId: created.data.consultationId })).toMatchObject({ ok: true, data: { state: 'in_call' } });
+  await doctor.request('consultation:hangUp', { consultationId: created.data.consultationId });
+  const bad = await fetch(`${stack.signalingUrl}/api/consultations`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"scheduledAt":"tomorrow"}' });
+  expect(bad.status).toBe(400);
+});
+
+it('revokes a patient link: the patient is disconnected and leaves the queue; a new link works', async () => {
+  const token = await stack.login();
+  const { consultationId, patientToken } = await stack.createConsultation(token);
+  const dashboard = await stack.connect(token);
+  await dashboard.request('queue:watch', {});
+  const patient = await checkIn(patientToken, consultationId, 'Revoked');
+  const gone = new Promise((r) => patient.socket.once('disconnect', r));
+  const left = dashboard.until('queue:updated', (q) => !q.entries.some((e) => e.consultationId === consultationId));
+  const post = (path: string) => fetch(`${stack.signalingUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+  expect((await post(`/api/consultations/${consultationId}/revoke`)).status).toBe(200);
+  await gone;
+  await left;
+  // The old link connects (its signature is fine) but cannot touch the consultation.
+  const again = await stack.connect(patientToken);
+  expect(await again.request('consultation:join', { consultationId, displayName: 'Revoked' })).toMatchObject({ ok: false, code: ErrorCode.UNAUTHENTICATED });
+  const fresh = (await (await post(`/api/consultations/${consultationId}/link`)).json()) as { data: { patientToken: string } };
+  await checkIn(fresh.data.patientToken, consultationId, 'Welcome back');
+  // Another practitioner cannot revoke or re-issue it.
+  expect((await fetch(`${stack.signalingUrl}/api/consultations/${consultationId}/revoke`, { method: 'POST' })).status).toBe(401);
+  await dashboard.request('consultation:hangUp', { consultationId });
+});

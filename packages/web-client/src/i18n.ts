@@ -63,6 +63,7 @@ const en = {
   mediaLost: 'The connection to the media server was lost.',
   back: 'Back',
   // states
+  state_scheduled: 'scheduled',
   state_waiting: 'waiting',
   state_in_call: 'in call',
   state_ended: 'ended',
@@ -140,6 +141,7 @@ const fr: Strings = {
   ended: 'La consultation est terminée.',
   mediaLost: 'La connexion au serveur média a été perdue.',
   back: 'Retour',
+  state_scheduled: 'programmée',
   state_waiting: 'en attente',
   state_in_call: 'en consultation',
   state_ended: 'terminée',

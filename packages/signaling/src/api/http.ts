@@ -30,6 +30,10 @@ const AuditQuerySchema = z.object({
   from: z.coerce.number().int().nonnegative().optional(),
   to: z.coerce.number().int().nonnegative().optional(),
 });
+const CreateConsultation = z.object({
+  /** Epoch milliseconds of the appointment; absent: the waiting room opens now. */
+  scheduledAt: z.number().int().positive().max(8_640_000_000_000).optional(),
+});
 const Refresh = z.object({ refreshToken: z.string().min(20).max(200) });
 
 export interface HttpDeps {
@@ -92,14 +96,40 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     }
   });
 
-  app.post('/api/consultations', requirePractitioner(tokens), async (_req, res, next) => {
+  // A patient link: the token rides in the fragment, which browsers never send to a server, so it
+  // stays out of access logs. It expires (VISITA_PATIENT_LINK_TTL_S) and can be revoked.
+  const patientLink = (consultationId: string, version: number) => {
+    const patientToken = tokens.patient({ sub: `pt-${consultationId.slice(0, 12)}`, consultationId, v: version }, config.patientLinkTtlS);
+    return { patientToken, patientLink: `${config.publicUrl}/c/${consultationId}#t=${patientToken}` };
+  };
+
+  app.post('/api/consultations', requirePractitioner(tokens), async (req, res, next) => {
     try {
+      const body = CreateConsultation.safeParse(req.body ?? {});
+      if (!body.success) return void res.status(400).json(fail(ErrorCode.BAD_REQUEST, body.error.issues[0]?.message ?? 'invalid body'));
       const me = res.locals['practitioner'] as PractitionerClaims;
-      const c = await consultations.create(me.sub);
-      const patientToken = tokens.patient({ sub: `pt-${c.id.slice(0, 12)}`, consultationId: c.id }, config.patientLinkTtlS);
-      // The token rides in the fragment: browsers never send it to a server, so it stays out of access logs.
-      const patientLink = `${config.publicUrl}/c/${c.id}#t=${patientToken}`;
-      res.status(201).json({ ok: true, data: { consultationId: c.id, patientLink, patientToken } });
+      const c = await consultations.create(me.sub, body.data.scheduledAt !== undefined ? { scheduledAt: body.data.scheduledAt } : {});
+      res.status(201).json({ ok: true, data: { consultationId: c.id, state: c.state, scheduledAt: c.scheduledAt, ...patientLink(c.id, c.linkVersion) } });
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  /** A fresh link for the consultation (to send again, or after a revocation). */
+  app.post('/api/consultations/:id/link', requirePractitioner(tokens), async (req, res, next) => {
+    try {
+      const c = await consultations.owned(res.locals['practitioner'] as PractitionerClaims, String(req.params['id']));
+      res.status(201).json({ ok: true, data: { consultationId: c.id, ...patientLink(c.id, c.linkVersion) } });
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  /** Revokes every link issued so far; connected patients are disconnected. */
+  app.post('/api/consultations/:id/revoke', requirePractitioner(tokens), async (req, res, next) => {
+    try {
+      const version = await consultations.revokeLinks(res.locals['practitioner'] as PractitionerClaims, String(req.params['id']));
+      res.json({ ok: true, data: { revoked: true, linkVersion: version } });
     } catch (e) {
       next(e);
     }

@@ -6,6 +6,12 @@ describe('consultation state machine', () => {
   const S = ConsultationState;
   const E = ConsultationEvent;
 
+  it('opens the waiting room of a scheduled consultation at check-in, and lets a waiting patient check in again', () => {
+    expect(transition(S.SCHEDULED, E.CHECK_IN)).toEqual({ ok: true, next: S.WAITING });
+    expect(transition(S.WAITING, E.CHECK_IN)).toEqual({ ok: true, next: S.WAITING });
+    expect(transition(S.SCHEDULED, E.HANG_UP)).toEqual({ ok: true, next: S.ENDED });
+  });
+
   it('admits a waiting consultation and ends it', () => {
     expect(transition(S.WAITING, E.ADMIT)).toEqual({ ok: true, next: S.IN_CALL });
     expect(transition(S.IN_CALL, E.HANG_UP)).toEqual({ ok: true, next: S.ENDED });
@@ -14,6 +20,9 @@ describe('consultation state machine', () => {
 
   it('rejects every other transition with a reason', () => {
     const rejected: Array<[ConsultationState, ConsultationEvent]> = [
+      [S.SCHEDULED, E.ADMIT],
+      [S.IN_CALL, E.CHECK_IN],
+      [S.ENDED, E.CHECK_IN],
       [S.IN_CALL, E.ADMIT],
       [S.ENDED, E.ADMIT],
       [S.ENDED, E.HANG_UP],
@@ -21,7 +30,7 @@ describe('consultation state machine', () => {
     for (const [state, event] of rejected) {
       const t = transition(state, event);
       expect(t.ok).toBe(false);
-      if (!t.ok) expect(t.reason).toMatch(/admit|ended/);
+      if (!t.ok) expect(t.reason).toMatch(/admit|ended|check in/);
       expect(() => nextState(state, event)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_STATE }));
     }
   });
@@ -29,6 +38,6 @@ describe('consultation state machine', () => {
   it('covers the whole state x event table', () => {
     let count = 0;
     for (const state of Object.values(S)) for (const event of Object.values(E)) count += transition(state, event).ok ? 1 : 0;
-    expect(count).toBe(3);
+    expect(count).toBe(6);
   });
 });

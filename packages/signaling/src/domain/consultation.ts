@@ -1,21 +1,25 @@
 import { ConsultationState, ErrorCode, VisitaError } from '@visita/protocol';
 
 // The consultation state machine, pure: (state, event) -> next state, or a rejection with a reason.
-//   waiting --admit--> in_call --hangUp--> ended
-//   waiting --hangUp--> ended (the practitioner cancels, or the patient leaves for good)
+//   scheduled --checkIn--> waiting --admit--> in_call --hangUp--> ended
+//   scheduled | waiting --hangUp--> ended (cancelled, declined, or the patient leaves for good)
+// A patient may check in early for a scheduled consultation: the waiting room opens at once.
 
 export interface Consultation {
   readonly id: string;
   readonly practitionerId: string;
   readonly state: ConsultationState;
   readonly createdAt: number;
+  readonly scheduledAt: number | null;
+  /** Version of the patient links: only links of this version are accepted (revocation bumps it). */
+  readonly linkVersion: number;
   /** The SFU node hosting the call, once admitted. */
   readonly nodeId: string | null;
   readonly admittedAt: number | null;
   readonly endedAt: number | null;
 }
 
-export const ConsultationEvent = { ADMIT: 'admit', HANG_UP: 'hangUp' } as const;
+export const ConsultationEvent = { CHECK_IN: 'checkIn', ADMIT: 'admit', HANG_UP: 'hangUp' } as const;
 export type ConsultationEvent = (typeof ConsultationEvent)[keyof typeof ConsultationEvent];
 
 export type Transition =
@@ -24,6 +28,10 @@ export type Transition =
 
 export function transition(state: ConsultationState, event: ConsultationEvent): Transition {
   switch (event) {
+    case ConsultationEvent.CHECK_IN:
+      return state === ConsultationState.SCHEDULED || state === ConsultationState.WAITING
+        ? { ok: true, next: ConsultationState.WAITING }
+        : { ok: false, reason: `cannot check in: consultation is ${state}` };
     case ConsultationEvent.ADMIT:
       return state === ConsultationState.WAITING
         ? { ok: true, next: ConsultationState.IN_CALL }

@@ -18,6 +18,8 @@ export interface ConsultationStore {
     patch: Partial<Pick<Consultation, 'nodeId' | 'admittedAt' | 'endedAt'>>,
   ): Promise<Consultation | null>;
   setNode(id: string, nodeId: string | null): Promise<void>;
+  /** Refuses every patient link issued so far; returns the new link version. */
+  revokeLinks(id: string): Promise<number>;
   /** Whether the practitioner has a consultation in a call right now. */
   hasCallInProgress(practitionerId: string): Promise<boolean>;
   setPatientName(id: string, name: string): Promise<void>;

@@ -62,6 +62,10 @@ export class RedisConsultationStore implements ConsultationStore {
     return (await this.#redis.scard(inCall(practitionerId))) > 0;
   }
 
+  async revokeLinks(id: string): Promise<number> {
+    return this.#redis.hincrby(key(id), 'linkVersion', 1);
+  }
+
   async setNode(id: string, nodeId: string | null): Promise<void> {
     await this.#redis.hset(key(id), 'nodeId', nodeId ?? '');
   }
@@ -81,6 +85,8 @@ function serialize(c: Consultation): Record<string, string> {
     practitionerId: c.practitionerId,
     state: c.state,
     createdAt: String(c.createdAt),
+    scheduledAt: c.scheduledAt === null ? '' : String(c.scheduledAt),
+    linkVersion: String(c.linkVersion),
     nodeId: c.nodeId ?? '',
     admittedAt: c.admittedAt === null ? '' : String(c.admittedAt),
     endedAt: c.endedAt === null ? '' : String(c.endedAt),
@@ -94,6 +100,8 @@ function deserialize(h: Record<string, string>): Consultation {
     practitionerId: h['practitionerId'] ?? '',
     state: (h['state'] ?? ConsultationState.WAITING) as ConsultationState,
     createdAt: Number(h['createdAt'] ?? 0),
+    scheduledAt: num(h['scheduledAt']),
+    linkVersion: Number(h['linkVersion'] ?? 0),
     nodeId: h['nodeId'] || null,
     admittedAt: num(h['admittedAt']),
     endedAt: num(h['endedAt']),
