@@ -13,6 +13,7 @@ import {
 } from '@visita/protocol';
 import { ConsultationEvent, nextState, type Consultation } from './domain/consultation.ts';
 import { estimateWaitMs, practitionerStatus } from './domain/queue.ts';
+import { applyEntryEvent } from './domain/waitingEntry.ts';
 import { AuditAction, type AuditStore } from './store/AuditStore.ts';
 import type { PresenceStore } from './store/PresenceStore.ts';
 import type { WaitingQueueStore } from './store/WaitingQueueStore.ts';
@@ -176,6 +177,12 @@ export class ConsultationService {
       await this.#store.compareAndSet(c.id, ConsultationState.SCHEDULED, ConsultationState.WAITING, {});
       c = (await this.#store.get(c.id)) ?? c;
     }
+    if (c.state === ConsultationState.IN_CALL && c.nodeId) {
+      // A participant joining a call in progress (reload, reconnection without recovery) rebuilds
+      // their media: free what their previous connection left on the node first.
+      const client = await this.#sfu.client(c.nodeId).catch(() => undefined);
+      await client?.call('peer.close', { roomId: c.id, peerId: roleOf(identity) }).catch(() => undefined);
+    }
     if (identity.kind === 'patient' && c.state === ConsultationState.WAITING) {
       // Check-in: a patient who comes back (reload, reconnection, another instance) keeps their place.
       const name = p.displayName ?? (await this.#store.getPatientName(c.id)) ?? 'Patient';
@@ -220,6 +227,36 @@ export class ConsultationService {
       });
     });
     this.#notify.toPractitioner(practitionerId, 'queue:updated', queue);
+  }
+
+  /**
+   * One pass over every waiting room (run by one instance at a time): notes who is newly absent
+   * (their dashboards are told at once, even when the instance holding them died), and expires
+   * entries absent for longer than the grace period. Returns how many entries expired.
+   */
+  async sweep(graceMs: number, now = Date.now()): Promise<number> {
+    let expired = 0;
+    for (const practitionerId of await this.#queue.practitioners()) {
+      let changed = false;
+      for (const e of await this.#queue.list(practitionerId)) {
+        if (await this.#presence.isPresent(e.consultationId, Role.PATIENT, now)) {
+          changed = (await this.#queue.clearAbsent(e.consultationId)) || changed;
+          continue;
+        }
+        const since = await this.#queue.markAbsent(e.consultationId, now);
+        if (since === now) changed = true;
+        const entry = { consultationId: e.consultationId, checkedInAt: e.checkedInAt, state: 'waiting', connected: false, disconnectedAt: since } as const;
+        if (!applyEntryEvent(entry, { type: 'expire', now }, graceMs).ok) continue;
+        await this.#queue.remove(practitionerId, e.consultationId);
+        const c = await this.#store.get(e.consultationId);
+        if (c) await this.#record(AuditAction.EXPIRED, 'system', c);
+        this.#log.info({ consultationId: e.consultationId }, 'waiting entry expired');
+        expired++;
+        changed = true;
+      }
+      if (changed) await this.publishQueue(practitionerId);
+    }
+    return expired;
   }
 
   async #status(practitionerId: string): Promise<PractitionerStatus> {

@@ -30,6 +30,7 @@ export class SignalingServer {
   readonly io: SignalingIo;
   readonly #http: HttpServer;
   readonly #stopPresence: () => void;
+  readonly #sweeper: NodeJS.Timeout;
 
   constructor(config: SignalingConfig, log: Logger) {
     this.config = config;
@@ -38,11 +39,12 @@ export class SignalingServer {
     this.redis.on('error', (e) => log.warn({ err: e.message }, 'redis error'));
     this.sfu = new SfuRegistry(this.redis, () => this.tokens.sfuControl(config.instanceId));
     this.#http = createServer();
-    this.io = createSocketServer(this.#http, this.tokens, log);
+    this.io = createSocketServer(this.#http, this.tokens, config.reconnectGraceMs, log);
     // Instances share rooms and broadcasts through Redis Streams.
     this.io.adapter(createAdapter(this.redis, { streamName: 'visita:sio' }));
     const presence = new RedisPresenceStore(this.redis, config.presenceTtlMs);
     this.audit = new RedisAuditStore(this.redis);
+    const notify = socketNotifier(this.io, presence, this.redis);
     this.consultations = new ConsultationService(
       {
         store: new RedisConsultationStore(this.redis),
@@ -52,7 +54,7 @@ export class SignalingServer {
         instanceId: config.instanceId,
       },
       this.sfu,
-      socketNotifier(this.io, presence, this.redis),
+      notify,
       log,
     );
     const limits = redisRateLimits(this.redis, config);
@@ -60,7 +62,16 @@ export class SignalingServer {
       accessS: config.accessTokenTtlS,
       refreshS: config.refreshTokenTtlS,
     });
-    bindClientHandlers(this.io, { service: this.consultations, presence, limits, instanceId: config.instanceId, log });
+    bindClientHandlers(this.io, { service: this.consultations, presence, limits, instanceId: config.instanceId, graceMs: config.reconnectGraceMs, log });
+    // The waiting-room sweeper: one instance per interval does the pass (a Redis claim).
+    const sweepEveryMs = Math.max(500, Math.min(config.presenceTtlMs, config.reconnectGraceMs) / 3);
+    this.#sweeper = setInterval(() => {
+      void notify
+        .claim('sweep', sweepEveryMs - 100)
+        .then((mine) => (mine ? this.consultations.sweep(config.reconnectGraceMs) : 0))
+        .catch((e: Error) => log.warn({ err: e.message }, 'sweep failed'));
+    }, sweepEveryMs);
+    this.#sweeper.unref();
     this.#stopPresence = startPresenceHeartbeat(this.io, presence, config.instanceId, config.presenceTtlMs);
     const app = createHttpApp({
       config,
@@ -84,6 +95,7 @@ export class SignalingServer {
 
   async close(): Promise<void> {
     this.#stopPresence();
+    clearInterval(this.#sweeper);
     this.sfu.close();
     await this.io.close();
     this.redis.disconnect();

@@ -26,6 +26,8 @@ const Env = z.object({
   VISITA_CHECKIN_RATE: z.coerce.number().int().min(1).max(10_000).default(30),
   /** How long a connection counts as present without its instance's heartbeat. */
   VISITA_PRESENCE_TTL_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+  /** How long a disconnected participant keeps their place (waiting) or their media (in a call). */
+  VISITA_RECONNECT_GRACE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
   VISITA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -43,6 +45,7 @@ export interface SignalingConfig {
   readonly loginAttempts: number;
   readonly checkinRate: number;
   readonly presenceTtlMs: number;
+  readonly reconnectGraceMs: number;
   readonly logLevel: string;
 }
 
@@ -76,6 +79,7 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
     loginAttempts: e.VISITA_LOGIN_ATTEMPTS,
     checkinRate: e.VISITA_CHECKIN_RATE,
     presenceTtlMs: e.VISITA_PRESENCE_TTL_MS,
+    reconnectGraceMs: e.VISITA_RECONNECT_GRACE_MS,
     logLevel: e.VISITA_LOG_LEVEL,
   });
 }

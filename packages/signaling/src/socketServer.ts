@@ -36,8 +36,17 @@ export const consultationRoom = (id: string): string => `c:${id}`;
 export const roleRoom = (id: string, role: Role): string => `c:${id}:${role}`;
 export const practitionerRoom = (practitionerId: string): string => `p:${practitionerId}`;
 
-export function createSocketServer(http: HttpServer, tokens: TokenService, log: Logger): SignalingIo {
-  const io: SignalingIo = new Server(http, { serveClient: false, pingInterval: 10_000, pingTimeout: 10_000, maxHttpBufferSize: 64 * 1024 });
+export function createSocketServer(http: HttpServer, tokens: TokenService, graceMs: number, log: Logger): SignalingIo {
+  const io: SignalingIo = new Server(http, {
+    serveClient: false,
+    pingInterval: 10_000,
+    pingTimeout: 10_000,
+    maxHttpBufferSize: 64 * 1024,
+    // A client back within the grace period gets its session (id, rooms, data) and the events it
+    // missed, through the Redis Streams adapter, on any instance. Clients resynchronise anyway
+    // when recovery fails (socket.recovered is false).
+    connectionStateRecovery: { maxDisconnectionDuration: graceMs, skipMiddlewares: true },
+  });
   io.use((socket, next) => {
     const auth = HandshakeAuth.safeParse(socket.handshake.auth);
     if (!auth.success) return next(handshakeError(ErrorCode.UNAUTHENTICATED, 'a token is required'));
@@ -104,11 +113,12 @@ export interface HandlerDeps {
   presence: PresenceStore;
   limits: RateLimits;
   instanceId: string;
+  graceMs: number;
   log: Logger;
 }
 
 export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
-  const { service, presence, limits, instanceId, log } = deps;
+  const { service, presence, limits, instanceId, graceMs, log } = deps;
   const id = (s: ClientSocket) => s.data.identity;
   const handlers: { [K in ClientRequestName]: Handler<K> } = {
     'consultation:join': async (socket, p) => {
@@ -143,6 +153,7 @@ export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
     'media:setProducerPaused': (socket, p) => service.setProducerPaused(id(socket), p),
   };
 
+  /** Leaves the consultation now (joining another one). */
   async function leave(socket: ClientSocket): Promise<void> {
     const cid = socket.data.consultationId;
     if (!cid) return;
@@ -154,6 +165,25 @@ export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
     // The participant's last connection (on any instance) is gone.
     if (!(await presence.isPresent(cid, role, Date.now()))) await service.leave(id(socket), cid);
     else await service.publish(cid);
+  }
+
+  /**
+   * A dropped connection: everyone sees the participant disconnected at once, but their place in
+   * the waiting room and their media in a call are kept for the grace period; freed only if they
+   * have not come back (on any instance) by then.
+   */
+  async function dropped(socket: ClientSocket): Promise<void> {
+    const cid = socket.data.consultationId;
+    if (!cid) return;
+    const who = id(socket);
+    const role = roleOf(who);
+    await presence.remove(cid, role, presenceMember(instanceId, socket.id));
+    await service.publish(cid);
+    setTimeout(() => {
+      void (async () => {
+        if (!(await presence.isPresent(cid, role, Date.now()))) await service.leave(who, cid);
+      })().catch((e: Error) => log.warn({ err: e.message }, 'grace check failed'));
+    }, graceMs).unref();
   }
 
   io.on('connection', (socket) => {
@@ -176,6 +206,13 @@ export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
       }) as never);
     }
     const identity = socket.data.identity;
+    if (socket.recovered && socket.data.consultationId) {
+      // Back within the grace period with its session: present again, nothing to rebuild.
+      const cid = socket.data.consultationId;
+      void presence.touch(cid, roleOf(identity), presenceMember(instanceId, socket.id), Date.now())
+        .then(() => service.publish(cid))
+        .catch(() => undefined);
+    }
     if (identity.kind === 'practitioner') {
       // The practitioner's dashboard presence (their status as waiting patients see it).
       void presence.touch(practitionerPresenceKey(identity.sub), Role.PRACTITIONER, presenceMember(instanceId, socket.id), Date.now())
@@ -184,7 +221,7 @@ export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
     }
     socket.on('disconnect', () => {
       void (async () => {
-        await leave(socket);
+        await dropped(socket);
         if (identity.kind === 'practitioner') {
           await presence.remove(practitionerPresenceKey(identity.sub), Role.PRACTITIONER, presenceMember(instanceId, socket.id));
           await service.publishQueue(identity.sub);

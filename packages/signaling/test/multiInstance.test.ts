@@ -80,8 +80,12 @@ describe('signaling across instances', () => {
     await patient.request('consultation:join', { consultationId, displayName: 'Chloé' });
     expect((await listOn(1, token)).find((c) => c.consultationId === consultationId)).toMatchObject({ patientPresent: true });
 
+    await doctor.request('queue:watch', {});
+    const pushed = doctor.until('queue:updated', (q) => q.entries.some((e) => e.consultationId === consultationId && !e.present), PRESENCE_TTL_MS * 4);
     await stack.instances[0]!.kill('SIGKILL');
-    // Nobody removed the record: it stops counting once the heartbeats stop, within the TTL.
+    // The dashboard is told without asking (the sweeper sees the presence lapse)...
+    await pushed;
+    // ...and the API agrees: nobody removed the record, it stopped counting once the heartbeats stopped.
     const deadline = Date.now() + PRESENCE_TTL_MS * 3;
     let view: ConsultationView | undefined;
     do {

@@ -42,7 +42,7 @@ export function checkIn(consultationId: string, now: number): WaitingEntry {
   return { consultationId, checkedInAt: now, state: 'waiting', connected: true };
 }
 
-export function applyEntryEvent(entry: WaitingEntry, event: EntryEvent): EntryTransition {
+export function applyEntryEvent(entry: WaitingEntry, event: EntryEvent, graceMs = RECONNECT_GRACE_MS): EntryTransition {
   if (entry.state !== 'waiting') return { ok: false, reason: `cannot ${event.type}: the patient is already ${entry.state}` };
   const base = { consultationId: entry.consultationId, checkedInAt: entry.checkedInAt };
   switch (event.type) {
@@ -62,7 +62,7 @@ export function applyEntryEvent(entry: WaitingEntry, event: EntryEvent): EntryTr
         : { ok: true, entry: { ...base, state: 'waiting', connected: true } };
     case 'expire':
       if (entry.connected) return { ok: false, reason: 'cannot expire: the patient is connected' };
-      if (event.now - entry.disconnectedAt < RECONNECT_GRACE_MS) return { ok: false, reason: 'cannot expire: still within the reconnection grace period' };
+      if (event.now - entry.disconnectedAt < graceMs) return { ok: false, reason: 'cannot expire: still within the reconnection grace period' };
       return { ok: true, entry: { ...base, state: 'expired', expiredAt: event.now } };
     default: {
       const never: never = event;

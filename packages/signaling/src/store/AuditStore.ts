@@ -4,6 +4,7 @@ export const AuditAction = {
   DECLINED: 'declined',
   JOINED_MEDIA: 'joined_media',
   MESSAGE_SENT: 'message_sent',
+  EXPIRED: 'expired',
   ENDED: 'ended',
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];

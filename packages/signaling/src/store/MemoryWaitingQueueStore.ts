@@ -3,6 +3,7 @@ import type { QueueEntry, WaitingQueueStore } from './WaitingQueueStore.ts';
 /** In-memory twin of RedisWaitingQueueStore. */
 export class MemoryWaitingQueueStore implements WaitingQueueStore {
   readonly #queues = new Map<string, Map<string, QueueEntry>>();
+  readonly #absent = new Map<string, number>();
 
   async checkIn(practitionerId: string, entry: QueueEntry): Promise<QueueEntry> {
     let q = this.#queues.get(practitionerId);
@@ -14,7 +15,21 @@ export class MemoryWaitingQueueStore implements WaitingQueueStore {
   }
 
   async remove(practitionerId: string, consultationId: string): Promise<boolean> {
+    this.#absent.delete(consultationId);
     return this.#queues.get(practitionerId)?.delete(consultationId) ?? false;
+  }
+
+  async practitioners(): Promise<string[]> {
+    return [...this.#queues].filter(([, q]) => q.size > 0).map(([p]) => p);
+  }
+
+  async markAbsent(consultationId: string, now: number): Promise<number> {
+    if (!this.#absent.has(consultationId)) this.#absent.set(consultationId, now);
+    return this.#absent.get(consultationId)!;
+  }
+
+  async clearAbsent(consultationId: string): Promise<boolean> {
+    return this.#absent.delete(consultationId);
   }
 
   async list(practitionerId: string): Promise<QueueEntry[]> {

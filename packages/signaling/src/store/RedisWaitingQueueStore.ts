@@ -3,6 +3,11 @@ import type { QueueEntry, WaitingQueueStore } from './WaitingQueueStore.ts';
 
 const queueKey = (practitionerId: string): string => `visita:queue:${practitionerId}`;
 const entryKey = (consultationId: string): string => `visita:queue-entry:${consultationId}`;
+const absentKey = (consultationId: string): string => `visita:queue-absent:${consultationId}`;
+/** Practitioners with someone waiting (for the sweeper). */
+const ACTIVE = 'visita:queues';
+/** An absence note outlives any grace period, then cleans itself up. */
+const ABSENT_TTL_MS = 24 * 3600_000;
 
 // KEYS[1] queue zset, KEYS[2] entry hash; ARGV: consultationId, checkedInAt, json. Keeps the first
 // check-in time (ZADD NX) so a patient who comes back keeps their place. Returns the stored time.
@@ -10,7 +15,15 @@ const CHECK_IN = `
 redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1])
 local at = redis.call('ZSCORE', KEYS[1], ARGV[1])
 redis.call('SET', KEYS[2], ARGV[3])
+redis.call('SADD', KEYS[3], ARGV[4])
 return at`;
+
+// KEYS[1] queue, KEYS[2] entry, KEYS[3] absence note, KEYS[4] active set; ARGV: consultationId, practitionerId.
+const REMOVE = `
+local removed = redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('DEL', KEYS[2], KEYS[3])
+if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('SREM', KEYS[4], ARGV[2]) end
+return removed`;
 
 /** A sorted set per practitioner (score = check-in time) and one JSON record per entry. */
 export class RedisWaitingQueueStore implements WaitingQueueStore {
@@ -21,13 +34,29 @@ export class RedisWaitingQueueStore implements WaitingQueueStore {
   }
 
   async checkIn(practitionerId: string, entry: QueueEntry): Promise<QueueEntry> {
-    const at = await this.#redis.eval(CHECK_IN, 2, queueKey(practitionerId), entryKey(entry.consultationId), entry.consultationId, String(entry.checkedInAt), JSON.stringify(entry));
+    const at = await this.#redis.eval(
+      CHECK_IN, 3, queueKey(practitionerId), entryKey(entry.consultationId), ACTIVE,
+      entry.consultationId, String(entry.checkedInAt), JSON.stringify(entry), practitionerId,
+    );
     return { ...entry, checkedInAt: Number(at) };
   }
 
   async remove(practitionerId: string, consultationId: string): Promise<boolean> {
-    const [[, removed] = []] = (await this.#redis.multi().zrem(queueKey(practitionerId), consultationId).del(entryKey(consultationId)).exec()) ?? [];
+    const removed = await this.#redis.eval(REMOVE, 4, queueKey(practitionerId), entryKey(consultationId), absentKey(consultationId), ACTIVE, consultationId, practitionerId);
     return Number(removed) > 0;
+  }
+
+  practitioners(): Promise<string[]> {
+    return this.#redis.smembers(ACTIVE);
+  }
+
+  async markAbsent(consultationId: string, now: number): Promise<number> {
+    await this.#redis.set(absentKey(consultationId), String(now), 'PX', ABSENT_TTL_MS, 'NX');
+    return Number((await this.#redis.get(absentKey(consultationId))) ?? now);
+  }
+
+  async clearAbsent(consultationId: string): Promise<boolean> {
+    return (await this.#redis.del(absentKey(consultationId))) > 0;
   }
 
   async list(practitionerId: string): Promise<QueueEntry[]> {

@@ -19,4 +19,10 @@ export interface WaitingQueueStore {
   remove(practitionerId: string, consultationId: string): Promise<boolean>;
   /** Entries in check-in order (oldest first). */
   list(practitionerId: string): Promise<QueueEntry[]>;
+  /** Practitioners whose waiting room has anyone in it. */
+  practitioners(): Promise<string[]>;
+  /** Notes that the patient was seen absent at `now`, unless already noted; returns since when. */
+  markAbsent(consultationId: string, now: number): Promise<number>;
+  /** Forgets the absence (the patient is back); true if one was noted. */
+  clearAbsent(consultationId: string): Promise<boolean>;
 }

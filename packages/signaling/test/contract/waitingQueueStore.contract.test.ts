@@ -70,3 +70,24 @@ describe.each(implementations)('WaitingQueueStore contract (%s)', (_name, make) 
     expect(await store.list(p)).toHaveLength(1);
   });
 });
+
+describe.each(implementations)('WaitingQueueStore absences and sweeping (%s)', (_name, make) => {
+  it('lists practitioners with someone waiting, and forgets them when their room empties', async () => {
+    const store = make();
+    const p = `sweep-${Date.now()}-${Math.random()}`;
+    await store.checkIn(p, entry(`${p}-1`, 100));
+    expect(await store.practitioners()).toContain(p);
+    await store.remove(p, `${p}-1`);
+    expect(await store.practitioners()).not.toContain(p);
+  });
+
+  it('notes the first time a patient was seen absent, until they are back', async () => {
+    const store = make();
+    const c = `abs-${Date.now()}-${Math.random()}`;
+    expect(await store.markAbsent(c, 1_000)).toBe(1_000);
+    expect(await store.markAbsent(c, 5_000)).toBe(1_000);
+    expect(await store.clearAbsent(c)).toBe(true);
+    expect(await store.clearAbsent(c)).toBe(false);
+    expect(await store.markAbsent(c, 7_000)).toBe(7_000);
+  });
+});

@@ -43,12 +43,12 @@ export class TestStack {
     this.signalingUrl = parts.signalingUrl;
   }
 
-  static async start(opts: { workers?: number; publicUrl?: string } = {}): Promise<TestStack> {
+  static async start(opts: { workers?: number; publicUrl?: string; env?: Record<string, string> } = {}): Promise<TestStack> {
     const redis = await RedisServer.start();
     await seedDemoAccount(redis.url);
     const sfu = await InProcessSfu.start(redis.url, opts.workers ?? 1);
     const config = loadSignalingConfig(
-      signalingEnv(redis.url, { VISITA_SIGNALING_PORT: '0', VISITA_INSTANCE_ID: 'sig-test', VISITA_PUBLIC_URL: opts.publicUrl ?? 'https://visita.test' }),
+      signalingEnv(redis.url, { VISITA_SIGNALING_PORT: '0', VISITA_INSTANCE_ID: 'sig-test', VISITA_PUBLIC_URL: opts.publicUrl ?? 'https://visita.test', ...opts.env }),
     );
     const signaling = new SignalingServer(config, createLogger(process.env['VISITA_TEST_LOG'] ?? 'silent'));
     const port = await signaling.listen();

@@ -114,6 +114,7 @@ function WaitingRoom({ t, onOpen }: { t: Strings; onOpen: (consultationId: strin
     const s = connectSignaling(sessionToken, refreshed);
     s.on('queue:updated', (q) => setEntries(q.entries));
     s.on('connect', () => {
+      if (s.recovered) return;
       request(s, 'queue:watch', {}).then((q) => setEntries(q.entries), () => undefined);
     });
     const timer = setInterval(() => setNow(Date.now()), 30_000);
@@ -175,6 +176,7 @@ function ConsultationRoom({ t, consultationId, onClose }: { t: Strings; consulta
     s.on('consultation:ended', ({ reason }) => setEnded(reason === 'media_lost' ? t.mediaLost : t.ended));
     s.on('connect', () => {
       setError(null);
+      if (s.recovered) return;
       request(s, 'consultation:join', { consultationId }).then((v) => {
         setView(v);
         // In a call after a reconnection: rebuild the media (the server freed the old transports).

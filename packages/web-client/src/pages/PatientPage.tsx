@@ -45,8 +45,10 @@ export function PatientPage({ t, consultationId }: { t: Strings; consultationId:
       camera: Boolean(stream?.getVideoTracks().some((t) => t.readyState === 'live')),
       microphone: micHeard,
     };
-    // After a reconnect, join again and take up where the consultation is.
+    // After a reconnect, join again and take up where the consultation is (unless Socket.IO
+    // recovered the session: then nothing was lost and the media keeps flowing).
     s.on('connect', () => {
+      if (s.recovered) return;
       request(s, 'consultation:join', { consultationId, displayName: name.trim(), ...(reason.trim() ? { reason: reason.trim() } : {}), deviceCheck })
         .then((view) => {
           // In a call after a reconnection: rebuild the media (the server freed the old transports).
