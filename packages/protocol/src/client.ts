@@ -86,6 +86,16 @@ export const JoinRequest = z.object({
 export const DeclineRequest = z.object({ consultationId: Id, reason: z.string().trim().min(1).max(200) });
 export const MessageRequest = z.object({ consultationId: Id, text: z.string().trim().min(1).max(280) });
 export const WatchQueueRequest = z.object({});
+export const ChatSendRequest = z.object({ consultationId: Id, text: z.string().trim().min(1).max(1000) });
+
+/** One chat line between the waiting (or consulting) patient and the practitioner. */
+export interface ChatMessage {
+  id: string;
+  consultationId: string;
+  from: Role;
+  text: string;
+  at: number;
+}
 export const ConsultationRequest = z.object({ consultationId: Id });
 export const CreateTransportRequest = z.object({ consultationId: Id, direction: TransportDirection });
 export const ConnectTransportRequest = z.object({ consultationId: Id, transportId: MediaId, dtlsParameters: DtlsParameters });
@@ -112,6 +122,8 @@ export interface ClientRequests {
   'consultation:decline': [z.infer<typeof DeclineRequest>, ConsultationView];
   'waiting:message': [z.infer<typeof MessageRequest>, { sent: true }];
   'queue:watch': [z.infer<typeof WatchQueueRequest>, { entries: QueueEntryView[]; status: PractitionerStatus }];
+  'chat:send': [z.infer<typeof ChatSendRequest>, ChatMessage];
+  'chat:history': [z.infer<typeof ConsultationRequest>, { messages: ChatMessage[] }];
   'media:routerCapabilities': [z.infer<typeof ConsultationRequest>, { rtpCapabilities: RtpCapabilities }];
   'media:createTransport': [z.infer<typeof CreateTransportRequest>, TransportOptions];
   'media:connectTransport': [z.infer<typeof ConnectTransportRequest>, { connected: true }];
@@ -130,6 +142,8 @@ export const clientRequestSchemas: { [K in ClientRequestName]: z.ZodType<ClientR
   'consultation:decline': DeclineRequest,
   'waiting:message': MessageRequest,
   'queue:watch': WatchQueueRequest,
+  'chat:send': ChatSendRequest,
+  'chat:history': ConsultationRequest,
   'media:routerCapabilities': ConsultationRequest,
   'media:createTransport': CreateTransportRequest,
   'media:connectTransport': ConnectTransportRequest,
@@ -154,6 +168,7 @@ export interface ServerToClientEvents {
   'waiting:position': (position: WaitingPosition) => void;
   /** A short message from the practitioner to a waiting patient. */
   'waiting:message': (message: { consultationId: string; text: string; at: number }) => void;
+  'chat:message': (message: ChatMessage) => void;
   /** To the practitioner's dashboards (every tab, every instance) whenever their queue changes. */
   'queue:updated': (queue: { entries: QueueEntryView[]; status: PractitionerStatus }) => void;
   'media:newProducer': (producer: ProducerInfo) => void;

@@ -11,6 +11,8 @@ describe('ids', () => {
 describe('client request schemas', () => {
   it('has a schema for every request', () => {
     expect(Object.keys(clientRequestSchemas).sort()).toEqual([
+      'chat:history',
+      'chat:send',
       'consultation:admit',
       'consultation:decline',
       'consultation:hangUp',

@@ -15,6 +15,7 @@ import { ConsultationEvent, nextState, type Consultation } from './domain/consul
 import { estimateWaitMs, practitionerStatus } from './domain/queue.ts';
 import { applyEntryEvent } from './domain/waitingEntry.ts';
 import { AuditAction, type AuditStore } from './store/AuditStore.ts';
+import type { ChatStore } from './store/ChatStore.ts';
 import type { PresenceStore } from './store/PresenceStore.ts';
 import type { WaitingQueueStore } from './store/WaitingQueueStore.ts';
 import type { Logger } from './logger.ts';
@@ -54,13 +55,14 @@ export class ConsultationService {
   readonly #queue: WaitingQueueStore;
   readonly #presence: PresenceStore;
   readonly #audit: AuditStore;
+  readonly #chat: ChatStore;
   readonly #instanceId: string;
   readonly #sfu: SfuRegistry;
   readonly #notify: Notifier;
   readonly #log: Logger;
 
   constructor(
-    deps: { store: ConsultationStore; queue: WaitingQueueStore; presence: PresenceStore; audit: AuditStore; instanceId: string },
+    deps: { store: ConsultationStore; queue: WaitingQueueStore; presence: PresenceStore; audit: AuditStore; chat: ChatStore; instanceId: string },
     sfu: SfuRegistry,
     notify: Notifier,
     log: Logger,
@@ -69,6 +71,7 @@ export class ConsultationService {
     this.#queue = deps.queue;
     this.#presence = deps.presence;
     this.#audit = deps.audit;
+    this.#chat = deps.chat;
     this.#instanceId = deps.instanceId;
     this.#sfu = sfu;
     this.#notify = notify;
@@ -279,6 +282,21 @@ export class ConsultationService {
     this.#notify.toConsultation(c.id, 'consultation:ended', { consultationId: c.id, reason: EndReason.DECLINED, message: p.reason });
     await this.publishQueue(c.practitionerId);
     return this.view(ended);
+  }
+
+  /** Chat between the patient and the practitioner, while waiting or in the call. */
+  async chatSend(identity: Identity, p: Req<'chat:send'>): Res<'chat:send'> {
+    const c = await this.authorize(identity, p.consultationId);
+    if (c.state === ConsultationState.ENDED) throw new VisitaError(ErrorCode.INVALID_STATE, 'consultation has ended');
+    const message = { id: randomUUID(), consultationId: c.id, from: roleOf(identity), text: p.text, at: Date.now() };
+    await this.#chat.append(message);
+    this.#notify.toConsultation(c.id, 'chat:message', message);
+    return message;
+  }
+
+  async chatHistory(identity: Identity, p: Req<'chat:history'>): Res<'chat:history'> {
+    const c = await this.authorize(identity, p.consultationId);
+    return { messages: await this.#chat.history(c.id) };
   }
 
   async message(identity: Identity, p: Req<'waiting:message'>): Res<'waiting:message'> {

@@ -13,6 +13,7 @@ import { SfuRegistry } from './sfu/SfuRegistry.ts';
 import { bindClientHandlers, createSocketServer, socketNotifier, startPresenceHeartbeat, type SignalingIo } from './socketServer.ts';
 import type { AuditStore } from './store/AuditStore.ts';
 import { RedisAuditStore } from './store/RedisAuditStore.ts';
+import { RedisChatStore } from './store/RedisChatStore.ts';
 import { RedisPresenceStore } from './store/RedisPresenceStore.ts';
 import { RedisWaitingQueueStore } from './store/RedisWaitingQueueStore.ts';
 import { RedisConsultationStore } from './store/RedisConsultationStore.ts';
@@ -51,6 +52,7 @@ export class SignalingServer {
         queue: new RedisWaitingQueueStore(this.redis),
         presence,
         audit: this.audit,
+        chat: new RedisChatStore(this.redis),
         instanceId: config.instanceId,
       },
       this.sfu,

@@ -138,6 +138,8 @@ export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
     'consultation:hangUp': (socket, p) => service.hangUp(id(socket), p),
     'consultation:decline': (socket, p) => service.decline(id(socket), p),
     'waiting:message': (socket, p) => service.message(id(socket), p),
+    'chat:send': (socket, p) => service.chatSend(id(socket), p),
+    'chat:history': (socket, p) => service.chatHistory(id(socket), p),
     'queue:watch': async (socket) => {
       const queue = await service.watchQueue(id(socket));
       await socket.join(practitionerRoom(id(socket).sub));

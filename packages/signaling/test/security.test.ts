@@ -65,6 +65,8 @@ describe('authorization of every event', () => {
       'consultation:decline': { consultationId, reason: 'r' },
       'waiting:message': { consultationId, text: 'hi' },
       'queue:watch': {},
+      'chat:send': { consultationId, text: 'hello' },
+      'chat:history': { consultationId },
       'media:routerCapabilities': { consultationId },
       'media:createTransport': { consultationId, direction: 'send' },
       'media:connectTransport': { consultationId, transportId: t, dtlsParameters: { fingerprints: [{ algorithm: 'sha-256', value: 'AA' }] } },

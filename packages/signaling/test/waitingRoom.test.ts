@@ -132,3 +132,27 @@ it('revokes a patient link: the patient is disconnected and leaves the queue; a 
   expect((await fetch(`${stack.signalingUrl}/api/consultations/${consultationId}/revoke`, { method: 'POST' })).status).toBe(401);
   await dashboard.request('consultation:hangUp', { consultationId });
 });
+
+it('lets the waiting patient and the practitioner chat, with history for whoever (re)joins', async () => {
+  const token = await stack.login();
+  const { consultationId, patientToken } = await stack.createConsultation(token);
+  const doctor = await stack.connect(token);
+  await doctor.request('consultation:join', { consultationId });
+  const patient = await checkIn(patientToken, consultationId, 'Chatty');
+  const toDoctor = doctor.next('chat:message');
+  const sent = await patient.request('chat:send', { consultationId, text: '  Is it far to park?  ' });
+  expect(sent).toMatchObject({ ok: true, data: { from: 'patient', text: 'Is it far to park?' } });
+  expect(await toDoctor).toMatchObject({ from: 'patient', text: 'Is it far to park?' });
+  const toPatient = patient.next('chat:message');
+  await doctor.request('chat:send', { consultationId, text: 'No, 2 minutes.' });
+  expect(await toPatient).toMatchObject({ from: 'practitioner', text: 'No, 2 minutes.' });
+  const later = await stack.connect(patientToken);
+  const history = await later.request('chat:history', { consultationId });
+  expect(history.ok && history.data.messages.map((m) => [m.from, m.text])).toEqual([
+    ['patient', 'Is it far to park?'],
+    ['practitioner', 'No, 2 minutes.'],
+  ]);
+  expect(await patient.request('chat:send', { consultationId, text: ' ' })).toMatchObject({ ok: false, code: ErrorCode.BAD_REQUEST });
+  await doctor.request('consultation:hangUp', { consultationId });
+  expect(await patient.request('chat:send', { consultationId, text: 'hello?' })).toMatchObject({ ok: false, code: ErrorCode.INVALID_STATE });
+});

@@ -34,6 +34,14 @@ it('patient waits (position, message), is admitted; both see and hear each other
   await doctor.getByTestId('message-send').click();
   await patient.getByTestId('practitioner-message').getByText('Running 2 minutes late').waitFor();
 
+  // They chat while she waits.
+  await patient.getByTestId('chat-input').fill('Should I have my prescription ready?');
+  await patient.getByTestId('chat-send').click();
+  await doctor.getByTestId('chat-messages').getByText('Should I have my prescription ready?').waitFor();
+  await doctor.getByTestId('chat-input').fill('Yes please.');
+  await doctor.getByTestId('chat-send').click();
+  await patient.getByTestId('chat-messages').getByText('Yes please.').waitFor();
+
   // Admitted: the call starts.
   await doctor.getByTestId('admit').click();
 

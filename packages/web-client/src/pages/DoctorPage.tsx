@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { ConsultationView, QueueEntryView } from '@visita/protocol';
 import { api } from '../api.ts';
 import { CallView } from '../components/CallView.tsx';
+import { Chat } from '../components/Chat.tsx';
 import { errorText, type Strings } from '../i18n.ts';
 import { connectSignaling, request, whenConnected, type RequestError, type SignalingSocket } from '../signaling.ts';
 import { clearSession, loadSession, refreshSession, saveSession, type Session } from '../session.ts';
@@ -225,6 +226,7 @@ function ConsultationRoom({ t, consultationId, onClose }: { t: Strings; consulta
       )}
       <button data-testid="admit" disabled={!view?.patientPresent || media.status !== 'ready'} onClick={admit}>{t.admit}</button>
       <button className="secondary" onClick={onClose}>{t.back}</button>
+      {socket && <Chat t={t} socket={socket} consultationId={consultationId} me="practitioner" />}
       <label htmlFor="message">{t.sendMessage}</label>
       <div className="link">
         <input id="message" data-testid="message-text" maxLength={280} placeholder={t.messagePlaceholder} value={text} onChange={(e) => { setText(e.target.value); setSent(false); }} />

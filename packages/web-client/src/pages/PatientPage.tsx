@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { ConsultationView, EndReason, WaitingPosition } from '@visita/protocol';
 import { CallView } from '../components/CallView.tsx';
+import { Chat } from '../components/Chat.tsx';
 import { errorText, type Strings } from '../i18n.ts';
 import { connectSignaling, request, whenConnected, type RequestError, type SignalingSocket } from '../signaling.ts';
 import { useLocalMedia, useMicLevel } from '../useLocalMedia.ts';
@@ -95,6 +96,7 @@ export function PatientPage({ t, consultationId }: { t: Strings; consultationId:
             {t.messageFromPractitioner} : <strong>{message}</strong>
           </p>
         )}
+        {socket && <Chat t={t} socket={socket} consultationId={consultationId} me="patient" />}
         {media.status === 'ready' && <Preview stream={media.stream} />}
       </Panel>
     );
