@@ -56,6 +56,14 @@ export interface QueueEntryView {
   present: boolean;
 }
 
+/** A practitioner's waiting room: the first QUEUE_VIEW_LIMIT entries in order, and how many wait. */
+export interface QueueView {
+  entries: QueueEntryView[];
+  total: number;
+  status: PractitionerStatus;
+}
+export const QUEUE_VIEW_LIMIT = 200;
+
 export interface ConsultationView {
   consultationId: string;
   state: ConsultationState;
@@ -121,7 +129,7 @@ export interface ClientRequests {
   'consultation:hangUp': [z.infer<typeof ConsultationRequest>, ConsultationView];
   'consultation:decline': [z.infer<typeof DeclineRequest>, ConsultationView];
   'waiting:message': [z.infer<typeof MessageRequest>, { sent: true }];
-  'queue:watch': [z.infer<typeof WatchQueueRequest>, { entries: QueueEntryView[]; status: PractitionerStatus }];
+  'queue:watch': [z.infer<typeof WatchQueueRequest>, QueueView];
   'chat:send': [z.infer<typeof ChatSendRequest>, ChatMessage];
   'chat:history': [z.infer<typeof ConsultationRequest>, { messages: ChatMessage[] }];
   'media:routerCapabilities': [z.infer<typeof ConsultationRequest>, { rtpCapabilities: RtpCapabilities }];
@@ -170,7 +178,7 @@ export interface ServerToClientEvents {
   'waiting:message': (message: { consultationId: string; text: string; at: number }) => void;
   'chat:message': (message: ChatMessage) => void;
   /** To the practitioner's dashboards (every tab, every instance) whenever their queue changes. */
-  'queue:updated': (queue: { entries: QueueEntryView[]; status: PractitionerStatus }) => void;
+  'queue:updated': (queue: QueueView) => void;
   'media:newProducer': (producer: ProducerInfo) => void;
   'media:consumerClosed': (event: { consumerId: string }) => void;
   'media:producerPaused': (event: { producerId: string; paused: boolean }) => void;

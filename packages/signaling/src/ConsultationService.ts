@@ -7,8 +7,9 @@ import {
   VisitaError,
   type ClientRequests,
   type ConsultationView,
+  QUEUE_VIEW_LIMIT,
   type PractitionerStatus,
-  type QueueEntryView,
+  type QueueView,
   type ServerToClientEvents,
 } from '@visita/protocol';
 import { ConsultationEvent, nextState, type Consultation } from './domain/consultation.ts';
@@ -28,6 +29,11 @@ export interface Notifier {
   toConsultation<E extends keyof ServerToClientEvents>(id: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
   toRole<E extends keyof ServerToClientEvents>(id: string, role: Role, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
   toPractitioner<E extends keyof ServerToClientEvents>(practitionerId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
+  /**
+   * Every instance sends the waiting patients it holds at positions from..to (1-based, to = null:
+   * the end) their position; one small inter-instance message instead of one per patient.
+   */
+  queuePositions(practitionerId: string, from: number, to: number | null): void;
   /** Closes the connections of that role in the consultation, on every instance. */
   disconnectRole(id: string, role: Role): void;
   /** Only to this instance's connections (for SFU node events, which every instance receives). */
@@ -130,10 +136,10 @@ export class ConsultationService {
   async revokeLinks(identity: Identity, consultationId: string): Promise<number> {
     const c = await this.owned(identity, consultationId);
     const version = await this.#store.revokeLinks(c.id);
-    await this.#queue.remove(c.practitionerId, c.id);
+    const from = await this.#leaveQueue(c);
     this.#notify.disconnectRole(c.id, Role.PATIENT);
     this.#log.info({ consultationId: c.id }, 'patient links revoked');
-    await this.publishQueue(c.practitionerId);
+    await this.publishQueue(c.practitionerId, from);
     return version;
   }
 
@@ -202,34 +208,50 @@ export class ConsultationService {
     return this.view(c);
   }
 
-  /** The practitioner's queue with presence and status, as their dashboard shows it. */
-  async queueView(practitionerId: string): Promise<{ entries: QueueEntryView[]; status: PractitionerStatus }> {
+  /** The practitioner's queue (first QUEUE_VIEW_LIMIT entries) with presence and status. */
+  async queueView(practitionerId: string): Promise<QueueView> {
     const now = Date.now();
-    const entries = await this.#queue.list(practitionerId);
-    const present = await Promise.all(entries.map((e) => this.#presence.isPresent(e.consultationId, Role.PATIENT, now)));
-    return { entries: entries.map((e, i) => ({ ...e, present: present[i]! })), status: await this.#status(practitionerId) };
+    const all = await this.#queue.list(practitionerId);
+    const entries = all.slice(0, QUEUE_VIEW_LIMIT);
+    const present = await this.#presence.presentMany(entries.map((e) => e.consultationId), Role.PATIENT, now);
+    return { entries: entries.map((e, i) => ({ ...e, present: present[i]! })), total: all.length, status: await this.#status(practitionerId) };
   }
 
-  async watchQueue(identity: Identity): Promise<{ entries: QueueEntryView[]; status: PractitionerStatus }> {
+  async watchQueue(identity: Identity): Promise<QueueView> {
     if (identity.kind !== 'practitioner') throw new VisitaError(ErrorCode.FORBIDDEN, 'only practitioners have a queue');
     return this.queueView(identity.sub);
   }
 
   /**
-   * After any change to a practitioner's waiting room: every waiting patient gets their position
-   * and estimate, and every dashboard of the practitioner the queue.
+   * After any change to a practitioner's waiting room: every dashboard of the practitioner gets the
+   * queue, and the waiting patients from position `positionsFrom` on (those whose position or
+   * estimate changed) get theirs. `positionsFrom` null: only presence changed, positions did not.
    */
-  async publishQueue(practitionerId: string): Promise<void> {
-    const queue = await this.queueView(practitionerId);
-    queue.entries.forEach((e, i) => {
-      this.#notify.toRole(e.consultationId, Role.PATIENT, 'waiting:position', {
-        consultationId: e.consultationId,
-        position: i + 1,
-        estimatedWaitMs: estimateWaitMs(i + 1, queue.status),
-        practitionerStatus: queue.status,
+  async publishQueue(practitionerId: string, positionsFrom: number | null = null, positionsTo: number | null = null): Promise<void> {
+    this.#notify.toPractitioner(practitionerId, 'queue:updated', await this.queueView(practitionerId));
+    if (positionsFrom !== null) this.#notify.queuePositions(practitionerId, positionsFrom, positionsTo);
+  }
+
+  /** Sends positions to the patients this instance holds (see Notifier.queuePositions). */
+  async sendPositionsHere(practitionerId: string, from: number, to: number | null): Promise<void> {
+    const [ids, status] = await Promise.all([this.#queue.ids(practitionerId), this.#status(practitionerId)]);
+    const last = Math.min(ids.length, to ?? ids.length);
+    for (let position = Math.max(1, from); position <= last; position++) {
+      const consultationId = ids[position - 1]!;
+      this.#notify.toRoleHere(consultationId, Role.PATIENT, 'waiting:position', {
+        consultationId,
+        position,
+        estimatedWaitMs: estimateWaitMs(position, status),
+        practitionerStatus: status,
       });
-    });
-    this.#notify.toPractitioner(practitionerId, 'queue:updated', queue);
+    }
+  }
+
+  /** Removes the entry; returns the position it had (those after it moved up), or null. */
+  async #leaveQueue(c: Consultation): Promise<number | null> {
+    const rank = await this.#queue.rank(c.practitionerId, c.id);
+    await this.#queue.remove(c.practitionerId, c.id);
+    return rank === null ? null : rank + 1;
   }
 
   /**
@@ -241,8 +263,11 @@ export class ConsultationService {
     let expired = 0;
     for (const practitionerId of await this.#queue.practitioners()) {
       let changed = false;
-      for (const e of await this.#queue.list(practitionerId)) {
-        if (await this.#presence.isPresent(e.consultationId, Role.PATIENT, now)) {
+      let from: number | null = null;
+      const entries = await this.#queue.list(practitionerId);
+      const present = await this.#presence.presentMany(entries.map((e) => e.consultationId), Role.PATIENT, now);
+      for (const [i, e] of entries.entries()) {
+        if (present[i]) {
           changed = (await this.#queue.clearAbsent(e.consultationId)) || changed;
           continue;
         }
@@ -256,8 +281,10 @@ export class ConsultationService {
         this.#log.info({ consultationId: e.consultationId }, 'waiting entry expired');
         expired++;
         changed = true;
+        // Entries after the first expired one moved up (positions are 1-based, after removals).
+        from ??= i + 1 - (expired - 1);
       }
-      if (changed) await this.publishQueue(practitionerId);
+      if (changed) await this.publishQueue(practitionerId, from);
     }
     return expired;
   }
@@ -276,11 +303,11 @@ export class ConsultationService {
     if (c.state !== ConsultationState.WAITING) throw new VisitaError(ErrorCode.INVALID_STATE, `cannot decline: consultation is ${c.state}`);
     const ended = await this.#store.compareAndSet(c.id, ConsultationState.WAITING, ConsultationState.ENDED, { endedAt: Date.now() });
     if (!ended) throw new VisitaError(ErrorCode.INVALID_STATE, 'the consultation changed meanwhile');
-    await this.#queue.remove(c.practitionerId, c.id);
+    const from = await this.#leaveQueue(c);
     this.#log.info({ consultationId: c.id }, 'patient declined');
     await this.#record(AuditAction.DECLINED, identity, c);
     this.#notify.toConsultation(c.id, 'consultation:ended', { consultationId: c.id, reason: EndReason.DECLINED, message: p.reason });
-    await this.publishQueue(c.practitionerId);
+    await this.publishQueue(c.practitionerId, from);
     return this.view(ended);
   }
 
@@ -313,7 +340,9 @@ export class ConsultationService {
     const c = await this.#store.get(consultationId);
     if (!c) return;
     this.#notify.toConsultation(c.id, 'consultation:updated', await this.view(c));
-    await this.publishQueue(c.practitionerId);
+    // Presence changed, positions did not: the patient (just joined or back) gets their own.
+    const rank = await this.#queue.rank(c.practitionerId, c.id);
+    await this.publishQueue(c.practitionerId, rank === null ? null : rank + 1, rank === null ? null : rank + 1);
   }
 
   async admit(identity: Identity, p: Req<'consultation:admit'>): Res<'consultation:admit'> {
@@ -341,7 +370,8 @@ export class ConsultationService {
     await this.#queue.remove(c.practitionerId, c.id);
     const view = await this.view(admitted);
     this.#notify.toConsultation(c.id, 'consultation:admitted', view);
-    await this.publishQueue(c.practitionerId);
+    // Everyone's estimate changes (the practitioner is now in a call), and those behind moved up.
+    await this.publishQueue(c.practitionerId, 1);
     return view;
   }
 
@@ -359,7 +389,8 @@ export class ConsultationService {
     await this.#record(AuditAction.ENDED, identity, c);
     await this.#queue.remove(c.practitionerId, c.id);
     this.#notify.toConsultation(c.id, 'consultation:ended', { consultationId: c.id, reason: EndReason.HUNG_UP });
-    await this.publishQueue(c.practitionerId);
+    // The practitioner's status may have changed: every waiting patient's estimate with it.
+    await this.publishQueue(c.practitionerId, 1);
     return this.view(ended);
   }
 

@@ -10,7 +10,14 @@ import { RedisAccountStore, RedisRefreshTokenStore } from './store/RedisAccountS
 import { createHttpApp } from './api/http.ts';
 import type { Logger } from './logger.ts';
 import { SfuRegistry } from './sfu/SfuRegistry.ts';
-import { bindClientHandlers, createSocketServer, socketNotifier, startPresenceHeartbeat, type SignalingIo } from './socketServer.ts';
+import {
+  bindClientHandlers,
+  createSocketServer,
+  socketNotifier,
+  startPresenceHeartbeat,
+  type LocalHandlers,
+  type SignalingIo,
+} from './socketServer.ts';
 import type { AuditStore } from './store/AuditStore.ts';
 import { RedisAuditStore } from './store/RedisAuditStore.ts';
 import { RedisChatStore } from './store/RedisChatStore.ts';
@@ -32,6 +39,7 @@ export class SignalingServer {
   readonly #http: HttpServer;
   readonly #stopPresence: () => void;
   readonly #sweeper: NodeJS.Timeout;
+  readonly #local: LocalHandlers;
 
   constructor(config: SignalingConfig, log: Logger) {
     this.config = config;
@@ -45,7 +53,9 @@ export class SignalingServer {
     this.io.adapter(createAdapter(this.redis, { streamName: 'visita:sio' }));
     const presence = new RedisPresenceStore(this.redis, config.presenceTtlMs);
     this.audit = new RedisAuditStore(this.redis);
-    const notify = socketNotifier(this.io, presence, this.redis);
+    const local: LocalHandlers = {};
+    this.#local = local;
+    const notify = socketNotifier(this.io, presence, this.redis, local);
     this.consultations = new ConsultationService(
       {
         store: new RedisConsultationStore(this.redis),
@@ -64,7 +74,7 @@ export class SignalingServer {
       accessS: config.accessTokenTtlS,
       refreshS: config.refreshTokenTtlS,
     });
-    bindClientHandlers(this.io, { service: this.consultations, presence, limits, instanceId: config.instanceId, graceMs: config.reconnectGraceMs, log });
+    bindClientHandlers(this.io, { service: this.consultations, presence, limits, instanceId: config.instanceId, graceMs: config.reconnectGraceMs, local, log });
     // The waiting-room sweeper: one instance per interval does the pass (a Redis claim).
     const sweepEveryMs = Math.max(500, Math.min(config.presenceTtlMs, config.reconnectGraceMs) / 3);
     this.#sweeper = setInterval(() => {
@@ -96,6 +106,7 @@ export class SignalingServer {
   }
 
   async close(): Promise<void> {
+    this.#local.closing = true;
     this.#stopPresence();
     clearInterval(this.#sweeper);
     this.sfu.close();

@@ -29,8 +29,19 @@ export interface SocketData {
   consultationId: string | null;
 }
 
-export type SignalingIo = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-type ClientSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+/** Between signaling instances (through the Redis Streams adapter). */
+export interface InterServerEvents {
+  queuePositions: (practitionerId: string, from: number, to: number | null) => void;
+}
+export type SignalingIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+type ClientSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+/** Set by bindClientHandlers: what this instance does with a queuePositions message. */
+export interface LocalHandlers {
+  queuePositions?: (practitionerId: string, from: number, to: number | null) => void;
+  /** Set while the instance shuts down: no more broadcasts, no more departure handling. */
+  closing?: boolean;
+}
 
 export const consultationRoom = (id: string): string => `c:${id}`;
 export const roleRoom = (id: string, role: Role): string => `c:${id}:${role}`;
@@ -66,13 +77,19 @@ export function createSocketServer(http: HttpServer, tokens: TokenService, grace
   return io;
 }
 
-export function socketNotifier(io: SignalingIo, presence: PresenceStore, redis: Redis): Notifier {
+export function socketNotifier(io: SignalingIo, presence: PresenceStore, redis: Redis, local: LocalHandlers): Notifier {
+  const open = () => !local.closing;
   return {
-    toConsultation: (id, event, ...args) => io.to(consultationRoom(id)).emit(event, ...args),
-    toRole: (id, role, event, ...args) => io.to(roleRoom(id, role)).emit(event, ...args),
-    toRoleHere: (id, role, event, ...args) => io.local.to(roleRoom(id, role)).emit(event, ...args),
-    toPractitioner: (id, event, ...args) => io.to(practitionerRoom(id)).emit(event, ...args),
-    disconnectRole: (id, role) => io.in(roleRoom(id, role)).disconnectSockets(true),
+    queuePositions: (practitionerId, from, to) => {
+      if (!open()) return;
+      io.serverSideEmit('queuePositions', practitionerId, from, to);
+      local.queuePositions?.(practitionerId, from, to);
+    },
+    toConsultation: (id, event, ...args) => open() && io.to(consultationRoom(id)).emit(event, ...args),
+    toRole: (id, role, event, ...args) => open() && io.to(roleRoom(id, role)).emit(event, ...args),
+    toRoleHere: (id, role, event, ...args) => open() && io.local.to(roleRoom(id, role)).emit(event, ...args),
+    toPractitioner: (id, event, ...args) => open() && io.to(practitionerRoom(id)).emit(event, ...args),
+    disconnectRole: (id, role) => open() && io.in(roleRoom(id, role)).disconnectSockets(true),
     presence: async (id) => {
       const now = Date.now();
       const [patient, practitioner] = await Promise.all([
@@ -114,11 +131,16 @@ export interface HandlerDeps {
   limits: RateLimits;
   instanceId: string;
   graceMs: number;
+  local: LocalHandlers;
   log: Logger;
 }
 
 export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
-  const { service, presence, limits, instanceId, graceMs, log } = deps;
+  const { service, presence, limits, instanceId, graceMs, local, log } = deps;
+  local.queuePositions = (practitionerId, from, to) => {
+    void service.sendPositionsHere(practitionerId, from, to).catch((e: Error) => log.warn({ err: e.message }, 'positions failed'));
+  };
+  io.on('queuePositions', (practitionerId, from, to) => local.queuePositions?.(practitionerId, from, to));
   const id = (s: ClientSocket) => s.data.identity;
   const handlers: { [K in ClientRequestName]: Handler<K> } = {
     'consultation:join': async (socket, p) => {
@@ -218,15 +240,16 @@ export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
     if (identity.kind === 'practitioner') {
       // The practitioner's dashboard presence (their status as waiting patients see it).
       void presence.touch(practitionerPresenceKey(identity.sub), Role.PRACTITIONER, presenceMember(instanceId, socket.id), Date.now())
-        .then(() => service.publishQueue(identity.sub))
+        .then(() => service.publishQueue(identity.sub, 1))
         .catch(() => undefined);
     }
     socket.on('disconnect', () => {
+      if (local.closing) return; // the instance is stopping: others take over by presence expiry
       void (async () => {
         await dropped(socket);
         if (identity.kind === 'practitioner') {
           await presence.remove(practitionerPresenceKey(identity.sub), Role.PRACTITIONER, presenceMember(instanceId, socket.id));
-          await service.publishQueue(identity.sub);
+          await service.publishQueue(identity.sub, 1);
         }
       })().catch((e: Error) => log.warn({ err: e.message }, 'leave failed'));
     });

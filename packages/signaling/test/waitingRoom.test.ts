@@ -139,11 +139,11 @@ it('lets the waiting patient and the practitioner chat, with history for whoever
   const doctor = await stack.connect(token);
   await doctor.request('consultation:join', { consultationId });
   const patient = await checkIn(patientToken, consultationId, 'Chatty');
-  const toDoctor = doctor.next('chat:message');
+  const toDoctor = doctor.until('chat:message', (m) => m.from === 'patient');
   const sent = await patient.request('chat:send', { consultationId, text: '  Is it far to park?  ' });
   expect(sent).toMatchObject({ ok: true, data: { from: 'patient', text: 'Is it far to park?' } });
   expect(await toDoctor).toMatchObject({ from: 'patient', text: 'Is it far to park?' });
-  const toPatient = patient.next('chat:message');
+  const toPatient = patient.until('chat:message', (m) => m.from === 'practitioner');
   await doctor.request('chat:send', { consultationId, text: 'No, 2 minutes.' });
   expect(await toPatient).toMatchObject({ from: 'practitioner', text: 'No, 2 minutes.' });
   const later = await stack.connect(patientToken);

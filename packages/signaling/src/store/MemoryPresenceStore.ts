@@ -21,6 +21,10 @@ export class MemoryPresenceStore implements PresenceStore {
     this.#members.get(`${consultationId}:${role}`)?.delete(member);
   }
 
+  async presentMany(consultationIds: readonly string[], role: Role, now: number): Promise<boolean[]> {
+    return Promise.all(consultationIds.map((id) => this.isPresent(id, role, now)));
+  }
+
   async isPresent(consultationId: string, role: Role, now: number): Promise<boolean> {
     for (const expiresAt of this.#members.get(`${consultationId}:${role}`)?.values() ?? []) if (expiresAt > now) return true;
     return false;

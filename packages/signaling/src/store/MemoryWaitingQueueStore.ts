@@ -19,6 +19,15 @@ export class MemoryWaitingQueueStore implements WaitingQueueStore {
     return this.#queues.get(practitionerId)?.delete(consultationId) ?? false;
   }
 
+  async ids(practitionerId: string): Promise<string[]> {
+    return (await this.list(practitionerId)).map((e) => e.consultationId);
+  }
+
+  async rank(practitionerId: string, consultationId: string): Promise<number | null> {
+    const i = (await this.ids(practitionerId)).indexOf(consultationId);
+    return i < 0 ? null : i;
+  }
+
   async practitioners(): Promise<string[]> {
     return [...this.#queues].filter(([, q]) => q.size > 0).map(([p]) => p);
   }

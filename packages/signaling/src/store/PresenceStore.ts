@@ -10,6 +10,8 @@ export interface PresenceStore {
   touch(consultationId: string, role: Role, member: string, now: number): Promise<void>;
   remove(consultationId: string, role: Role, member: string): Promise<void>;
   isPresent(consultationId: string, role: Role, now: number): Promise<boolean>;
+  /** isPresent for many consultations at once (one round trip for Redis). */
+  presentMany(consultationIds: readonly string[], role: Role, now: number): Promise<boolean[]>;
 }
 
 /** Default TTL of a presence record; instances renew at a third of it. */

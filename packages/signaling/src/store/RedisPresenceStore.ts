@@ -26,6 +26,14 @@ export class RedisPresenceStore implements PresenceStore {
     await this.#redis.zrem(key(consultationId, role), member);
   }
 
+  async presentMany(consultationIds: readonly string[], role: Role, now: number): Promise<boolean[]> {
+    if (consultationIds.length === 0) return [];
+    const pipeline = this.#redis.pipeline();
+    for (const id of consultationIds) pipeline.zcount(key(id, role), `(${now}`, '+inf');
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([, count]) => Number(count ?? 0) > 0);
+  }
+
   async isPresent(consultationId: string, role: Role, now: number): Promise<boolean> {
     const k = key(consultationId, role);
     const [, count] = (await this.#redis.multi().zremrangebyscore(k, '-inf', now).zcount(k, `(${now}`, '+inf').exec()) ?? [];

@@ -46,6 +46,14 @@ export class RedisWaitingQueueStore implements WaitingQueueStore {
     return Number(removed) > 0;
   }
 
+  ids(practitionerId: string): Promise<string[]> {
+    return this.#redis.zrange(queueKey(practitionerId), '0', '-1');
+  }
+
+  rank(practitionerId: string, consultationId: string): Promise<number | null> {
+    return this.#redis.zrank(queueKey(practitionerId), consultationId);
+  }
+
   practitioners(): Promise<string[]> {
     return this.#redis.smembers(ACTIVE);
   }

@@ -19,6 +19,10 @@ export interface WaitingQueueStore {
   remove(practitionerId: string, consultationId: string): Promise<boolean>;
   /** Entries in check-in order (oldest first). */
   list(practitionerId: string): Promise<QueueEntry[]>;
+  /** Consultation ids in check-in order (cheaper than list when only positions are needed). */
+  ids(practitionerId: string): Promise<string[]>;
+  /** 0-based place of the entry, or null if it is not waiting. */
+  rank(practitionerId: string, consultationId: string): Promise<number | null>;
   /** Practitioners whose waiting room has anyone in it. */
   practitioners(): Promise<string[]>;
   /** Notes that the patient was seen absent at `now`, unless already noted; returns since when. */

@@ -45,6 +45,14 @@ describe.each(implementations)('PresenceStore contract (%s)', (_name, make) => {
     expect(await store.isPresent(`${c}x`, 'patient', 1_500)).toBe(false);
   });
 
+  it('answers for many consultations at once, as isPresent would', async () => {
+    const { store, c } = fresh();
+    await store.touch(`${c}a`, 'patient', 'i:1', 1_000);
+    await store.touch(`${c}c`, 'patient', 'i:2', 10);
+    expect(await store.presentMany([`${c}a`, `${c}b`, `${c}c`], 'patient', 1_050)).toEqual([true, false, false]);
+    expect(await store.presentMany([], 'patient', 0)).toEqual([]);
+  });
+
   it('stays present while any member is, and forgets a removed member at once', async () => {
     const { store, c } = fresh();
     await store.touch(c, 'practitioner', 'a:1', 1_000);

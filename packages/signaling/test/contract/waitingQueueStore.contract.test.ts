@@ -55,6 +55,16 @@ describe.each(implementations)('WaitingQueueStore contract (%s)', (_name, make) 
     ]);
   });
 
+  it('gives ids in order and the rank of each entry', async () => {
+    const { store, p, c } = fresh();
+    await store.checkIn(p, entry(c(2), 200));
+    await store.checkIn(p, entry(c(1), 100));
+    expect(await store.ids(p)).toEqual([c(1), c(2)]);
+    expect(await store.rank(p, c(2))).toBe(1);
+    expect(await store.rank(p, c(1))).toBe(0);
+    expect(await store.rank(p, 'none')).toBeNull();
+  });
+
   it('removes an entry once, and the others move up', async () => {
     const { store, p, c } = fresh();
     await store.checkIn(p, entry(c(1), 100));
