@@ -1,5 +1,5 @@
 # Visita: the two commands of the README, and a few more.
-.PHONY: start test bench-join install
+.PHONY: start test bench-join bench-capacity install
 
 start: ## install what is missing, then run redis, one SFU node, signaling and the web client
 	@bash scripts/bootstrap.sh
@@ -12,6 +12,10 @@ test: ## install what is missing, then run every test
 bench-join: ## 20 consultations in headless Chromium; writes docs/benchmarks.md
 	@bash scripts/bootstrap.sh
 	@bash scripts/bench-join.sh
+
+bench-capacity: ## signaling capacity with 1k, 5k and 10k waiting patients; writes docs/benchmarks.md
+	@bash scripts/bootstrap.sh
+	@bash scripts/bench-capacity.sh
 
 install: ## only install (system packages, Node 24, pnpm, mediasoup worker, node_modules)
 	@bash scripts/bootstrap.sh

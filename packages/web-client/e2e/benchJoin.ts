@@ -1,10 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { cpus, totalmem } from 'node:os';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { mediasoupVersion } from '@visita/sfu';
+import { machine, writeSection } from '../../../scripts/benchmarksDoc.ts';
 import { E2EStack } from './support/stack.ts';
 
 // Join-latency benchmark: N consecutive consultations in headless Chromium through the real stack.
@@ -13,7 +10,6 @@ import { E2EStack } from './support/stack.ts';
 // first frame). Prints the figures and writes docs/benchmarks.md.
 const CALLS = Number(process.env['BENCH_CALLS'] ?? 20);
 const HOLD_MS = Number(process.env['BENCH_HOLD_MS'] ?? 5_000);
-const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 const firstFrame = async (page: Page, timeoutMs = 30_000): Promise<number> => {
   const handle = await page.waitForFunction(() => window.__visitaFirstFrameAt ?? null, undefined, { timeout: timeoutMs, polling: 10 });
@@ -67,32 +63,24 @@ try {
 }
 
 const chromium = execFileSync(process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-const ms = mediasoupVersion;
-const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, mediasoup ${ms}, ${chromium}`;
 const rows = [
   ['admit → first remote frame, patient side', `${pct(patientSide, 50)} ms`, `${pct(patientSide, 95)} ms`],
   ['admit → first remote frame, doctor side', `${pct(doctorSide, 50)} ms`, `${pct(doctorSide, 95)} ms`],
   [`SFU worker CPU per call (${HOLD_MS / 1000} s of media after the first frame)`, `${pct(cpuPerCall, 50)} ms`, `${pct(cpuPerCall, 95)} ms`],
 ];
 const table = ['| measure | p50 | p95 |', '|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
-const doc = `# Benchmarks
-
-Figures printed and written by the benchmarks themselves; tests never assert timings.
-
-## Join latency (\`make bench-join\`)
-
-${CALLS} consecutive consultations, each a doctor page and a patient page in one headless Chromium
+writeSection(
+  'Join latency (`make bench-join`)',
+  `${CALLS} consecutive consultations, each a doctor page and a patient page in one headless Chromium
 (fake 640x480 camera and fake microphone) over HTTPS, through one SFU node (${workerCount} mediasoup worker) and one
 signaling instance on loopback, in a loopback-only network namespace. Latency runs from the
 doctor's click on "Admit" to the first remote video frame presented (requestVideoFrameCallback) on
 each page; both include signaling, transports, DTLS, the first key frame and decoding. CPU is the
 mediasoup workers' user+system time from the click to hang-up.
 
-Measured ${new Date().toISOString().slice(0, 10)} on: ${machine}.
+Measured ${new Date().toISOString().slice(0, 10)} on: ${machine()}, mediasoup ${mediasoupVersion}, ${chromium}.
 
-${table}
-`;
-mkdirSync(join(root, 'docs'), { recursive: true });
-writeFileSync(join(root, 'docs/benchmarks.md'), doc);
+${table}`,
+);
 console.log(`\n${table}\n\nwritten to docs/benchmarks.md`);
 process.exit(0);
