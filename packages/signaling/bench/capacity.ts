@@ -84,13 +84,14 @@ async function run(n: number): Promise<{ n: number; connected: number; rssPerSoc
       c.send({ type: 'connect', url, patients: patients.slice(g * PER_CLIENT_PROCESS, (g + 1) * PER_CLIENT_PROCESS) });
       return ready;
     }));
-    await new Promise((r) => setTimeout(r, 2_000)); // let the last position updates settle
+    // The practitioner comes online (which updates every patient's status once), then all settles.
+    const doctor = await connectClient(url, token);
+    await new Promise((r) => setTimeout(r, 3_000));
     const metrics = await (await fetch(`${url}/metrics`)).text();
     const connected = Number(/visita_connected_sockets (\d+)/.exec(metrics)?.[1] ?? 0);
     const rssPerSocketKb = (rssKb(signaling.pid!) - baseKb) / n;
     log(`N=${n}: ${connected} sockets connected, RSS +${((rssKb(signaling.pid!) - baseKb) / 1024).toFixed(0)} MiB`);
 
-    const doctor = await connectClient(url, token);
     const latencies: number[] = [];
     let missing = 0;
     const admitted: string[] = [];

@@ -211,10 +211,13 @@ export class ConsultationService {
   /** The practitioner's queue (first QUEUE_VIEW_LIMIT entries) with presence and status. */
   async queueView(practitionerId: string): Promise<QueueView> {
     const now = Date.now();
-    const all = await this.#queue.list(practitionerId);
-    const entries = all.slice(0, QUEUE_VIEW_LIMIT);
+    const [entries, total, status] = await Promise.all([
+      this.#queue.list(practitionerId, QUEUE_VIEW_LIMIT),
+      this.#queue.count(practitionerId),
+      this.#status(practitionerId),
+    ]);
     const present = await this.#presence.presentMany(entries.map((e) => e.consultationId), Role.PATIENT, now);
-    return { entries: entries.map((e, i) => ({ ...e, present: present[i]! })), total: all.length, status: await this.#status(practitionerId) };
+    return { entries: entries.map((e, i) => ({ ...e, present: present[i]! })), total, status };
   }
 
   async watchQueue(identity: Identity): Promise<QueueView> {
@@ -234,10 +237,11 @@ export class ConsultationService {
 
   /** Sends positions to the patients this instance holds (see Notifier.queuePositions). */
   async sendPositionsHere(practitionerId: string, from: number, to: number | null): Promise<void> {
-    const [ids, status] = await Promise.all([this.#queue.ids(practitionerId), this.#status(practitionerId)]);
-    const last = Math.min(ids.length, to ?? ids.length);
-    for (let position = Math.max(1, from); position <= last; position++) {
-      const consultationId = ids[position - 1]!;
+    const first = Math.max(1, from);
+    // Only the range asked for: a patient's own check-in reads one id, not the whole room.
+    const [ids, status] = await Promise.all([this.#queue.ids(practitionerId, first - 1, to === null ? -1 : to - 1), this.#status(practitionerId)]);
+    for (const [i, consultationId] of ids.entries()) {
+      const position = first + i;
       this.#notify.toRoleHere(consultationId, Role.PATIENT, 'waiting:position', {
         consultationId,
         position,

@@ -71,6 +71,30 @@ describe('signaling across instances', () => {
     }
   });
 
+  it('resolves an admit racing the patient’s departure on another instance to one outcome', async () => {
+    const token = await stack.login(0);
+    for (let round = 0; round < 5; round++) {
+      const { consultationId, patientToken } = await stack.createConsultation(token, 0);
+      const patient = await stack.connect(patientToken, 2);
+      await patient.request('consultation:join', { consultationId, displayName: 'Racer' });
+      const doctor = await stack.connect(token, 1);
+      const [admit, leave] = await Promise.all([
+        doctor.request('consultation:admit', { consultationId }),
+        patient.request('consultation:hangUp', { consultationId }),
+      ]);
+      const final = (await listOn(0, token)).find((c) => c.consultationId === consultationId)!;
+      if (admit.ok) {
+        // The admit won: the departure was refused, or it ended the call the admit had started.
+        expect(leave.ok ? final.state : 'in_call').toBe(leave.ok ? 'ended' : 'in_call');
+        if (!leave.ok) await doctor.request('consultation:hangUp', { consultationId });
+      } else {
+        expect(leave).toMatchObject({ ok: true });
+        expect(final.state).toBe('ended');
+      }
+      expect(stack.sfu.node.roomIds.filter((id) => id === consultationId).length).toBeLessThanOrEqual(final.state === 'in_call' ? 1 : 0);
+    }
+  });
+
   it('expires the presence of a killed instance’s patient, who comes back through another instance in the same place', async () => {
     const token = await stack.login(1);
     const { consultationId, patientToken } = await stack.createConsultation(token, 1);

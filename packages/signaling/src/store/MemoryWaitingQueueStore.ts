@@ -19,8 +19,9 @@ export class MemoryWaitingQueueStore implements WaitingQueueStore {
     return this.#queues.get(practitionerId)?.delete(consultationId) ?? false;
   }
 
-  async ids(practitionerId: string): Promise<string[]> {
-    return (await this.list(practitionerId)).map((e) => e.consultationId);
+  async ids(practitionerId: string, start = 0, stop = -1): Promise<string[]> {
+    const all = (await this.list(practitionerId)).map((e) => e.consultationId);
+    return all.slice(start, stop < 0 ? all.length + stop + 1 : stop + 1);
   }
 
   async rank(practitionerId: string, consultationId: string): Promise<number | null> {
@@ -41,9 +42,14 @@ export class MemoryWaitingQueueStore implements WaitingQueueStore {
     return this.#absent.delete(consultationId);
   }
 
-  async list(practitionerId: string): Promise<QueueEntry[]> {
-    return [...(this.#queues.get(practitionerId)?.values() ?? [])].sort(
+  async list(practitionerId: string, limit?: number): Promise<QueueEntry[]> {
+    const all = [...(this.#queues.get(practitionerId)?.values() ?? [])].sort(
       (a, b) => a.checkedInAt - b.checkedInAt || a.consultationId.localeCompare(b.consultationId),
     );
+    return limit === undefined ? all : all.slice(0, limit);
+  }
+
+  async count(practitionerId: string): Promise<number> {
+    return this.#queues.get(practitionerId)?.size ?? 0;
   }
 }

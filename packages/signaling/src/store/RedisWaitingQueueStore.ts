@@ -46,8 +46,12 @@ export class RedisWaitingQueueStore implements WaitingQueueStore {
     return Number(removed) > 0;
   }
 
-  ids(practitionerId: string): Promise<string[]> {
-    return this.#redis.zrange(queueKey(practitionerId), '0', '-1');
+  ids(practitionerId: string, start = 0, stop = -1): Promise<string[]> {
+    return this.#redis.zrange(queueKey(practitionerId), String(start), String(stop));
+  }
+
+  count(practitionerId: string): Promise<number> {
+    return this.#redis.zcard(queueKey(practitionerId));
   }
 
   rank(practitionerId: string, consultationId: string): Promise<number | null> {
@@ -67,8 +71,9 @@ export class RedisWaitingQueueStore implements WaitingQueueStore {
     return (await this.#redis.del(absentKey(consultationId))) > 0;
   }
 
-  async list(practitionerId: string): Promise<QueueEntry[]> {
-    const withScores = await this.#redis.zrange(queueKey(practitionerId), '0', '-1', 'WITHSCORES');
+  async list(practitionerId: string, limit?: number): Promise<QueueEntry[]> {
+    const stop = limit === undefined ? '-1' : String(limit - 1);
+    const withScores = await this.#redis.zrange(queueKey(practitionerId), '0', stop, 'WITHSCORES');
     const ids: string[] = [];
     const times: number[] = [];
     for (let i = 0; i < withScores.length; i += 2) {

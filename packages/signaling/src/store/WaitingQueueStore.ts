@@ -17,10 +17,12 @@ export interface WaitingQueueStore {
   checkIn(practitionerId: string, entry: QueueEntry): Promise<QueueEntry>;
   /** Removes the entry (admitted, declined, ended); false if it was not there. */
   remove(practitionerId: string, consultationId: string): Promise<boolean>;
-  /** Entries in check-in order (oldest first). */
-  list(practitionerId: string): Promise<QueueEntry[]>;
-  /** Consultation ids in check-in order (cheaper than list when only positions are needed). */
-  ids(practitionerId: string): Promise<string[]>;
+  /** Entries in check-in order (oldest first); the first `limit` only, when given. */
+  list(practitionerId: string, limit?: number): Promise<QueueEntry[]>;
+  /** How many patients wait. */
+  count(practitionerId: string): Promise<number>;
+  /** Consultation ids in check-in order, from 0-based `start` to `stop` inclusive (default: all). */
+  ids(practitionerId: string, start?: number, stop?: number): Promise<string[]>;
   /** 0-based place of the entry, or null if it is not waiting. */
   rank(practitionerId: string, consultationId: string): Promise<number | null>;
   /** Practitioners whose waiting room has anyone in it. */

@@ -101,3 +101,17 @@ describe.each(implementations)('WaitingQueueStore absences and sweeping (%s)', (
     expect(await store.markAbsent(c, 7_000)).toBe(7_000);
   });
 });
+
+describe.each(implementations)('WaitingQueueStore ranges (%s)', (_name, make) => {
+  it('reads the head of the queue, a range of ids, and the count', async () => {
+    const store = make();
+    const p = `range-${Date.now()}-${Math.random()}`;
+    for (let i = 1; i <= 5; i++) await store.checkIn(p, entry(`${p}-${i}`, i * 100));
+    expect((await store.list(p, 2)).map((e) => e.consultationId)).toEqual([`${p}-1`, `${p}-2`]);
+    expect(await store.ids(p, 1, 2)).toEqual([`${p}-2`, `${p}-3`]);
+    expect(await store.ids(p, 3)).toEqual([`${p}-4`, `${p}-5`]);
+    expect(await store.ids(p, 9, 12)).toEqual([]);
+    expect(await store.count(p)).toBe(5);
+    expect(await store.count(`${p}-none`)).toBe(0);
+  });
+});

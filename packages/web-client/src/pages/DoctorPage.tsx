@@ -110,13 +110,20 @@ function Dashboard({ t, session, onLogout }: { t: Strings; session: Session; onL
 /** The practitioner's queue, live across tabs and instances. */
 function WaitingRoom({ t, onOpen }: { t: Strings; onOpen: (consultationId: string) => void }) {
   const [entries, setEntries] = useState<QueueEntryView[]>([]);
+  const [total, setTotal] = useState(0);
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
     const s = connectSignaling(sessionToken, refreshed);
-    s.on('queue:updated', (q) => setEntries(q.entries));
+    s.on('queue:updated', (q) => {
+      setEntries(q.entries);
+      setTotal(q.total);
+    });
     s.on('connect', () => {
       if (s.recovered) return;
-      request(s, 'queue:watch', {}).then((q) => setEntries(q.entries), () => undefined);
+      request(s, 'queue:watch', {}).then((q) => {
+        setEntries(q.entries);
+        setTotal(q.total);
+      }, () => undefined);
     });
     const timer = setInterval(() => setNow(Date.now()), 30_000);
     return () => {
@@ -126,7 +133,7 @@ function WaitingRoom({ t, onOpen }: { t: Strings; onOpen: (consultationId: strin
   }, []);
   return (
     <>
-      <h2>{t.waitingRoom}</h2>
+      <h2>{t.waitingRoom}{total > 0 && ` (${total})`}</h2>
       {entries.length === 0 ? (
         <p>{t.emptyWaitingRoom}</p>
       ) : (

@@ -1,0 +1,63 @@
+import { ConsultationState } from '@visita/protocol';
+import type { Consultation } from '../domain/consultation.ts';
+import type { ConsultationStore } from './ConsultationStore.ts';
+
+/** In-memory twin of RedisConsultationStore. */
+export class MemoryConsultationStore implements ConsultationStore {
+  readonly #records = new Map<string, Consultation>();
+  readonly #names = new Map<string, string>();
+
+  async create(c: Consultation): Promise<void> {
+    if (this.#records.has(c.id)) throw new Error(`consultation ${c.id} already exists`);
+    this.#records.set(c.id, c);
+  }
+
+  async get(id: string): Promise<Consultation | null> {
+    return this.#records.get(id) ?? null;
+  }
+
+  async listByPractitioner(practitionerId: string, limit: number): Promise<Consultation[]> {
+    return [...this.#records.values()]
+      .filter((c) => c.practitionerId === practitionerId)
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .slice(0, limit);
+  }
+
+  async compareAndSet(
+    id: string,
+    from: ConsultationState,
+    to: ConsultationState,
+    patch: Partial<Pick<Consultation, 'nodeId' | 'admittedAt' | 'endedAt'>>,
+  ): Promise<Consultation | null> {
+    const c = this.#records.get(id);
+    if (!c || c.state !== from) return null;
+    const next = { ...c, ...patch, state: to };
+    this.#records.set(id, next);
+    return next;
+  }
+
+  async setNode(id: string, nodeId: string | null): Promise<void> {
+    const c = this.#records.get(id);
+    if (c) this.#records.set(id, { ...c, nodeId });
+  }
+
+  async revokeLinks(id: string): Promise<number> {
+    const c = this.#records.get(id);
+    if (!c) return 0;
+    this.#records.set(id, { ...c, linkVersion: c.linkVersion + 1 });
+    return c.linkVersion + 1;
+  }
+
+  async hasCallInProgress(practitionerId: string): Promise<boolean> {
+    for (const c of this.#records.values()) if (c.practitionerId === practitionerId && c.state === ConsultationState.IN_CALL) return true;
+    return false;
+  }
+
+  async setPatientName(id: string, name: string): Promise<void> {
+    this.#names.set(id, name);
+  }
+
+  async getPatientName(id: string): Promise<string | null> {
+    return this.#names.get(id) ?? null;
+  }
+}
