@@ -1,20 +1,10 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Account, AccountStore, RefreshTokenStore } from '../../src/store/AccountStore.ts';
 import { MemoryAccountStore, MemoryRefreshTokenStore } from '../../src/store/MemoryAccountStore.ts';
 import { RedisAccountStore, RedisRefreshTokenStore } from '../../src/store/RedisAccountStore.ts';
-import { RedisServer } from '../support/redisServer.ts';
+import { useRedis } from '../support/useRedis.ts';
 
-let redisServer: RedisServer;
-let redis: Redis;
-beforeAll(async () => {
-  redisServer = await RedisServer.start();
-  redis = new Redis(redisServer.url);
-});
-afterAll(async () => {
-  redis?.disconnect();
-  await redisServer?.stop();
-});
+const redis = useRedis();
 
 let n = 0;
 const account = (over: Partial<Account> = {}): Account => {
@@ -24,7 +14,7 @@ const account = (over: Partial<Account> = {}): Account => {
 
 describe.each<[string, () => AccountStore]>([
   ['memory', () => new MemoryAccountStore()],
-  ['redis', () => new RedisAccountStore(redis)],
+  ['redis', () => new RedisAccountStore(redis())],
 ])('AccountStore contract (%s)', (_name, make) => {
   it('creates, finds by id and by email (any case), and refuses a second account with the same email', async () => {
     const store = make();
@@ -47,7 +37,7 @@ describe.each<[string, () => AccountStore]>([
 
 describe.each<[string, () => RefreshTokenStore]>([
   ['memory', () => new MemoryRefreshTokenStore()],
-  ['redis', () => new RedisRefreshTokenStore(redis)],
+  ['redis', () => new RedisRefreshTokenStore(redis())],
 ])('RefreshTokenStore contract (%s)', (_name, make) => {
   it('gives a token away once', async () => {
     const store = make();

@@ -1,20 +1,10 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AuditEvent, AuditStore } from '../../src/store/AuditStore.ts';
 import { MemoryAuditStore } from '../../src/store/MemoryAuditStore.ts';
 import { RedisAuditStore } from '../../src/store/RedisAuditStore.ts';
-import { RedisServer } from '../support/redisServer.ts';
+import { useRedis } from '../support/useRedis.ts';
 
-let redisServer: RedisServer;
-let redis: Redis;
-beforeAll(async () => {
-  redisServer = await RedisServer.start();
-  redis = new Redis(redisServer.url);
-});
-afterAll(async () => {
-  redis?.disconnect();
-  await redisServer?.stop();
-});
+const redis = useRedis();
 
 let n = 0;
 const event = (over: Partial<AuditEvent> = {}): AuditEvent => ({
@@ -30,7 +20,7 @@ const event = (over: Partial<AuditEvent> = {}): AuditEvent => ({
 
 describe.each<[string, () => AuditStore]>([
   ['memory', () => new MemoryAuditStore()],
-  ['redis', () => new RedisAuditStore(redis)],
+  ['redis', () => new RedisAuditStore(redis())],
 ])('AuditStore contract (%s)', (name, make) => {
   const pr = (s: string) => `${s}-${name}-${Date.now()}`;
 

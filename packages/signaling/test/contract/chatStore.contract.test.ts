@@ -1,25 +1,15 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChatMessage } from '@visita/protocol';
 import { CHAT_MAX_MESSAGES, type ChatStore } from '../../src/store/ChatStore.ts';
 import { MemoryChatStore } from '../../src/store/MemoryChatStore.ts';
 import { RedisChatStore } from '../../src/store/RedisChatStore.ts';
-import { RedisServer } from '../support/redisServer.ts';
+import { useRedis } from '../support/useRedis.ts';
 
-let redisServer: RedisServer;
-let redis: Redis;
-beforeAll(async () => {
-  redisServer = await RedisServer.start();
-  redis = new Redis(redisServer.url);
-});
-afterAll(async () => {
-  redis?.disconnect();
-  await redisServer?.stop();
-});
+const redis = useRedis();
 
 describe.each<[string, () => ChatStore]>([
   ['memory', () => new MemoryChatStore()],
-  ['redis', () => new RedisChatStore(redis)],
+  ['redis', () => new RedisChatStore(redis())],
 ])('ChatStore contract (%s)', (name, make) => {
   const msg = (c: string, i: number): ChatMessage => ({ id: `${c}-${i}`, consultationId: c, from: i % 2 ? 'patient' : 'practitioner', text: `line ${i} — é ✓`, at: 1000 + i });
 

@@ -1,21 +1,11 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Consultation } from '../../src/domain/consultation.ts';
 import type { ConsultationStore } from '../../src/store/ConsultationStore.ts';
 import { MemoryConsultationStore } from '../../src/store/MemoryConsultationStore.ts';
 import { RedisConsultationStore } from '../../src/store/RedisConsultationStore.ts';
-import { RedisServer } from '../support/redisServer.ts';
+import { useRedis } from '../support/useRedis.ts';
 
-let redisServer: RedisServer;
-let redis: Redis;
-beforeAll(async () => {
-  redisServer = await RedisServer.start();
-  redis = new Redis(redisServer.url);
-});
-afterAll(async () => {
-  redis?.disconnect();
-  await redisServer?.stop();
-});
+const redis = useRedis();
 
 let n = 0;
 const consultation = (over: Partial<Consultation> = {}): Consultation => ({
@@ -33,7 +23,7 @@ const consultation = (over: Partial<Consultation> = {}): Consultation => ({
 
 describe.each<[string, () => ConsultationStore]>([
   ['memory', () => new MemoryConsultationStore()],
-  ['redis', () => new RedisConsultationStore(redis)],
+  ['redis', () => new RedisConsultationStore(redis())],
 ])('ConsultationStore contract (%s)', (_name, make) => {
   it('creates once and reads back exactly', async () => {
     const store = make();

@@ -1,26 +1,16 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryPresenceStore } from '../../src/store/MemoryPresenceStore.ts';
 import type { PresenceStore } from '../../src/store/PresenceStore.ts';
 import { RedisPresenceStore } from '../../src/store/RedisPresenceStore.ts';
-import { RedisServer } from '../support/redisServer.ts';
+import { useRedis } from '../support/useRedis.ts';
 
 // One contract, run against the in-memory twin and against a real redis-server.
 const TTL = 1_000;
-let redisServer: RedisServer;
-let redis: Redis;
-beforeAll(async () => {
-  redisServer = await RedisServer.start();
-  redis = new Redis(redisServer.url);
-});
-afterAll(async () => {
-  redis?.disconnect();
-  await redisServer?.stop();
-});
+const redis = useRedis();
 
 const implementations: Array<[string, () => PresenceStore]> = [
   ['memory', () => new MemoryPresenceStore(TTL)],
-  ['redis', () => new RedisPresenceStore(redis, TTL)],
+  ['redis', () => new RedisPresenceStore(redis(), TTL)],
 ];
 
 describe.each(implementations)('PresenceStore contract (%s)', (_name, make) => {

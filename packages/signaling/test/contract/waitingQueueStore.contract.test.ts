@@ -1,24 +1,14 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryWaitingQueueStore } from '../../src/store/MemoryWaitingQueueStore.ts';
 import { RedisWaitingQueueStore } from '../../src/store/RedisWaitingQueueStore.ts';
 import type { QueueEntry, WaitingQueueStore } from '../../src/store/WaitingQueueStore.ts';
-import { RedisServer } from '../support/redisServer.ts';
+import { useRedis } from '../support/useRedis.ts';
 
-let redisServer: RedisServer;
-let redis: Redis;
-beforeAll(async () => {
-  redisServer = await RedisServer.start();
-  redis = new Redis(redisServer.url);
-});
-afterAll(async () => {
-  redis?.disconnect();
-  await redisServer?.stop();
-});
+const redis = useRedis();
 
 const implementations: Array<[string, () => WaitingQueueStore]> = [
   ['memory', () => new MemoryWaitingQueueStore()],
-  ['redis', () => new RedisWaitingQueueStore(redis)],
+  ['redis', () => new RedisWaitingQueueStore(redis())],
 ];
 const entry = (consultationId: string, checkedInAt: number, over: Partial<QueueEntry> = {}): QueueEntry => ({
   consultationId,
