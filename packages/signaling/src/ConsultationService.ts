@@ -16,6 +16,7 @@ import { ConsultationEvent, nextState, type Consultation } from './domain/consul
 import { estimateWaitMs, practitionerStatus } from './domain/queue.ts';
 import { applyEntryEvent } from './domain/waitingEntry.ts';
 import { AuditAction, type AuditStore } from './store/AuditStore.ts';
+import type { MeteringEvent } from './metering/events.ts';
 import type { ChatStore } from './store/ChatStore.ts';
 import type { PresenceStore } from './store/PresenceStore.ts';
 import type { WaitingQueueStore } from './store/WaitingQueueStore.ts';
@@ -62,13 +63,19 @@ export class ConsultationService {
   readonly #presence: PresenceStore;
   readonly #audit: AuditStore;
   readonly #chat: ChatStore;
+  readonly #meter: (e: MeteringEvent) => Promise<unknown>;
   readonly #instanceId: string;
   readonly #sfu: SfuRegistry;
   readonly #notify: Notifier;
   readonly #log: Logger;
 
   constructor(
-    deps: { store: ConsultationStore; queue: WaitingQueueStore; presence: PresenceStore; audit: AuditStore; chat: ChatStore; instanceId: string },
+    deps: { store: ConsultationStore; queue: WaitingQueueStore; presence: PresenceStore;
+      audit: AuditStore;
+      chat: ChatStore;
+      meter: (e: MeteringEvent) => Promise<unknown>;
+      instanceId: string;
+    },
     sfu: SfuRegistry,
     notify: Notifier,
     log: Logger,
@@ -78,6 +85,7 @@ export class ConsultationService {
     this.#presence = deps.presence;
     this.#audit = deps.audit;
     this.#chat = deps.chat;
+    this.#meter = deps.meter;
     this.#instanceId = deps.instanceId;
     this.#sfu = sfu;
     this.#notify = notify;
@@ -90,6 +98,17 @@ export class ConsultationService {
     sfu.on('roomClosed', ({ roomId, reason }) => {
       if (reason === 'worker_died') void this.#recoverRoom(roomId);
     });
+  }
+
+  /** Appends a metering fact; `key` makes a retry of the same fact count once. */
+  async #metering(c: Consultation, type: MeteringEvent['type'], key: string, role?: Role, at = Date.now()): Promise<void> {
+    await this.#meter({ key: `${c.id}:${key}`, type, consultationId: c.id, practitionerId: c.practitionerId, at, ...(role ? { role } : {}) });
+  }
+
+  /** A heartbeat for a call in progress (several instances in one slot count once). */
+  async meterHeartbeat(consultationId: string, slotMs: number, now = Date.now()): Promise<void> {
+    const c = await this.#store.get(consultationId);
+    if (c?.state === ConsultationState.IN_CALL) await this.#metering(c, 'heartbeat', `hb:${Math.floor(now / slotMs)}`, undefined, now);
   }
 
   /** Appends to the audit log: who did what to which consultation, ids only. */
@@ -370,6 +389,7 @@ export class ConsultationService {
       throw new VisitaError(ErrorCode.INVALID_STATE, 'the consultation changed meanwhile');
     }
     this.#log.info({ consultationId: c.id, nodeId }, 'patient admitted');
+    await this.#metering(c, 'admitted', 'admitted', undefined, admitted.admittedAt ?? Date.now());
     await this.#record(AuditAction.ADMITTED, identity, c);
     await this.#queue.remove(c.practitionerId, c.id);
     const view = await this.view(admitted);
@@ -390,6 +410,7 @@ export class ConsultationService {
       });
     }
     this.#log.info({ consultationId: c.id, by: roleOf(identity) }, 'consultation ended');
+    await this.#metering(c, 'ended', 'ended', undefined, ended.endedAt ?? Date.now());
     await this.#record(AuditAction.ENDED, identity, c);
     await this.#queue.remove(c.practitionerId, c.id);
     this.#notify.toConsultation(c.id, 'consultation:ended', { consultationId: c.id, reason: EndReason.HUNG_UP });
@@ -404,6 +425,8 @@ export class ConsultationService {
     if (c?.state === ConsultationState.IN_CALL && c.nodeId) {
       const client = await this.#sfu.client(c.nodeId).catch(() => undefined);
       await client?.call('peer.close', { roomId: c.id, peerId: roleOf(identity) }).catch(() => undefined);
+      const at = Date.now();
+      await this.#metering(c, 'media_down', `${roleOf(identity)}:down:${at}`, roleOf(identity), at);
     }
     await this.publish(consultationId);
   }
@@ -444,7 +467,10 @@ export class ConsultationService {
     const other = role === Role.PATIENT ? Role.PRACTITIONER : Role.PATIENT;
     this.#notify.toRole(c.id, other, 'media:newProducer', { producerId: r.producerId, kind: p.kind, role, paused: false });
     // One record per media session: its microphone is produced once.
-    if (p.kind === 'audio') await this.#record(AuditAction.JOINED_MEDIA, identity, c);
+    if (p.kind === 'audio') {
+      await this.#metering(c, 'media_up', `${role}:up:${r.producerId}`, role);
+      await this.#record(AuditAction.JOINED_MEDIA, identity, c);
+    }
     return r;
   }
 
@@ -510,6 +536,7 @@ export class ConsultationService {
     } catch (e) {
       this.#log.error({ consultationId: c.id, err: (e as Error).message }, 'media room lost and could not be re-placed');
       await this.#store.compareAndSet(c.id, ConsultationState.IN_CALL, ConsultationState.ENDED, { endedAt: Date.now() });
+      await this.#metering(c, 'ended', 'ended').catch(() => undefined);
       await this.#record(AuditAction.ENDED, 'system', c).catch(() => undefined);
       this.#notify.toConsultation(c.id, 'consultation:ended', { consultationId: c.id, reason: EndReason.MEDIA_LOST });
     }

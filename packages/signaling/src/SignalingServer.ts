@@ -21,6 +21,10 @@ import {
 import type { AuditStore } from './store/AuditStore.ts';
 import { RedisAuditStore } from './store/RedisAuditStore.ts';
 import { RedisChatStore } from './store/RedisChatStore.ts';
+import { MeteringLog } from './metering/MeteringLog.ts';
+import { PlanBook } from './metering/PlanBook.ts';
+import { Rater } from './metering/Rater.ts';
+import { UsageStore } from './metering/UsageStore.ts';
 import { RedisPresenceStore } from './store/RedisPresenceStore.ts';
 import { RedisWaitingQueueStore } from './store/RedisWaitingQueueStore.ts';
 import { RedisConsultationStore } from './store/RedisConsultationStore.ts';
@@ -38,6 +42,12 @@ export class SignalingServer {
   readonly io: SignalingIo;
   readonly #http: HttpServer;
   readonly #stopPresence: () => void;
+  readonly #metering: MeteringLog;
+  readonly #raterRedis: Redis;
+  readonly #meterTimer: NodeJS.Timeout;
+  readonly usage: UsageStore;
+  readonly plans: PlanBook;
+  readonly rater: Rater;
   readonly #sweeper: NodeJS.Timeout;
   readonly #local: LocalHandlers;
 
@@ -53,6 +63,13 @@ export class SignalingServer {
     this.io.adapter(createAdapter(this.redis, { streamName: 'visita:sio' }));
     const presence = new RedisPresenceStore(this.redis, config.presenceTtlMs);
     this.audit = new RedisAuditStore(this.redis);
+    this.#metering = new MeteringLog(this.redis);
+    this.usage = new UsageStore(this.redis);
+    this.plans = new PlanBook(this.redis, config.plans);
+    // The rater blocks on the stream: it gets a connection of its own.
+    this.#raterRedis = this.redis.duplicate();
+    this.#raterRedis.on('error', () => undefined);
+    this.rater = new Rater(new MeteringLog(this.#raterRedis), this.usage, (id) => this.plans.of(id), config.instanceId, log);
     const local: LocalHandlers = {};
     this.#local = local;
     const notify = socketNotifier(this.io, presence, this.redis, local);
@@ -63,6 +80,7 @@ export class SignalingServer {
         presence,
         audit: this.audit,
         chat: new RedisChatStore(this.redis),
+        meter: (e) => this.#metering.append(e),
         instanceId: config.instanceId,
       },
       this.sfu,
@@ -84,6 +102,14 @@ export class SignalingServer {
         .catch((e: Error) => log.warn({ err: e.message }, 'sweep failed'));
     }, sweepEveryMs);
     this.#sweeper.unref();
+    // Metering heartbeats for the calls this instance holds participants of.
+    this.#meterTimer = setInterval(() => {
+      const calls = new Set<string>();
+      for (const socket of this.io.of('/').sockets.values()) if (socket.data.consultationId) calls.add(socket.data.consultationId);
+      for (const id of calls) void this.consultations.meterHeartbeat(id, config.meteringHeartbeatMs).catch(() => undefined);
+    }, config.meteringHeartbeatMs);
+    this.#meterTimer.unref();
+    this.rater.start();
     this.#stopPresence = startPresenceHeartbeat(this.io, presence, config.instanceId, config.presenceTtlMs);
     const app = createHttpApp({
       config,
@@ -91,6 +117,8 @@ export class SignalingServer {
       consultations: this.consultations,
       accounts: this.accounts,
       audit: this.audit,
+      usage: this.usage,
+      plans: this.plans,
       limits,
       metrics: async () => ({ connected_sockets: this.io.engine.clientsCount, sfu_nodes: (await this.sfu.nodes()).length }),
     });
@@ -109,6 +137,9 @@ export class SignalingServer {
     this.#local.closing = true;
     this.#stopPresence();
     clearInterval(this.#sweeper);
+    clearInterval(this.#meterTimer);
+    await this.rater.stop();
+    this.#raterRedis.disconnect();
     this.sfu.close();
     await this.io.close();
     this.redis.disconnect();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Plan } from './metering/plans.ts';
 
 // Signaling's whole configuration, read from the environment here only, validated at start-up
 // with every problem listed, then passed down frozen.
@@ -28,6 +29,12 @@ const Env = z.object({
   VISITA_PRESENCE_TTL_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   /** How long a disconnected participant keeps their place (waiting) or their media (in a call). */
   VISITA_RECONNECT_GRACE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
+  /** Metering heartbeats of calls in progress: what bounds billing if every instance crashes. */
+  VISITA_METERING_HEARTBEAT_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
+  /** Pricing plans as JSON (see metering/plans.ts); the first is the default for practitioners without one. */
+  VISITA_PLANS: z
+    .string()
+    .default('[{"id":"standard","currency":"EUR","pricePerMinuteCents":100,"rounding":"per_second","includedMinutesPerMonth":0}]'),
   VISITA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -46,6 +53,8 @@ export interface SignalingConfig {
   readonly checkinRate: number;
   readonly presenceTtlMs: number;
   readonly reconnectGraceMs: number;
+  readonly plans: readonly Plan[];
+  readonly meteringHeartbeatMs: number;
   readonly logLevel: string;
 }
 
@@ -64,6 +73,12 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
     : e.VISITA_JWT_SECRET
       ? [Object.freeze({ kid: 'k1', secret: e.VISITA_JWT_SECRET })]
       : [];
+  let plans: Plan[];
+  try {
+    plans = z.array(Plan).min(1).parse(JSON.parse(e.VISITA_PLANS));
+  } catch (err) {
+    throw new Error(`invalid signaling configuration:\n  VISITA_PLANS: ${(err as Error).message.slice(0, 300)}`);
+  }
   if (jwtKeys.length === 0) throw new Error('invalid signaling configuration:\n  VISITA_JWT_SECRET or VISITA_JWT_KEYS is required');
   return Object.freeze({
     host: e.VISITA_SIGNALING_HOST,
@@ -80,6 +95,8 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
     checkinRate: e.VISITA_CHECKIN_RATE,
     presenceTtlMs: e.VISITA_PRESENCE_TTL_MS,
     reconnectGraceMs: e.VISITA_RECONNECT_GRACE_MS,
+    plans: Object.freeze(plans),
+    meteringHeartbeatMs: e.VISITA_METERING_HEARTBEAT_MS,
     logLevel: e.VISITA_LOG_LEVEL,
   });
 }

@@ -7,6 +7,9 @@ import type { ConsultationService } from '../ConsultationService.ts';
 import type { RateLimits } from '../rateLimits.ts';
 import type { AuditStore } from '../store/AuditStore.ts';
 import { auditCsv } from './auditCsv.ts';
+import type { PlanBook } from '../metering/PlanBook.ts';
+import type { UsageStore } from '../metering/UsageStore.ts';
+import { usageRoutes } from './usage.ts';
 import type { TokenService } from '../tokens.ts';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -42,6 +45,8 @@ export interface HttpDeps {
   consultations: ConsultationService;
   accounts: AccountService;
   audit: AuditStore;
+  usage: UsageStore;
+  plans: PlanBook;
   limits: RateLimits;
   metrics: () => Promise<Record<string, number>>;
 }
@@ -160,6 +165,8 @@ export function createHttpApp(deps: HttpDeps): express.Express {
       next(e);
     }
   });
+
+  usageRoutes(app, requirePractitioner(tokens), deps.usage, deps.plans);
 
   app.get('/api/consultations', requirePractitioner(tokens), async (_req, res, next) => {
     try {

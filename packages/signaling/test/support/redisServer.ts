@@ -57,6 +57,16 @@ export class RedisServer {
     throw new Error('redis-server did not start within 5 s');
   }
 
+  /** Stops (SIGTERM: the AOF is flushed) and starts again on the same port and data directory. */
+  async restart(): Promise<void> {
+    const proc = this.#proc;
+    if (proc && proc.exitCode === null) {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+    }
+    await this.#spawn();
+  }
+
   async stop(): Promise<void> {
     const proc = this.#proc;
     if (proc && proc.exitCode === null) {
