@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { VisitaError } from '@visita/protocol';
 import { addAccount, setAccountPassword } from './accounts/manage.ts';
+import { loadSignalingConfig } from './config.ts';
+import { PlanBook } from './metering/PlanBook.ts';
 import { RedisAccountStore } from './store/RedisAccountStore.ts';
 
 // `pnpm visita practitioner add --email E --name N [--role ops] (--password-env VAR | --password-stdin) [--if-missing]`
@@ -9,7 +11,8 @@ import { RedisAccountStore } from './store/RedisAccountStore.ts';
 // Talks to the Redis at VISITA_REDIS_URL (default redis://127.0.0.1:6379).
 const usage = `usage:
   visita practitioner add --email EMAIL --name NAME [--role practitioner|ops] (--password-env VAR | --password-stdin) [--if-missing]
-  visita practitioner set-password --email EMAIL (--password-env VAR | --password-stdin)`;
+  visita practitioner set-password --email EMAIL (--password-env VAR | --password-stdin)
+  visita practitioner set-plan --email EMAIL --plan PLAN_ID   (plans: VISITA_PLANS, as signaling reads it)`;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -20,6 +23,7 @@ const { values, positionals } = parseArgs({
     'password-env': { type: 'string' },
     'password-stdin': { type: 'boolean', default: false },
     'if-missing': { type: 'boolean', default: false },
+    plan: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -64,6 +68,13 @@ try {
   } else if (command === 'set-password') {
     await setAccountPassword(store, values.email, await readPassword());
     console.log(`password of ${values.email} changed`);
+  } else if (command === 'set-plan') {
+    if (!values.plan) fail('--plan is required');
+    const account = await store.findByEmail(values.email);
+    if (!account) fail(`no account with email ${values.email}`);
+    const config = loadSignalingConfig({ ...process.env, VISITA_JWT_SECRET: 'x'.repeat(32), VISITA_SFU_SECRET: 'x'.repeat(16) });
+    await new PlanBook(redis, config.plans).assign(account.id, values.plan);
+    console.log(`${values.email} is on plan ${values.plan}`);
   } else {
     fail(`unknown command "${command}"\n${usage}`);
   }

@@ -43,6 +43,12 @@ describe('practitioner accounts', () => {
 
     expect(await runCli(['practitioner', 'set-password', '--email', 'claire@clinic.test', '--password-env', 'PW'], { PW: 'another long password' })).toMatchObject({ code: 0 });
     expect((await post('/api/login', { email: 'claire@clinic.test', password: 'another long password' })).status).toBe(200);
+
+    // Plans are assigned per practitioner from the configured ones.
+    const plans = JSON.stringify([{ id: 'standard', pricePerMinuteCents: 100, rounding: 'per_second' }, { id: 'small-practice', pricePerMinuteCents: 60, rounding: 'per_started_minute', includedMinutesPerMonth: 60 }]);
+    expect(await runCli(['practitioner', 'set-plan', '--email', 'claire@clinic.test', '--plan', 'small-practice'], { VISITA_PLANS: plans })).toMatchObject({ code: 0, out: expect.stringContaining('is on plan small-practice') });
+    expect(await runCli(['practitioner', 'set-plan', '--email', 'claire@clinic.test', '--plan', 'gold'], { VISITA_PLANS: plans })).toMatchObject({ code: 2, out: expect.stringContaining('no plan gold') });
+    expect(await stack.signaling.plans.of((await stack.signaling.accounts.findByEmail('claire@clinic.test'))!.id)).toMatchObject({ id: 'standard' });
   });
 
   it('refresh tokens rotate: each works once, and logout revokes', async () => {

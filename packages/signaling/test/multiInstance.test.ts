@@ -140,4 +140,42 @@ describe('signaling across instances', () => {
     await doctor.request('consultation:hangUp', { consultationId });
     await doctor.request('consultation:hangUp', { consultationId: other.consultationId });
   });
+  // Runs last: instance 0 is already dead, this one kills instance 2.
+  it('bills a call across the SIGKILL of the patient’s instance with no gap and no double count', async () => {
+    const token = await stack.login(1);
+    const { consultationId, patientToken } = await stack.createConsultation(token, 1);
+    const doctor = await stack.connect(token, 1);
+    const patient = await stack.connect(patientToken, 2);
+    await patient.request('consultation:join', { consultationId, displayName: 'Crash' });
+    await doctor.request('consultation:join', { consultationId });
+    await doctor.request('consultation:admit', { consultationId });
+    const produce = async (who: typeof doctor) => {
+      const t = await who.request('media:createTransport', { consultationId, direction: 'send' });
+      if (!t.ok) throw new Error(t.message);
+      await who.request('media:produce', { consultationId, transportId: t.data.id, kind: 'audio', rtpParameters: audioRtpParameters });
+    };
+    await produce(patient);
+    await produce(doctor);
+    const bothUpAt = Date.now();
+    await new Promise((r) => setTimeout(r, 800));
+    await stack.instances[2]!.kill('SIGKILL');
+    // The patient's client reconnects elsewhere, joins the call again and rebuilds its media.
+    const back = await stack.connect(patientToken, 1);
+    expect(await back.request('consultation:join', { consultationId })).toMatchObject({ ok: true, data: { state: 'in_call' } });
+    await produce(back);
+    await new Promise((r) => setTimeout(r, 800));
+    const endAt = Date.now();
+    await doctor.request('consultation:hangUp', { consultationId });
+    const period = new Date().toISOString().slice(0, 7);
+    let record: { billableMs: number; intervals: unknown[] } | undefined;
+    for (let i = 0; i < 50 && !record; i++) {
+      const res = await fetch(`${stack.url(1)}/api/usage?period=${period}`, { headers: { authorization: `Bearer ${token}` } });
+      const body = (await res.json()) as { data: { practitioners: Array<{ consultations: Array<{ consultationId: string; complete: boolean; billableMs: number; intervals: unknown[] }> }> } };
+      record = body.data.practitioners.flatMap((p) => p.consultations).find((c) => c.consultationId === consultationId && c.complete);
+      if (!record) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(record?.intervals).toHaveLength(1);
+    expect(Math.abs(record!.billableMs - (endAt - bothUpAt))).toBeLessThan(1_000);
+  });
+
 });

@@ -45,6 +45,15 @@ it('patient waits (position, message), is admitted; both see and hear each other
   // Admitted: the call starts.
   await doctor.getByTestId('admit').click();
 
+  // The measured media time starts when audio reaches both browsers (what billing counts).
+  const audioFlowing = async (page: typeof patient) => {
+    for (;;) {
+      const s = await inboundStats(page);
+      if (s && s.audio.packetsReceived > 0) return Date.now();
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+  const mediaAt = Math.max(...(await Promise.all([audioFlowing(patient), audioFlowing(doctor)])));
   // Media flows both ways, and keeps flowing.
   const [p1, d1] = await Promise.all([waitForMedia(patient), waitForMedia(doctor)]);
   await new Promise((r) => setTimeout(r, 2_000));
@@ -56,9 +65,33 @@ it('patient waits (position, message), is admitted; both see and hear each other
   expect(e2e.stack.node.roomIds).toEqual([consultationId]);
 
   // The patient hangs up: both see the end, and the SFU closed the router.
+  const endAt = Date.now();
   await patient.getByTestId('hang-up').click();
   await doctor.getByTestId('ended').waitFor();
   await patient.getByTestId('ended').waitFor();
   expect(e2e.stack.node.roomIds).toEqual([]);
   for (const w of e2e.stack.pool.workers) expect((await w.dump()).routerIds).toEqual([]);
+
+  // Billed: the media time, within a second (usage API, as the practitioner sees it).
+  const token = await e2e.stack.login();
+  const period = new Date().toISOString().slice(0, 7);
+  let billableMs: number | undefined;
+  for (let i = 0; i < 50 && billableMs === undefined; i++) {
+    const res = await fetch(`${e2e.stack.signalingUrl}/api/usage?period=${period}`, { headers: { authorization: `Bearer ${token}` } });
+    const body = (await res.json()) as { data: { practitioners: Array<{ consultations: Array<{ consultationId: string; billableMs: number; complete: boolean }> }> } };
+    billableMs = body.data.practitioners.flatMap((p) => p.consultations).find((c) => c.consultationId === consultationId && c.complete)?.billableMs;
+    if (billableMs === undefined) await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(billableMs).toBeDefined();
+  expect(Math.abs(billableMs! - (endAt - mediaAt))).toBeLessThan(1_000);
+  // Shown in the test output: the record and its export lines, as an auditor would check them.
+  const show = async (format: string) =>
+    (await (await fetch(`${e2e.stack.signalingUrl}/api/usage?period=${period}&format=${format}`, { headers: { authorization: `Bearer ${token}` } })).text())
+      .split('\n')
+      .filter((l) => l.includes(consultationId))
+      .join('\n');
+  // The practitioner's usage page shows the consultation.
+  await doctor.getByRole('button', { name: 'Back' }).click();
+  await doctor.getByTestId('usage-total').getByText(/Total for the month: 0 min 0[1-9] s/).waitFor();
+  console.log(`measured media time ${endAt - mediaAt} ms, billed ${billableMs} ms\nCSV: ${await show('csv')}\nmeter event: ${await show('meter-events')}`);
 });

@@ -19,7 +19,40 @@ async function call<T>(path: string, init: RequestInit & { auth?: boolean } = {}
   return body.data;
 }
 
+export interface UsageRecordView {
+  consultationId: string;
+  practitionerId: string;
+  billedSeconds: number;
+  billableMs: number;
+  complete: boolean;
+  endedAt: number;
+}
+export interface PractitionerUsageView {
+  practitionerId: string;
+  period: string;
+  planId: string;
+  currency: string;
+  consultations: UsageRecordView[];
+  billedSeconds: number;
+  chargeableSeconds: number;
+  amountCents: number;
+}
+
+/** A file download that needs the bearer token (CSV and meter-event exports). */
+async function download(path: string, filename: string): Promise<void> {
+  let res = await fetch(path, { headers: { authorization: `Bearer ${loadSession()?.token ?? ''}` } });
+  if (res.status === 401 && (await refreshSession())) res = await fetch(path, { headers: { authorization: `Bearer ${loadSession()?.token ?? ''}` } });
+  if (!res.ok) throw new RequestError('INTERNAL', `download failed (${res.status})`);
+  const url = URL.createObjectURL(await res.blob());
+  const a = Object.assign(document.createElement('a'), { href: url, download: filename });
+  a.click();
+  URL.revokeObjectURL(url);
+}
+
 export const api = {
+  usage: (period: string) => call<{ period: string; practitioners: PractitionerUsageView[] }>(`/api/usage?period=${period}`, { auth: true }),
+  downloadUsage: (period: string, format: 'csv' | 'meter-events') =>
+    download(`/api/usage?period=${period}&format=${format}`, format === 'csv' ? `visita-usage-${period}.csv` : `visita-meter-events-${period}.jsonl`),
   login: (email: string, password: string) =>
     call<{ token: string; refreshToken: string; practitioner: { id: string; name: string; role: 'practitioner' | 'ops' } }>('/api/login', {
       method: 'POST',

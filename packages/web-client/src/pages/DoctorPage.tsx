@@ -3,6 +3,7 @@ import type { ConsultationView, QueueEntryView } from '@visita/protocol';
 import { api } from '../api.ts';
 import { CallView } from '../components/CallView.tsx';
 import { Chat } from '../components/Chat.tsx';
+import { UsagePanel } from '../components/UsagePanel.tsx';
 import { errorText, type Strings } from '../i18n.ts';
 import { connectSignaling, request, whenConnected, type RequestError, type SignalingSocket } from '../signaling.ts';
 import { clearSession, loadSession, refreshSession, saveSession, type Session } from '../session.ts';
@@ -92,6 +93,7 @@ function Dashboard({ t, session, onLogout }: { t: Strings; session: Session; onL
       <button className="secondary" onClick={onLogout}>{t.logOut}</button>
       {error && <p className="error" role="alert">{error}</p>}
       <WaitingRoom t={t} onOpen={setOpen} />
+      <UsagePanel t={t} />
       <h2>{t.consultations}</h2>
       <ul className="consultations">
         {list.map((c) => (
