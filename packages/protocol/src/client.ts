@@ -27,6 +27,8 @@ export const EndReason = {
   HUNG_UP: 'hung_up',
   DECLINED: 'declined',
   MEDIA_LOST: 'media_lost',
+  /** Both participants gone for longer than the reconnection grace period. */
+  ABANDONED: 'abandoned',
 } as const;
 export type EndReason = (typeof EndReason)[keyof typeof EndReason];
 

@@ -420,13 +420,28 @@ export class ConsultationService {
   }
 
   /** A participant's last connection left: free its media on the node (the other side is told). */
-  async leave(identity: Identity, consultationId: string): Promise<void> {
+  async leave(identity: Identity, consultationId: string, goneAt = Date.now()): Promise<void> {
     const c = await this.#store.get(consultationId);
     if (c?.state === ConsultationState.IN_CALL && c.nodeId) {
       const client = await this.#sfu.client(c.nodeId).catch(() => undefined);
       await client?.call('peer.close', { roomId: c.id, peerId: roleOf(identity) }).catch(() => undefined);
+      // Their media stopped when they left, not when the grace period ran out.
+      await this.#metering(c, 'media_down', `${roleOf(identity)}:down:${goneAt}`, roleOf(identity), goneAt);
       const at = Date.now();
-      await this.#metering(c, 'media_down', `${roleOf(identity)}:down:${at}`, roleOf(identity), at);
+      const other = roleOf(identity) === Role.PATIENT ? Role.PRACTITIONER : Role.PATIENT;
+      if (!(await this.#presence.isPresent(c.id, other, at))) {
+        // Both participants are gone past the grace period: the consultation is over.
+        const ended = await this.#store.compareAndSet(c.id, ConsultationState.IN_CALL, ConsultationState.ENDED, { endedAt: at });
+        if (ended) {
+          await client?.call('room.close', { roomId: c.id }).catch(() => undefined);
+          await this.#metering(c, 'ended', 'ended', undefined, at);
+          await this.#record(AuditAction.ENDED, 'system', c);
+          this.#log.info({ consultationId: c.id }, 'consultation abandoned');
+          this.#notify.toConsultation(c.id, 'consultation:ended', { consultationId: c.id, reason: EndReason.ABANDONED });
+          await this.publishQueue(c.practitionerId, 1);
+          return;
+        }
+      }
     }
     await this.publish(consultationId);
   }

@@ -201,11 +201,12 @@ export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
     if (!cid) return;
     const who = id(socket);
     const role = roleOf(who);
+    const goneAt = Date.now();
     await presence.remove(cid, role, presenceMember(instanceId, socket.id));
     await service.publish(cid);
     setTimeout(() => {
       void (async () => {
-        if (!(await presence.isPresent(cid, role, Date.now()))) await service.leave(who, cid);
+        if (!(await presence.isPresent(cid, role, Date.now()))) await service.leave(who, cid, goneAt);
       })().catch((e: Error) => log.warn({ err: e.message }, 'grace check failed'));
     }, graceMs).unref();
   }

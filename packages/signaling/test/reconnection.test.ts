@@ -105,3 +105,38 @@ it('keeps a dropped participant’s media during the grace period, and frees it 
   expect(after.peers.find((p) => p.peerId === 'patient')).toBeUndefined();
   await doctor.request('consultation:hangUp', { consultationId });
 });
+
+it('ends a call both participants left for longer than the grace period, and bills it up to then', async () => {
+  const token = await stack.login();
+  const { consultationId, patientToken } = await stack.createConsultation(token);
+  const doctor = await stack.connect(token);
+  const patient = await stack.connect(patientToken);
+  await patient.request('consultation:join', { consultationId, displayName: 'Gone' });
+  await doctor.request('consultation:join', { consultationId });
+  await doctor.request('consultation:admit', { consultationId });
+  for (const who of [patient, doctor]) {
+    const t = await who.request('media:createTransport', { consultationId, direction: 'send' });
+    if (!t.ok) throw new Error(t.message);
+    await who.request('media:produce', { consultationId, transportId: t.data.id, kind: 'audio', rtpParameters: audioRtpParameters });
+  }
+  const bothUpAt = Date.now();
+  await new Promise((r) => setTimeout(r, 500));
+  const goneAt = Date.now();
+  patient.socket.close();
+  doctor.socket.close();
+  const deadline = Date.now() + GRACE_MS * 4;
+  while (stack.node.roomIds.includes(consultationId) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  expect(stack.node.roomIds).not.toContain(consultationId);
+  const again = await stack.connect(token);
+  expect(await again.request('consultation:join', { consultationId })).toMatchObject({ ok: false, code: 'INVALID_STATE' });
+  // Billed while both media were up: the grace period is not billed once both turn out to be gone.
+  const period = new Date().toISOString().slice(0, 7);
+  let billableMs: number | undefined;
+  for (let i = 0; i < 50 && billableMs === undefined; i++) {
+    const res = await fetch(`${stack.signalingUrl}/api/usage?period=${period}`, { headers: { authorization: `Bearer ${token}` } });
+    const body = (await res.json()) as { data: { practitioners: Array<{ consultations: Array<{ consultationId: string; complete: boolean; billableMs: number }> }> } };
+    billableMs = body.data.practitioners.flatMap((p) => p.consultations).find((c) => c.consultationId === consultationId && c.complete)?.billableMs;
+    if (billableMs === undefined) await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(Math.abs(billableMs! - (goneAt - bothUpAt))).toBeLessThan(300);
+});
