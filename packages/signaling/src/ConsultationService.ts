@@ -16,6 +16,8 @@ import { ConsultationEvent, nextState, type Consultation } from './domain/consul
 import { estimateWaitMs, practitionerStatus } from './domain/queue.ts';
 import { applyEntryEvent } from './domain/waitingEntry.ts';
 import { AuditAction, type AuditStore } from './store/AuditStore.ts';
+import { MediaCalls } from './MediaCalls.ts';
+import { practitionerPresenceKey, roleOf, type Notifier } from './notifier.ts';
 import type { MeteringEvent } from './metering/events.ts';
 import type { ChatStore } from './store/ChatStore.ts';
 import type { PresenceStore } from './store/PresenceStore.ts';
@@ -25,32 +27,10 @@ import type { SfuRegistry } from './sfu/SfuRegistry.ts';
 import type { ConsultationStore } from './store/ConsultationStore.ts';
 import type { Identity } from './tokens.ts';
 
-/** How the service reaches connected clients; implemented over Socket.IO rooms. */
-export interface Notifier {
-  toConsultation<E extends keyof ServerToClientEvents>(id: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
-  toRole<E extends keyof ServerToClientEvents>(id: string, role: Role, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
-  toPractitioner<E extends keyof ServerToClientEvents>(practitionerId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
-  /**
-   * Every instance sends the waiting patients it holds at positions from..to (1-based, to = null:
-   * the end) their position; one small inter-instance message instead of one per patient.
-   */
-  queuePositions(practitionerId: string, from: number, to: number | null): void;
-  /** Closes the connections of that role in the consultation, on every instance. */
-  disconnectRole(id: string, role: Role): void;
-  /** Only to this instance's connections (for SFU node events, which every instance receives). */
-  toRoleHere<E extends keyof ServerToClientEvents>(id: string, role: Role, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
-  /** True for exactly one instance per key within `ttlMs` (a Redis lock): who handles a shared event. */
-  claim(key: string, ttlMs: number): Promise<boolean>;
-  presence(id: string): Promise<Record<Role, boolean>>;
-}
-
 type Req<K extends keyof ClientRequests> = ClientRequests[K][0];
 type Res<K extends keyof ClientRequests> = Promise<ClientRequests[K][1]>;
 
-export const roleOf = (identity: Identity): Role => (identity.kind === 'patient' ? Role.PATIENT : Role.PRACTITIONER);
-
-/** The presence key of a practitioner's dashboard (any tab, any instance), beside per-consultation keys. */
-export const practitionerPresenceKey = (practitionerId: string): string => `p-${practitionerId}`;
+export { practitionerPresenceKey, roleOf, type Notifier };
 
 /**
  * The consultation use cases: join, admit, hang up, and the media calls forwarded to the SFU node
@@ -64,6 +44,8 @@ export class ConsultationService {
   readonly #audit: AuditStore;
   readonly #chat: ChatStore;
   readonly #meter: (e: MeteringEvent) => Promise<unknown>;
+  /** The media calls (forwarded to the node hosting the consultation). */
+  readonly media: MediaCalls;
   readonly #instanceId: string;
   readonly #sfu: SfuRegistry;
   readonly #notify: Notifier;
@@ -86,6 +68,11 @@ export class ConsultationService {
     this.#audit = deps.audit;
     this.#chat = deps.chat;
     this.#meter = deps.meter;
+    this.media = new MediaCalls(sfu, notify, (identity, id) => this.authorize(identity, id), async (identity, c, producerId) => {
+      // One record per media session: its microphone is produced once.
+      await this.#metering(c, 'media_up', `${roleOf(identity)}:up:${producerId}`, roleOf(identity));
+      await this.#record(AuditAction.JOINED_MEDIA, identity, c);
+    });
     this.#instanceId = deps.instanceId;
     this.#sfu = sfu;
     this.#notify = notify;
@@ -444,95 +431,6 @@ export class ConsultationService {
       }
     }
     await this.publish(consultationId);
-  }
-
-  // --- media calls, forwarded to the node hosting the consultation ----------------------------
-
-  async routerCapabilities(identity: Identity, p: Req<'media:routerCapabilities'>): Res<'media:routerCapabilities'> {
-    const { client, c } = await this.#inCall(identity, p.consultationId);
-    const r = await client.call('room.open', { roomId: c.id });
-    return { rtpCapabilities: r.rtpCapabilities };
-  }
-
-  async createTransport(identity: Identity, p: Req<'media:createTransport'>): Res<'media:createTransport'> {
-    const { client, c } = await this.#inCall(identity, p.consultationId);
-    return client.call('transport.create', { roomId: c.id, peerId: roleOf(identity), direction: p.direction });
-  }
-
-  async connectTransport(identity: Identity, p: Req<'media:connectTransport'>): Res<'media:connectTransport'> {
-    const { client, c } = await this.#inCall(identity, p.consultationId);
-    return client.call('transport.connect', {
-      roomId: c.id,
-      peerId: roleOf(identity),
-      transportId: p.transportId,
-      dtlsParameters: p.dtlsParameters,
-    });
-  }
-
-  async produce(identity: Identity, p: Req<'media:produce'>): Res<'media:produce'> {
-    const { client, c } = await this.#inCall(identity, p.consultationId);
-    const role = roleOf(identity);
-    const r = await client.call('producer.create', {
-      roomId: c.id,
-      peerId: role,
-      transportId: p.transportId,
-      kind: p.kind,
-      rtpParameters: p.rtpParameters,
-    });
-    const other = role === Role.PATIENT ? Role.PRACTITIONER : Role.PATIENT;
-    this.#notify.toRole(c.id, other, 'media:newProducer', { producerId: r.producerId, kind: p.kind, role, paused: false });
-    // One record per media session: its microphone is produced once.
-    if (p.kind === 'audio') {
-      await this.#metering(c, 'media_up', `${role}:up:${r.producerId}`, role);
-      await this.#record(AuditAction.JOINED_MEDIA, identity, c);
-    }
-    return r;
-  }
-
-  async producers(identity: Identity, p: Req<'media:producers'>): Res<'media:producers'> {
-    const { client, c } = await this.#inCall(identity, p.consultationId);
-    const summary = await client.call('room.get', { roomId: c.id });
-    const me = roleOf(identity);
-    return {
-      producers: summary.peers
-        .filter((peer) => peer.peerId !== me && (peer.peerId === Role.PATIENT || peer.peerId === Role.PRACTITIONER))
-        .flatMap((peer) =>
-          peer.producers.map((pr) => ({ producerId: pr.id, kind: pr.kind, role: peer.peerId as Role, paused: pr.paused })),
-        ),
-    };
-  }
-
-  async consume(identity: Identity, p: Req<'media:consume'>): Res<'media:consume'> {
-    const { client, c } = await this.#inCall(identity, p.consultationId);
-    return client.call('consumer.create', {
-      roomId: c.id,
-      peerId: roleOf(identity),
-      transportId: p.transportId,
-      producerId: p.producerId,
-      rtpCapabilities: p.rtpCapabilities,
-    });
-  }
-
-  async resumeConsumer(identity: Identity, p: Req<'media:resumeConsumer'>): Res<'media:resumeConsumer'> {
-    const { client, c } = await this.#inCall(identity, p.consultationId);
-    return client.call('consumer.resume', { roomId: c.id, peerId: roleOf(identity), consumerId: p.consumerId });
-  }
-
-  async setProducerPaused(identity: Identity, p: Req<'media:setProducerPaused'>): Res<'media:setProducerPaused'> {
-    const { client, c } = await this.#inCall(identity, p.consultationId);
-    const role = roleOf(identity);
-    const r = await client.call('producer.setPaused', { roomId: c.id, peerId: role, producerId: p.producerId, paused: p.paused });
-    const other = role === Role.PATIENT ? Role.PRACTITIONER : Role.PATIENT;
-    this.#notify.toRole(c.id, other, 'media:producerPaused', { producerId: p.producerId, paused: p.paused });
-    return r;
-  }
-
-  async #inCall(identity: Identity, consultationId: string) {
-    const c = await this.authorize(identity, consultationId);
-    if (c.state !== ConsultationState.IN_CALL || !c.nodeId) {
-      throw new VisitaError(ErrorCode.INVALID_STATE, `consultation is ${c.state}, not in a call`);
-    }
-    return { c, client: await this.#sfu.client(c.nodeId) };
   }
 
   /** The node lost the room (its worker died): place it again and have both sides rebuild media. */

@@ -167,14 +167,14 @@ export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
       await socket.join(practitionerRoom(id(socket).sub));
       return queue;
     },
-    'media:routerCapabilities': (socket, p) => service.routerCapabilities(id(socket), p),
-    'media:createTransport': (socket, p) => service.createTransport(id(socket), p),
-    'media:connectTransport': (socket, p) => service.connectTransport(id(socket), p),
-    'media:produce': (socket, p) => service.produce(id(socket), p),
-    'media:producers': (socket, p) => service.producers(id(socket), p),
-    'media:consume': (socket, p) => service.consume(id(socket), p),
-    'media:resumeConsumer': (socket, p) => service.resumeConsumer(id(socket), p),
-    'media:setProducerPaused': (socket, p) => service.setProducerPaused(id(socket), p),
+    'media:routerCapabilities': (socket, p) => service.media.routerCapabilities(id(socket), p),
+    'media:createTransport': (socket, p) => service.media.createTransport(id(socket), p),
+    'media:connectTransport': (socket, p) => service.media.connectTransport(id(socket), p),
+    'media:produce': (socket, p) => service.media.produce(id(socket), p),
+    'media:producers': (socket, p) => service.media.producers(id(socket), p),
+    'media:consume': (socket, p) => service.media.consume(id(socket), p),
+    'media:resumeConsumer': (socket, p) => service.media.resumeConsumer(id(socket), p),
+    'media:setProducerPaused': (socket, p) => service.media.setProducerPaused(id(socket), p),
   };
 
   /** Leaves the consultation now (joining another one). */

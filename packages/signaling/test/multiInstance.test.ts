@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, type ConsultationView } from '@visita/protocol';
 import { audioRtpParameters } from '../../sfu/test/fixtures.ts';
 import { MultiStack } from './support/multiStack.ts';
+import { waitForUsage } from './support/stack.ts';
 
 // Several real signaling processes on one Redis (Redis Streams adapter, presence with TTL).
 const PRESENCE_TTL_MS = 1_500;
@@ -166,16 +167,9 @@ describe('signaling across instances', () => {
     await new Promise((r) => setTimeout(r, 800));
     const endAt = Date.now();
     await doctor.request('consultation:hangUp', { consultationId });
-    const period = new Date().toISOString().slice(0, 7);
-    let record: { billableMs: number; intervals: unknown[] } | undefined;
-    for (let i = 0; i < 50 && !record; i++) {
-      const res = await fetch(`${stack.url(1)}/api/usage?period=${period}`, { headers: { authorization: `Bearer ${token}` } });
-      const body = (await res.json()) as { data: { practitioners: Array<{ consultations: Array<{ consultationId: string; complete: boolean; billableMs: number; intervals: unknown[] }> }> } };
-      record = body.data.practitioners.flatMap((p) => p.consultations).find((c) => c.consultationId === consultationId && c.complete);
-      if (!record) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(record?.intervals).toHaveLength(1);
-    expect(Math.abs(record!.billableMs - (endAt - bothUpAt))).toBeLessThan(1_000);
+    const record = await waitForUsage(stack.url(1), token, consultationId);
+    expect(record.intervals).toHaveLength(1);
+    expect(Math.abs(record.billableMs - (endAt - bothUpAt))).toBeLessThan(1_000);
   });
 
 });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PROTOCOL_VERSION, type RtpCapabilities } from '@visita/protocol';
 import type { AuditRecord } from '../src/store/AuditStore.ts';
 import { audioRtpParameters } from '../../sfu/test/fixtures.ts';
-import { TestClient, TestStack } from './support/stack.ts';
+import { TestClient, TestStack, waitForUsage } from './support/stack.ts';
 
 // Reconnection: Socket.IO connection-state recovery, and the grace period of a dropped participant.
 const GRACE_MS = 1_500;
@@ -130,13 +130,6 @@ it('ends a call both participants left for longer than the grace period, and bil
   const again = await stack.connect(token);
   expect(await again.request('consultation:join', { consultationId })).toMatchObject({ ok: false, code: 'INVALID_STATE' });
   // Billed while both media were up: the grace period is not billed once both turn out to be gone.
-  const period = new Date().toISOString().slice(0, 7);
-  let billableMs: number | undefined;
-  for (let i = 0; i < 50 && billableMs === undefined; i++) {
-    const res = await fetch(`${stack.signalingUrl}/api/usage?period=${period}`, { headers: { authorization: `Bearer ${token}` } });
-    const body = (await res.json()) as { data: { practitioners: Array<{ consultations: Array<{ consultationId: string; complete: boolean; billableMs: number }> }> } };
-    billableMs = body.data.practitioners.flatMap((p) => p.consultations).find((c) => c.consultationId === consultationId && c.complete)?.billableMs;
-    if (billableMs === undefined) await new Promise((r) => setTimeout(r, 100));
-  }
-  expect(Math.abs(billableMs! - (goneAt - bothUpAt))).toBeLessThan(300);
+  const { billableMs } = await waitForUsage(stack.signalingUrl, token, consultationId);
+  expect(Math.abs(billableMs - (goneAt - bothUpAt))).toBeLessThan(300);
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { waitForUsage } from '@visita/signaling/testing';
 import { E2EStack } from './support/stack.ts';
 import { inboundStats, waitForMedia } from './support/browser.ts';
 
@@ -75,15 +76,8 @@ it('patient waits (position, message), is admitted; both see and hear each other
   // Billed: the media time, within a second (usage API, as the practitioner sees it).
   const token = await e2e.stack.login();
   const period = new Date().toISOString().slice(0, 7);
-  let billableMs: number | undefined;
-  for (let i = 0; i < 50 && billableMs === undefined; i++) {
-    const res = await fetch(`${e2e.stack.signalingUrl}/api/usage?period=${period}`, { headers: { authorization: `Bearer ${token}` } });
-    const body = (await res.json()) as { data: { practitioners: Array<{ consultations: Array<{ consultationId: string; billableMs: number; complete: boolean }> }> } };
-    billableMs = body.data.practitioners.flatMap((p) => p.consultations).find((c) => c.consultationId === consultationId && c.complete)?.billableMs;
-    if (billableMs === undefined) await new Promise((r) => setTimeout(r, 100));
-  }
-  expect(billableMs).toBeDefined();
-  expect(Math.abs(billableMs! - (endAt - mediaAt))).toBeLessThan(1_000);
+  const { billableMs } = await waitForUsage(e2e.stack.signalingUrl, token, consultationId);
+  expect(Math.abs(billableMs - (endAt - mediaAt))).toBeLessThan(1_000);
   // Shown in the test output: the record and its export lines, as an auditor would check them.
   const show = async (format: string) =>
     (await (await fetch(`${e2e.stack.signalingUrl}/api/usage?period=${period}&format=${format}`, { headers: { authorization: `Bearer ${token}` } })).text())

@@ -199,3 +199,26 @@ export class TestClient {
   }
 }
 export { freePort, RedisServer } from './redisServer.ts';
+
+export interface UsageRecordJson {
+  consultationId: string;
+  practitionerId: string;
+  billableMs: number;
+  billedSeconds: number;
+  complete: boolean;
+  intervals: Array<{ start: number; end: number }>;
+}
+
+/** Polls GET /api/usage until the consultation's record is complete (the rater runs asynchronously). */
+export async function waitForUsage(signalingUrl: string, token: string, consultationId: string, timeoutMs = 5_000): Promise<UsageRecordJson> {
+  const period = new Date().toISOString().slice(0, 7);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${signalingUrl}/api/usage?period=${period}`, { headers: { authorization: `Bearer ${token}` } });
+    const body = (await res.json()) as { data?: { practitioners: Array<{ consultations: UsageRecordJson[] }> } };
+    const record = body.data?.practitioners.flatMap((p) => p.consultations).find((c) => c.consultationId === consultationId && c.complete);
+    if (record) return record;
+    if (Date.now() > deadline) throw new Error(`no complete usage record for ${consultationId} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,27 @@
+import { Role, type ServerToClientEvents } from '@visita/protocol';
+import type { Identity } from './tokens.ts';
+
+/** How the service reaches connected clients; implemented over Socket.IO rooms. */
+export interface Notifier {
+  toConsultation<E extends keyof ServerToClientEvents>(id: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
+  toRole<E extends keyof ServerToClientEvents>(id: string, role: Role, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
+  toPractitioner<E extends keyof ServerToClientEvents>(practitionerId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
+  /**
+   * Every instance sends the waiting patients it holds at positions from..to (1-based, to = null:
+   * the end) their position; one small inter-instance message instead of one per patient.
+   */
+  queuePositions(practitionerId: string, from: number, to: number | null): void;
+  /** Closes the connections of that role in the consultation, on every instance. */
+  disconnectRole(id: string, role: Role): void;
+  /** Only to this instance's connections (for SFU node events, which every instance receives). */
+  toRoleHere<E extends keyof ServerToClientEvents>(id: string, role: Role, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
+  /** True for exactly one instance per key within `ttlMs` (a Redis lock): who handles a shared event. */
+  claim(key: string, ttlMs: number): Promise<boolean>;
+  presence(id: string): Promise<Record<Role, boolean>>;
+}
+
+
+export const roleOf = (identity: Identity): Role => (identity.kind === 'patient' ? Role.PATIENT : Role.PRACTITIONER);
+
+/** The presence key of a practitioner's dashboard (any tab, any instance), beside per-consultation keys. */
+export const practitionerPresenceKey = (practitionerId: string): string => `p-${practitionerId}`;
