@@ -6,9 +6,10 @@ import { loadSignalingConfig } from './config.ts';
 import { PlanBook } from './metering/PlanBook.ts';
 import { RedisAccountStore } from './store/RedisAccountStore.ts';
 
-// `pnpm visita practitioner add --email E --name N [--role ops] (--password-env VAR | --password-stdin) [--if-missing]`
-// `pnpm visita practitioner set-password --email E (--password-env VAR | --password-stdin)`
-// Talks to the Redis at VISITA_REDIS_URL (default redis://127.0.0.1:6379).
+// `bin/visita practitioner add --email E --name N [--role ops] (--password-env VAR | --password-stdin) [--if-missing]`
+// `bin/visita practitioner set-password --email E (--password-env VAR | --password-stdin)`
+// `bin/visita practitioner set-plan --email E --plan P`
+// Talks to the Redis at VISITA_REDIS_URL (bin/visita defaults it to make start's Redis).
 const usage = `usage:
   visita practitioner add --email EMAIL --name NAME [--role practitioner|ops] (--password-env VAR | --password-stdin) [--if-missing]
   visita practitioner set-password --email EMAIL (--password-env VAR | --password-stdin)
