@@ -124,7 +124,6 @@ export const presenceMember = (instanceId: string, socketId: string): string => 
 
 type Handler<K extends ClientRequestName> = (socket: ClientSocket, payload: ClientRequests[K][0]) => Promise<ClientRequests[K][1]>;
 
-/** Binds every client request: validate the payload, call the service, answer with a typed ack. */
 export interface HandlerDeps {
   service: ConsultationService;
   presence: PresenceStore;
@@ -135,6 +134,7 @@ export interface HandlerDeps {
   log: Logger;
 }
 
+/** Binds every client request: validate the payload, call the service, answer with a typed ack. */
 export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
   const { service, presence, limits, instanceId, graceMs, local, log } = deps;
   local.queuePositions = (practitionerId, from, to) => {
