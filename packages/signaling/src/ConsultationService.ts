@@ -17,7 +17,7 @@ import { estimateWaitMs, practitionerStatus } from './domain/queue.ts';
 import { applyEntryEvent } from './domain/waitingEntry.ts';
 import { AuditAction, type AuditStore } from './store/AuditStore.ts';
 import { MediaCalls } from './MediaCalls.ts';
-import { practitionerPresenceKey, roleOf, type Notifier } from './notifier.ts';
+import { otherRole, practitionerPresenceKey, roleOf, type Notifier } from './notifier.ts';
 import type { MeteringEvent } from './metering/events.ts';
 import type { ChatStore } from './store/ChatStore.ts';
 import type { PresenceStore } from './store/PresenceStore.ts';
@@ -415,8 +415,7 @@ export class ConsultationService {
       // Their media stopped when they left, not when the grace period ran out.
       await this.#metering(c, 'media_down', `${roleOf(identity)}:down:${goneAt}`, roleOf(identity), goneAt);
       const at = Date.now();
-      const other = roleOf(identity) === Role.PATIENT ? Role.PRACTITIONER : Role.PATIENT;
-      if (!(await this.#presence.isPresent(c.id, other, at))) {
+      if (!(await this.#presence.isPresent(c.id, otherRole(roleOf(identity)), at))) {
         // Both participants are gone past the grace period: the consultation is over.
         const ended = await this.#store.compareAndSet(c.id, ConsultationState.IN_CALL, ConsultationState.ENDED, { endedAt: at });
         if (ended) {

@@ -1,5 +1,5 @@
 import { ConsultationState, ErrorCode, Role, VisitaError, type ClientRequests } from '@visita/protocol';
-import { roleOf, type Notifier } from './notifier.ts';
+import { otherRole, roleOf, type Notifier } from './notifier.ts';
 import type { Consultation } from './domain/consultation.ts';
 import type { SfuRegistry } from './sfu/SfuRegistry.ts';
 import type { Identity } from './tokens.ts';
@@ -61,8 +61,7 @@ export class MediaCalls {
       kind: p.kind,
       rtpParameters: p.rtpParameters,
     });
-    const other = role === Role.PATIENT ? Role.PRACTITIONER : Role.PATIENT;
-    this.#notify.toRole(c.id, other, 'media:newProducer', { producerId: r.producerId, kind: p.kind, role, paused: false });
+    this.#notify.toRole(c.id, otherRole(role), 'media:newProducer', { producerId: r.producerId, kind: p.kind, role, paused: false });
     if (p.kind === 'audio') await this.#onMicrophone(identity, c, r.producerId);
     return r;
   }
@@ -100,8 +99,7 @@ export class MediaCalls {
     const { client, c } = await this.#inCall(identity, p.consultationId);
     const role = roleOf(identity);
     const r = await client.call('producer.setPaused', { roomId: c.id, peerId: role, producerId: p.producerId, paused: p.paused });
-    const other = role === Role.PATIENT ? Role.PRACTITIONER : Role.PATIENT;
-    this.#notify.toRole(c.id, other, 'media:producerPaused', { producerId: p.producerId, paused: p.paused });
+    this.#notify.toRole(c.id, otherRole(role), 'media:producerPaused', { producerId: p.producerId, paused: p.paused });
     return r;
   }
 

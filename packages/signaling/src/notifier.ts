@@ -25,3 +25,6 @@ export const roleOf = (identity: Identity): Role => (identity.kind === 'patient'
 
 /** The presence key of a practitioner's dashboard (any tab, any instance), beside per-consultation keys. */
 export const practitionerPresenceKey = (practitionerId: string): string => `p-${practitionerId}`;
+
+/** The other participant of a consultation. */
+export const otherRole = (role: Role): Role => (role === Role.PATIENT ? Role.PRACTITIONER : Role.PATIENT);

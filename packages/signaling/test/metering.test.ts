@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { audioRtpParameters } from '../../sfu/test/fixtures.ts';
 import { Redis } from 'ioredis';
 import { MeteringLog } from '../src/metering/MeteringLog.ts';
 import { periodOf } from '../src/metering/Rater.ts';
@@ -45,12 +44,7 @@ async function callWithMedia(): Promise<{ token: string; consultationId: string;
   await doctor.request('consultation:join', { consultationId });
   await new Promise((r) => setTimeout(r, 300)); // waiting time: must not be billed
   await doctor.request('consultation:admit', { consultationId });
-  for (const who of [patient, doctor]) {
-    const t = await who.request('media:createTransport', { consultationId, direction: 'send' });
-    if (!t.ok) throw new Error(t.message);
-    const p = await who.request('media:produce', { consultationId, transportId: t.data.id, kind: 'audio', rtpParameters: audioRtpParameters });
-    if (!p.ok) throw new Error(p.message);
-  }
+  for (const who of [patient, doctor]) await who.produceAudio(consultationId);
   return { token, consultationId, doctor, patient, bothUpAt: Date.now() };
 }
 

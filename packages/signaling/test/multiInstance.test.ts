@@ -150,20 +150,15 @@ describe('signaling across instances', () => {
     await patient.request('consultation:join', { consultationId, displayName: 'Crash' });
     await doctor.request('consultation:join', { consultationId });
     await doctor.request('consultation:admit', { consultationId });
-    const produce = async (who: typeof doctor) => {
-      const t = await who.request('media:createTransport', { consultationId, direction: 'send' });
-      if (!t.ok) throw new Error(t.message);
-      await who.request('media:produce', { consultationId, transportId: t.data.id, kind: 'audio', rtpParameters: audioRtpParameters });
-    };
-    await produce(patient);
-    await produce(doctor);
+    await patient.produceAudio(consultationId);
+    await doctor.produceAudio(consultationId);
     const bothUpAt = Date.now();
     await new Promise((r) => setTimeout(r, 800));
     await stack.instances[2]!.kill('SIGKILL');
     // The patient's client reconnects elsewhere, joins the call again and rebuilds its media.
     const back = await stack.connect(patientToken, 1);
     expect(await back.request('consultation:join', { consultationId })).toMatchObject({ ok: true, data: { state: 'in_call' } });
-    await produce(back);
+    await back.produceAudio(consultationId);
     await new Promise((r) => setTimeout(r, 800));
     const endAt = Date.now();
     await doctor.request('consultation:hangUp', { consultationId });

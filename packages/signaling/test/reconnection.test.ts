@@ -114,11 +114,7 @@ it('ends a call both participants left for longer than the grace period, and bil
   await patient.request('consultation:join', { consultationId, displayName: 'Gone' });
   await doctor.request('consultation:join', { consultationId });
   await doctor.request('consultation:admit', { consultationId });
-  for (const who of [patient, doctor]) {
-    const t = await who.request('media:createTransport', { consultationId, direction: 'send' });
-    if (!t.ok) throw new Error(t.message);
-    await who.request('media:produce', { consultationId, transportId: t.data.id, kind: 'audio', rtpParameters: audioRtpParameters });
-  }
+  for (const who of [patient, doctor]) await who.produceAudio(consultationId);
   const bothUpAt = Date.now();
   await new Promise((r) => setTimeout(r, 500));
   const goneAt = Date.now();

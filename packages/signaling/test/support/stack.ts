@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { io, type Socket } from 'socket.io-client';
 import { PROTOCOL_VERSION, type Ack, type ClientRequests, type ClientToServerEvents, type ServerToClientEvents } from '@visita/protocol';
 import { ControlServer, Heartbeat, SfuNode, WorkerPool, createLogger as createSfuLogger } from '@visita/sfu';
+import { audioRtpParameters } from '../../../sfu/test/fixtures.ts';
 import { addAccount } from '../../src/accounts/manage.ts';
 import { loadSignalingConfig } from '../../src/config.ts';
 import { RedisAccountStore } from '../../src/store/RedisAccountStore.ts';
@@ -168,6 +169,15 @@ export class TestClient {
 
   request<K extends keyof ClientRequests>(name: K, payload: ClientRequests[K][0]): Promise<Ack<ClientRequests[K][1]>> {
     return this.raw(name, payload) as Promise<Ack<ClientRequests[K][1]>>;
+  }
+
+  /** A send transport and a microphone producer (hand-written RTP parameters; no RTP flows). */
+  async produceAudio(consultationId: string): Promise<string> {
+    const t = await this.request('media:createTransport', { consultationId, direction: 'send' });
+    if (!t.ok) throw new Error(t.message);
+    const p = await this.request('media:produce', { consultationId, transportId: t.data.id, kind: 'audio', rtpParameters: audioRtpParameters });
+    if (!p.ok) throw new Error(p.message);
+    return p.data.producerId;
   }
 
   /** Sends a raw event (for malformed-input tests). */
