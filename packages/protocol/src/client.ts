@@ -107,6 +107,13 @@ export interface ChatMessage {
   at: number;
 }
 export const ConsultationRequest = z.object({ consultationId: Id });
+/** One page of chat history, newest last: at most CHAT_PAGE_MAX messages, older than `before` (ms) if given. */
+export const CHAT_PAGE_MAX = 50;
+export const ChatHistoryRequest = z.object({
+  consultationId: Id,
+  limit: z.number().int().min(1).max(CHAT_PAGE_MAX).optional(),
+  before: z.number().int().nonnegative().optional(),
+});
 export const CreateTransportRequest = z.object({ consultationId: Id, direction: TransportDirection });
 export const ConnectTransportRequest = z.object({ consultationId: Id, transportId: MediaId, dtlsParameters: DtlsParameters });
 export const ProduceRequest = z.object({
@@ -133,7 +140,8 @@ export interface ClientRequests {
   'waiting:message': [z.infer<typeof MessageRequest>, { sent: true }];
   'queue:watch': [z.infer<typeof WatchQueueRequest>, QueueView];
   'chat:send': [z.infer<typeof ChatSendRequest>, ChatMessage];
-  'chat:history': [z.infer<typeof ConsultationRequest>, { messages: ChatMessage[] }];
+  /** `more`: older messages exist (ask again with `before` = the first message's `at`). */
+  'chat:history': [z.infer<typeof ChatHistoryRequest>, { messages: ChatMessage[]; more: boolean }];
   'media:routerCapabilities': [z.infer<typeof ConsultationRequest>, { rtpCapabilities: RtpCapabilities }];
   'media:createTransport': [z.infer<typeof CreateTransportRequest>, TransportOptions];
   'media:connectTransport': [z.infer<typeof ConnectTransportRequest>, { connected: true }];
@@ -153,7 +161,7 @@ export const clientRequestSchemas: { [K in ClientRequestName]: z.ZodType<ClientR
   'waiting:message': MessageRequest,
   'queue:watch': WatchQueueRequest,
   'chat:send': ChatSendRequest,
-  'chat:history': ConsultationRequest,
+  'chat:history': ChatHistoryRequest,
   'media:routerCapabilities': ConsultationRequest,
   'media:createTransport': CreateTransportRequest,
   'media:connectTransport': ConnectTransportRequest,
@@ -184,7 +192,34 @@ export interface ServerToClientEvents {
   'media:newProducer': (producer: ProducerInfo) => void;
   'media:consumerClosed': (event: { consumerId: string }) => void;
   'media:producerPaused': (event: { producerId: string; paused: boolean }) => void;
+  /** This patient link was opened on another device or tab: this one is disconnected and must release its media. */
+  'session:replaced': (event: { consultationId: string }) => void;
 }
+
+/**
+ * What each request costs a socket's budget: a class of requests shares one token bucket per
+ * socket (see signaling's socketBudgets.ts). Past it the answer is RATE_LIMITED.
+ */
+export const RequestClass = { MEDIA: 'media', CHAT: 'chat', READ: 'read', CONTROL: 'control' } as const;
+export type RequestClass = (typeof RequestClass)[keyof typeof RequestClass];
+export const requestClass: { [K in ClientRequestName]: RequestClass } = {
+  'consultation:join': RequestClass.READ,
+  'consultation:admit': RequestClass.CONTROL,
+  'consultation:hangUp': RequestClass.CONTROL,
+  'consultation:decline': RequestClass.CONTROL,
+  'waiting:message': RequestClass.CHAT,
+  'queue:watch': RequestClass.READ,
+  'chat:send': RequestClass.CHAT,
+  'chat:history': RequestClass.READ,
+  'media:routerCapabilities': RequestClass.MEDIA,
+  'media:createTransport': RequestClass.MEDIA,
+  'media:connectTransport': RequestClass.MEDIA,
+  'media:produce': RequestClass.MEDIA,
+  'media:producers': RequestClass.MEDIA,
+  'media:consume': RequestClass.MEDIA,
+  'media:resumeConsumer': RequestClass.MEDIA,
+  'media:setProducerPaused': RequestClass.MEDIA,
+};
 
 /** Sent in the Socket.IO handshake `auth` object. */
 export const HandshakeAuth = z.object({ token: z.string().min(1).max(4096), protocolVersion: z.number().int() });

@@ -10,6 +10,8 @@ export const ErrorCode = {
   MEDIA_ERROR: 'MEDIA_ERROR',
   TIMEOUT: 'TIMEOUT',
   RATE_LIMITED: 'RATE_LIMITED',
+  /** A bounded resource (transports, producers, consumers, peers of a media room) is full. */
+  LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
   INTERNAL: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -100,6 +100,14 @@ export const SfuNodeRecord = z.object({
 });
 export type SfuNodeRecord = z.infer<typeof SfuNodeRecord>;
 
+/**
+ * The record as stored: `sig` is an HMAC-SHA256 over the canonical JSON of the other fields, keyed
+ * from the shared SFU secret (`@visita/protocol/nodeRecord`). Anyone who can write to Redis but
+ * lacks the secret cannot make signaling place a room on, or connect to, a node of their choosing.
+ */
+export const SignedSfuNodeRecord = SfuNodeRecord.extend({ sig: z.string().regex(/^[0-9a-f]{64}$/) });
+export type SignedSfuNodeRecord = z.infer<typeof SignedSfuNodeRecord>;
+
 export const SFU_HEARTBEAT_MS = 2_000;
 /** A node whose record is older than this is stale and never chosen. */
 export const SFU_STALE_MS = 6_000;

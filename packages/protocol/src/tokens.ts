@@ -6,9 +6,15 @@ export const TOKEN_ISSUER = 'visita';
 export const Audience = {
   PRACTITIONER: 'visita:practitioner',
   PATIENT: 'visita:patient',
+  /** The prefix of an SFU control token's audience: each token names one node (sfuControlAudience). */
   SFU_CONTROL: 'visita:sfu-control',
 } as const;
 export type Audience = (typeof Audience)[keyof typeof Audience];
+
+/** An SFU control token is good for one node only, so a token sent to the wrong listener opens no other node. */
+export const sfuControlAudience = (nodeId: string): string => `${Audience.SFU_CONTROL}:${nodeId}`;
+/** Lifetime of an SFU control token: one is signed for each (re)connection, so it only has to outlive the handshake. */
+export const SFU_CONTROL_TOKEN_TTL_S = 60;
 
 export const PractitionerClaims = z.object({
   kind: z.literal('practitioner'),
@@ -16,6 +22,8 @@ export const PractitionerClaims = z.object({
   name: z.string().max(120),
   /** `ops` accounts also see every practitioner's data (usage, audit). */
   role: z.enum(['practitioner', 'ops']),
+  /** The login session this token belongs to: logging out refuses every token of the session. */
+  sid: Id,
 });
 export type PractitionerClaims = z.infer<typeof PractitionerClaims>;
 
@@ -29,6 +37,6 @@ export const PatientClaims = z.object({
 });
 export type PatientClaims = z.infer<typeof PatientClaims>;
 
-/** Signaling's token when it opens the control connection to an SFU node. */
-export const SfuControlClaims = z.object({ kind: z.literal('sfu-control'), sub: Id });
+/** Signaling's token when it opens the control connection to an SFU node: always dated and expiring. */
+export const SfuControlClaims = z.object({ kind: z.literal('sfu-control'), sub: Id, iat: z.number().int(), exp: z.number().int() });
 export type SfuControlClaims = z.infer<typeof SfuControlClaims>;

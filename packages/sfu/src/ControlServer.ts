@@ -3,10 +3,10 @@ import type { AddressInfo } from 'node:net';
 import jwt from 'jsonwebtoken';
 import { Server, type Socket } from 'socket.io';
 import {
-  Audience,
   ErrorCode,
   HandshakeAuth,
   PROTOCOL_VERSION,
+  SFU_CONTROL_TOKEN_TTL_S,
   SfuControlClaims,
   SfuRequestSchemas,
   SfuRpcEnvelope,
@@ -14,6 +14,7 @@ import {
   VisitaError,
   fail,
   ok,
+  sfuControlAudience,
   type Ack,
   type SfuMethod,
   type SfuToSignalingEvents,
@@ -22,9 +23,13 @@ import {
 import type { Logger } from './logger.ts';
 import type { SfuNode } from './SfuNode.ts';
 
+/** Seconds of clock difference tolerated between signaling and this node when checking a token's dates. */
+const CLOCK_TOLERANCE_S = 5;
+
 /**
  * The node's control port: signaling instances connect with a short-lived SfuControl token
- * (HS256, shared secret) and call the typed RPC. Node events are pushed to every connection.
+ * (HS256, shared secret, audience naming this node, dated and expiring within
+ * SFU_CONTROL_TOKEN_TTL_S) and call the typed RPC. Node events are pushed to every connection.
  */
 export class ControlServer {
   readonly #http: HttpServer;
@@ -42,10 +47,14 @@ export class ControlServer {
         return next(handshakeError(ErrorCode.PROTOCOL_MISMATCH, `protocol ${PROTOCOL_VERSION} required`));
       }
       try {
+        // A token made for another node (sent to a listener that passed for it) opens nothing here;
+        // one without iat/exp or older than its lifetime is refused (SfuControlClaims, maxAge).
         const claims = jwt.verify(auth.data.token, secret, {
           algorithms: ['HS256'],
           issuer: TOKEN_ISSUER,
-          audience: Audience.SFU_CONTROL,
+          audience: sfuControlAudience(node.nodeId),
+          maxAge: SFU_CONTROL_TOKEN_TTL_S,
+          clockTolerance: CLOCK_TOLERANCE_S,
         });
         socket.data.caller = SfuControlClaims.parse(claims).sub;
         next();

@@ -5,11 +5,36 @@ import type { SfuRequest } from '@visita/protocol';
 import type { RtcListenConfig } from './rtcListen.ts';
 import { webRtcTransportOptions } from './rtcListen.ts';
 
+// Bounds on what one participant can hold on this node: each transport takes a port of the node's
+// RTC range, so without them one client could take every port and cut the media of every other
+// call. A 1:1 consultation needs a send and a receive transport, a microphone and a camera (maybe a
+// screen) per side, and consumes the other side's 2-3 producers; a client rebuilding its media
+// after a reconnection has its old peer closed first, so the limits leave little slack.
+/** Transports one peer may hold (created or being created). */
+export const MAX_TRANSPORTS_PER_PEER = 4;
+/** Producers one peer may hold (created or being created). */
+export const MAX_PRODUCERS_PER_PEER = 4;
+/** Consumers one peer may hold (created or being created). */
+export const MAX_CONSUMERS_PER_PEER = 8;
+/** Peers of one room: a consultation has two (patient, practitioner). */
+export const MAX_PEERS_PER_ROOM = 4;
+/** Consumers of one room, all peers together. */
+export const MAX_CONSUMERS_PER_ROOM = 16;
+
+type Counted = 'transports' | 'producers' | 'consumers';
+const PER_PEER: Record<Counted, number> = {
+  transports: MAX_TRANSPORTS_PER_PEER,
+  producers: MAX_PRODUCERS_PER_PEER,
+  consumers: MAX_CONSUMERS_PER_PEER,
+};
+
 interface Peer {
   readonly id: string;
   readonly transports: Map<string, types.WebRtcTransport>;
   readonly producers: Map<string, types.Producer>;
   readonly consumers: Map<string, types.Consumer>;
+  /** Creations under way (awaiting the worker): counted against the limits so concurrent calls cannot overshoot. */
+  readonly pending: Record<Counted, number>;
 }
 
 export interface RoomEvents {
@@ -49,6 +74,13 @@ export class Room extends EventEmitter<RoomEvents> {
     return n;
   }
 
+  /** Consumers created or being created, for the room's limit. */
+  get #consumersHeld(): number {
+    let n = 0;
+    for (const p of this.#peers.values()) n += p.consumers.size + p.pending.consumers;
+    return n;
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#finish('closed');
@@ -64,12 +96,18 @@ export class Room extends EventEmitter<RoomEvents> {
   }
 
   async createTransport(peerId: string, direction: 'send' | 'recv'): Promise<TransportOptions> {
-    this.#assertOpen();
-    const peer = this.#peer(peerId);
-    const transport = await this.router.createWebRtcTransport({
-      ...webRtcTransportOptions(this.#rtc),
-      appData: { peerId, direction },
-    });
+    const peer = this.#peerOrNew(peerId);
+    const release = this.#reserve(peer, 'transports');
+    let transport: types.WebRtcTransport;
+    try {
+      transport = await this.router.createWebRtcTransport({
+        ...webRtcTransportOptions(this.#rtc),
+        appData: { peerId, direction },
+      });
+    } finally {
+      release();
+    }
+    this.#assertStillOwned(peer, transport);
     peer.transports.set(transport.id, transport);
     transport.observer.once('close', () => peer.transports.delete(transport.id));
     return {
@@ -81,20 +119,26 @@ export class Room extends EventEmitter<RoomEvents> {
   }
 
   async connectTransport(p: SfuRequest<'transport.connect'>): Promise<void> {
-    const transport = this.#transport(p.peerId, p.transportId);
+    const { transport } = this.#transport(p.peerId, p.transportId);
     if (transport.dtlsState !== 'new') throw new VisitaError(ErrorCode.INVALID_STATE, 'transport already connected');
     await transport.connect({ dtlsParameters: p.dtlsParameters as types.DtlsParameters });
   }
 
   async produce(p: SfuRequest<'producer.create'>): Promise<string> {
-    const peer = this.#peer(p.peerId);
-    const transport = this.#transport(p.peerId, p.transportId);
+    const { peer, transport } = this.#transport(p.peerId, p.transportId);
     if (transport.appData['direction'] !== 'send') throw new VisitaError(ErrorCode.BAD_REQUEST, 'not a send transport');
-    const producer = await transport.produce({
-      kind: p.kind,
-      rtpParameters: p.rtpParameters as unknown as types.RtpParameters,
-      appData: { peerId: p.peerId },
-    });
+    const release = this.#reserve(peer, 'producers');
+    let producer: types.Producer;
+    try {
+      producer = await transport.produce({
+        kind: p.kind,
+        rtpParameters: p.rtpParameters as unknown as types.RtpParameters,
+        appData: { peerId: p.peerId },
+      });
+    } finally {
+      release();
+    }
+    this.#assertStillOwned(peer, producer);
     // One camera and one microphone per peer: a new one (a reconnected client) replaces the old,
     // whose consumers close and are reported to the other side.
     for (const existing of [...peer.producers.values()]) if (existing.kind === p.kind) existing.close();
@@ -104,15 +148,14 @@ export class Room extends EventEmitter<RoomEvents> {
   }
 
   async setProducerPaused(peerId: string, producerId: string, paused: boolean): Promise<void> {
-    const producer = this.#peer(peerId).producers.get(producerId);
+    const producer = this.#peer(peerId)?.producers.get(producerId);
     if (!producer) throw new VisitaError(ErrorCode.NOT_FOUND, 'no such producer');
     if (paused) await producer.pause();
     else await producer.resume();
   }
 
   async consume(p: SfuRequest<'consumer.create'>): Promise<ConsumerOptions> {
-    const peer = this.#peer(p.peerId);
-    const transport = this.#transport(p.peerId, p.transportId);
+    const { peer, transport } = this.#transport(p.peerId, p.transportId);
     if (transport.appData['direction'] !== 'recv') throw new VisitaError(ErrorCode.BAD_REQUEST, 'not a receive transport');
     const producer = this.#findProducer(p.producerId);
     if (!producer || producer.appData['peerId'] === p.peerId) throw new VisitaError(ErrorCode.NOT_FOUND, 'no such producer');
@@ -120,8 +163,15 @@ export class Room extends EventEmitter<RoomEvents> {
     if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities })) {
       throw new VisitaError(ErrorCode.MEDIA_ERROR, 'the client cannot decode this producer');
     }
-    // Started paused: the client resumes once its consumer is ready, so no keyframe is lost.
-    const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities, paused: true });
+    const release = this.#reserve(peer, 'consumers');
+    let consumer: types.Consumer;
+    try {
+      // Started paused: the client resumes once its consumer is ready, so no keyframe is lost.
+      consumer = await transport.consume({ producerId: producer.id, rtpCapabilities, paused: true });
+    } finally {
+      release();
+    }
+    this.#assertStillOwned(peer, consumer);
     peer.consumers.set(consumer.id, consumer);
     consumer.observer.once('close', () => peer.consumers.delete(consumer.id));
     consumer.once('producerclose', () => this.emit('consumerClosed', { peerId: p.peerId, consumerId: consumer.id }));
@@ -134,7 +184,7 @@ export class Room extends EventEmitter<RoomEvents> {
   }
 
   async resumeConsumer(peerId: string, consumerId: string): Promise<void> {
-    const consumer = this.#peer(peerId).consumers.get(consumerId);
+    const consumer = this.#peer(peerId)?.consumers.get(consumerId);
     if (!consumer) throw new VisitaError(ErrorCode.NOT_FOUND, 'no such consumer');
     await consumer.resume();
     // A fresh keyframe so the picture appears at once.
@@ -164,20 +214,60 @@ export class Room extends EventEmitter<RoomEvents> {
     if (this.#closed) throw new VisitaError(ErrorCode.NOT_FOUND, 'room closed');
   }
 
-  #peer(peerId: string): Peer {
+  #peer(peerId: string): Peer | undefined {
     this.#assertOpen();
-    let peer = this.#peers.get(peerId);
-    if (!peer) {
-      peer = { id: peerId, transports: new Map(), producers: new Map(), consumers: new Map() };
-      this.#peers.set(peerId, peer);
+    return this.#peers.get(peerId);
+  }
+
+  /** A peer comes into being with its first transport, within MAX_PEERS_PER_ROOM. */
+  #peerOrNew(peerId: string): Peer {
+    const existing = this.#peer(peerId);
+    if (existing) return existing;
+    if (this.#peers.size >= MAX_PEERS_PER_ROOM) {
+      throw new VisitaError(ErrorCode.LIMIT_EXCEEDED, `a media room holds at most ${MAX_PEERS_PER_ROOM} participants`);
     }
+    const peer: Peer = {
+      id: peerId,
+      transports: new Map(),
+      producers: new Map(),
+      consumers: new Map(),
+      pending: { transports: 0, producers: 0, consumers: 0 },
+    };
+    this.#peers.set(peerId, peer);
     return peer;
   }
 
-  #transport(peerId: string, transportId: string): types.WebRtcTransport {
-    const t = this.#peer(peerId).transports.get(transportId);
-    if (!t) throw new VisitaError(ErrorCode.NOT_FOUND, 'no such transport');
-    return t;
+  #transport(peerId: string, transportId: string): { peer: Peer; transport: types.WebRtcTransport } {
+    const peer = this.#peer(peerId);
+    const transport = peer?.transports.get(transportId);
+    if (!peer || !transport) throw new VisitaError(ErrorCode.NOT_FOUND, 'no such transport');
+    return { peer, transport };
+  }
+
+  /**
+   * Counts one creation of `what` for `peer` against the limits, or throws LIMIT_EXCEEDED. The
+   * caller releases the reservation once the worker has answered (success or not), in the same
+   * tick as it records the result, so held + pending never undercounts.
+   */
+  #reserve(peer: Peer, what: Counted): () => void {
+    const limit = PER_PEER[what];
+    if (peer[what].size + peer.pending[what] >= limit) {
+      throw new VisitaError(ErrorCode.LIMIT_EXCEEDED, `a participant may hold at most ${limit} ${what}`);
+    }
+    if (what === 'consumers' && this.#consumersHeld >= MAX_CONSUMERS_PER_ROOM) {
+      throw new VisitaError(ErrorCode.LIMIT_EXCEEDED, `a media room holds at most ${MAX_CONSUMERS_PER_ROOM} consumers`);
+    }
+    peer.pending[what] += 1;
+    return () => {
+      peer.pending[what] -= 1;
+    };
+  }
+
+  /** After an await: the peer (or the room) may have been closed meanwhile, leaving `media` with no owner. */
+  #assertStillOwned(peer: Peer, media: { readonly closed: boolean; close(): void }): void {
+    if (this.#peers.get(peer.id) === peer && !media.closed) return;
+    media.close();
+    throw new VisitaError(ErrorCode.NOT_FOUND, 'peer closed');
   }
 
   #findProducer(producerId: string): types.Producer | undefined {

@@ -1,12 +1,14 @@
 import type { Redis } from 'ioredis';
 import { SFU_HEARTBEAT_MS, SFU_NODES_SET, SFU_STALE_MS, sfuNodeKey, type SfuNodeRecord } from '@visita/protocol';
+import { nodeRecordKey, signNodeRecord } from '@visita/protocol/nodeRecord';
 import type { Logger } from './logger.ts';
 import type { SfuNode } from './SfuNode.ts';
 import type { WorkerPool } from './WorkerPool.ts';
 
 /**
  * Writes this node's load to Redis every SFU_HEARTBEAT_MS with a TTL, so a dead node disappears
- * from placement by itself. `cpu` is the workers' CPU time over the last interval, in cores.
+ * from placement by itself. `cpu` is the workers' CPU time over the last interval, in cores. The
+ * record is signed with a key derived from the shared SFU secret: signaling ignores unsigned ones.
  */
 export class Heartbeat {
   readonly #timer: NodeJS.Timeout;
@@ -15,11 +17,13 @@ export class Heartbeat {
   readonly pool: WorkerPool;
   readonly controlUrl: string;
   readonly log: Logger;
+  readonly #recordKey: Buffer;
   #lastCpuMs: number | undefined;
   #lastAt = Date.now();
 
-  constructor(redis: Redis, node: SfuNode, pool: WorkerPool, controlUrl: string, log: Logger) {
+  constructor(redis: Redis, node: SfuNode, pool: WorkerPool, controlUrl: string, secret: string, log: Logger) {
     this.redis = redis;
+    this.#recordKey = nodeRecordKey(secret);
     this.node = node;
     this.pool = pool;
     this.controlUrl = controlUrl;
@@ -46,7 +50,8 @@ export class Heartbeat {
         cpu: Math.round(cpu * 1000) / 1000,
         updatedAt: now,
       };
-      await this.redis.multi().set(sfuNodeKey(record.nodeId), JSON.stringify(record), 'PX', SFU_STALE_MS).sadd(SFU_NODES_SET, record.nodeId).exec();
+      const signed = JSON.stringify(signNodeRecord(record, this.#recordKey));
+      await this.redis.multi().set(sfuNodeKey(record.nodeId), signed, 'PX', SFU_STALE_MS).sadd(SFU_NODES_SET, record.nodeId).exec();
     } catch (e) {
       this.log.warn({ err: (e as Error).message }, 'heartbeat failed');
     }

@@ -23,7 +23,7 @@ const port = await control.listen(config.controlPort, config.controlHost);
 const controlUrl = config.controlUrl ?? `http://${config.controlHost}:${port}`;
 const redis = new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
 redis.on('error', (e) => log.warn({ err: e.message }, 'redis error'));
-const heartbeat = new Heartbeat(redis, node, pool, controlUrl, log);
+const heartbeat = new Heartbeat(redis, node, pool, controlUrl, config.secret, log);
 await heartbeat.beat();
 log.info({ controlUrl, workers: config.workers, announced: config.rtc.announcedAddress ?? null }, 'sfu node ready');
 

@@ -1,7 +1,7 @@
 import jwt from 'jsonwebtoken';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Audience, ErrorCode, PROTOCOL_VERSION, TOKEN_ISSUER, type Ack } from '@visita/protocol';
+import { Audience, ErrorCode, PROTOCOL_VERSION, TOKEN_ISSUER, sfuControlAudience, type Ack } from '@visita/protocol';
 import { ControlServer } from '../src/ControlServer.ts';
 import { createLogger } from '../src/logger.ts';
 import { SfuNode } from '../src/SfuNode.ts';
@@ -28,8 +28,11 @@ afterAll(async () => {
   pool.close();
 });
 
-const token = (opts: jwt.SignOptions = {}, secret = SECRET) =>
-  jwt.sign({ kind: 'sfu-control' }, secret, { algorithm: 'HS256', issuer: TOKEN_ISSUER, audience: Audience.SFU_CONTROL, subject: 'sig-1', expiresIn: 60, ...opts });
+/** A control token; an option given as undefined is left out (e.g. `expiresIn: undefined`: no exp). */
+const token = (opts: jwt.SignOptions = {}, secret = SECRET, payload: object = { kind: 'sfu-control' }) => {
+  const options = { algorithm: 'HS256', issuer: TOKEN_ISSUER, audience: sfuControlAudience('node-ctl'), subject: 'sig-1', expiresIn: 60, ...opts } as const;
+  return jwt.sign(payload, secret, Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as jwt.SignOptions);
+};
 
 function connect(auth: object): Promise<Socket> {
   const socket = io(url, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
@@ -48,6 +51,28 @@ describe('SFU control connection', () => {
     await expect(connect({ token: token({ audience: Audience.PRACTITIONER }), protocolVersion: PROTOCOL_VERSION })).rejects.toThrow(ErrorCode.UNAUTHENTICATED);
     await expect(connect({ token: token({ algorithm: 'HS512' }), protocolVersion: PROTOCOL_VERSION })).rejects.toThrow(ErrorCode.UNAUTHENTICATED);
     await expect(connect({ token: token(), protocolVersion: PROTOCOL_VERSION + 1 })).rejects.toThrow(ErrorCode.PROTOCOL_MISMATCH);
+  });
+
+  const v = PROTOCOL_VERSION;
+  const now = () => Math.floor(Date.now() / 1000);
+
+  it('refuses a control token made for another node', async () => {
+    // What a fake node record in Redis would have collected from signaling: no key to this node.
+    await expect(connect({ token: token({ audience: sfuControlAudience('node-other') }), protocolVersion: v })).rejects.toThrow(ErrorCode.UNAUTHENTICATED);
+    // Nor the old node-less audience, nor the prefix with an empty id.
+    await expect(connect({ token: token({ audience: Audience.SFU_CONTROL }), protocolVersion: v })).rejects.toThrow(ErrorCode.UNAUTHENTICATED);
+    await expect(connect({ token: token({ audience: sfuControlAudience('') }), protocolVersion: v })).rejects.toThrow(ErrorCode.UNAUTHENTICATED);
+    await expect(connect({ token: token(), protocolVersion: v })).resolves.toBeDefined();
+  });
+
+  it('refuses a control token without an expiry or an issue date', async () => {
+    await expect(connect({ token: token({ expiresIn: undefined }), protocolVersion: v })).rejects.toThrow(ErrorCode.UNAUTHENTICATED);
+    await expect(connect({ token: token({ noTimestamp: true }), protocolVersion: v })).rejects.toThrow(ErrorCode.UNAUTHENTICATED);
+  });
+
+  it('refuses an expired control token, or one issued longer ago than a control token lives', async () => {
+    await expect(connect({ token: token({ expiresIn: undefined }, SECRET, { kind: 'sfu-control', iat: now() - 120, exp: now() - 60 }), protocolVersion: v })).rejects.toThrow(ErrorCode.UNAUTHENTICATED);
+    await expect(connect({ token: token({ expiresIn: undefined }, SECRET, { kind: 'sfu-control', iat: now() - 600, exp: now() + 3_600 }), protocolVersion: v })).rejects.toThrow(ErrorCode.UNAUTHENTICATED);
   });
 
   it('serves the typed RPC and answers bad calls with typed errors', async () => {

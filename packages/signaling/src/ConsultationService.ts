@@ -8,6 +8,7 @@ import {
   type ClientRequests,
   type ConsultationView,
   QUEUE_VIEW_LIMIT,
+  CHAT_PAGE_MAX,
   type PractitionerStatus,
   type QueueView,
   type ServerToClientEvents,
@@ -19,7 +20,7 @@ import { AuditAction, type AuditStore } from './store/AuditStore.ts';
 import { MediaCalls } from './MediaCalls.ts';
 import { otherRole, practitionerPresenceKey, roleOf, type Notifier } from './notifier.ts';
 import type { MeteringEvent } from './metering/events.ts';
-import type { ChatStore } from './store/ChatStore.ts';
+import { chatPage, type ChatStore } from './store/ChatStore.ts';
 import type { PresenceStore } from './store/PresenceStore.ts';
 import type { WaitingQueueStore } from './store/WaitingQueueStore.ts';
 import type { Logger } from './logger.ts';
@@ -333,7 +334,7 @@ export class ConsultationService {
 
   async chatHistory(identity: Identity, p: Req<'chat:history'>): Res<'chat:history'> {
     const c = await this.authorize(identity, p.consultationId);
-    return { messages: await this.#chat.history(c.id) };
+    return chatPage(await this.#chat.history(c.id), p.limit ?? CHAT_PAGE_MAX, p.before);
   }
 
   async message(identity: Identity, p: Req<'waiting:message'>): Res<'waiting:message'> {

@@ -1,4 +1,4 @@
-import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Redis } from 'ioredis';
@@ -8,6 +8,7 @@ import { ConsultationService } from './ConsultationService.ts';
 import { redisRateLimits } from './rateLimits.ts';
 import { RedisAccountStore, RedisRefreshTokenStore } from './store/RedisAccountStore.ts';
 import { createHttpApp } from './api/http.ts';
+import { guardHttpServer } from './api/guard.ts';
 import type { Logger } from './logger.ts';
 import { SfuRegistry } from './sfu/SfuRegistry.ts';
 import {
@@ -15,6 +16,7 @@ import {
   createSocketServer,
   socketNotifier,
   startPresenceHeartbeat,
+  sessionRoom,
   type LocalHandlers,
   type SignalingIo,
 } from './socketServer.ts';
@@ -29,6 +31,13 @@ import { RedisPresenceStore } from './store/RedisPresenceStore.ts';
 import { RedisWaitingQueueStore } from './store/RedisWaitingQueueStore.ts';
 import { RedisConsultationStore } from './store/RedisConsultationStore.ts';
 import { TokenService } from './tokens.ts';
+import { installHandshake } from './handshake.ts';
+import { RedisSessionRevocations } from './store/RedisSessionRevocations.ts';
+import { ErrorCode, VisitaError } from '@visita/protocol';
+
+/** The Socket.IO adapter's stream between instances (broadcasts, recovery), bounded in length. */
+export const SOCKET_STREAM = 'visita:sio';
+export const SOCKET_STREAM_MAX_LEN = 2_000;
 
 /** One signaling instance: express (health, metrics, API) and Socket.IO on one HTTP server. */
 export class SignalingServer {
@@ -56,11 +65,16 @@ export class SignalingServer {
     this.tokens = new TokenService(config.jwtKeys, config.sfuSecret);
     this.redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
     this.redis.on('error', (e) => log.warn({ err: e.message }, 'redis error'));
-    this.sfu = new SfuRegistry(this.redis, () => this.tokens.sfuControl(config.instanceId));
-    this.#http = createServer();
-    this.io = createSocketServer(this.#http, this.tokens, config.reconnectGraceMs, log);
+    this.sfu = new SfuRegistry(this.redis, { secret: config.sfuSecret, token: (nodeId) => this.tokens.sfuControl(config.instanceId, nodeId), log });
+    // One owner per path: the express app answers every request, except those Socket.IO takes
+    // (engine.io wraps this listener and serves /socket.io/ itself before calling it).
+    let app: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end();
+    this.#http = createServer((req, res) => app(req, res));
+    guardHttpServer(this.#http, log);
+    this.io = createSocketServer(this.#http, config.reconnectGraceMs, log);
     // Instances share rooms and broadcasts through Redis Streams.
-    this.io.adapter(createAdapter(this.redis, { streamName: 'visita:sio' }));
+    // It keeps what the recovery window needs, no more: the sweeper trims it by age as well.
+    this.io.adapter(createAdapter(this.redis, { streamName: SOCKET_STREAM, maxLen: SOCKET_STREAM_MAX_LEN }));
     const presence = new RedisPresenceStore(this.redis, config.presenceTtlMs);
     this.audit = new RedisAuditStore(this.redis);
     this.#metering = new MeteringLog(this.redis);
@@ -88,11 +102,21 @@ export class SignalingServer {
       log,
     );
     const limits = redisRateLimits(this.redis, config);
-    this.accounts = new AccountService(new RedisAccountStore(this.redis), new RedisRefreshTokenStore(this.redis), this.tokens, {
-      accessS: config.accessTokenTtlS,
-      refreshS: config.refreshTokenTtlS,
+    this.accounts = new AccountService(
+      new RedisAccountStore(this.redis),
+      new RedisRefreshTokenStore(this.redis),
+      this.tokens,
+      { accessS: config.accessTokenTtlS, refreshS: config.refreshTokenTtlS },
+      new RedisSessionRevocations(this.redis),
+    );
+    installHandshake(this.io, {
+      tokens: this.tokens,
+      stillValid: async (identity) => {
+        if (identity.kind === 'patient') await this.consultations.authorize(identity, identity.consultationId);
+        else if (await this.accounts.isRevoked(identity.sid)) throw new VisitaError(ErrorCode.UNAUTHENTICATED, 'logged out: please log in again');
+      },
     });
-    bindClientHandlers(this.io, { service: this.consultations, presence, limits, instanceId: config.instanceId, graceMs: config.reconnectGraceMs, local, log });
+    bindClientHandlers(this.io, { service: this.consultations, presence, limits, instanceId: config.instanceId, graceMs: config.reconnectGraceMs, local, log, rateScale: config.socketRateScale });
     // The waiting-room sweeper: one instance per interval does the pass (a Redis claim).
     const sweepEveryMs = Math.max(500, Math.min(config.presenceTtlMs, config.reconnectGraceMs) / 3);
     this.#sweeper = setInterval(() => {
@@ -111,7 +135,7 @@ export class SignalingServer {
     this.#meterTimer.unref();
     this.rater.start();
     this.#stopPresence = startPresenceHeartbeat(this.io, presence, config.instanceId, config.presenceTtlMs);
-    const app = createHttpApp({
+    app = createHttpApp({
       config,
       tokens: this.tokens,
       consultations: this.consultations,
@@ -121,8 +145,9 @@ export class SignalingServer {
       plans: this.plans,
       limits,
       metrics: async () => ({ connected_sockets: this.io.engine.clientsCount, sfu_nodes: (await this.sfu.nodes()).length }),
+      log,
+      onLogout: (sessionId) => this.io.in(sessionRoom(sessionId)).disconnectSockets(true),
     });
-    this.#http.on('request', app);
   }
 
   async listen(port = this.config.port, host = this.config.host): Promise<number> {

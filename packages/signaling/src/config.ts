@@ -23,8 +23,22 @@ const Env = z.object({
   VISITA_REFRESH_TOKEN_TTL_S: z.coerce.number().int().min(300).max(90 * 24 * 3600).default(30 * 24 * 3600),
   /** Failed logins allowed per email and address within 15 minutes. */
   VISITA_LOGIN_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Failed logins allowed per address, whatever the email, within 15 minutes. */
+  VISITA_LOGIN_ADDRESS_ATTEMPTS: z.coerce.number().int().min(1).max(100_000).default(30),
+  /**
+   * Failed logins allowed per email from addresses that never logged in to it, within 15 minutes;
+   * past it, only addresses that logged in successfully before may try (the owner is never locked out).
+   */
+  VISITA_LOGIN_ACCOUNT_ATTEMPTS: z.coerce.number().int().min(1).max(100_000).default(100),
+  /** Proxies whose X-Forwarded-For is believed: `loopback`, addresses or CIDRs, comma-separated; none by default. */
+  VISITA_TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .refine((v) => v.split(',').every((p) => /^$|^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)$/.test(p.trim())), 'VISITA_TRUSTED_PROXIES must list addresses, CIDRs or loopback'),
   /** Check-ins (joins) allowed per patient link per minute. */
   VISITA_CHECKIN_RATE: z.coerce.number().int().min(1).max(10_000).default(30),
+  /** Multiplies every per-socket request budget (socketBudgets.ts): above 1 for load tests or trusted clients. */
+  VISITA_SOCKET_RATE_SCALE: z.coerce.number().min(0.1).max(1000).default(1),
   /** How long a connection counts as present without its instance's heartbeat. */
   VISITA_PRESENCE_TTL_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   /** How long a disconnected participant keeps their place (waiting) or their media (in a call). */
@@ -50,6 +64,10 @@ export interface SignalingConfig {
   readonly accessTokenTtlS: number;
   readonly refreshTokenTtlS: number;
   readonly loginAttempts: number;
+  readonly loginAddressAttempts: number;
+  readonly loginAccountAttempts: number;
+  readonly trustedProxies: readonly string[];
+  readonly socketRateScale: number;
   readonly checkinRate: number;
   readonly presenceTtlMs: number;
   readonly reconnectGraceMs: number;
@@ -92,6 +110,10 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
     accessTokenTtlS: e.VISITA_ACCESS_TOKEN_TTL_S,
     refreshTokenTtlS: e.VISITA_REFRESH_TOKEN_TTL_S,
     loginAttempts: e.VISITA_LOGIN_ATTEMPTS,
+    loginAddressAttempts: e.VISITA_LOGIN_ADDRESS_ATTEMPTS,
+    loginAccountAttempts: e.VISITA_LOGIN_ACCOUNT_ATTEMPTS,
+    socketRateScale: e.VISITA_SOCKET_RATE_SCALE,
+    trustedProxies: Object.freeze(e.VISITA_TRUSTED_PROXIES.split(',').map((p) => p.trim()).filter(Boolean)),
     checkinRate: e.VISITA_CHECKIN_RATE,
     presenceTtlMs: e.VISITA_PRESENCE_TTL_MS,
     reconnectGraceMs: e.VISITA_RECONNECT_GRACE_MS,

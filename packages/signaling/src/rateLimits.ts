@@ -1,27 +1,91 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { ErrorCode, VisitaError } from '@visita/protocol';
 
+/** The window of every login limit. */
+export const LOGIN_WINDOW_S = 15 * 60;
+/** How long an address that logged in to an account stays known to it. */
+export const KNOWN_ADDRESS_TTL_S = 30 * 24 * 3600;
+
+/**
+ * Login limits, shared by every instance (counters in Redis). Only failures count: an attempt
+ * reserves a point in each counter and a success gives them back.
+ * - per (email, address): a guesser is slowed down on one account from one place;
+ * - per address, whatever the email: one password tried on many accounts;
+ * - per email from addresses that never logged in to it: a distributed guesser, which can then
+ *   no longer try from new addresses, while the owner, from an address that logged in before,
+ *   still can: strangers cannot lock the owner out of a correct login.
+ */
+export interface LoginGuard {
+  /** Before checking a password: RATE_LIMITED if this address may not try this email now. */
+  attempt(email: string, address: string): Promise<LoginAttempt>;
+}
+export interface LoginAttempt {
+  /** The address logged in to this account before (its checks go first). */
+  known: boolean;
+  succeeded(): Promise<void>;
+}
+
 /** Limits shared by every instance (counters in Redis). Each throws RATE_LIMITED when exceeded. */
 export interface RateLimits {
-  /** One point per login attempt, per client address and email. */
-  login(key: string): Promise<void>;
+  login: LoginGuard;
   /** One point per check-in (join) of a patient link. */
   checkIn(key: string): Promise<void>;
 }
 
-export function redisRateLimits(redis: Redis, o: { loginAttempts: number; checkinRate: number }): RateLimits {
-  const login = new RateLimiterRedis({ storeClient: redis, keyPrefix: 'visita:rl:login', points: o.loginAttempts, duration: 15 * 60 });
-  const checkIn = new RateLimiterRedis({ storeClient: redis, keyPrefix: 'visita:rl:checkin', points: o.checkinRate, duration: 60 });
-  const consume = async (limiter: RateLimiterRedis, key: string): Promise<void> => {
-    try {
-      await limiter.consume(key);
-    } catch (e) {
-      if (e instanceof RateLimiterRes) {
-        throw new VisitaError(ErrorCode.RATE_LIMITED, `too many attempts; retry in ${Math.ceil(e.msBeforeNext / 1000)} s`);
+const sha = (s: string): string => createHash('sha256').update(s).digest('base64url').slice(0, 22);
+
+function limited(e: unknown): never {
+  if (e instanceof RateLimiterRes) {
+    throw new VisitaError(ErrorCode.RATE_LIMITED, `too many attempts; retry in ${Math.ceil(e.msBeforeNext / 1000)} s`);
+  }
+  throw e;
+}
+
+export function redisRateLimits(
+  redis: Redis,
+  o: { loginAttempts: number; loginAddressAttempts: number; loginAccountAttempts: number; checkinRate: number },
+): RateLimits {
+  const limiter = (keyPrefix: string, points: number, duration: number) => new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration });
+  const pair = limiter('visita:rl:login', o.loginAttempts, LOGIN_WINDOW_S);
+  const address = limiter('visita:rl:login-addr', o.loginAddressAttempts, LOGIN_WINDOW_S);
+  const account = limiter('visita:rl:login-acct', o.loginAccountAttempts, LOGIN_WINDOW_S);
+  const checkIn = limiter('visita:rl:checkin', o.checkinRate, 60);
+  const knownKey = (email: string) => `visita:login-known:${sha(email)}`;
+
+  const login: LoginGuard = {
+    async attempt(rawEmail, addr) {
+      const email = rawEmail.toLowerCase();
+      const pairKey = `${sha(addr)}:${sha(email)}`;
+      const taken: Array<[RateLimiterRedis, string]> = [];
+      const giveBack = () => Promise.all(taken.map(([l, k]) => l.reward(k, 1))).then(() => undefined);
+      let known = false;
+      try {
+        await pair.consume(pairKey);
+        taken.push([pair, pairKey]);
+        await address.consume(sha(addr));
+        taken.push([address, sha(addr)]);
+        known = (await redis.sismember(knownKey(email), sha(addr))) === 1;
+        if (!known) {
+          await account.consume(sha(email));
+          taken.push([account, sha(email)]);
+        }
+      } catch (e) {
+        await giveBack().catch(() => undefined);
+        limited(e);
       }
-      throw e;
-    }
+      return {
+        known,
+        async succeeded() {
+          await giveBack();
+          await redis.multi().sadd(knownKey(email), sha(addr)).expire(knownKey(email), KNOWN_ADDRESS_TTL_S).exec();
+        },
+      };
+    },
   };
-  return { login: (k) => consume(login, k), checkIn: (k) => consume(checkIn, k) };
+  return {
+    login,
+    checkIn: (k) => checkIn.consume(k).then(() => undefined, limited),
+  };
 }

@@ -3,11 +3,10 @@ import type { Redis } from 'ioredis';
 import { Server, type Socket } from 'socket.io';
 import {
   ErrorCode,
-  HandshakeAuth,
-  PROTOCOL_VERSION,
   Role,
   VisitaError,
   clientRequestSchemas,
+  requestClass,
   fail,
   ok,
   toAckErr,
@@ -21,7 +20,8 @@ import { practitionerPresenceKey, roleOf, type ConsultationService, type Notifie
 import type { Logger } from './logger.ts';
 import type { RateLimits } from './rateLimits.ts';
 import type { PresenceStore } from './store/PresenceStore.ts';
-import type { Identity, TokenService } from './tokens.ts';
+import type { Identity } from './tokens.ts';
+import { SocketBudgets } from './socketBudgets.ts';
 
 export interface SocketData {
   identity: Identity;
@@ -46,32 +46,23 @@ export interface LocalHandlers {
 export const consultationRoom = (id: string): string => `c:${id}`;
 export const roleRoom = (id: string, role: Role): string => `c:${id}:${role}`;
 export const practitionerRoom = (practitionerId: string): string => `p:${practitionerId}`;
+/** Every socket of one login session (closed together at logout). */
+export const sessionRoom = (sessionId: string): string => `s:${sessionId}`;
 
-export function createSocketServer(http: HttpServer, tokens: TokenService, graceMs: number, log: Logger): SignalingIo {
+export function createSocketServer(http: HttpServer, graceMs: number, log: Logger): SignalingIo {
   const io: SignalingIo = new Server(http, {
     serveClient: false,
     pingInterval: 10_000,
     pingTimeout: 10_000,
     maxHttpBufferSize: 64 * 1024,
+    // Small frames: compressing them costs more memory per socket than it saves.
+    perMessageDeflate: false,
+    httpCompression: false,
     // A client back within the grace period gets its session (id, rooms, data) and the events it
-    // missed, through the Redis Streams adapter, on any instance. Clients resynchronise anyway
-    // when recovery fails (socket.recovered is false).
-    connectionStateRecovery: { maxDisconnectionDuration: graceMs, skipMiddlewares: true },
-  });
-  io.use((socket, next) => {
-    const auth = HandshakeAuth.safeParse(socket.handshake.auth);
-    if (!auth.success) return next(handshakeError(ErrorCode.UNAUTHENTICATED, 'a token is required'));
-    if (auth.data.protocolVersion !== PROTOCOL_VERSION) {
-      return next(handshakeError(ErrorCode.PROTOCOL_MISMATCH, `this server speaks protocol ${PROTOCOL_VERSION}; reload the page`));
-    }
-    try {
-      socket.data.identity = tokens.verify(auth.data.token);
-      socket.data.consultationId = null;
-      next();
-    } catch (e) {
-      const err = toAckErr(e);
-      next(handshakeError(err.code, err.message));
-    }
+    // missed, through the Redis Streams adapter, on any instance; the handshake checks run again
+    // (installHandshake): only the same, still valid identity gets its session back. Clients
+    // resynchronise anyway when recovery fails (socket.recovered is false).
+    connectionStateRecovery: { maxDisconnectionDuration: graceMs, skipMiddlewares: false },
   });
   log.debug('socket server ready');
   return io;
@@ -132,11 +123,13 @@ export interface HandlerDeps {
   graceMs: number;
   local: LocalHandlers;
   log: Logger;
+  /** VISITA_SOCKET_RATE_SCALE. */
+  rateScale: number;
 }
 
 /** Binds every client request: validate the payload, call the service, answer with a typed ack. */
 export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
-  const { service, presence, limits, instanceId, graceMs, local, log } = deps;
+  const { service, presence, limits, instanceId, graceMs, local, log, rateScale } = deps;
   local.queuePositions = (practitionerId, from, to) => {
     void service.sendPositionsHere(practitionerId, from, to).catch((e: Error) => log.warn({ err: e.message }, 'positions failed'));
   };
@@ -151,6 +144,13 @@ export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
       if (prev && prev !== p.consultationId) await leave(socket);
       socket.data.consultationId = p.consultationId;
       const role = roleOf(id(socket));
+      if (role === Role.PATIENT) {
+        // One active patient session per link: the newest takes over, older tabs or devices are
+        // told and disconnected (they release their media; the call goes on here).
+        const older = io.to(roleRoom(p.consultationId, role)).except(socket.id);
+        older.emit('session:replaced', { consultationId: p.consultationId });
+        io.in(roleRoom(p.consultationId, role)).except(socket.id).disconnectSockets(true);
+      }
       await socket.join([consultationRoom(p.consultationId), roleRoom(p.consultationId, role)]);
       await presence.touch(p.consultationId, role, presenceMember(instanceId, socket.id), Date.now());
       await service.publish(p.consultationId);
@@ -212,10 +212,21 @@ export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
   }
 
   io.on('connection', (socket) => {
+    const budgets = new SocketBudgets(rateScale);
+    if (socket.data.identity.kind === 'practitioner') void socket.join(sessionRoom(socket.data.identity.sid));
     for (const name of Object.keys(handlers) as ClientRequestName[]) {
       socket.on(name, (async (payload: unknown, ack: unknown) => {
         if (typeof ack !== 'function') return; // nobody to answer: ignore, change nothing
         const reply = ack as (r: Ack<unknown>) => void;
+        const verdict = budgets.spend(requestClass[name], Date.now());
+        if (verdict !== 'ok') {
+          reply(fail(ErrorCode.RATE_LIMITED, 'too many requests; slow down'));
+          if (verdict === 'disconnect') {
+            log.warn({ event: name }, 'socket disconnected: request flood');
+            socket.disconnect(true);
+          }
+          return;
+        }
         const parsed = clientRequestSchemas[name].safeParse(payload);
         if (!parsed.success) {
           const issue = parsed.error.issues[0];
@@ -255,8 +266,4 @@ export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
       })().catch((e: Error) => log.warn({ err: e.message }, 'leave failed'));
     });
   });
-}
-
-function handshakeError(code: ErrorCode, message: string): Error & { data: { code: ErrorCode } } {
-  return Object.assign(new Error(message), { data: { code } });
 }

@@ -10,7 +10,7 @@ const sign = (payload: object, opts: jwt.SignOptions, key = secret) =>
 
 describe('TokenService', () => {
   it('round-trips practitioner and patient tokens', () => {
-    expect(tokens.verify(tokens.practitioner({ sub: 'p1', name: 'Dr A', role: 'practitioner' }, 60))).toEqual({ kind: 'practitioner', sub: 'p1', name: 'Dr A', role: 'practitioner' });
+    expect(tokens.verify(tokens.practitioner({ sub: 'p1', name: 'Dr A', role: 'practitioner', sid: 's1' }, 60))).toEqual({ kind: 'practitioner', sub: 'p1', name: 'Dr A', role: 'practitioner', sid: 's1' });
     expect(tokens.verify(tokens.patient({ sub: 'pt1', consultationId: 'c1', v: 2 }, 60))).toEqual({ kind: 'patient', sub: 'pt1', consultationId: 'c1', v: 2 });
   });
 
@@ -24,15 +24,23 @@ describe('TokenService', () => {
     expect(() => tokens.verify(hs384)).toThrow(/invalid token/);
     const expired = sign({ kind: 'practitioner', name: 'X', role: 'practitioner', exp: 1 }, { audience: Audience.PRACTITIONER });
     expect(() => tokens.verify(expired)).toThrow(/expired/);
-    expect(() => tokens.verify(tokens.sfuControl('sig-1'))).toThrow(/invalid token/);
+    expect(() => tokens.verify(tokens.sfuControl('sig-1', 'node-1'))).toThrow(/invalid token/);
+  });
+
+  it('refuses a correctly signed token without an expiry', () => {
+    const claims = { kind: 'practitioner', name: 'X', role: 'practitioner', sid: 's1' };
+    const forever = sign(claims, { audience: Audience.PRACTITIONER });
+    expect(jwt.decode(forever, { json: true })?.exp).toBeUndefined();
+    expect(() => tokens.verify(forever)).toThrow(/invalid token/);
+    expect(tokens.verify(sign(claims, { audience: Audience.PRACTITIONER, expiresIn: 60 }))).toMatchObject({ sub: 'x' });
   });
 
   it('rotates keys by kid: old tokens verify while their key is listed, and not after', () => {
     const old = new TokenService([{ kid: 'k1', secret }], 'sfu-secret-0123456789');
-    const token = old.practitioner({ sub: 'p1', name: 'Dr A', role: 'practitioner' }, 60);
+    const token = old.practitioner({ sub: 'p1', name: 'Dr A', role: 'practitioner', sid: 's1' }, 60);
     const rotated = new TokenService([{ kid: 'k2', secret: 'second-secret-0123456789abcdef0123' }, { kid: 'k1', secret }], 'sfu-secret-0123456789');
     expect(rotated.verify(token)).toMatchObject({ sub: 'p1' });
-    const fresh = rotated.practitioner({ sub: 'p1', name: 'Dr A', role: 'practitioner' }, 60);
+    const fresh = rotated.practitioner({ sub: 'p1', name: 'Dr A', role: 'practitioner', sid: 's1' }, 60);
     expect(jwt.decode(fresh, { complete: true })?.header.kid).toBe('k2');
     const dropped = new TokenService([{ kid: 'k2', secret: 'second-secret-0123456789abcdef0123' }], 'sfu-secret-0123456789');
     expect(dropped.verify(fresh)).toMatchObject({ sub: 'p1' });

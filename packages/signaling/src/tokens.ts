@@ -5,8 +5,10 @@ import {
   ErrorCode,
   PatientClaims,
   PractitionerClaims,
+  SFU_CONTROL_TOKEN_TTL_S,
   TOKEN_ISSUER,
   VisitaError,
+  sfuControlAudience,
 } from '@visita/protocol';
 
 /** The only algorithm accepted: tokens using anything else (none, RS256 with our secret as a key) are refused. */
@@ -40,7 +42,7 @@ export class TokenService {
   }
 
   practitioner(claims: Omit<PractitionerClaims, 'kind'>, ttlS: number): string {
-    return jwt.sign({ kind: 'practitioner', name: claims.name, role: claims.role }, this.#current.secret, {
+    return jwt.sign({ kind: 'practitioner', name: claims.name, role: claims.role, sid: claims.sid }, this.#current.secret, {
       algorithm: 'HS256',
       keyid: this.#current.kid,
       issuer: TOKEN_ISSUER,
@@ -63,13 +65,14 @@ export class TokenService {
     });
   }
 
-  sfuControl(instanceId: string): string {
+  /** The token this instance presents to SFU node `nodeId`: good for that node only, for one minute. */
+  sfuControl(instanceId: string, nodeId: string): string {
     return jwt.sign({ kind: 'sfu-control' }, this.#sfuSecret, {
       algorithm: 'HS256',
       issuer: TOKEN_ISSUER,
-      audience: Audience.SFU_CONTROL,
+      audience: sfuControlAudience(nodeId),
       subject: instanceId,
-      expiresIn: 300,
+      expiresIn: SFU_CONTROL_TOKEN_TTL_S,
     });
   }
 
@@ -89,7 +92,8 @@ export class TokenService {
       const expired = e instanceof jwt.TokenExpiredError;
       throw new VisitaError(ErrorCode.UNAUTHENTICATED, expired ? 'token expired' : 'invalid token');
     }
-    if (typeof payload === 'string') throw new VisitaError(ErrorCode.UNAUTHENTICATED, 'invalid token');
+    // Every token we issue expires; one without `exp` was not made here (or is a forgery).
+    if (typeof payload === 'string' || typeof payload.exp !== 'number') throw new VisitaError(ErrorCode.UNAUTHENTICATED, 'invalid token');
     // The audience must match the kind, so a patient token cannot claim to be a practitioner's.
     const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
     if (payload['kind'] === 'practitioner' && aud.length === 1 && aud[0] === Audience.PRACTITIONER) {

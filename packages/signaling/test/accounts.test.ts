@@ -9,7 +9,7 @@ import { DEMO, TestStack } from './support/stack.ts';
 const cli = join(dirname(fileURLToPath(import.meta.url)), '../src/cli.ts');
 let stack: TestStack;
 beforeAll(async () => {
-  stack = await TestStack.start();
+  stack = await TestStack.start({ env: { VISITA_SOCKET_RATE_SCALE: '10' } }); // the check-in limit per link, not the socket's budget
 });
 afterAll(async () => {
   await stack?.stop();

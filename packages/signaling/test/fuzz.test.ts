@@ -11,7 +11,8 @@ let doctor: TestClient;
 let consultationId: string;
 
 beforeAll(async () => {
-  stack = await TestStack.start();
+  // Budgets scaled up: this test is about payloads, not about request rates.
+  stack = await TestStack.start({ env: { VISITA_SOCKET_RATE_SCALE: '100' } });
   const doctorToken = await stack.login();
   const created = await stack.createConsultation(doctorToken);
   consultationId = created.consultationId;

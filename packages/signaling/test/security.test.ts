@@ -21,7 +21,7 @@ describe('JWT attacks on the handshake', () => {
   it('refuses alg none, RS256, HS/RS confusion, a foreign kid, a forged role and a missing protocol version', async () => {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    const claims = { kind: 'practitioner', name: 'Mallory', role: 'ops' };
+    const claims = { kind: 'practitioner', name: 'Mallory', role: 'ops', sid: 'sess-1' };
     const opts = { issuer: TOKEN_ISSUER, audience: Audience.PRACTITIONER, subject: 'demo-practitioner', expiresIn: 60, keyid: JWT_KID } as const;
     const now = Math.floor(Date.now() / 1000);
     const attacks: Record<string, string> = {
@@ -31,7 +31,7 @@ describe('JWT attacks on the handshake', () => {
       // HS/RS confusion: an HS256 token keyed with a public key the attacker knows.
       hsWithPublicKey: jwt.sign(claims, pem, { ...opts, algorithm: 'HS256' }),
       foreignKid: jwt.sign(claims, JWT_SECRET, { ...opts, algorithm: 'HS256', keyid: 'attacker' }),
-      patientClaimsPractitionerKind: jwt.sign({ kind: 'practitioner', name: 'x', role: 'ops' }, JWT_SECRET, { ...opts, algorithm: 'HS256', audience: Audience.PATIENT }),
+      patientClaimsPractitionerKind: jwt.sign({ kind: 'practitioner', name: 'x', role: 'ops', sid: 'sess-1' }, JWT_SECRET, { ...opts, algorithm: 'HS256', audience: Audience.PATIENT }),
       practitionerRoleInvalid: jwt.sign({ ...claims, role: 'root' }, JWT_SECRET, { ...opts, algorithm: 'HS256' }),
       notYetValid: jwt.sign({ ...claims, nbf: now + 3600 }, JWT_SECRET, { ...opts, algorithm: 'HS256' }),
     };
@@ -95,7 +95,7 @@ describe('authorization of every event', () => {
   });
 
   it('refuses a practitioner on another practitioner’s consultation', async () => {
-    const mallory = jwt.sign({ kind: 'practitioner', name: 'Other', role: 'practitioner' }, JWT_SECRET, {
+    const mallory = jwt.sign({ kind: 'practitioner', name: 'Other', role: 'practitioner', sid: 'sess-1' }, JWT_SECRET, {
       algorithm: 'HS256', keyid: JWT_KID, issuer: TOKEN_ISSUER, audience: Audience.PRACTITIONER, subject: 'pr-someone-else', expiresIn: 60,
     });
     const client = await stack.connect(mallory);

@@ -24,8 +24,8 @@ describe('handshake authentication', () => {
 
   it('refuses expired, wrong-audience, wrong-issuer, tampered, unsigned and foreign-key tokens', async () => {
     const sign = (claims: object, opts: jwt.SignOptions, secret = JWT_SECRET) =>
-      jwt.sign({ kind: 'practitioner', name: 'X', role: 'practitioner', ...claims }, secret, { algorithm: 'HS256', keyid: JWT_KID, issuer: TOKEN_ISSUER, audience: Audience.PRACTITIONER, subject: 'demo-practitioner', expiresIn: 60, ...opts });
-    const expired = jwt.sign({ kind: 'practitioner', name: 'X', role: 'practitioner', exp: Math.floor(Date.now() / 1000) - 10 }, JWT_SECRET, {
+      jwt.sign({ kind: 'practitioner', name: 'X', role: 'practitioner', sid: 'sess-1', ...claims }, secret, { algorithm: 'HS256', keyid: JWT_KID, issuer: TOKEN_ISSUER, audience: Audience.PRACTITIONER, subject: 'demo-practitioner', expiresIn: 60, ...opts });
+    const expired = jwt.sign({ kind: 'practitioner', name: 'X', role: 'practitioner', sid: 'sess-1', exp: Math.floor(Date.now() / 1000) - 10 }, JWT_SECRET, {
       algorithm: 'HS256', keyid: JWT_KID, issuer: TOKEN_ISSUER, audience: Audience.PRACTITIONER, subject: 'demo-practitioner',
     });
     const valid = await stack.login();

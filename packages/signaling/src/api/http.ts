@@ -11,6 +11,8 @@ import type { PlanBook } from '../metering/PlanBook.ts';
 import type { UsageStore } from '../metering/UsageStore.ts';
 import { usageRoutes } from './usage.ts';
 import type { TokenService } from '../tokens.ts';
+import type { Logger } from '../logger.ts';
+import { randomUUID } from 'node:crypto';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   BAD_REQUEST: 400,
@@ -23,6 +25,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   MEDIA_ERROR: 502,
   TIMEOUT: 504,
   RATE_LIMITED: 429,
+  LIMIT_EXCEEDED: 429,
   INTERNAL: 500,
 };
 
@@ -49,15 +52,25 @@ export interface HttpDeps {
   plans: PlanBook;
   limits: RateLimits;
   metrics: () => Promise<Record<string, number>>;
+  log: Logger;
+  /** A session was logged out: close its sockets. */
+  onLogout: (sessionId: string) => void;
 }
 
 export function createHttpApp(deps: HttpDeps): express.Express {
   const { config, tokens, consultations, accounts, limits } = deps;
   const app = express();
   app.disable('x-powered-by');
-  // Behind a reverse proxy (the web client's server), the client address is the first hop's.
-  app.set('trust proxy', 'loopback');
-  app.use(express.json({ limit: '16kb' }));
+  // The client address is the connection's, unless it comes from a configured proxy (the web
+  // client's server), which sets X-Forwarded-For itself. Nobody else's header is believed.
+  app.set('trust proxy', config.trustedProxies.length > 0 ? config.trustedProxies : false);
+  app.use((_req, res, next) => {
+    res.locals['requestId'] = randomUUID();
+    next();
+  });
+  app.use(express.json({ limit: '16kb', inflate: true }));
+
+  const practitionerOnly = requirePractitioner(tokens, accounts);
 
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
@@ -72,8 +85,11 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     try {
       const body = Login.safeParse(req.body);
       if (!body.success) return void res.status(400).json(fail(ErrorCode.BAD_REQUEST, 'email and password are required'));
-      await limits.login(`${req.ip}:${body.data.email.toLowerCase()}`);
-      const session = await accounts.login(body.data.email, body.data.password);
+      const from = req.ip ?? 'unknown';
+      // Only failures count: the attempt's points come back when the password is right.
+      const attempt = await limits.login.attempt(body.data.email, from);
+      const session = await accounts.login(body.data.email, body.data.password, from, attempt.known);
+      await attempt.succeeded();
       res.json({ ok: true, data: { token: session.accessToken, refreshToken: session.refreshToken, practitioner: session.practitioner } });
     } catch (e) {
       next(e);
@@ -91,10 +107,12 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     }
   });
 
+  /** Ends the session: its refresh token is gone, its access tokens refused, its sockets closed. */
   app.post('/api/logout', async (req, res, next) => {
     try {
       const body = Refresh.safeParse(req.body);
-      if (body.success) await accounts.logout(body.data.refreshToken);
+      const sessionId = body.success ? await accounts.logout(body.data.refreshToken) : null;
+      if (sessionId) deps.onLogout(sessionId);
       res.json({ ok: true, data: { loggedOut: true } });
     } catch (e) {
       next(e);
@@ -108,7 +126,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     return { patientToken, patientLink: `${config.publicUrl}/c/${consultationId}#t=${patientToken}` };
   };
 
-  app.post('/api/consultations', requirePractitioner(tokens), async (req, res, next) => {
+  app.post('/api/consultations', practitionerOnly, async (req, res, next) => {
     try {
       const body = CreateConsultation.safeParse(req.body ?? {});
       if (!body.success) return void res.status(400).json(fail(ErrorCode.BAD_REQUEST, body.error.issues[0]?.message ?? 'invalid body'));
@@ -121,7 +139,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   });
 
   /** A fresh link for the consultation (to send again, or after a revocation). */
-  app.post('/api/consultations/:id/link', requirePractitioner(tokens), async (req, res, next) => {
+  app.post('/api/consultations/:id/link', practitionerOnly, async (req, res, next) => {
     try {
       const c = await consultations.owned(res.locals['practitioner'] as PractitionerClaims, String(req.params['id']));
       res.status(201).json({ ok: true, data: { consultationId: c.id, ...patientLink(c.id, c.linkVersion) } });
@@ -131,7 +149,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   });
 
   /** Revokes every link issued so far; connected patients are disconnected. */
-  app.post('/api/consultations/:id/revoke', requirePractitioner(tokens), async (req, res, next) => {
+  app.post('/api/consultations/:id/revoke', practitionerOnly, async (req, res, next) => {
     try {
       const version = await consultations.revokeLinks(res.locals['practitioner'] as PractitionerClaims, String(req.params['id']));
       res.json({ ok: true, data: { revoked: true, linkVersion: version } });
@@ -142,7 +160,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
 
   // The audit log: a practitioner reads their own consultations' records, ops everyone's
   // (or one practitioner's with ?practitionerId=). JSON, or CSV with ?format=csv (data portability).
-  app.get('/api/audit', requirePractitioner(tokens), async (req, res, next) => {
+  app.get('/api/audit', practitionerOnly, async (req, res, next) => {
     try {
       const q = AuditQuerySchema.safeParse(req.query);
       if (!q.success) return void res.status(400).json(fail(ErrorCode.BAD_REQUEST, q.error.issues[0]?.message ?? 'invalid query'));
@@ -166,9 +184,9 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     }
   });
 
-  usageRoutes(app, requirePractitioner(tokens), deps.usage, deps.plans);
+  usageRoutes(app, practitionerOnly, deps.usage, deps.plans);
 
-  app.get('/api/consultations', requirePractitioner(tokens), async (_req, res, next) => {
+  app.get('/api/consultations', practitionerOnly, async (_req, res, next) => {
     try {
       const me = res.locals['practitioner'] as PractitionerClaims;
       res.json({ ok: true, data: { consultations: await consultations.list(me.sub) } });
@@ -180,25 +198,51 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   app.use((_req: Request, res: Response) => {
     res.status(404).json(fail(ErrorCode.NOT_FOUND, 'no such endpoint'));
   });
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const body = (err as { type?: string }).type === 'entity.parse.failed' ? fail(ErrorCode.BAD_REQUEST, 'malformed JSON') : toAckErr(err);
-    res.status(HTTP_STATUS[body.code]).json(body);
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const client = clientError(err);
+    if (client) return void res.status(client.status).json(fail(ErrorCode.BAD_REQUEST, client.message));
+    const body = toAckErr(err);
+    if (body.code === ErrorCode.INTERNAL) {
+      deps.log.error({ requestId: res.locals['requestId'], route: req.route?.path ?? 'unknown', err: (err as Error)?.message }, 'request failed');
+    }
+    res.status(HTTP_STATUS[body.code]).json(body.code === ErrorCode.INTERNAL ? fail(ErrorCode.INTERNAL, `internal error (request ${res.locals['requestId']})`) : body);
   });
   return app;
 }
 
-function requirePractitioner(tokens: TokenService) {
-  return (req: Request, res: Response, next: NextFunction): void => {
+/** A body the client got wrong (body-parser's errors carry a 4xx status and a type): never a 500. */
+function clientError(err: unknown): { status: number; message: string } | null {
+  const e = err as { type?: string; status?: number };
+  switch (e?.type) {
+    case 'entity.parse.failed':
+      return { status: 400, message: 'malformed JSON' };
+    case 'entity.too.large':
+      return { status: 413, message: 'request body too large' };
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return { status: 415, message: 'unsupported content encoding or charset' };
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return { status: 400, message: 'invalid request body' };
+  }
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return { status: e.status, message: 'invalid request' };
+  return null;
+}
+
+function requirePractitioner(tokens: TokenService, accounts: AccountService) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const header = req.headers.authorization ?? '';
     const token = header.startsWith('Bearer ') ? header.slice(7) : '';
     try {
       const identity = tokens.verify(token);
       if (identity.kind !== 'practitioner') throw new VisitaError(ErrorCode.FORBIDDEN, 'practitioners only');
+      if (await accounts.isRevoked(identity.sid)) throw new VisitaError(ErrorCode.UNAUTHENTICATED, 'logged out: please log in again');
       res.locals['practitioner'] = identity;
       next();
     } catch (e) {
       const err = toAckErr(e);
-      res.status(err.code === ErrorCode.FORBIDDEN ? 403 : 401).json(err);
+      res.status(err.code === ErrorCode.FORBIDDEN ? 403 : err.code === ErrorCode.INTERNAL ? 503 : 401).json(err);
     }
   };
 }

@@ -1,22 +1,42 @@
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
-import { ErrorCode, SFU_NODES_SET, SfuNodeRecord, VisitaError, sfuNodeKey } from '@visita/protocol';
+import { ErrorCode, SFU_NODES_SET, VisitaError, sfuNodeKey, type SfuNodeRecord } from '@visita/protocol';
+import { nodeRecordKey, verifyNodeRecord } from '@visita/protocol/nodeRecord';
 import { chooseNode } from '../domain/placement.ts';
+import type { Logger } from '../logger.ts';
 import { SfuClient, type SfuClientEvents } from './SfuClient.ts';
+
+/** Node ids whose bad records were logged; past this many, new ones are no longer remembered (nor logged). */
+const MAX_REMEMBERED_BAD_RECORDS = 1_000;
+
+export interface SfuRegistryOptions {
+  /** The shared SFU secret: node records are signed with a key derived from it. */
+  secret: string;
+  /** A fresh control token for one node (its audience names that node). */
+  token: (nodeId: string) => string;
+  log: Logger;
+}
 
 /**
  * The SFU nodes this instance can route to, read from their Redis heartbeats, with one control
- * connection per node. Node events from every connection are re-emitted here.
+ * connection per node. Only records signed by a node holding the SFU secret count: one written
+ * into Redis by anybody else is never placed on nor connected to. Node events from every
+ * connection are re-emitted here.
  */
 export class SfuRegistry extends EventEmitter<SfuClientEvents> {
   readonly #redis: Redis;
-  readonly #token: () => string;
+  readonly #recordKey: Buffer;
+  readonly #token: (nodeId: string) => string;
+  readonly #log: Logger;
   readonly #clients = new Map<string, SfuClient>();
+  readonly #badRecordsLogged = new Set<string>();
 
-  constructor(redis: Redis, token: () => string) {
+  constructor(redis: Redis, options: SfuRegistryOptions) {
     super();
     this.#redis = redis;
-    this.#token = token;
+    this.#recordKey = nodeRecordKey(options.secret);
+    this.#token = options.token;
+    this.#log = options.log;
   }
 
   async nodes(): Promise<SfuNodeRecord[]> {
@@ -24,11 +44,10 @@ export class SfuRegistry extends EventEmitter<SfuClientEvents> {
     if (ids.length === 0) return [];
     const raw = await this.#redis.mget(ids.map(sfuNodeKey));
     const out: SfuNodeRecord[] = [];
-    for (const r of raw) {
-      if (!r) continue;
-      const parsed = SfuNodeRecord.safeParse(JSON.parse(r));
-      if (parsed.success) out.push(parsed.data);
-    }
+    ids.forEach((id, i) => {
+      const record = this.#verified(id, raw[i]);
+      if (record) out.push(record);
+    });
     return out;
   }
 
@@ -44,10 +63,9 @@ export class SfuRegistry extends EventEmitter<SfuClientEvents> {
   async client(nodeId: string): Promise<SfuClient> {
     const existing = this.#clients.get(nodeId);
     if (existing) return existing;
-    const raw = await this.#redis.get(sfuNodeKey(nodeId));
-    const parsed = raw ? SfuNodeRecord.safeParse(JSON.parse(raw)) : undefined;
-    if (!parsed?.success) throw new VisitaError(ErrorCode.NO_MEDIA_CAPACITY, 'the media server of this consultation is gone');
-    return this.#connect(parsed.data);
+    const record = this.#verified(nodeId, await this.#redis.get(sfuNodeKey(nodeId)));
+    if (!record) throw new VisitaError(ErrorCode.NO_MEDIA_CAPACITY, 'the media server of this consultation is gone');
+    return this.#connect(record);
   }
 
   close(): void {
@@ -55,10 +73,22 @@ export class SfuRegistry extends EventEmitter<SfuClientEvents> {
     this.#clients.clear();
   }
 
+  /** The record stored for `nodeId`, if it is signed with the SFU secret's record key and names that node. */
+  #verified(nodeId: string, raw: string | null | undefined): SfuNodeRecord | undefined {
+    if (!raw) return undefined;
+    const record = verifyNodeRecord(raw, this.#recordKey);
+    if (record?.nodeId === nodeId) return record;
+    if (!this.#badRecordsLogged.has(nodeId) && this.#badRecordsLogged.size < MAX_REMEMBERED_BAD_RECORDS) {
+      this.#badRecordsLogged.add(nodeId);
+      this.#log.warn({ nodeId: nodeId.slice(0, 64) }, 'ignoring an SFU node record that is not validly signed');
+    }
+    return undefined;
+  }
+
   #connect(node: SfuNodeRecord): SfuClient {
     const existing = this.#clients.get(node.nodeId);
     if (existing) return existing;
-    const client = new SfuClient(node.nodeId, node.controlUrl, this.#token);
+    const client = new SfuClient(node.nodeId, node.controlUrl, () => this.#token(node.nodeId));
     client.on('roomClosed', (e) => this.emit('roomClosed', e));
     client.on('consumerClosed', (e) => this.emit('consumerClosed', e));
     this.#clients.set(node.nodeId, client);

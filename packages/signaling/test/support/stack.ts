@@ -101,7 +101,7 @@ export class InProcessSfu {
     const control = new ControlServer(node, SFU_SECRET, log);
     const controlPort = await control.listen(0, '127.0.0.1');
     const redis = new Redis(redisUrl);
-    const heartbeat = new Heartbeat(redis, node, pool, `http://127.0.0.1:${controlPort}`, log);
+    const heartbeat = new Heartbeat(redis, node, pool, `http://127.0.0.1:${controlPort}`, SFU_SECRET, log);
     await heartbeat.beat();
     return new InProcessSfu(pool, node, control, heartbeat, redis);
   }

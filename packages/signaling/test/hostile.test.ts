@@ -1,0 +1,263 @@
+import { gzipSync } from 'node:zlib';
+import { io, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode, PROTOCOL_VERSION, type Ack } from '@visita/protocol';
+import { MAX_SOCKETS_PER_PATIENT_LINK } from '../src/handshake.ts';
+import { MAX_REFUSALS } from '../src/socketBudgets.ts';
+import { DEMO, TestClient, TestStack } from './support/stack.ts';
+
+// What a stranger on the network can send: each test is a regression test of a defect found by
+// attacking `make start` (issue "Hostile input"), run against the real stack.
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await TestStack.start();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+interface Reply {
+  status: number;
+  body: Ack<Record<string, unknown>>;
+}
+async function post(base: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+  const payload: string | Uint8Array<ArrayBuffer> = typeof body === 'string' ? body : body instanceof Uint8Array ? new Uint8Array(body) : JSON.stringify(body);
+  const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: payload });
+  return { status: res.status, body: (await res.json()) as Ack<Record<string, unknown>> };
+}
+const alive = async (base: string) => (await fetch(`${base}/healthz`)).status;
+
+describe('HTTP long-polling (one unauthenticated request used to kill signaling)', () => {
+  it('answers raw polling handshakes without or with bad tokens with a clean refusal, and stays up', async () => {
+    const url = `${stack.signalingUrl}/socket.io/?EIO=4&transport=polling`;
+    const open = await fetch(url);
+    expect(open.status).toBe(200);
+    const text = await open.text();
+    expect(text.startsWith('0{')).toBe(true);
+    const sid = (JSON.parse(text.slice(1)) as { sid: string }).sid;
+    for (const connect of ['40', '40{"token":"not-a-token","protocolVersion":1}']) {
+      expect((await fetch(`${url}&sid=${sid}`, { method: 'POST', body: connect })).status).toBe(200);
+      const refusal = await (await fetch(`${url}&sid=${sid}`)).text();
+      expect(refusal).toMatch(/^44\{.*"code":"UNAUTHENTICATED"/);
+    }
+    // Garbage on the polling endpoint: refused, never fatal.
+    expect((await fetch(`${stack.signalingUrl}/socket.io/?EIO=4&transport=polling&sid=nope`)).status).toBe(400);
+    expect((await fetch(`${stack.signalingUrl}/socket.io/?EIO=9&transport=carrier-pigeon`)).status).toBe(400);
+    expect(await alive(stack.signalingUrl)).toBe(200);
+  });
+
+  it('carries a whole consultation over long-polling only', async () => {
+    const doctorToken = await stack.login();
+    const { consultationId, patientToken } = await stack.createConsultation(doctorToken);
+    const polling = (token: string) => {
+      const socket = io(stack.signalingUrl, { auth: { token, protocolVersion: PROTOCOL_VERSION }, transports: ['polling'], upgrade: false, forceNew: true, reconnection: false });
+      return new Promise<TestClient>((resolve, reject) => {
+        socket.once('connect', () => resolve(new TestClient(socket as never)));
+        socket.once('connect_error', reject);
+      });
+    };
+    const [patient, doctor] = await Promise.all([polling(patientToken), polling(doctorToken)]);
+    expect(patient.socket.io.engine.transport.name).toBe('polling');
+    expect(await patient.request('consultation:join', { consultationId, displayName: 'Over polling' })).toMatchObject({ ok: true, data: { state: 'waiting' } });
+    const admitted = patient.next('consultation:admitted');
+    expect(await doctor.request('consultation:admit', { consultationId })).toMatchObject({ ok: true, data: { state: 'in_call' } });
+    await admitted;
+    await patient.produceAudio(consultationId);
+    const ended = patient.next('consultation:ended');
+    expect(await doctor.request('consultation:hangUp', { consultationId })).toMatchObject({ ok: true, data: { state: 'ended' } });
+    expect(await ended).toMatchObject({ reason: 'hung_up' });
+    patient.socket.close();
+    doctor.socket.close();
+  });
+});
+
+describe('bodies a client got wrong are 4xx with a typed error, never 500', () => {
+  it('413 for an oversized body and a gzip bomb, 415 for an unknown encoding, 400 for malformed JSON', async () => {
+    const big = JSON.stringify({ email: 'a@b.c', password: 'x'.repeat(100_000) });
+    expect(await post(stack.signalingUrl, '/api/login', big)).toMatchObject({ status: 413, body: { ok: false, code: ErrorCode.BAD_REQUEST } });
+    const bomb = gzipSync(Buffer.alloc(20 * 1024 * 1024, 0x20));
+    expect(bomb.length).toBeLessThan(100_000);
+    expect(await post(stack.signalingUrl, '/api/login', bomb, { 'content-encoding': 'gzip' })).toMatchObject({ status: 413, body: { code: ErrorCode.BAD_REQUEST } });
+    expect(await post(stack.signalingUrl, '/api/login', '{}', { 'content-encoding': 'x-unknown' })).toMatchObject({ status: 415, body: { code: ErrorCode.BAD_REQUEST } });
+    expect(await post(stack.signalingUrl, '/api/login', '{"email":', {})).toMatchObject({ status: 400, body: { code: ErrorCode.BAD_REQUEST } });
+    expect(await post(stack.signalingUrl, '/api/login', '{}', { 'content-type': 'application/json; charset=klingon' })).toMatchObject({ status: 415 });
+    expect(await alive(stack.signalingUrl)).toBe(200);
+  });
+});
+
+describe('login limits', () => {
+  it('ignores a client-chosen X-Forwarded-For when no proxy is trusted', async () => {
+    const codes: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const r = await post(stack.signalingUrl, '/api/login', { email: 'spoof@clinic.test', password: `guess ${i}` }, { 'x-forwarded-for': `203.0.113.${i}` });
+      codes.push(r.body.ok ? 'ok' : r.body.code);
+    }
+    expect(codes.slice(0, 10)).toEqual(Array(10).fill(ErrorCode.UNAUTHENTICATED));
+    expect(codes.slice(10)).toEqual([ErrorCode.RATE_LIMITED, ErrorCode.RATE_LIMITED]);
+  });
+
+  it('does not count successful logins', async () => {
+    for (let i = 0; i < 15; i++) expect((await post(stack.signalingUrl, '/api/login', DEMO)).status).toBe(200);
+  });
+});
+
+describe('behind a trusted proxy (X-Forwarded-For from loopback)', () => {
+  let proxied: TestStack;
+  beforeAll(async () => {
+    proxied = await TestStack.start({ env: { VISITA_TRUSTED_PROXIES: 'loopback', VISITA_LOGIN_ACCOUNT_ATTEMPTS: '20' } });
+  });
+  afterAll(async () => {
+    await proxied?.stop();
+  });
+  const from = (address: string) => ({ 'x-forwarded-for': address });
+
+  it('limits one address trying one password on many emails', async () => {
+    const codes: string[] = [];
+    for (let i = 0; i < 32; i++) {
+      const r = await post(proxied.signalingUrl, '/api/login', { email: `user${i}@clinic.test`, password: 'Summer2026!' }, from('198.51.100.7'));
+      codes.push(r.body.ok ? 'ok' : r.body.code);
+    }
+    expect(codes.slice(0, 30)).toEqual(Array(30).fill(ErrorCode.UNAUTHENTICATED));
+    expect(codes.slice(30)).toEqual([ErrorCode.RATE_LIMITED, ErrorCode.RATE_LIMITED]);
+    // Another address is not affected.
+    expect((await post(proxied.signalingUrl, '/api/login', { email: 'user0@clinic.test', password: 'x' }, from('198.51.100.8'))).body).toMatchObject({ code: ErrorCode.UNAUTHENTICATED });
+  });
+
+  it('never locks the owner out: strangers on many addresses exhaust the account, the owner still logs in', async () => {
+    const home = '192.0.2.10';
+    expect((await post(proxied.signalingUrl, '/api/login', DEMO, from(home))).status).toBe(200);
+    for (let i = 0; i < 22; i++) await post(proxied.signalingUrl, '/api/login', { email: DEMO.email, password: `wrong ${i}` }, from(`203.0.113.${i}`));
+    // A new address, even with the right password, may not try any more...
+    expect((await post(proxied.signalingUrl, '/api/login', DEMO, from('203.0.113.200'))).body).toMatchObject({ code: ErrorCode.RATE_LIMITED });
+    // ...but the owner, from where they logged in before, can.
+    expect((await post(proxied.signalingUrl, '/api/login', DEMO, from(home))).status).toBe(200);
+  });
+
+  it('bounds password hashing under a flood: few hashes, typed refusals, the owner still gets in', async () => {
+    const checksBefore = proxied.signaling.accounts.passwordChecks;
+    const flood = Array.from({ length: 200 }, () => post(proxied.signalingUrl, '/api/login', { email: 'flood@clinic.test', password: 'wrong password' }, from('198.51.100.99')));
+    const owner = post(proxied.signalingUrl, '/api/login', DEMO, from('192.0.2.10'));
+    const results = await Promise.all(flood);
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(190);
+    expect(statuses.every((s) => s === 429 || s === 401)).toBe(true);
+    expect((await owner).status).toBe(200);
+    // At most the per-(email, address) limit was hashed for the flood (+1: the owner).
+    expect(proxied.signaling.accounts.passwordChecks - checksBefore).toBeLessThanOrEqual(11);
+  });
+
+  it('keeps the owner first in line while strangers from 100 addresses flood every slot', async () => {
+    const flood = Array.from({ length: 100 }, (_, i) => post(proxied.signalingUrl, '/api/login', { email: `f${i}@clinic.test`, password: 'wrong password' }, from(`100.64.${i >> 8}.${i & 255}`)));
+    const owner = post(proxied.signalingUrl, '/api/login', DEMO, from('192.0.2.10'));
+    const statuses = (await Promise.all(flood)).map((r) => r.status);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+    expect((await owner).status).toBe(200);
+  });
+});
+
+describe('sessions and links', () => {
+  it('logout closes the session’s sockets and refuses its access token until it expires', async () => {
+    const login = await post(stack.signalingUrl, '/api/login', DEMO);
+    const { token, refreshToken } = (login.body as unknown as { data: { token: string; refreshToken: string } }).data;
+    const other = await stack.login(); // another session of the same account stays
+    const client = await stack.connect(token);
+    const otherClient = await stack.connect(other);
+    const closed = new Promise((r) => client.socket.once('disconnect', r));
+    expect((await post(stack.signalingUrl, '/api/logout', { refreshToken })).status).toBe(200);
+    await closed;
+    const res = await fetch(`${stack.signalingUrl}/api/consultations`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(401);
+    await expect(stack.connect(token)).rejects.toMatchObject({ data: { code: ErrorCode.UNAUTHENTICATED } });
+    expect(otherClient.socket.connected).toBe(true);
+    expect((await fetch(`${stack.signalingUrl}/api/consultations`, { headers: { authorization: `Bearer ${other}` } })).status).toBe(200);
+  });
+
+  it('does not give a revoked link its session back on reconnection, nor anything said after', async () => {
+    const doctorToken = await stack.login();
+    const { consultationId, patientToken } = await stack.createConsultation(doctorToken);
+    const doctor = await stack.connect(doctorToken);
+    const socket: Socket = io(stack.signalingUrl, { auth: { token: patientToken, protocolVersion: PROTOCOL_VERSION }, transports: ['websocket'], forceNew: true, reconnectionDelay: 300, reconnectionAttempts: 3 });
+    const patient = new TestClient(socket as never);
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    await patient.request('consultation:join', { consultationId, displayName: 'Revoked soon' });
+    const heard: string[] = [];
+    socket.onAny((event) => heard.push(event));
+    socket.io.engine.close(); // the network drops: the client will try to recover its session
+    socket.auth = { token: 'not-a-token', protocolVersion: PROTOCOL_VERSION };
+    const refused = new Promise<Error & { data?: { code?: string } }>((r) => socket.once('connect_error', r));
+    expect((await fetch(`${stack.signalingUrl}/api/consultations/${consultationId}/revoke`, { method: 'POST', headers: { authorization: `Bearer ${doctorToken}` } })).status).toBe(200);
+    await doctor.request('waiting:message', { consultationId, text: 'after revocation' });
+    expect((await refused).data?.code).toBe(ErrorCode.UNAUTHENTICATED);
+    // Even with the (revoked) original token, the session does not come back.
+    socket.auth = { token: patientToken, protocolVersion: PROTOCOL_VERSION };
+    const refusedAgain = new Promise<Error & { data?: { code?: string } }>((r) => socket.once('connect_error', r));
+    socket.connect();
+    expect((await refusedAgain).message).toBe('this link was revoked');
+    socket.close();
+    expect(heard).toEqual([]);
+  });
+
+  it('keeps one active patient session per link: the newer takes over, the older is told and let go', async () => {
+    const doctorToken = await stack.login();
+    const { consultationId, patientToken } = await stack.createConsultation(doctorToken);
+    const doctor = await stack.connect(doctorToken);
+    await doctor.request('consultation:join', { consultationId });
+    const phone = await stack.connect(patientToken);
+    await phone.request('consultation:join', { consultationId, displayName: 'Phone' });
+    const admitted = phone.next('consultation:admitted');
+    await doctor.request('consultation:admit', { consultationId });
+    await admitted;
+    await phone.produceAudio(consultationId);
+    const replaced = phone.next('session:replaced');
+    const phoneGone = new Promise((r) => phone.socket.once('disconnect', r));
+    const laptop = await stack.connect(patientToken);
+    expect(await laptop.request('consultation:join', { consultationId, displayName: 'Laptop' })).toMatchObject({ ok: true, data: { state: 'in_call' } });
+    expect(await replaced).toEqual({ consultationId });
+    await phoneGone;
+    // The call goes on with the laptop, whose media replaces the phone's on the node.
+    await laptop.produceAudio(consultationId);
+    const room = stack.node.handlers['room.get']({ roomId: consultationId });
+    expect((await room).peers.find((p) => p.peerId === 'patient')?.producers).toHaveLength(1);
+    expect(laptop.socket.connected).toBe(true);
+    await doctor.request('consultation:hangUp', { consultationId });
+  });
+});
+
+describe('per-socket budgets and caps', () => {
+  it('refuses a chat flood with RATE_LIMITED, then disconnects the flooder; others are unaffected', async () => {
+    const doctorToken = await stack.login();
+    const { consultationId, patientToken } = await stack.createConsultation(doctorToken);
+    const doctor = await stack.connect(doctorToken);
+    await doctor.request('consultation:join', { consultationId });
+    const patient = await stack.connect(patientToken);
+    await patient.request('consultation:join', { consultationId, displayName: 'Flooder' });
+    const burst = await Promise.all(Array.from({ length: 20 }, () => patient.request('chat:send', { consultationId, text: 'spam' })));
+    const accepted = burst.filter((r) => r.ok).length;
+    expect(accepted).toBeGreaterThanOrEqual(10);
+    expect(accepted).toBeLessThanOrEqual(11);
+    expect(burst.filter((r) => !r.ok && r.code === ErrorCode.RATE_LIMITED).length).toBe(20 - accepted);
+    // Going on past MAX_REFUSALS refusals: disconnected (what was in flight is never answered).
+    const gone = new Promise((r) => patient.socket.once('disconnect', r));
+    const flood = await Promise.all(Array.from({ length: 5000 }, () => patient.request('chat:send', { consultationId, text: 'spam' }).catch(() => null)));
+    expect(flood.filter((r) => r && !r.ok && r.code === ErrorCode.RATE_LIMITED).length).toBeGreaterThanOrEqual(MAX_REFUSALS - 20);
+    expect(flood.filter((r) => r?.ok).length).toBeLessThanOrEqual(1);
+    await gone;
+    // The practitioner still chats, and the history comes in bounded pages.
+    expect(await doctor.request('chat:send', { consultationId, text: 'still here' })).toMatchObject({ ok: true });
+    const page = await doctor.request('chat:history', { consultationId });
+    expect(page.ok && page.data.messages.length).toBeLessThanOrEqual(50);
+    expect(page.ok && page.data.messages.at(-1)?.text).toBe('still here');
+    expect(await doctor.request('chat:history', { consultationId, limit: 500 } as never)).toMatchObject({ ok: false, code: ErrorCode.BAD_REQUEST });
+  });
+
+  it('caps the sockets one patient link may open', async () => {
+    const { patientToken } = await stack.createConsultation(await stack.login());
+    const held: TestClient[] = [];
+    for (let i = 0; i < MAX_SOCKETS_PER_PATIENT_LINK; i++) held.push(await stack.connect(patientToken));
+    await expect(stack.connect(patientToken)).rejects.toMatchObject({ data: { code: ErrorCode.RATE_LIMITED } });
+    held[0]!.socket.close();
+    await new Promise((r) => setTimeout(r, 200));
+    const again = await stack.connect(patientToken);
+    expect(again.socket.connected).toBe(true);
+  });
+});

@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode } from '@visita/protocol';
+import { MAX_TRANSPORTS_PER_PEER } from '@visita/sfu';
+import { TestStack, type TestClient } from './support/stack.ts';
+
+// A security review found that one admitted patient firing ~1000 media:createTransport took every
+// port of the node's RTC range, and every other call on the node lost its media. The node now
+// bounds what a participant holds; the refusal reaches the client as a typed ack.
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await TestStack.start();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+/** A consultation in a call: the practitioner and the patient joined, the patient admitted. */
+async function inCall(): Promise<{ consultationId: string; patientToken: string; doctor: TestClient; patient: TestClient }> {
+  const doctorToken = await stack.login();
+  const { consultationId, patientToken } = await stack.createConsultation(doctorToken);
+  const doctor = await stack.connect(doctorToken);
+  const patient = await stack.connect(patientToken);
+  await doctor.request('consultation:join', { consultationId });
+  await patient.request('consultation:join', { consultationId, displayName: 'Eve' });
+  expect(await doctor.request('consultation:admit', { consultationId })).toMatchObject({ ok: true });
+  return { consultationId, patientToken, doctor, patient };
+}
+
+describe('media resource limits per participant', () => {
+  it('gives an admitted patient firing 200 media:createTransport at most 4 transports; the practitioner still gets theirs', async () => {
+    const { consultationId, patientToken, doctor, patient } = await inCall();
+    // 200 requests over four sockets of the same patient (one peer on the node), all at once.
+    const sockets = [patient, ...(await Promise.all(Array.from({ length: 3 }, () => stack.connect(patientToken))))];
+    const acks = await Promise.all(
+      sockets.flatMap((s) => Array.from({ length: 50 }, () => s.request('media:createTransport', { consultationId, direction: 'send' }))),
+    );
+    const codes = acks.map((a) => (a.ok ? 'ok' : a.code));
+    expect(codes.filter((c) => c === 'ok')).toHaveLength(MAX_TRANSPORTS_PER_PEER);
+    expect(codes.filter((c) => c === ErrorCode.LIMIT_EXCEEDED).length).toBeGreaterThan(0);
+    // Nothing but the limit (or a per-socket request budget, should one refuse first).
+    expect(codes.filter((c) => c !== 'ok' && c !== ErrorCode.LIMIT_EXCEEDED && c !== ErrorCode.RATE_LIMITED)).toEqual([]);
+    const room = () => stack.signaling.sfu.client(stack.node.nodeId).then((c) => c.call('room.get', { roomId: consultationId }));
+    expect((await room()).peers.find((p) => p.peerId === 'patient')?.transports).toBe(MAX_TRANSPORTS_PER_PEER);
+
+    // The practitioner sets up their media as usual.
+    await doctor.produceAudio(consultationId);
+    expect(await doctor.request('media:createTransport', { consultationId, direction: 'recv' })).toMatchObject({ ok: true });
+    const practitioner = (await room()).peers.find((p) => p.peerId === 'practitioner');
+    expect(practitioner).toMatchObject({ transports: 2, producers: [{ kind: 'audio', paused: false }] });
+  });
+
+  it('leaves another consultation on the same node untouched', async () => {
+    const first = await inCall();
+    const acks = await Promise.all(Array.from({ length: 30 }, () => first.patient.request('media:createTransport', { consultationId: first.consultationId, direction: 'recv' })));
+    expect(acks.filter((a) => a.ok)).toHaveLength(MAX_TRANSPORTS_PER_PEER);
+    const second = await inCall();
+    await second.patient.produceAudio(second.consultationId);
+    await second.doctor.produceAudio(second.consultationId);
+    expect(await second.patient.request('media:createTransport', { consultationId: second.consultationId, direction: 'recv' })).toMatchObject({ ok: true });
+  });
+});
