@@ -21,15 +21,16 @@ import {
   type SignalingIo,
 } from './socketServer.ts';
 import type { AuditStore } from './store/AuditStore.ts';
-import { RedisAuditStore } from './store/RedisAuditStore.ts';
+import { AUDIT_PRACTITIONER_PATTERN, AUDIT_STREAM, RedisAuditStore } from './store/RedisAuditStore.ts';
+import { RETENTION_EVERY_MS, Retention, applyRetention } from './store/retention.ts';
 import { RedisChatStore } from './store/RedisChatStore.ts';
-import { MeteringLog } from './metering/MeteringLog.ts';
+import { METERING_STREAM, MeteringLog } from './metering/MeteringLog.ts';
 import { PlanBook } from './metering/PlanBook.ts';
 import { Rater } from './metering/Rater.ts';
 import { UsageStore } from './metering/UsageStore.ts';
 import { RedisPresenceStore } from './store/RedisPresenceStore.ts';
 import { RedisWaitingQueueStore } from './store/RedisWaitingQueueStore.ts';
-import { RedisConsultationStore } from './store/RedisConsultationStore.ts';
+import { CONSULTATION_INDEX_PATTERN, RedisConsultationStore, consultationKey } from './store/RedisConsultationStore.ts';
 import { TokenService } from './tokens.ts';
 import { installHandshake } from './handshake.ts';
 import { RedisSessionRevocations } from './store/RedisSessionRevocations.ts';
@@ -58,6 +59,7 @@ export class SignalingServer {
   readonly plans: PlanBook;
   readonly rater: Rater;
   readonly #sweeper: NodeJS.Timeout;
+  readonly #retention: NodeJS.Timeout;
   readonly #local: LocalHandlers;
 
   constructor(config: SignalingConfig, log: Logger) {
@@ -126,6 +128,14 @@ export class SignalingServer {
         .catch((e: Error) => log.warn({ err: e.message }, 'sweep failed'));
     }, sweepEveryMs);
     this.#sweeper.unref();
+    // Retention: streams and indexes trimmed by age, by one instance every RETENTION_EVERY_MS.
+    this.#retention = setInterval(() => {
+      void notify
+        .claim('retention', RETENTION_EVERY_MS - 1_000)
+        .then((mine) => (mine ? this.applyRetention() : null))
+        .catch((e: Error) => log.warn({ err: e.message }, 'retention pass failed'));
+    }, RETENTION_EVERY_MS);
+    this.#retention.unref();
     // Metering heartbeats for the calls this instance holds participants of.
     this.#meterTimer = setInterval(() => {
       const calls = new Set<string>();
@@ -150,6 +160,21 @@ export class SignalingServer {
     });
   }
 
+  /** One retention pass (see store/retention.ts); returns what it removed. */
+  applyRetention(now = Date.now()): ReturnType<typeof applyRetention> {
+    return applyRetention(
+      this.redis,
+      {
+        socketStream: { key: SOCKET_STREAM, maxAgeMs: Retention.socketStreamMs(this.config.reconnectGraceMs) },
+        meteringStream: { key: METERING_STREAM, maxAgeMs: Retention.METERING_STREAM_MS },
+        audit: { key: AUDIT_STREAM, perPractitionerPattern: AUDIT_PRACTITIONER_PATTERN, maxAgeMs: this.config.auditRetentionDays * 24 * 3600_000 },
+        consultationIndexPattern: CONSULTATION_INDEX_PATTERN,
+        consultationKey,
+      },
+      now,
+    );
+  }
+
   async listen(port = this.config.port, host = this.config.host): Promise<number> {
     await new Promise<void>((resolve, reject) => {
       this.#http.once('error', reject);
@@ -162,6 +187,7 @@ export class SignalingServer {
     this.#local.closing = true;
     this.#stopPresence();
     clearInterval(this.#sweeper);
+    clearInterval(this.#retention);
     clearInterval(this.#meterTimer);
     await this.rater.stop();
     this.#raterRedis.disconnect();

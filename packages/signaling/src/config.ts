@@ -43,6 +43,8 @@ const Env = z.object({
   VISITA_PRESENCE_TTL_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   /** How long a disconnected participant keeps their place (waiting) or their media (in a call). */
   VISITA_RECONNECT_GRACE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
+  /** How long the audit log is kept in Redis (export it with GET /api/audit for longer archives). */
+  VISITA_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(30).max(3650).default(400),
   /** Metering heartbeats of calls in progress: what bounds billing if every instance crashes. */
   VISITA_METERING_HEARTBEAT_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
   /** Pricing plans as JSON (see metering/plans.ts); the first is the default for practitioners without one. */
@@ -68,6 +70,7 @@ export interface SignalingConfig {
   readonly loginAccountAttempts: number;
   readonly trustedProxies: readonly string[];
   readonly socketRateScale: number;
+  readonly auditRetentionDays: number;
   readonly checkinRate: number;
   readonly presenceTtlMs: number;
   readonly reconnectGraceMs: number;
@@ -113,6 +116,7 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
     loginAddressAttempts: e.VISITA_LOGIN_ADDRESS_ATTEMPTS,
     loginAccountAttempts: e.VISITA_LOGIN_ACCOUNT_ATTEMPTS,
     socketRateScale: e.VISITA_SOCKET_RATE_SCALE,
+    auditRetentionDays: e.VISITA_AUDIT_RETENTION_DAYS,
     trustedProxies: Object.freeze(e.VISITA_TRUSTED_PROXIES.split(',').map((p) => p.trim()).filter(Boolean)),
     checkinRate: e.VISITA_CHECKIN_RATE,
     presenceTtlMs: e.VISITA_PRESENCE_TTL_MS,

@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import { MeteringEvent } from './events.ts';
 
-const STREAM = 'visita:metering';
+export const METERING_STREAM = 'visita:metering';
+const STREAM = METERING_STREAM;
 const GROUP = 'raters';
 const keyOf = (key: string): string => `visita:metering:key:${key}`;
 const listOf = (consultationId: string): string => `visita:metering:c:${consultationId}`;

@@ -1,7 +1,9 @@
 import type { Redis } from 'ioredis';
 import { AUDIT_MAX_LIST, type AuditAction, type AuditEvent, type AuditQuery, type AuditRecord, type AuditStore } from './AuditStore.ts';
 
-const ALL = 'visita:audit';
+export const AUDIT_STREAM = 'visita:audit';
+export const AUDIT_PRACTITIONER_PATTERN = 'visita:audit:p:*';
+const ALL = AUDIT_STREAM;
 // Both streams in one step, with the same id: concurrent appends cannot interleave.
 const APPEND = `
 local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV))
@@ -12,8 +14,9 @@ const CLOCK_MARGIN_MS = 60_000;
 const byPractitioner = (id: string): string => `visita:audit:p:${id}`;
 
 /**
- * Redis streams, never trimmed (durable with AOF): one for everything (ops) and one per
- * practitioner, written in one transaction with the same id so both views agree.
+ * Redis streams (durable with AOF), trimmed by age (VISITA_AUDIT_RETENTION_DAYS, see retention.ts):
+ * one for everything (ops) and one per practitioner, written in one transaction with the same id
+ * so both views agree.
  */
 export class RedisAuditStore implements AuditStore {
   readonly #redis: Redis;

@@ -2,12 +2,16 @@ import type { Redis } from 'ioredis';
 import { ConsultationState } from '@visita/protocol';
 import type { Consultation } from '../domain/consultation.ts';
 import type { ConsultationStore } from './ConsultationStore.ts';
+import { Retention } from './retention.ts';
+
+/** Each practitioner's consultations, by creation time (entries whose record expired are trimmed). */
+export const CONSULTATION_INDEX_PATTERN = 'visita:practitioner:*:consultations';
 
 const key = (id: string): string => `visita:consultation:${id}`;
 const byPractitioner = (id: string): string => `visita:practitioner:${id}:consultations`;
 const inCall = (id: string): string => `visita:practitioner:${id}:in_call`;
-/** Ended consultations are kept for a week (billing and audit read them), then expire. */
-const ENDED_RETENTION_S = 7 * 24 * 3600;
+/** Every record expires (it holds the patient's name): see Retention. */
+export const consultationKey = key;
 
 // KEYS[1] record, KEYS[2] the practitioner's in-call set; ARGV: id, from, to, then field/value
 // pairs to set. Returns 1 when applied.
@@ -28,7 +32,8 @@ export class RedisConsultationStore implements ConsultationStore {
   async create(c: Consultation): Promise<void> {
     const created = await this.#redis.hsetnx(key(c.id), 'id', c.id);
     if (!created) throw new Error(`consultation ${c.id} already exists`);
-    await this.#redis.multi().hset(key(c.id), serialize(c)).zadd(byPractitioner(c.practitionerId), c.createdAt, c.id).exec();
+    const expiresAt = Math.max(c.createdAt, c.scheduledAt ?? 0) + Retention.OPEN_CONSULTATION_MS;
+    await this.#redis.multi().hset(key(c.id), serialize(c)).pexpireat(key(c.id), expiresAt).zadd(byPractitioner(c.practitionerId), c.createdAt, c.id).exec();
   }
 
   async listByPractitioner(practitionerId: string, limit: number): Promise<Consultation[]> {
@@ -54,7 +59,7 @@ export class RedisConsultationStore implements ConsultationStore {
     for (const [k, v] of Object.entries(patch)) args.push(k, v === null || v === undefined ? '' : String(v));
     const applied = await this.#redis.eval(CAS, 2, key(id), inCall(practitionerId), ...args);
     if (applied !== 1) return null;
-    if (to === ConsultationState.ENDED) await this.#redis.expire(key(id), ENDED_RETENTION_S);
+    if (to === ConsultationState.ENDED) await this.#redis.pexpire(key(id), Retention.ENDED_CONSULTATION_MS);
     return this.get(id);
   }
 

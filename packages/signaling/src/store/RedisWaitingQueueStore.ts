@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { QueueEntry, WaitingQueueStore } from './WaitingQueueStore.ts';
+import { Retention } from './retention.ts';
 
 const queueKey = (practitionerId: string): string => `visita:queue:${practitionerId}`;
 const entryKey = (consultationId: string): string => `visita:queue-entry:${consultationId}`;
@@ -9,12 +10,13 @@ const ACTIVE = 'visita:queues';
 /** An absence note outlives any grace period, then cleans itself up. */
 const ABSENT_TTL_MS = 24 * 3600_000;
 
-// KEYS[1] queue zset, KEYS[2] entry hash; ARGV: consultationId, checkedInAt, json. Keeps the first
+// KEYS[1] queue zset, KEYS[2] entry (expires: it holds the patient's name), KEYS[3] active set;
+// ARGV: consultationId, checkedInAt, json, practitionerId, entry TTL. Keeps the first
 // check-in time (ZADD NX) so a patient who comes back keeps their place. Returns the stored time.
 const CHECK_IN = `
 redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1])
 local at = redis.call('ZSCORE', KEYS[1], ARGV[1])
-redis.call('SET', KEYS[2], ARGV[3])
+redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[5])
 redis.call('SADD', KEYS[3], ARGV[4])
 return at`;
 
@@ -36,7 +38,7 @@ export class RedisWaitingQueueStore implements WaitingQueueStore {
   async checkIn(practitionerId: string, entry: QueueEntry): Promise<QueueEntry> {
     const at = await this.#redis.eval(
       CHECK_IN, 3, queueKey(practitionerId), entryKey(entry.consultationId), ACTIVE,
-      entry.consultationId, String(entry.checkedInAt), JSON.stringify(entry), practitionerId,
+      entry.consultationId, String(entry.checkedInAt), JSON.stringify(entry), practitionerId, String(Retention.WAITING_ENTRY_MS),
     );
     return { ...entry, checkedInAt: Number(at) };
   }
