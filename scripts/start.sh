@@ -11,7 +11,12 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$ROOT/.state/env.sh"
 cd "$ROOT"
 
-RUN="${VISITA_STATE_DIR:-$ROOT/.state/run}"; LOGS="$RUN/logs"; mkdir -p "$RUN/redis" "$RUN/tls" "$LOGS"
+RUN="${VISITA_STATE_DIR:-$ROOT/.state/run}"; LOGS="$RUN/logs"
+# Everything under the state dir (Redis data with patient records, secrets, keys, logs) is private
+# to this user, on every run (redis-server and the services write with this umask too).
+umask 077
+mkdir -p "$RUN/redis" "$RUN/tls" "$LOGS"
+chmod -R go-rwx "$RUN"
 REDIS_PORT="${VISITA_REDIS_PORT:-6390}"
 SIGNALING_PORT="${VISITA_SIGNALING_PORT:-4000}"
 SFU_CONTROL_PORT="${VISITA_SFU_CONTROL_PORT:-4443}"
@@ -27,14 +32,28 @@ LAN_IP="${VISITA_LAN_IP:-$(ip -4 route get 1.1.1.1 2>/dev/null | sed -n 's/.* sr
 [ -n "$LAN_IP" ] || LAN_IP="$(hostname -I 2>/dev/null | awk '{print $1}')"
 [ -n "$LAN_IP" ] || LAN_IP=127.0.0.1
 
-# Secrets, made once and kept in the state dir (never committed).
+# Secrets, made once and kept in the state dir (never committed); a secret added by a newer
+# version is appended to an older file.
 SECRETS="$RUN/secrets.env"
-if [ ! -f "$SECRETS" ]; then
-  umask 077
-  { echo "VISITA_JWT_SECRET=$(openssl rand -hex 32)"; echo "VISITA_SFU_SECRET=$(openssl rand -hex 24)";
-    echo "VISITA_DEMO_PASSWORD=$(openssl rand -base64 18 | tr -d '/+=' | cut -c1-16)"; } > "$SECRETS"
-fi
+touch "$SECRETS"
+add_secret() { grep -q "^$1=" "$SECRETS" || echo "$1=$2" >> "$SECRETS"; }
+add_secret VISITA_JWT_SECRET "$(openssl rand -hex 32)"
+add_secret VISITA_SFU_SECRET "$(openssl rand -hex 24)"
+add_secret VISITA_DEMO_PASSWORD "$(openssl rand -base64 18 | tr -d '/+=' | cut -c1-16)"
+add_secret VISITA_REDIS_SIGNALING_PASSWORD "$(openssl rand -hex 24)"
+add_secret VISITA_REDIS_SFU_PASSWORD "$(openssl rand -hex 24)"
+add_secret VISITA_REDIS_ADMIN_PASSWORD "$(openssl rand -hex 24)"
 set -a; . "$SECRETS"; set +a
+
+# Redis requires authentication: one ACL user per service, each with only what it needs. The
+# default user is off, so a connection without credentials can do nothing.
+cat > "$RUN/redis/users.acl" <<ACL
+user default off
+user signaling on >$VISITA_REDIS_SIGNALING_PASSWORD ~visita:* &* +@all -@dangerous +info
+user sfu on >$VISITA_REDIS_SFU_PASSWORD ~visita:sfu:* +@connection -client +info +set +sadd +srem +del +multi +exec
+user admin on >$VISITA_REDIS_ADMIN_PASSWORD ~* &* +@all
+ACL
+redis_url() { echo "redis://$1:$2@127.0.0.1:$REDIS_PORT"; }
 
 # A self-signed certificate for the LAN address (a phone needs HTTPS for its camera).
 CERT="$RUN/tls/cert.pem"; KEY="$RUN/tls/key.pem"
@@ -51,22 +70,31 @@ pnpm --filter @visita/web-client build >"$LOGS/web-build.log" 2>&1 || { tail -20
 
 PIDS=(); STOPPING=0
 cleanup() {
-  trap - INT TERM EXIT
+  trap - EXIT; trap "" INT TERM   # a second Ctrl-C must not cut the clean stop short
   STOPPING=1
   echo; step "stopping"
   for ((i=${#PIDS[@]}-1; i>=0; i--)); do kill -TERM "${PIDS[$i]}" 2>/dev/null || true; done
+  # Up to 10 s for a clean stop, then whatever is left is killed.
+  for _ in $(seq 100); do
+    alive=0; for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break; sleep 0.1
+  done
+  for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   step "stopped"
 }
 trap cleanup INT TERM EXIT
 
 step "starting redis-server on 127.0.0.1:$REDIS_PORT (AOF on, data in $RUN/redis)"
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$RUN/redis" --save '' --appendonly yes >"$LOGS/redis.log" 2>&1 &
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$RUN/redis" --save '' --appendonly yes \
+  --aclfile "$RUN/redis/users.acl" >"$LOGS/redis.log" 2>&1 &
 PIDS+=($!)
-for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
-redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 || die "redis-server did not start (see $LOGS/redis.log)"
+redis_ping() { REDISCLI_AUTH="$VISITA_REDIS_ADMIN_PASSWORD" redis-cli --no-auth-warning --user admin -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; }
+for _ in $(seq 50); do redis_ping && break; sleep 0.1; done
+redis_ping || die "redis-server did not start (see $LOGS/redis.log)"
 
-export VISITA_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+# The admin CLI (demo account) as admin; each service with its own Redis user.
+export VISITA_REDIS_URL="$(redis_url admin "$VISITA_REDIS_ADMIN_PASSWORD")"
 DEMO_EMAIL="${VISITA_DEMO_EMAIL:-doctor@visita.local}"
 step "demo practitioner account $DEMO_EMAIL"
 node packages/signaling/src/cli.ts practitioner add --email "$DEMO_EMAIL" --name "Dr. Demo" --password-env VISITA_DEMO_PASSWORD --if-missing >&2 \
@@ -74,10 +102,11 @@ node packages/signaling/src/cli.ts practitioner add --email "$DEMO_EMAIL" --name
 step "starting the SFU node (media announced on $LAN_IP)"
 VISITA_SFU_CONTROL_PORT="$SFU_CONTROL_PORT" VISITA_SFU_NODE_ID=sfu-local VISITA_RTC_LISTEN_IP=0.0.0.0 \
   VISITA_RTC_ANNOUNCED_ADDRESS="$LAN_IP" VISITA_RTC_MIN_PORT="${VISITA_RTC_MIN_PORT:-40000}" VISITA_RTC_MAX_PORT="${VISITA_RTC_MAX_PORT:-40999}" \
-  node packages/sfu/src/main.ts >"$LOGS/sfu.log" 2>&1 &
+  VISITA_REDIS_URL="$(redis_url sfu "$VISITA_REDIS_SFU_PASSWORD")" node packages/sfu/src/main.ts >"$LOGS/sfu.log" 2>&1 &
 PIDS+=($!)
 step "starting signaling on 127.0.0.1:$SIGNALING_PORT"
 VISITA_SIGNALING_PORT="$SIGNALING_PORT" VISITA_PUBLIC_URL="https://$LAN_IP:$WEB_PORT" VISITA_INSTANCE_ID=sig-local \
+  VISITA_REDIS_URL="$(redis_url signaling "$VISITA_REDIS_SIGNALING_PASSWORD")" VISITA_TRUSTED_PROXIES=loopback \
   node packages/signaling/src/main.ts >"$LOGS/signaling.log" 2>&1 &
 PIDS+=($!)
 step "starting the web client on https://0.0.0.0:$WEB_PORT"

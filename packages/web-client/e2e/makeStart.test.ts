@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -23,6 +23,21 @@ afterAll(() => {
   }
   rmSync(stateDir, { recursive: true, force: true });
 });
+
+/** The first reply of a raw Redis connection to `command`. */
+const redisReply = (port: number, command: string) =>
+  new Promise<string>((resolve, reject) => {
+    const s = connect(port, '127.0.0.1', () => s.write(command));
+    s.once('data', (d) => (s.destroy(), resolve(d.toString())));
+    s.once('error', reject);
+  });
+
+function walk(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const path = join(dir, e.name);
+    return e.isDirectory() ? [path, ...walk(path)] : [path];
+  });
+}
 
 const portOpen = (port: number) =>
   new Promise<boolean>((resolve) => {
@@ -64,6 +79,10 @@ it('make start prints working links, carries a call, and stops cleanly on Ctrl-C
   expect(doctorUrl).toBe(`https://127.0.0.1:${ports.web}/`);
   expect(patientLink).toMatch(new RegExp(`^https://127\\.0\\.0\\.1:${ports.web}/c/[0-9a-f]{32}#t=`));
   expect(out).toMatch(/fingerprint:\s+([0-9A-F]{2}:){31}[0-9A-F]{2}/);
+  // Redis answers nothing without credentials, and the state dir (data, secrets, keys) is private.
+  expect(await redisReply(ports.redis, 'PING\r\n')).toMatch(/^-NOAUTH/);
+  const shared = walk(stateDir).filter((f) => (statSync(f).mode & 0o077) !== 0);
+  expect(shared).toEqual([]);
 
   const { browser, close } = await launchChromium();
   try {
