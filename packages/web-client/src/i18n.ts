@@ -76,6 +76,7 @@ const en = {
   waitingForVideo: 'Waiting for the other participant’s video…',
   ended: 'The consultation has ended.',
   mediaLost: 'The connection to the media server was lost.',
+  replacedElsewhere: 'This link was opened on another device or in another tab. The consultation continues there: you can close this page.',
   back: 'Back',
   // states
   state_scheduled: 'scheduled',
@@ -170,6 +171,7 @@ const fr: Strings = {
   waitingForVideo: 'En attente de la vidéo de l’autre participant…',
   ended: 'La consultation est terminée.',
   mediaLost: 'La connexion au serveur média a été perdue.',
+  replacedElsewhere: 'Ce lien a été ouvert sur un autre appareil ou dans un autre onglet. La consultation continue là-bas : vous pouvez fermer cette page.',
   back: 'Retour',
   state_scheduled: 'programmée',
   state_waiting: 'en attente',

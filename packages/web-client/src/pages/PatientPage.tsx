@@ -11,6 +11,8 @@ type Phase =
   | { name: 'waiting'; view: ConsultationView }
   | { name: 'call'; generation: number }
   | { name: 'ended'; reason: EndReason; message?: string }
+  /** The link was opened on another device or tab, which took over: this page lets go of everything. */
+  | { name: 'replaced' }
   | { name: 'error'; message: string };
 
 /** The patient's page, opened from the link: device check, waiting room, call. No account. */
@@ -30,6 +32,11 @@ export function PatientPage({ t, consultationId }: { t: Strings; consultationId:
   }, [level]);
 
   useEffect(start, [start]);
+  // Replaced by another device: release the camera and microphone too (the call's media closed
+  // with the call view).
+  useEffect(() => {
+    if (phase.name === 'replaced' && media.status === 'ready') for (const track of media.stream.getTracks()) track.stop();
+  }, [phase.name, media]);
   useEffect(() => () => void socket?.close(), [socket]);
 
   const enter = async () => {
@@ -41,6 +48,10 @@ export function PatientPage({ t, consultationId }: { t: Strings; consultationId:
     s.on('consultation:ended', ({ reason, message }) => setPhase({ name: 'ended', reason, ...(message ? { message } : {}) }));
     s.on('waiting:position', setPosition);
     s.on('waiting:message', ({ text }) => setMessage(text));
+    s.on('session:replaced', () => {
+      setPhase({ name: 'replaced' });
+      s.close();
+    });
     const stream = media.status === 'ready' ? media.stream : null;
     const deviceCheck = {
       camera: Boolean(stream?.getVideoTracks().some((t) => t.readyState === 'live')),
@@ -66,6 +77,7 @@ export function PatientPage({ t, consultationId }: { t: Strings; consultationId:
     setPhase({ name: 'ended', reason: 'hung_up' });
   };
 
+  if (phase.name === 'replaced') return <Panel title={t.patientTitle}><p data-testid="replaced" role="status">{t.replacedElsewhere}</p></Panel>;
   if (phase.name === 'error') return <Panel title={t.patientTitle}><p className="error" role="alert">{phase.message}</p></Panel>;
   if (phase.name === 'ended') {
     const text = phase.reason === 'media_lost' ? t.mediaLost : phase.reason === 'declined' ? t.declined : t.ended;
