@@ -15,6 +15,13 @@ try {
   process.exit(2);
 }
 const log = createLogger(config.logLevel, { nodeId: config.nodeId });
+// A promise nobody awaited that failed is a bug to log, not a reason to drop every call; an
+// exception thrown out of the event loop leaves the state unknown: log it and exit (restarted).
+process.on('unhandledRejection', (reason) => log.error({ err: reason instanceof Error ? reason.stack : String(reason) }, 'unhandled rejection'));
+process.on('uncaughtException', (e) => {
+  log.fatal({ err: e.stack }, 'uncaught exception');
+  process.exit(1);
+});
 const pool = await WorkerPool.create(config.workers, log);
 const node = new SfuNode(config.nodeId, pool, config.rtc, log);
 pool.on('workerDied', ({ pid, replaced }) => log.warn({ workerPid: pid, replaced }, 'worker replaced; its rooms were reported lost'));

@@ -10,6 +10,13 @@ try {
   process.exit(2);
 }
 const log = createLogger(config.logLevel, { instanceId: config.instanceId });
+// A promise nobody awaited that failed is a bug to log, not a reason to drop every call; an
+// exception thrown out of the event loop leaves the state unknown: log it and exit (restarted).
+process.on('unhandledRejection', (reason) => log.error({ err: reason instanceof Error ? reason.stack : String(reason) }, 'unhandled rejection'));
+process.on('uncaughtException', (e) => {
+  log.fatal({ err: e.stack }, 'uncaught exception');
+  process.exit(1);
+});
 const server = new SignalingServer(config, log);
 const port = await server.listen();
 log.info({ host: config.host, port }, 'signaling ready');
