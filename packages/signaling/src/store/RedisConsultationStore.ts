@@ -32,8 +32,9 @@ export class RedisConsultationStore implements ConsultationStore {
   async create(c: Consultation): Promise<void> {
     const created = await this.#redis.hsetnx(key(c.id), 'id', c.id);
     if (!created) throw new Error(`consultation ${c.id} already exists`);
-    const expiresAt = Math.max(c.createdAt, c.scheduledAt ?? 0) + Retention.OPEN_CONSULTATION_MS;
-    await this.#redis.multi().hset(key(c.id), serialize(c)).pexpireat(key(c.id), expiresAt).zadd(byPractitioner(c.practitionerId), c.createdAt, c.id).exec();
+    // Kept OPEN_CONSULTATION_MS from now, or from the appointment if it is later.
+    const ttlMs = Retention.OPEN_CONSULTATION_MS + Math.max(0, (c.scheduledAt ?? c.createdAt) - c.createdAt);
+    await this.#redis.multi().hset(key(c.id), serialize(c)).pexpire(key(c.id), ttlMs).zadd(byPractitioner(c.practitionerId), c.createdAt, c.id).exec();
   }
 
   async listByPractitioner(practitionerId: string, limit: number): Promise<Consultation[]> {
