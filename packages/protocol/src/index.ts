@@ -5,3 +5,4 @@ export * from './media.ts';
 export * from './tokens.ts';
 export * from './client.ts';
 export * from './sfu.ts';
+export * from './http.ts';

@@ -7,6 +7,9 @@ import { AccountService } from './accounts/AccountService.ts';
 import { ConsultationService } from './ConsultationService.ts';
 import { redisRateLimits } from './rateLimits.ts';
 import { RedisAccountStore, RedisRefreshTokenStore } from './store/RedisAccountStore.ts';
+import { RedisLoginChallengeStore } from './store/RedisLoginChallengeStore.ts';
+import { SecretBox } from './accounts/SecretBox.ts';
+import { TwoFactorService } from './accounts/TwoFactorService.ts';
 import { createHttpApp } from './api/http.ts';
 import { guardHttpServer } from './api/guard.ts';
 import type { Logger } from './logger.ts';
@@ -48,6 +51,7 @@ export class SignalingServer {
   readonly sfu: SfuRegistry;
   readonly consultations: ConsultationService;
   readonly accounts: AccountService;
+  readonly twoFactor: TwoFactorService;
   readonly audit: AuditStore;
   readonly io: SignalingIo;
   readonly #http: HttpServer;
@@ -104,12 +108,15 @@ export class SignalingServer {
       log,
     );
     const limits = redisRateLimits(this.redis, config);
+    const accountStore = new RedisAccountStore(this.redis);
+    this.twoFactor = new TwoFactorService(accountStore, new SecretBox({ dataKey: config.dataKey, jwtKeys: config.jwtKeys }));
     this.accounts = new AccountService(
-      new RedisAccountStore(this.redis),
+      accountStore,
       new RedisRefreshTokenStore(this.redis),
       this.tokens,
-      { accessS: config.accessTokenTtlS, refreshS: config.refreshTokenTtlS },
+      { accessS: config.accessTokenTtlS, refreshS: config.refreshTokenTtlS, idleS: config.idleTimeoutS },
       new RedisSessionRevocations(this.redis),
+      { challenges: new RedisLoginChallengeStore(this.redis), twoFactor: this.twoFactor },
     );
     installHandshake(this.io, {
       tokens: this.tokens,
@@ -150,6 +157,7 @@ export class SignalingServer {
       tokens: this.tokens,
       consultations: this.consultations,
       accounts: this.accounts,
+      twoFactor: this.twoFactor,
       audit: this.audit,
       usage: this.usage,
       plans: this.plans,

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { VisitaError } from '@visita/protocol';
-import { addAccount, setAccountPassword } from './accounts/manage.ts';
+import { addAccount, resetTwoFactor, setAccountPassword } from './accounts/manage.ts';
 import { loadSignalingConfig } from './config.ts';
 import { PlanBook } from './metering/PlanBook.ts';
 import { RedisAccountStore } from './store/RedisAccountStore.ts';
@@ -9,11 +9,13 @@ import { RedisAccountStore } from './store/RedisAccountStore.ts';
 // `bin/visita practitioner add --email E --name N [--role ops] (--password-env VAR | --password-stdin) [--if-missing]`
 // `bin/visita practitioner set-password --email E (--password-env VAR | --password-stdin)`
 // `bin/visita practitioner set-plan --email E --plan P`
+// `bin/visita practitioner reset-2fa --email E` (a lost phone: the next login asks for the password only)
 // Talks to the Redis at VISITA_REDIS_URL (bin/visita defaults it to make start's Redis).
 const usage = `usage:
   visita practitioner add --email EMAIL --name NAME [--role practitioner|ops] (--password-env VAR | --password-stdin) [--if-missing]
   visita practitioner set-password --email EMAIL (--password-env VAR | --password-stdin)
-  visita practitioner set-plan --email EMAIL --plan PLAN_ID   (plans: VISITA_PLANS, as signaling reads it)`;
+  visita practitioner set-plan --email EMAIL --plan PLAN_ID   (plans: VISITA_PLANS, as signaling reads it)
+  visita practitioner reset-2fa --email EMAIL   (removes two-factor authentication: a lost phone)`;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -76,6 +78,9 @@ try {
     const config = loadSignalingConfig({ ...process.env, VISITA_JWT_SECRET: 'x'.repeat(32), VISITA_SFU_SECRET: 'x'.repeat(16) });
     await new PlanBook(redis, config.plans).assign(account.id, values.plan);
     console.log(`${values.email} is on plan ${values.plan}`);
+  } else if (command === 'reset-2fa') {
+    const had = await resetTwoFactor(store, values.email);
+    console.log(had ? `two-factor authentication of ${values.email} removed: the next login asks for the password only` : `${values.email} had no two-factor authentication; nothing changed`);
   } else {
     fail(`unknown command "${command}"\n${usage}`);
   }

@@ -21,6 +21,13 @@ const Env = z.object({
   VISITA_PATIENT_LINK_TTL_S: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(24 * 3600),
   VISITA_ACCESS_TOKEN_TTL_S: z.coerce.number().int().min(60).max(24 * 3600).default(15 * 60),
   VISITA_REFRESH_TOKEN_TTL_S: z.coerce.number().int().min(300).max(90 * 24 * 3600).default(30 * 24 * 3600),
+  /** Automatic logoff: a practitioner's session ends after this long without activity (the refresh token expires unused). */
+  VISITA_IDLE_TIMEOUT_S: z.coerce.number().int().min(60).max(24 * 3600).default(900),
+  /**
+   * Seals secrets at rest (TOTP secrets: AES-256-GCM, key from HKDF-SHA-256). Optional: without it,
+   * the key is derived from the first JWT key (so keep that key listed when rotating, or set this).
+   */
+  VISITA_DATA_KEY: z.string().min(32, 'VISITA_DATA_KEY must be at least 32 characters').optional(),
   /** Failed logins allowed per email and address within 15 minutes. */
   VISITA_LOGIN_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(10),
   /** Failed logins allowed per address, whatever the email, within 15 minutes. */
@@ -65,6 +72,8 @@ export interface SignalingConfig {
   readonly patientLinkTtlS: number;
   readonly accessTokenTtlS: number;
   readonly refreshTokenTtlS: number;
+  readonly idleTimeoutS: number;
+  readonly dataKey: string | undefined;
   readonly loginAttempts: number;
   readonly loginAddressAttempts: number;
   readonly loginAccountAttempts: number;
@@ -112,6 +121,8 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
     patientLinkTtlS: e.VISITA_PATIENT_LINK_TTL_S,
     accessTokenTtlS: e.VISITA_ACCESS_TOKEN_TTL_S,
     refreshTokenTtlS: e.VISITA_REFRESH_TOKEN_TTL_S,
+    idleTimeoutS: e.VISITA_IDLE_TIMEOUT_S,
+    dataKey: e.VISITA_DATA_KEY,
     loginAttempts: e.VISITA_LOGIN_ATTEMPTS,
     loginAddressAttempts: e.VISITA_LOGIN_ADDRESS_ATTEMPTS,
     loginAccountAttempts: e.VISITA_LOGIN_ACCOUNT_ATTEMPTS,

@@ -1,4 +1,4 @@
-import type { Ack, ConsultationView } from '@visita/protocol';
+import type { Ack, ConsultationView, LoginResponse, SessionGrant, TwoFactorEnabled, TwoFactorSetup, TwoFactorStatus } from '@visita/protocol';
 import { loadSession, refreshSession } from './session.ts';
 import { RequestError } from './signaling.ts';
 
@@ -53,11 +53,13 @@ export const api = {
   usage: (period: string) => call<{ period: string; practitioners: PractitionerUsageView[] }>(`/api/usage?period=${period}`, { auth: true }),
   downloadUsage: (period: string, format: 'csv' | 'meter-events') =>
     download(`/api/usage?period=${period}&format=${format}`, format === 'csv' ? `visita-usage-${period}.csv` : `visita-meter-events-${period}.jsonl`),
-  login: (email: string, password: string) =>
-    call<{ token: string; refreshToken: string; practitioner: { id: string; name: string; role: 'practitioner' | 'ops' } }>('/api/login', {
-      method: 'POST',
-      body: JSON.stringify({ email, password }),
-    }),
+  login: (email: string, password: string) => call<LoginResponse>('/api/login', { method: 'POST', body: JSON.stringify({ email, password }) }),
+  /** The second step of a login: a code of the authenticator app, or a recovery code. */
+  loginSecondStep: (challenge: string, code: string) => call<SessionGrant>('/api/login/2fa', { method: 'POST', body: JSON.stringify({ challenge, code }) }),
+  twoFactorStatus: () => call<TwoFactorStatus>('/api/2fa', { auth: true }),
+  twoFactorSetup: () => call<TwoFactorSetup>('/api/2fa/setup', { method: 'POST', auth: true }),
+  twoFactorEnable: (code: string) => call<TwoFactorEnabled>('/api/2fa/enable', { method: 'POST', auth: true, body: JSON.stringify({ code }) }),
+  twoFactorDisable: (code: string) => call<TwoFactorStatus>('/api/2fa/disable', { method: 'POST', auth: true, body: JSON.stringify({ code }) }),
   logout: (refreshToken: string) => call<{ loggedOut: true }>('/api/logout', { method: 'POST', body: JSON.stringify({ refreshToken }) }),
   createConsultation: () => call<{ consultationId: string; patientLink: string }>('/api/consultations', { method: 'POST', auth: true }),
   consultations: () => call<{ consultations: ConsultationView[] }>('/api/consultations', { auth: true }),

@@ -1,11 +1,23 @@
 // The practitioner's session: a short-lived access token and a single-use refresh token, kept for
 // this tab only (sessionStorage). Refreshing is single-flight: concurrent callers share one request.
+import type { SessionGrant } from '@visita/protocol';
+
 export interface Session {
   token: string;
   refreshToken: string;
   name: string;
   role: 'practitioner' | 'ops';
+  /** Automatic logoff after this long without activity (the server's VISITA_IDLE_TIMEOUT_S). */
+  idleTimeoutS: number;
 }
+
+export const sessionFrom = (g: SessionGrant): Session => ({
+  token: g.token,
+  refreshToken: g.refreshToken,
+  name: g.practitioner.name,
+  role: g.practitioner.role,
+  idleTimeoutS: g.idleTimeoutS,
+});
 
 const KEY = 'visita.session';
 

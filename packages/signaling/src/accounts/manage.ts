@@ -35,3 +35,11 @@ export async function setAccountPassword(store: AccountStore, email: string, pas
   if (!ok.success) throw new VisitaError(ErrorCode.BAD_REQUEST, ok.error.issues[0]?.message ?? 'invalid password');
   await store.setPasswordHash(account.id, await hashPassword(password));
 }
+
+/** Removes an account's second factor (a lost phone): the next login asks for the password only. */
+export async function resetTwoFactor(store: AccountStore, email: string): Promise<boolean> {
+  const account = await store.findByEmail(email);
+  if (!account) throw new VisitaError(ErrorCode.NOT_FOUND, `no account with email ${email}`);
+  await store.setTwoFactor(account.id, null);
+  return account.twoFactor !== undefined;
+}

@@ -1,8 +1,10 @@
 import express, { type Request, type Response, type NextFunction } from 'express';
 import { z } from 'zod';
-import { ErrorCode, VisitaError, fail, toAckErr, type PractitionerClaims } from '@visita/protocol';
+import { ErrorCode, LoginRequest, VisitaError, fail, ok, toAckErr, type LoginResponse, type PractitionerClaims } from '@visita/protocol';
 import type { SignalingConfig } from '../config.ts';
-import type { AccountService } from '../accounts/AccountService.ts';
+import { toGrant, type AccountService } from '../accounts/AccountService.ts';
+import type { TwoFactorService } from '../accounts/TwoFactorService.ts';
+import { twoFactorRoutes } from './twoFactor.ts';
 import type { ConsultationService } from '../ConsultationService.ts';
 import type { RateLimits } from '../rateLimits.ts';
 import type { AuditStore } from '../store/AuditStore.ts';
@@ -29,12 +31,13 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   INTERNAL: 500,
 };
 
-const Login = z.object({ email: z.string().email().max(200), password: z.string().min(1).max(200) });
+/** Epoch milliseconds in a query: digits only (an empty `?to=` used to read as 0 and return nothing). */
+const EpochMsParam = z.string().regex(/^[0-9]+$/, 'expected epoch milliseconds').transform(Number).pipe(z.number().int().max(Number.MAX_SAFE_INTEGER));
 const AuditQuerySchema = z.object({
   format: z.enum(['json', 'csv']).default('json'),
   practitionerId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
-  from: z.coerce.number().int().nonnegative().optional(),
-  to: z.coerce.number().int().nonnegative().optional(),
+  from: EpochMsParam.optional(),
+  to: EpochMsParam.optional(),
 });
 const CreateConsultation = z.object({
   /** Epoch milliseconds of the appointment; absent: the waiting room opens now. */
@@ -47,6 +50,7 @@ export interface HttpDeps {
   tokens: TokenService;
   consultations: ConsultationService;
   accounts: AccountService;
+  twoFactor: TwoFactorService;
   audit: AuditStore;
   usage: UsageStore;
   plans: PlanBook;
@@ -83,14 +87,16 @@ export function createHttpApp(deps: HttpDeps): express.Express {
 
   app.post('/api/login', async (req, res, next) => {
     try {
-      const body = Login.safeParse(req.body);
+      const body = LoginRequest.safeParse(req.body);
       if (!body.success) return void res.status(400).json(fail(ErrorCode.BAD_REQUEST, 'email and password are required'));
       const from = req.ip ?? 'unknown';
       // Only failures count: the attempt's points come back when the password is right.
       const attempt = await limits.login.attempt(body.data.email, from);
-      const session = await accounts.login(body.data.email, body.data.password, from, attempt.known);
+      const outcome = await accounts.login(body.data.email, body.data.password, from, attempt.known);
+      // With a second factor the password alone is no success: its point stays counted until the code is right.
+      if (outcome.kind === 'challenge') return void res.json(ok<LoginResponse>({ twoFactorRequired: true, challenge: outcome.challenge }));
       await attempt.succeeded();
-      res.json({ ok: true, data: { token: session.accessToken, refreshToken: session.refreshToken, practitioner: session.practitioner } });
+      res.json(ok<LoginResponse>(toGrant(outcome.session)));
     } catch (e) {
       next(e);
     }
@@ -101,7 +107,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
       const body = Refresh.safeParse(req.body);
       if (!body.success) return void res.status(400).json(fail(ErrorCode.BAD_REQUEST, 'refreshToken is required'));
       const session = await accounts.refresh(body.data.refreshToken);
-      res.json({ ok: true, data: { token: session.accessToken, refreshToken: session.refreshToken, practitioner: session.practitioner } });
+      res.json(ok(toGrant(session)));
     } catch (e) {
       next(e);
     }
@@ -111,7 +117,8 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   app.post('/api/logout', async (req, res, next) => {
     try {
       const body = Refresh.safeParse(req.body);
-      const sessionId = body.success ? await accounts.logout(body.data.refreshToken) : null;
+      if (!body.success) return void res.status(400).json(fail(ErrorCode.BAD_REQUEST, 'refreshToken is required'));
+      const sessionId = await accounts.logout(body.data.refreshToken);
       if (sessionId) deps.onLogout(sessionId);
       res.json({ ok: true, data: { loggedOut: true } });
     } catch (e) {
@@ -185,6 +192,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   });
 
   usageRoutes(app, practitionerOnly, deps.usage, deps.plans);
+  twoFactorRoutes(app, practitionerOnly, { accounts, twoFactor: deps.twoFactor, limits });
 
   app.get('/api/consultations', practitionerOnly, async (_req, res, next) => {
     try {

@@ -1,4 +1,4 @@
-import type { Account, AccountStore, RefreshTokenStore } from './AccountStore.ts';
+import type { Account, AccountStore, RefreshTokenStore, TwoFactor } from './AccountStore.ts';
 
 /** In-memory twins of the Redis account stores; `now` is injectable for expiry tests. */
 export class MemoryAccountStore implements AccountStore {
@@ -23,6 +23,36 @@ export class MemoryAccountStore implements AccountStore {
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {
     const a = this.#byId.get(id);
     if (a) this.#byId.set(id, { ...a, passwordHash });
+  }
+
+  async setTwoFactor(id: string, twoFactor: TwoFactor | null): Promise<void> {
+    const a = this.#byId.get(id);
+    if (!a) return;
+    const { twoFactor: _old, pendingTotpSecret: _pending, ...rest } = a;
+    this.#byId.set(id, twoFactor ? { ...rest, twoFactor: { ...twoFactor, recoveryHashes: [...twoFactor.recoveryHashes] } } : rest);
+  }
+
+  async setPendingTotpSecret(id: string, secretEnc: string | null): Promise<void> {
+    const a = this.#byId.get(id);
+    if (!a) return;
+    const { pendingTotpSecret: _old, ...rest } = a;
+    this.#byId.set(id, secretEnc ? { ...rest, pendingTotpSecret: secretEnc } : rest);
+  }
+
+  async acceptTotpStep(id: string, step: number): Promise<boolean> {
+    const a = this.#byId.get(id);
+    if (!a?.twoFactor || step <= a.twoFactor.lastStep) return false;
+    this.#byId.set(id, { ...a, twoFactor: { ...a.twoFactor, lastStep: step } });
+    return true;
+  }
+
+  async consumeRecoveryCode(id: string, candidates: readonly string[]): Promise<boolean> {
+    const a = this.#byId.get(id);
+    const hashes = a?.twoFactor?.recoveryHashes ?? [];
+    const i = hashes.findIndex((h) => candidates.includes(h));
+    if (!a?.twoFactor || i < 0) return false;
+    this.#byId.set(id, { ...a, twoFactor: { ...a.twoFactor, recoveryHashes: hashes.filter((_, j) => j !== i) } });
+    return true;
   }
 }
 

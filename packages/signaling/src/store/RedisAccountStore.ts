@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Account, AccountRole, AccountStore, RefreshTokenStore } from './AccountStore.ts';
+import type { Account, AccountRole, AccountStore, RefreshTokenStore, TwoFactor } from './AccountStore.ts';
 
 const accountKey = (id: string): string => `visita:account:${id}`;
 const emailKey = (email: string): string => `visita:account-email:${email.toLowerCase()}`;
@@ -9,6 +9,39 @@ const refreshKey = (hash: string): string => `visita:refresh:${hash}`;
 const CREATE = `
 if redis.call('SETNX', KEYS[1], ARGV[1]) == 0 then return 0 end
 for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+return 1`;
+
+// Second factor, in the account hash: tfSecret (sealed), tfStep, tfRecovery (hashes, space-separated), tfPending.
+// KEYS[1] account hash; ARGV: field/value pairs to set (none: remove the second factor). Never creates a hash.
+const SET_TWO_FACTOR = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HDEL', KEYS[1], 'tfSecret', 'tfStep', 'tfRecovery', 'tfPending')
+for i = 1, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return 1`;
+// KEYS[1] account hash; ARGV[1] sealed secret, or '' to clear.
+const SET_PENDING = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[1] == '' then redis.call('HDEL', KEYS[1], 'tfPending') else redis.call('HSET', KEYS[1], 'tfPending', ARGV[1]) end
+return 1`;
+// KEYS[1] account hash; ARGV[1] step. 1 if recorded (2FA enabled and the step later than the last).
+const ACCEPT_STEP = `
+if redis.call('HEXISTS', KEYS[1], 'tfSecret') == 0 then return 0 end
+local last = tonumber(redis.call('HGET', KEYS[1], 'tfStep') or '-1')
+if tonumber(ARGV[1]) <= last then return 0 end
+redis.call('HSET', KEYS[1], 'tfStep', ARGV[1])
+return 1`;
+// KEYS[1] account hash; ARGV candidate hashes. 1 if one was unused (and is now removed).
+const CONSUME_RECOVERY = `
+local list = redis.call('HGET', KEYS[1], 'tfRecovery')
+if not list or redis.call('HEXISTS', KEYS[1], 'tfSecret') == 0 then return 0 end
+local kept, found = {}, false
+for h in string.gmatch(list, '%S+') do
+  local match = false
+  if not found then for i = 1, #ARGV do if h == ARGV[i] then match = true end end end
+  if match then found = true else kept[#kept + 1] = h end
+end
+if not found then return 0 end
+redis.call('HSET', KEYS[1], 'tfRecovery', table.concat(kept, ' '))
 return 1`;
 
 export class RedisAccountStore implements AccountStore {
@@ -34,6 +67,8 @@ export class RedisAccountStore implements AccountStore {
       role: (h['role'] ?? 'practitioner') as AccountRole,
       passwordHash: h['passwordHash'] ?? '',
       createdAt: Number(h['createdAt'] ?? 0),
+      ...(h['tfSecret'] ? { twoFactor: { secretEnc: h['tfSecret'], lastStep: Number(h['tfStep'] ?? -1), recoveryHashes: (h['tfRecovery'] ?? '').split(' ').filter(Boolean) } } : {}),
+      ...(h['tfPending'] ? { pendingTotpSecret: h['tfPending'] } : {}),
     };
   }
 
@@ -44,6 +79,24 @@ export class RedisAccountStore implements AccountStore {
 
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {
     await this.#redis.hset(accountKey(id), 'passwordHash', passwordHash);
+  }
+
+  async setTwoFactor(id: string, tf: TwoFactor | null): Promise<void> {
+    const fields = tf ? ['tfSecret', tf.secretEnc, 'tfStep', String(tf.lastStep), 'tfRecovery', tf.recoveryHashes.join(' ')] : [];
+    await this.#redis.eval(SET_TWO_FACTOR, 1, accountKey(id), ...fields);
+  }
+
+  async setPendingTotpSecret(id: string, secretEnc: string | null): Promise<void> {
+    await this.#redis.eval(SET_PENDING, 1, accountKey(id), secretEnc ?? '');
+  }
+
+  async acceptTotpStep(id: string, step: number): Promise<boolean> {
+    return (await this.#redis.eval(ACCEPT_STEP, 1, accountKey(id), String(step))) === 1;
+  }
+
+  async consumeRecoveryCode(id: string, candidates: readonly string[]): Promise<boolean> {
+    if (candidates.length === 0) return false;
+    return (await this.#redis.eval(CONSUME_RECOVERY, 1, accountKey(id), ...candidates)) === 1;
   }
 }
 

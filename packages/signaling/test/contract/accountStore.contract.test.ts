@@ -33,6 +33,52 @@ describe.each<[string, () => AccountStore]>([
     await store.setPasswordHash(a.id, 'scrypt$new');
     expect((await store.get(a.id))?.passwordHash).toBe('scrypt$new');
   });
+  it('keeps a pending TOTP secret, then the second factor (clearing the pending one), and removes it', async () => {
+    const store = make();
+    const a = account();
+    await store.create(a);
+    await store.setPendingTotpSecret(a.id, 'v1.k.sealed-pending');
+    expect(await store.get(a.id)).toMatchObject({ pendingTotpSecret: 'v1.k.sealed-pending' });
+    expect((await store.get(a.id))?.twoFactor).toBeUndefined();
+    await store.setTwoFactor(a.id, { secretEnc: 'v1.k.sealed', lastStep: 100, recoveryHashes: ['k:h1', 'k:h2'] });
+    const enabled = await store.get(a.id);
+    expect(enabled?.twoFactor).toEqual({ secretEnc: 'v1.k.sealed', lastStep: 100, recoveryHashes: ['k:h1', 'k:h2'] });
+    expect(enabled?.pendingTotpSecret).toBeUndefined();
+    expect(enabled).toMatchObject({ id: a.id, email: a.email, passwordHash: a.passwordHash });
+    await store.setTwoFactor(a.id, null);
+    expect(await store.get(a.id)).toEqual(a);
+    // Unknown ids are left alone (no half-made account).
+    await store.setTwoFactor('pr-none', { secretEnc: 's', lastStep: 0, recoveryHashes: [] });
+    await store.setPendingTotpSecret('pr-none', 's');
+    expect(await store.get('pr-none')).toBeNull();
+  });
+  it('accepts each TOTP step once and only later steps, one winner among concurrent requests', async () => {
+    const store = make();
+    const a = account();
+    await store.create(a);
+    expect(await store.acceptTotpStep(a.id, 5)).toBe(false); // 2FA not enabled
+    await store.setTwoFactor(a.id, { secretEnc: 's', lastStep: 100, recoveryHashes: [] });
+    expect(await store.acceptTotpStep(a.id, 100)).toBe(false);
+    expect(await store.acceptTotpStep(a.id, 99)).toBe(false);
+    const raced = await Promise.all(Array.from({ length: 10 }, () => store.acceptTotpStep(a.id, 101)));
+    expect(raced.filter(Boolean)).toHaveLength(1);
+    expect((await store.get(a.id))?.twoFactor?.lastStep).toBe(101);
+  });
+  it('spends each recovery code once, one winner among concurrent requests', async () => {
+    const store = make();
+    const a = account();
+    await store.create(a);
+    expect(await store.consumeRecoveryCode(a.id, ['k:h1'])).toBe(false);
+    await store.setTwoFactor(a.id, { secretEnc: 's', lastStep: 0, recoveryHashes: ['k:h1', 'k:h2', 'k:h3'] });
+    const raced = await Promise.all(Array.from({ length: 10 }, () => store.consumeRecoveryCode(a.id, ['old:h2', 'k:h2'])));
+    expect(raced.filter(Boolean)).toHaveLength(1);
+    expect(await store.consumeRecoveryCode(a.id, ['k:nope'])).toBe(false);
+    expect(await store.consumeRecoveryCode(a.id, [])).toBe(false);
+    expect((await store.get(a.id))?.twoFactor?.recoveryHashes).toEqual(['k:h1', 'k:h3']);
+    expect(await store.consumeRecoveryCode(a.id, ['k:h1'])).toBe(true);
+    expect(await store.consumeRecoveryCode(a.id, ['k:h3'])).toBe(true);
+    expect((await store.get(a.id))?.twoFactor).toEqual({ secretEnc: 's', lastStep: 0, recoveryHashes: [] });
+  });
 });
 
 describe.each<[string, () => RefreshTokenStore]>([

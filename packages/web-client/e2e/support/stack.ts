@@ -22,8 +22,9 @@ export class E2EStack {
     this.#tlsDir = tlsDir;
   }
 
-  static async start(): Promise<E2EStack> {
-    const stack = await TestStack.start();
+  /** `env`: extra signaling configuration (e.g. a short VISITA_IDLE_TIMEOUT_S). */
+  static async start(opts: { env?: Record<string, string> } = {}): Promise<E2EStack> {
+    const stack = await TestStack.start(opts.env ? { env: opts.env } : {});
     const tls = selfSignedCert();
     let web: Awaited<ReturnType<typeof startWebServer>> | undefined;
     try {

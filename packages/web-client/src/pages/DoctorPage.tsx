@@ -1,17 +1,23 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { ConsultationView, QueueEntryView } from '@visita/protocol';
+import { needsSecondFactor, type ConsultationView, type QueueEntryView } from '@visita/protocol';
 import { api } from '../api.ts';
 import { CallView } from '../components/CallView.tsx';
 import { Chat } from '../components/Chat.tsx';
 import { UsagePanel } from '../components/UsagePanel.tsx';
+import { IdleGuard } from '../components/IdleGuard.tsx';
+import { SecondFactorForm } from '../components/SecondFactorForm.tsx';
+import { SecurityPanel } from '../components/SecurityPanel.tsx';
+import { holdBusy } from '../idle.ts';
 import { errorText, type Strings } from '../i18n.ts';
 import { connectSignaling, request, whenConnected, type RequestError, type SignalingSocket } from '../signaling.ts';
-import { clearSession, loadSession, refreshSession, saveSession, type Session } from '../session.ts';
+import { clearSession, loadSession, refreshSession, saveSession, sessionFrom, type Session } from '../session.ts';
 import { useLocalMedia } from '../useLocalMedia.ts';
 import { Panel } from './PatientPage.tsx';
 
 const sessionToken = (): string => loadSession()?.token ?? '';
 const refreshed = async (): Promise<boolean> => (await refreshSession()) !== null;
+/** A session saved before the server said its idle timeout. */
+const DEFAULT_IDLE_TIMEOUT_S = 900;
 
 /** The practitioner's page: log in, create consultations, see who waits, admit, consult. */
 export function DoctorPage({ t }: { t: Strings }) {
@@ -22,32 +28,56 @@ export function DoctorPage({ t }: { t: Strings }) {
     clearSession();
     setSession(null);
   }, []);
+  // Automatic logoff: after the idle timeout without input (never during a call), with its reason shown.
+  const [idleMinutes, setIdleMinutes] = useState<number | null>(null);
+  const idleTimeoutS = session?.idleTimeoutS ?? DEFAULT_IDLE_TIMEOUT_S;
+  const expire = useCallback(() => {
+    logout();
+    setIdleMinutes(Math.round(idleTimeoutS / 60));
+  }, [logout, idleTimeoutS]);
   if (!session) {
     return (
       <Login
         t={t}
+        notice={idleMinutes === null ? null : t.loggedOutIdle(idleMinutes)}
         onLogin={(s) => {
           saveSession(s);
+          setIdleMinutes(null);
           setSession(s);
         }}
       />
     );
   }
-  return <Dashboard t={t} session={session} onLogout={logout} />;
+  return (
+    <>
+      <IdleGuard t={t} timeoutS={idleTimeoutS} onExpire={expire} onLost={logout} />
+      <Dashboard t={t} session={session} onLogout={logout} />
+    </>
+  );
 }
 
-function Login({ t, onLogin }: { t: Strings; onLogin: (s: Session) => void }) {
+function Login({ t, notice, onLogin }: { t: Strings; notice: string | null; onLogin: (s: Session) => void }) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
+  // The password was right and the account has a second factor: its code comes next.
+  const [challenge, setChallenge] = useState<string | null>(null);
+  if (challenge) {
+    return (
+      <Panel title={t.doctorTitle}>
+        <SecondFactorForm t={t} challenge={challenge} onLogin={onLogin} onRestart={(err) => { setChallenge(null); setPassword(''); setError(err ?? null); }} />
+      </Panel>
+    );
+  }
   return (
     <Panel title={t.doctorTitle}>
+      {notice && <p role="status" data-testid="login-notice">{notice}</p>}
       <form
         onSubmit={(e) => {
           e.preventDefault();
           setError(null);
           api.login(email, password).then(
-            (r) => onLogin({ token: r.token, refreshToken: r.refreshToken, name: r.practitioner.name, role: r.practitioner.role }),
+            (r) => (needsSecondFactor(r) ? setChallenge(r.challenge) : onLogin(sessionFrom(r))),
             (err: RequestError) => setError(err.code === 'UNAUTHENTICATED' ? `${t.email} / ${t.password}: ✗` : errorText(t, err.code)),
           );
         }}
@@ -94,6 +124,7 @@ function Dashboard({ t, session, onLogout }: { t: Strings; session: Session; onL
       {error && <p className="error" role="alert">{error}</p>}
       <WaitingRoom t={t} onOpen={setOpen} />
       <UsagePanel t={t} />
+      <SecurityPanel t={t} />
       <h2>{t.consultations}</h2>
       <ul className="consultations">
         {list.map((c) => (
@@ -175,6 +206,9 @@ function ConsultationRoom({ t, consultationId, onClose }: { t: Strings; consulta
   const [error, setError] = useState<string | null>(null);
 
   useEffect(start, [start]);
+  // A practitioner in a call is active: no automatic logoff.
+  const inCall = generation !== null && ended === null;
+  useEffect(() => (inCall ? holdBusy() : undefined), [inCall]);
   useEffect(() => {
     const s = connectSignaling(sessionToken, refreshed);
     setSocket(s);

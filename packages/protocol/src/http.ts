@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+// Client <-> signaling over HTTP (`/api/...`): the bodies of login, two-factor authentication and
+// sessions. Every answer is an Ack (errors.ts); the server validates each body with these schemas.
+
+/** RFC 6238 as every authenticator app does it: HMAC-SHA-1, 6 digits, 30-second steps. */
+export const TOTP = { algorithm: 'SHA1', digits: 6, periodS: 30, issuer: 'Visita' } as const;
+/** How long the second step of a login may wait after the password step. */
+export const LOGIN_CHALLENGE_TTL_S = 5 * 60;
+/** Codes tried on one login challenge (right or wrong); past it, log in again. */
+export const MAX_CHALLENGE_ATTEMPTS = 5;
+/** One-time recovery codes handed out when two-factor authentication is enabled. */
+export const RECOVERY_CODE_COUNT = 10;
+/** A recovery code: 10 characters of Crockford's base32 (50 random bits), shown as `xxxxx-xxxxx`. */
+export const RECOVERY_CODE_ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
+
+/** Case, spaces and dashes do not matter in a code typed by hand. */
+const normalized = (s: string): string => s.replace(/[\s-]/g, '').toLowerCase();
+export const TotpCode = z.string().max(20).transform(normalized).pipe(z.string().regex(/^\d{6}$/, 'expected a 6-digit code'));
+export const RecoveryCode = z.string().max(40).transform(normalized).pipe(z.string().regex(/^[0-9a-hjkmnp-tv-z]{10}$/, 'expected a recovery code'));
+/** What the second step accepts: the authenticator's current code or an unused recovery code. */
+export const SecondFactorCode = z.union([TotpCode, RecoveryCode]);
+export const isTotpCode = (normalizedCode: string): boolean => /^\d{6}$/.test(normalizedCode);
+
+export const LoginRequest = z.object({ email: z.string().email().max(200), password: z.string().min(1).max(200) });
+export type LoginRequest = z.infer<typeof LoginRequest>;
+export const LoginSecondStepRequest = z.object({ challenge: z.string().regex(/^[A-Za-z0-9_-]{20,100}$/), code: SecondFactorCode });
+export type LoginSecondStepRequest = z.input<typeof LoginSecondStepRequest>;
+
+/** `POST /api/2fa/enable`: the first code of the authenticator, against the pending secret. */
+export const TwoFactorEnableRequest = z.object({ code: TotpCode });
+/** `POST /api/2fa/disable`: a current code or a recovery code. */
+export const TwoFactorDisableRequest = z.object({ code: SecondFactorCode });
+
+export interface PractitionerView {
+  id: string;
+  name: string;
+  role: 'practitioner' | 'ops';
+}
+
+/** A session (login, second step, refresh). */
+export interface SessionGrant {
+  token: string;
+  refreshToken: string;
+  practitioner: PractitionerView;
+  /** The session ends after this long without activity: the client logs out, the refresh token expires. */
+  idleTimeoutS: number;
+}
+
+/** The password was right; the session comes with `POST /api/login/2fa { challenge, code }`. */
+export interface SecondFactorRequired {
+  twoFactorRequired: true;
+  /** Opaque, single use, valid LOGIN_CHALLENGE_TTL_S; not a token: nothing else accepts it. */
+  challenge: string;
+}
+
+/** `POST /api/login`. */
+export type LoginResponse = SessionGrant | SecondFactorRequired;
+export const needsSecondFactor = (r: LoginResponse): r is SecondFactorRequired => 'twoFactorRequired' in r && r.twoFactorRequired;
+
+/** `GET /api/2fa`. */
+export interface TwoFactorStatus {
+  enabled: boolean;
+  recoveryCodesLeft: number;
+}
+/** `POST /api/2fa/setup`: a new secret, pending until enabled; shown to be scanned or typed. */
+export interface TwoFactorSetup {
+  secret: string;
+  uri: string;
+}
+/** `POST /api/2fa/enable`: the recovery codes, shown once (only their hashes are kept). */
+export interface TwoFactorEnabled {
+  recoveryCodes: string[];
+}
