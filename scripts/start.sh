@@ -97,7 +97,9 @@ redis_ping || die "redis-server did not start (see $LOGS/redis.log)"
 export VISITA_REDIS_URL="$(redis_url admin "$VISITA_REDIS_ADMIN_PASSWORD")"
 DEMO_EMAIL="${VISITA_DEMO_EMAIL:-doctor@visita.local}"
 step "demo practitioner account $DEMO_EMAIL"
-node packages/signaling/src/cli.ts practitioner add --email "$DEMO_EMAIL" --name "Dr. Demo" --password-env VISITA_DEMO_PASSWORD --if-missing >&2 \
+{ node packages/signaling/src/cli.ts practitioner add --email "$DEMO_EMAIL" --name "Dr. Demo" --password-env VISITA_DEMO_PASSWORD --if-missing &&
+  # (and sealed again: a state dir from before account records were sealed keeps working)
+  node packages/signaling/src/cli.ts practitioner set-password --email "$DEMO_EMAIL" --password-env VISITA_DEMO_PASSWORD >/dev/null; } >&2 \
   || die "could not create the demo practitioner account"
 step "starting the SFU node (media announced on $LAN_IP)"
 VISITA_SFU_CONTROL_PORT="$SFU_CONTROL_PORT" VISITA_SFU_NODE_ID=sfu-local VISITA_RTC_LISTEN_IP=0.0.0.0 \

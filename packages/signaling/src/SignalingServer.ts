@@ -9,6 +9,7 @@ import { redisRateLimits } from './rateLimits.ts';
 import { RedisAccountStore, RedisRefreshTokenStore } from './store/RedisAccountStore.ts';
 import { RedisLoginChallengeStore } from './store/RedisLoginChallengeStore.ts';
 import { SecretBox } from './accounts/SecretBox.ts';
+import { accountSeal } from './accounts/accountSeal.ts';
 import { TwoFactorService } from './accounts/TwoFactorService.ts';
 import { createHttpApp } from './api/http.ts';
 import { guardHttpServer } from './api/guard.ts';
@@ -108,8 +109,11 @@ export class SignalingServer {
       log,
     );
     const limits = redisRateLimits(this.redis, config);
-    const accountStore = new RedisAccountStore(this.redis);
-    this.twoFactor = new TwoFactorService(accountStore, new SecretBox({ dataKey: config.dataKey, jwtKeys: config.jwtKeys }));
+    const box = new SecretBox({ dataKey: config.dataKey, jwtKeys: config.jwtKeys });
+    const accountStore = new RedisAccountStore(this.redis, accountSeal(box), (accountId) =>
+      log.warn({ accountId }, 'account record changed outside Visita (its seal does not verify): refused'),
+    );
+    this.twoFactor = new TwoFactorService(accountStore, box);
     this.accounts = new AccountService(
       accountStore,
       new RedisRefreshTokenStore(this.redis),

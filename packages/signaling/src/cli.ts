@@ -5,6 +5,8 @@ import { addAccount, resetTwoFactor, setAccountPassword } from './accounts/manag
 import { loadSignalingConfig } from './config.ts';
 import { PlanBook } from './metering/PlanBook.ts';
 import { RedisAccountStore } from './store/RedisAccountStore.ts';
+import { accountSeal } from './accounts/accountSeal.ts';
+import { SecretBox } from './accounts/SecretBox.ts';
 
 // `bin/visita practitioner add --email E --name N [--role ops] (--password-env VAR | --password-stdin) [--if-missing]`
 // `bin/visita practitioner set-password --email E (--password-env VAR | --password-stdin)`
@@ -36,6 +38,20 @@ function fail(message: string): never {
   process.exit(2);
 }
 
+/** Accounts are sealed with signaling's keys (VISITA_DATA_KEY, else the JWT keys), read as signaling reads them. */
+function accountKeys(): SecretBox {
+  const env = process.env;
+  if (!env['VISITA_DATA_KEY'] && !env['VISITA_JWT_KEYS'] && !env['VISITA_JWT_SECRET']) {
+    fail('set VISITA_JWT_SECRET (or VISITA_JWT_KEYS, VISITA_DATA_KEY) as signaling has it: accounts are sealed with it (bin/visita reads make start\'s)');
+  }
+  try {
+    const config = loadSignalingConfig({ ...env, VISITA_SFU_SECRET: env['VISITA_SFU_SECRET'] ?? 'x'.repeat(16) });
+    return new SecretBox({ dataKey: config.dataKey, jwtKeys: config.jwtKeys });
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+}
+
 async function readPassword(): Promise<string> {
   if (values['password-env']) {
     const v = process.env[values['password-env']];
@@ -58,7 +74,9 @@ if (values.help || group !== 'practitioner' || !command) {
 if (!values.email) fail('--email is required');
 const redis = new Redis(process.env['VISITA_REDIS_URL'] ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1, retryStrategy: () => null });
 redis.on('error', () => undefined);
-const store = new RedisAccountStore(redis);
+const store = new RedisAccountStore(redis, accountSeal(accountKeys()), () =>
+  fail(`the account record of ${values.email} was changed outside Visita (its seal does not verify); set its password again to re-seal it`),
+);
 try {
   await redis.ping().catch(() => fail(`cannot reach Redis at ${process.env['VISITA_REDIS_URL'] ?? 'redis://127.0.0.1:6379'}`));
   if (command === 'add') {

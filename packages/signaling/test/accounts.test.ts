@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@visita/protocol';
-import { DEMO, TestStack } from './support/stack.ts';
+import { DEMO, JWT_KID, JWT_SECRET, TestStack } from './support/stack.ts';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '../src/cli.ts');
 let stack: TestStack;
@@ -20,7 +20,7 @@ const post = async (path: string, body: unknown, headers: Record<string, string>
   return { status: res.status, body: (await res.json()) as { ok: boolean; code?: string; data?: Record<string, unknown> } };
 };
 const runCli = (args: string[], env: Record<string, string> = {}) =>
-  promisify(execFile)(process.execPath, [cli, ...args], { env: { ...process.env, VISITA_REDIS_URL: stack.redis.url, ...env } }).then(
+  promisify(execFile)(process.execPath, [cli, ...args], { env: { ...process.env, VISITA_REDIS_URL: stack.redis.url, VISITA_JWT_KEYS: `${JWT_KID}:${JWT_SECRET}`, ...env } }).then(
     (r) => ({ code: 0, out: r.stdout + r.stderr }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
   );

@@ -3,15 +3,14 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ErrorCode } from '@visita/protocol';
 import { addAccount } from '../src/accounts/manage.ts';
 import type { AuditRecord } from '../src/store/AuditStore.ts';
-import { RedisAccountStore } from '../src/store/RedisAccountStore.ts';
 import { audioRtpParameters } from '../../sfu/test/fixtures.ts';
-import { TestStack } from './support/stack.ts';
+import { TestStack, testAccountStore } from './support/stack.ts';
 
 let stack: TestStack;
 beforeAll(async () => {
   stack = await TestStack.start();
   const redis = new Redis(stack.redis.url);
-  const store = new RedisAccountStore(redis);
+  const store = testAccountStore(redis);
   await addAccount(store, { email: 'ops@visita.test', name: 'Ops', role: 'ops', password: 'ops password 123' });
   await addAccount(store, { email: 'other@visita.test', name: 'Dr Other', password: 'other password 123' });
   redis.disconnect();

@@ -7,8 +7,7 @@ import { Secret, TOTP as Totp } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, MAX_CHALLENGE_ATTEMPTS } from '@visita/protocol';
 import { addAccount } from '../src/accounts/manage.ts';
-import { RedisAccountStore } from '../src/store/RedisAccountStore.ts';
-import { DEMO, TestStack } from './support/stack.ts';
+import { DEMO, JWT_KID, JWT_SECRET, TestStack, testAccountStore } from './support/stack.ts';
 
 // Practitioner two-factor authentication (TOTP + recovery codes) and the idle expiry of sessions,
 // against the real stack. Codes are computed here with otpauth from the secret setup returns. Time
@@ -38,7 +37,7 @@ const call = async (method: string, path: string, body?: unknown, token?: string
 };
 const post = (path: string, body: unknown, token?: string) => call('POST', path, body, token);
 const runCli = (args: string[]) =>
-  promisify(execFile)(process.execPath, [cli, ...args], { env: { ...process.env, VISITA_REDIS_URL: stack.redis.url } }).then(
+  promisify(execFile)(process.execPath, [cli, ...args], { env: { ...process.env, VISITA_REDIS_URL: stack.redis.url, VISITA_JWT_KEYS: `${JWT_KID}:${JWT_SECRET}` } }).then(
     (r) => ({ code: 0, out: r.stdout + r.stderr }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
   );
@@ -56,7 +55,7 @@ const PASSWORD = 'a long enough password';
 /** A fresh practitioner; its email and an access token. */
 async function practitioner(): Promise<{ email: string; token: string }> {
   const email = `dr${++n}-${Date.now()}@clinic.test`;
-  await addAccount(new RedisAccountStore(stack.signaling.redis), { email, name: `Dr ${n}`, password: PASSWORD });
+  await addAccount(testAccountStore(stack.signaling.redis), { email, name: `Dr ${n}`, password: PASSWORD });
   const login = await post('/api/login', { email, password: PASSWORD });
   return { email, token: login.body.data!['token'] as string };
 }

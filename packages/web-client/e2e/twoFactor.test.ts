@@ -2,8 +2,7 @@ import { Secret, TOTP } from 'otpauth';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { addAccount } from '@visita/signaling';
-import { DEMO } from '@visita/signaling/testing';
-import { RedisAccountStore } from '../../signaling/src/store/RedisAccountStore.ts';
+import { DEMO, testAccountStore } from '@visita/signaling/testing';
 import { E2EStack } from './support/stack.ts';
 
 // The practitioner's second factor and automatic logoff, in Chromium against the whole stack.
@@ -29,7 +28,7 @@ async function logIn(page: Page, email: string, password: string): Promise<void>
 it('a practitioner enables two-factor authentication, then logs in with password and code (or a recovery code)', async () => {
   const email = 'secure@clinic.test';
   const password = 'a long enough password';
-  await addAccount(new RedisAccountStore(e2e.stack.signaling.redis), { email, name: 'Dr Secure', password });
+  await addAccount(testAccountStore(e2e.stack.signaling.redis), { email, name: 'Dr Secure', password });
   const { page } = await e2e.page();
   await page.goto(e2e.webUrl);
   await logIn(page, email, password);

@@ -29,11 +29,12 @@ export async function addAccount(store: AccountStore, input: z.input<typeof NewA
 }
 
 export async function setAccountPassword(store: AccountStore, email: string, password: string): Promise<void> {
-  const account = await store.findByEmail(email);
-  if (!account) throw new VisitaError(ErrorCode.NOT_FOUND, `no account with email ${email}`);
+  // By id: an administrator setting the password re-seals a record that no longer verifies.
+  const id = await store.idByEmail(email);
+  if (!id) throw new VisitaError(ErrorCode.NOT_FOUND, `no account with email ${email}`);
   const ok = NewAccount.shape.password.safeParse(password);
   if (!ok.success) throw new VisitaError(ErrorCode.BAD_REQUEST, ok.error.issues[0]?.message ?? 'invalid password');
-  await store.setPasswordHash(account.id, await hashPassword(password));
+  await store.setPasswordHash(id, await hashPassword(password));
 }
 
 /** Removes an account's second factor (a lost phone): the next login asks for the password only. */

@@ -30,6 +30,8 @@ export interface AccountStore {
   create(account: Account): Promise<boolean>;
   get(id: string): Promise<Account | null>;
   findByEmail(email: string): Promise<Account | null>;
+  /** The id the email is registered to, even when its record no longer verifies (an administrator resets it). */
+  idByEmail(email: string): Promise<string | null>;
   setPasswordHash(id: string, passwordHash: string): Promise<void>;
   /** Enables (and clears the pending secret), replaces, or with null removes the second factor. No-op for an unknown id. */
   setTwoFactor(id: string, twoFactor: TwoFactor | null): Promise<void>;

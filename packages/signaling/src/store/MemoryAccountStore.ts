@@ -20,6 +20,10 @@ export class MemoryAccountStore implements AccountStore {
     return null;
   }
 
+  async idByEmail(email: string): Promise<string | null> {
+    return (await this.findByEmail(email))?.id ?? null;
+  }
+
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {
     const a = this.#byId.get(id);
     if (a) this.#byId.set(id, { ...a, passwordHash });

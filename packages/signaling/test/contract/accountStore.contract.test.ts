@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Account, AccountStore, RefreshTokenStore } from '../../src/store/AccountStore.ts';
 import { MemoryAccountStore, MemoryRefreshTokenStore } from '../../src/store/MemoryAccountStore.ts';
 import { RedisAccountStore, RedisRefreshTokenStore } from '../../src/store/RedisAccountStore.ts';
+import { accountSeal } from '../../src/accounts/accountSeal.ts';
+import { SecretBox } from '../../src/accounts/SecretBox.ts';
 import { useRedis } from '../support/useRedis.ts';
 
 const redis = useRedis();
@@ -14,7 +16,7 @@ const account = (over: Partial<Account> = {}): Account => {
 
 describe.each<[string, () => AccountStore]>([
   ['memory', () => new MemoryAccountStore()],
-  ['redis', () => new RedisAccountStore(redis())],
+  ['redis', () => new RedisAccountStore(redis(), accountSeal(new SecretBox({ jwtKeys: [{ kid: 'k1', secret: 'contract-secret-0123456789abcdef0123' }] })))],
 ])('AccountStore contract (%s)', (_name, make) => {
   it('creates, finds by id and by email (any case), and refuses a second account with the same email', async () => {
     const store = make();
@@ -97,5 +99,64 @@ describe.each<[string, () => RefreshTokenStore]>([
     await store.save(`h${++n}`, 'pr-1', 50);
     await new Promise((r) => setTimeout(r, 120));
     expect(await store.take(`h${n}`)).toBeNull();
+  });
+});
+
+describe('RedisAccountStore seals its records', () => {
+  const box = new SecretBox({ jwtKeys: [{ kid: 'k1', secret: 'contract-secret-0123456789abcdef0123' }] });
+  const tf = { secretEnc: 'v1.sealed-secret', lastStep: -1, recoveryHashes: ['h1'] };
+  it.each([
+    ['role', 'ops'],
+    ['passwordHash', 'scrypt$attacker'],
+    ['name', 'Someone else'],
+    ['email', 'mallory@example.org'],
+  ])('reads an account whose %s was changed in Redis as no account, and reports it', async (field, value) => {
+    const tampered: string[] = [];
+    const store = new RedisAccountStore(redis(), accountSeal(box), (id) => tampered.push(id));
+    const a = account();
+    await store.create(a);
+    expect(await store.get(a.id)).toMatchObject({ id: a.id });
+    await redis().hset(`visita:account:${a.id}`, field, value);
+    expect(await store.get(a.id)).toBeNull();
+    expect(await store.findByEmail(a.email)).toBeNull();
+    expect(tampered).toContain(a.id);
+  });
+
+  it('refuses a record whose second factor was removed or moved, and one signed with another key', async () => {
+    const store = new RedisAccountStore(redis(), accountSeal(box));
+    const a = account();
+    await store.create(a);
+    await store.setTwoFactor(a.id, tf);
+    expect((await store.get(a.id))?.twoFactor?.secretEnc).toBe(tf.secretEnc);
+    await redis().hdel(`visita:account:${a.id}`, 'tfSecret');
+    expect(await store.get(a.id)).toBeNull();
+    const other = new RedisAccountStore(redis(), accountSeal(new SecretBox({ jwtKeys: [{ kid: 'k1', secret: 'another-secret-0123456789abcdef0123' }] })));
+    const b = account();
+    await other.create(b);
+    expect(await store.get(b.id)).toBeNull();
+  });
+
+  it('seals again on every change it makes (password, second factor), and the id stays findable by email', async () => {
+    const store = new RedisAccountStore(redis(), accountSeal(box));
+    const a = account({ role: 'ops' });
+    await store.create(a);
+    await store.setPasswordHash(a.id, 'scrypt$new');
+    await store.setTwoFactor(a.id, tf);
+    await store.setTwoFactor(a.id, null);
+    expect(await store.get(a.id)).toMatchObject({ role: 'ops', passwordHash: 'scrypt$new' });
+    expect(await store.idByEmail(a.email)).toBe(a.id);
+  });
+
+  it('never blesses a tampered record; an unsealed one is sealed by a password reset, as a practitioner', async () => {
+    const store = new RedisAccountStore(redis(), accountSeal(box));
+    const a = account();
+    await store.create(a);
+    await redis().hset(`visita:account:${a.id}`, 'role', 'ops');
+    await expect(store.setPasswordHash(a.id, 'scrypt$reset')).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    expect(await store.get(a.id)).toBeNull();
+    // Its seal deleted as well (or a record from before sealing): sealed again, but as a practitioner.
+    await redis().hdel(`visita:account:${a.id}`, 'seal');
+    await store.setPasswordHash(a.id, 'scrypt$reset');
+    expect(await store.get(a.id)).toMatchObject({ role: 'practitioner', passwordHash: 'scrypt$reset' });
   });
 });

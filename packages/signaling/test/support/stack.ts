@@ -6,6 +6,8 @@ import { audioRtpParameters } from '../../../sfu/test/fixtures.ts';
 import { addAccount } from '../../src/accounts/manage.ts';
 import { loadSignalingConfig } from '../../src/config.ts';
 import { RedisAccountStore } from '../../src/store/RedisAccountStore.ts';
+import { accountSeal } from '../../src/accounts/accountSeal.ts';
+import { SecretBox } from '../../src/accounts/SecretBox.ts';
 import { createLogger } from '../../src/logger.ts';
 import { SignalingServer } from '../../src/SignalingServer.ts';
 import { RedisServer } from './redisServer.ts';
@@ -18,12 +20,17 @@ export const JWT_KID = 'test1';
 export async function seedDemoAccount(redisUrl: string): Promise<void> {
   const redis = new Redis(redisUrl);
   try {
-    await addAccount(new RedisAccountStore(redis), { email: DEMO.email, name: DEMO.name, password: DEMO.password });
+    await addAccount(testAccountStore(redis), { email: DEMO.email, name: DEMO.name, password: DEMO.password });
   } finally {
     redis.disconnect();
   }
 }
 export const SFU_SECRET = 'test-sfu-secret-0123456789';
+
+/** The account store as the test stacks' signaling sees it (sealed with their JWT key). */
+export function testAccountStore(redis: Redis): RedisAccountStore {
+  return new RedisAccountStore(redis, accountSeal(new SecretBox({ jwtKeys: [{ kid: JWT_KID, secret: JWT_SECRET }] })));
+}
 
 /** The real stack in one process: redis-server, one SFU node (real workers), one signaling instance. */
 export class TestStack {
