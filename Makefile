@@ -1,5 +1,5 @@
 # Visita: the two commands of the README, and a few more.
-.PHONY: start test bench-join bench-capacity install
+.PHONY: start test security bench-join bench-capacity install
 
 start: ## install what is missing, then run redis, one SFU node, signaling and the web client
 	@bash scripts/bootstrap.sh
@@ -8,6 +8,10 @@ start: ## install what is missing, then run redis, one SFU node, signaling and t
 test: ## install what is missing, then run every test
 	@bash scripts/bootstrap.sh
 	@bash scripts/test.sh
+
+security: ## install what is missing, then run the attack suites (larger fuzzing) and print the attacks tried and refused
+	@bash scripts/bootstrap.sh
+	@bash scripts/security.sh
 
 bench-join: ## 20 consultations in headless Chromium; writes docs/benchmarks.md
 	@bash scripts/bootstrap.sh

@@ -32,10 +32,16 @@ vitest_run() { # name, projects...
   local name="$1"; shift
   run_isolated pnpm exec vitest run "$@" --reporter=default --reporter=json --outputFile.json="$REPORTS/$name.json"
 }
-trap 'rc=$?; summary; exit $rc' EXIT
+# The attack suites record what they try (packages/signaling/test/support/attackLog.ts); the table
+# of attacks tried and refused is printed at the end, before the closing line. `make security` runs
+# them alone, at a larger size.
+ATTACKS="$ROOT/.state/test-attacks.jsonl"; rm -f "$ATTACKS"
+attack_table() { [ -s "$ATTACKS" ] || return 0; step "attacks tried and refused"; node scripts/attackTable.ts "$ATTACKS" "$REPORTS/unit-integration.json" 2>/dev/null || true; }
+trap 'rc=$?; attack_table; summary; exit $rc' EXIT
+VISITA_SCHEMATHESIS="$(bash "$ROOT/scripts/ensure-schemathesis.sh")"; export VISITA_SCHEMATHESIS # the API fuzzer (apiFuzz.test.ts)
 
 step "unit and integration tests"
-vitest_run unit-integration --project unit --project integration
+VISITA_ATTACK_LOG="$ATTACKS" vitest_run unit-integration --project unit --project integration
 step "browser end-to-end tests (headless Chromium, fake camera and microphone)"
 vitest_run e2e --project e2e
 step "all tests passed"

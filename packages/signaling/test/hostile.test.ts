@@ -1,10 +1,14 @@
 import { gzipSync } from 'node:zlib';
+import { Redis } from 'ioredis';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, PROTOCOL_VERSION, type Ack } from '@visita/protocol';
 import { MAX_SOCKETS_PER_PATIENT_LINK } from '../src/handshake.ts';
 import { MAX_REFUSALS } from '../src/socketBudgets.ts';
-import { DEMO, TestClient, TestStack } from './support/stack.ts';
+import { attack } from './support/attackLog.ts';
+import { DEMO, TestClient, TestStack, testAccountStore } from './support/stack.ts';
+import { addAccount, setAccountPassword } from '../src/accounts/manage.ts';
+import { hashPassword } from '../src/accounts/password.ts';
 
 // What a stranger on the network can send: each test is a regression test of a defect found by
 // attacking `make start` (issue "Hostile input"), run against the real stack.
@@ -38,12 +42,18 @@ describe('HTTP long-polling (one unauthenticated request used to kill signaling)
     for (const connect of ['40', '40{"token":"not-a-token","protocolVersion":1}']) {
       expect((await fetch(`${url}&sid=${sid}`, { method: 'POST', body: connect })).status).toBe(200);
       const refusal = await (await fetch(`${url}&sid=${sid}`)).text();
+      attack('HTTP long-polling', `CONNECT ${connect === '40' ? 'without a token' : 'with a bad token'}`, /^44\{.*"code":"UNAUTHENTICATED"/.test(refusal) && (await alive(stack.signalingUrl)) === 200);
       expect(refusal).toMatch(/^44\{.*"code":"UNAUTHENTICATED"/);
     }
     // Garbage on the polling endpoint: refused, never fatal.
-    expect((await fetch(`${stack.signalingUrl}/socket.io/?EIO=4&transport=polling&sid=nope`)).status).toBe(400);
-    expect((await fetch(`${stack.signalingUrl}/socket.io/?EIO=9&transport=carrier-pigeon`)).status).toBe(400);
-    expect(await alive(stack.signalingUrl)).toBe(200);
+    const unknownSid = (await fetch(`${stack.signalingUrl}/socket.io/?EIO=4&transport=polling&sid=nope`)).status;
+    const badTransport = (await fetch(`${stack.signalingUrl}/socket.io/?EIO=9&transport=carrier-pigeon`)).status;
+    const up = await alive(stack.signalingUrl);
+    attack('HTTP long-polling', 'unknown session id', unknownSid === 400 && up === 200);
+    attack('HTTP long-polling', 'unknown EIO version and transport', badTransport === 400 && up === 200);
+    expect(unknownSid).toBe(400);
+    expect(badTransport).toBe(400);
+    expect(up).toBe(200);
   });
 
   it('carries a whole consultation over long-polling only', async () => {
@@ -74,13 +84,20 @@ describe('HTTP long-polling (one unauthenticated request used to kill signaling)
 describe('bodies a client got wrong are 4xx with a typed error, never 500', () => {
   it('413 for an oversized body and a gzip bomb, 415 for an unknown encoding, 400 for malformed JSON', async () => {
     const big = JSON.stringify({ email: 'a@b.c', password: 'x'.repeat(100_000) });
-    expect(await post(stack.signalingUrl, '/api/login', big)).toMatchObject({ status: 413, body: { ok: false, code: ErrorCode.BAD_REQUEST } });
     const bomb = gzipSync(Buffer.alloc(20 * 1024 * 1024, 0x20));
     expect(bomb.length).toBeLessThan(100_000);
-    expect(await post(stack.signalingUrl, '/api/login', bomb, { 'content-encoding': 'gzip' })).toMatchObject({ status: 413, body: { code: ErrorCode.BAD_REQUEST } });
-    expect(await post(stack.signalingUrl, '/api/login', '{}', { 'content-encoding': 'x-unknown' })).toMatchObject({ status: 415, body: { code: ErrorCode.BAD_REQUEST } });
-    expect(await post(stack.signalingUrl, '/api/login', '{"email":', {})).toMatchObject({ status: 400, body: { code: ErrorCode.BAD_REQUEST } });
-    expect(await post(stack.signalingUrl, '/api/login', '{}', { 'content-type': 'application/json; charset=klingon' })).toMatchObject({ status: 415 });
+    const cases: Array<[string, string | Uint8Array, Record<string, string>, number]> = [
+      ['oversized body (100 kB)', big, {}, 413],
+      ['gzip bomb (20 MB inflated)', bomb, { 'content-encoding': 'gzip' }, 413],
+      ['unknown content encoding', '{}', { 'content-encoding': 'x-unknown' }, 415],
+      ['malformed JSON', '{"email":', {}, 400],
+      ['unknown charset', '{}', { 'content-type': 'application/json; charset=klingon' }, 415],
+    ];
+    for (const [name, body, headers, status] of cases) {
+      const r = await post(stack.signalingUrl, '/api/login', body, headers);
+      attack('request bodies', name, r.status === status && !r.body.ok && r.body.code === ErrorCode.BAD_REQUEST);
+      expect([name, r]).toMatchObject([name, { status, body: { ok: false, code: ErrorCode.BAD_REQUEST } }]);
+    }
     expect(await alive(stack.signalingUrl)).toBe(200);
   });
 });
@@ -92,6 +109,7 @@ describe('login limits', () => {
       const r = await post(stack.signalingUrl, '/api/login', { email: 'spoof@clinic.test', password: `guess ${i}` }, { 'x-forwarded-for': `203.0.113.${i}` });
       codes.push(r.body.ok ? 'ok' : r.body.code);
     }
+    attack('login limits', '12 guesses, each with a made-up X-Forwarded-For', codes.slice(10).every((c) => c === ErrorCode.RATE_LIMITED));
     expect(codes.slice(0, 10)).toEqual(Array(10).fill(ErrorCode.UNAUTHENTICATED));
     expect(codes.slice(10)).toEqual([ErrorCode.RATE_LIMITED, ErrorCode.RATE_LIMITED]);
   });
@@ -117,6 +135,7 @@ describe('behind a trusted proxy (X-Forwarded-For from loopback)', () => {
       const r = await post(proxied.signalingUrl, '/api/login', { email: `user${i}@clinic.test`, password: 'Summer2026!' }, from('198.51.100.7'));
       codes.push(r.body.ok ? 'ok' : r.body.code);
     }
+    attack('login limits', 'one password on 32 emails from one address', codes.slice(30).every((c) => c === ErrorCode.RATE_LIMITED));
     expect(codes.slice(0, 30)).toEqual(Array(30).fill(ErrorCode.UNAUTHENTICATED));
     expect(codes.slice(30)).toEqual([ErrorCode.RATE_LIMITED, ErrorCode.RATE_LIMITED]);
     // Another address is not affected.
@@ -128,7 +147,9 @@ describe('behind a trusted proxy (X-Forwarded-For from loopback)', () => {
     expect((await post(proxied.signalingUrl, '/api/login', DEMO, from(home))).status).toBe(200);
     for (let i = 0; i < 22; i++) await post(proxied.signalingUrl, '/api/login', { email: DEMO.email, password: `wrong ${i}` }, from(`203.0.113.${i}`));
     // A new address, even with the right password, may not try any more...
-    expect((await post(proxied.signalingUrl, '/api/login', DEMO, from('203.0.113.200'))).body).toMatchObject({ code: ErrorCode.RATE_LIMITED });
+    const stranger = (await post(proxied.signalingUrl, '/api/login', DEMO, from('203.0.113.200'))).body;
+    attack('login limits', 'guessing one account from 22 addresses', !stranger.ok && stranger.code === ErrorCode.RATE_LIMITED);
+    expect(stranger).toMatchObject({ code: ErrorCode.RATE_LIMITED });
     // ...but the owner, from where they logged in before, can.
     expect((await post(proxied.signalingUrl, '/api/login', DEMO, from(home))).status).toBe(200);
   });
@@ -139,6 +160,7 @@ describe('behind a trusted proxy (X-Forwarded-For from loopback)', () => {
     const owner = post(proxied.signalingUrl, '/api/login', DEMO, from('192.0.2.10'));
     const results = await Promise.all(flood);
     const statuses = results.map((r) => r.status);
+    attack('login limits', '200 concurrent guesses (hashing flood)', statuses.filter((s) => s === 429).length >= 190 && proxied.signaling.accounts.passwordChecks - checksBefore <= 11);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(190);
     expect(statuses.every((s) => s === 429 || s === 401)).toBe(true);
     expect((await owner).status).toBe(200);
@@ -150,8 +172,10 @@ describe('behind a trusted proxy (X-Forwarded-For from loopback)', () => {
     const flood = Array.from({ length: 100 }, (_, i) => post(proxied.signalingUrl, '/api/login', { email: `f${i}@clinic.test`, password: 'wrong password' }, from(`100.64.${i >> 8}.${i & 255}`)));
     const owner = post(proxied.signalingUrl, '/api/login', DEMO, from('192.0.2.10'));
     const statuses = (await Promise.all(flood)).map((r) => r.status);
+    const ownerStatus = (await owner).status;
+    attack('login limits', 'flood from 100 addresses to crowd out the owner', statuses.some((s) => s === 429) && ownerStatus === 200);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
-    expect((await owner).status).toBe(200);
+    expect(ownerStatus).toBe(200);
   });
 });
 
@@ -166,8 +190,11 @@ describe('sessions and links', () => {
     expect((await post(stack.signalingUrl, '/api/logout', { refreshToken })).status).toBe(200);
     await closed;
     const res = await fetch(`${stack.signalingUrl}/api/consultations`, { headers: { authorization: `Bearer ${token}` } });
+    attack('sessions and links', 'logged-out access token on the API', res.status === 401);
     expect(res.status).toBe(401);
-    await expect(stack.connect(token)).rejects.toMatchObject({ data: { code: ErrorCode.UNAUTHENTICATED } });
+    const socketOutcome = await stack.connect(token).then(() => 'connected', (e: { data?: { code?: string } }) => e.data?.code);
+    attack('sessions and links', 'logged-out access token on a socket', socketOutcome === ErrorCode.UNAUTHENTICATED);
+    expect(socketOutcome).toBe(ErrorCode.UNAUTHENTICATED);
     expect(otherClient.socket.connected).toBe(true);
     expect((await fetch(`${stack.signalingUrl}/api/consultations`, { headers: { authorization: `Bearer ${other}` } })).status).toBe(200);
   });
@@ -192,8 +219,10 @@ describe('sessions and links', () => {
     socket.auth = { token: patientToken, protocolVersion: PROTOCOL_VERSION };
     const refusedAgain = new Promise<Error & { data?: { code?: string } }>((r) => socket.once('connect_error', r));
     socket.connect();
-    expect((await refusedAgain).message).toBe('this link was revoked');
+    const again = await refusedAgain;
     socket.close();
+    attack('sessions and links', 'revoked link recovering its session', again.message === 'this link was revoked' && heard.length === 0);
+    expect(again.message).toBe('this link was revoked');
     expect(heard).toEqual([]);
   });
 
@@ -217,7 +246,9 @@ describe('sessions and links', () => {
     // The call goes on with the laptop, whose media replaces the phone's on the node.
     await laptop.produceAudio(consultationId);
     const room = stack.node.handlers['room.get']({ roomId: consultationId });
-    expect((await room).peers.find((p) => p.peerId === 'patient')?.producers).toHaveLength(1);
+    const producers = (await room).peers.find((p) => p.peerId === 'patient')?.producers;
+    attack('sessions and links', 'a second device on one patient link', producers?.length === 1 && !phone.socket.connected);
+    expect(producers).toHaveLength(1);
     expect(laptop.socket.connected).toBe(true);
     await doctor.request('consultation:hangUp', { consultationId });
   });
@@ -242,22 +273,55 @@ describe('per-socket budgets and caps', () => {
     expect(flood.filter((r) => r && !r.ok && r.code === ErrorCode.RATE_LIMITED).length).toBeGreaterThanOrEqual(MAX_REFUSALS - 20);
     expect(flood.filter((r) => r?.ok).length).toBeLessThanOrEqual(1);
     await gone;
+    attack('per-socket budgets', 'chat flood (5,020 messages)', accepted <= 11 && flood.filter((r) => r?.ok).length <= 1 && !patient.socket.connected);
     // The practitioner still chats, and the history comes in bounded pages.
     expect(await doctor.request('chat:send', { consultationId, text: 'still here' })).toMatchObject({ ok: true });
     const page = await doctor.request('chat:history', { consultationId });
     expect(page.ok && page.data.messages.length).toBeLessThanOrEqual(50);
     expect(page.ok && page.data.messages.at(-1)?.text).toBe('still here');
-    expect(await doctor.request('chat:history', { consultationId, limit: 500 } as never)).toMatchObject({ ok: false, code: ErrorCode.BAD_REQUEST });
+    const oversized = await doctor.request('chat:history', { consultationId, limit: 500 } as never);
+    attack('per-socket budgets', 'chat history page of 500', !oversized.ok && oversized.code === ErrorCode.BAD_REQUEST);
+    expect(oversized).toMatchObject({ ok: false, code: ErrorCode.BAD_REQUEST });
   });
 
   it('caps the sockets one patient link may open', async () => {
     const { patientToken } = await stack.createConsultation(await stack.login());
     const held: TestClient[] = [];
     for (let i = 0; i < MAX_SOCKETS_PER_PATIENT_LINK; i++) held.push(await stack.connect(patientToken));
-    await expect(stack.connect(patientToken)).rejects.toMatchObject({ data: { code: ErrorCode.RATE_LIMITED } });
+    const extra = await stack.connect(patientToken).then(() => 'connected', (e: { data?: { code?: string } }) => e.data?.code);
+    attack('per-socket budgets', `socket ${MAX_SOCKETS_PER_PATIENT_LINK + 1} on one patient link`, extra === ErrorCode.RATE_LIMITED);
+    expect(extra).toBe(ErrorCode.RATE_LIMITED);
     held[0]!.socket.close();
     await new Promise((r) => setTimeout(r, 200));
     const again = await stack.connect(patientToken);
     expect(again.socket.connected).toBe(true);
+  });
+});
+
+describe('Redis contents are not trusted', () => {
+  it('refuses an account whose record was changed in Redis: a role written in, a password hash replaced', async () => {
+    const redis = new Redis(stack.redis.url);
+    try {
+      const store = testAccountStore(redis);
+      const victim = await addAccount(store, { email: 'victim@clinic.test', name: 'Dr Victim', password: 'the real password 1' });
+      const login = (password: string) => post(stack.signalingUrl, '/api/login', { email: 'victim@clinic.test', password }, { 'x-forwarded-for': '1.2.3.4' });
+      expect((await login('the real password 1')).status).toBe(200);
+
+      await redis.hset(`visita:account:${victim.id}`, 'role', 'ops');
+      const asOps = await login('the real password 1');
+      attack('Redis tampering', 'role ops written into an account', asOps.status === 401);
+      expect(asOps).toMatchObject({ status: 401, body: { code: ErrorCode.UNAUTHENTICATED } });
+
+      await redis.hset(`visita:account:${victim.id}`, 'role', 'practitioner', 'passwordHash', await hashPassword('the attacker password'));
+      const asAttacker = await login('the attacker password');
+      attack('Redis tampering', 'password hash replaced', asAttacker.status === 401);
+      expect(asAttacker.status).toBe(401);
+
+      // An administrator's password reset does not bless the tampered record.
+      await expect(setAccountPassword(store, 'victim@clinic.test', 'a new real password')).rejects.toMatchObject({ code: ErrorCode.INVALID_STATE });
+      expect((await login('a new real password')).status).toBe(401);
+    } finally {
+      redis.disconnect();
+    }
   });
 });

@@ -3,6 +3,7 @@ import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Audience, ErrorCode, TOKEN_ISSUER, clientRequestSchemas, type ClientRequestName } from '@visita/protocol';
 import { audioRtpParameters } from '../../sfu/test/fixtures.ts';
+import { attack } from './support/attackLog.ts';
 import { JWT_KID, JWT_SECRET, TestStack, type TestClient } from './support/stack.ts';
 
 // The JWT attack suite and the authorization matrix: every attempt is refused with a typed error.
@@ -36,10 +37,14 @@ describe('JWT attacks on the handshake', () => {
       notYetValid: jwt.sign({ ...claims, nbf: now + 3600 }, JWT_SECRET, { ...opts, algorithm: 'HS256' }),
     };
     for (const [name, token] of Object.entries(attacks)) {
-      expect([name, await refusal(stack.connect(token))]).toEqual([name, ErrorCode.UNAUTHENTICATED]);
+      const outcome = await refusal(stack.connect(token));
+      attack('JWT on the handshake', name, outcome === ErrorCode.UNAUTHENTICATED);
+      expect([name, outcome]).toEqual([name, ErrorCode.UNAUTHENTICATED]);
     }
     const valid = await stack.login();
-    await expect(refusal(stack.connect(valid, Number.NaN))).resolves.toBe(ErrorCode.UNAUTHENTICATED);
+    const noVersion = await refusal(stack.connect(valid, Number.NaN));
+    attack('JWT on the handshake', 'valid token, no protocol version', noVersion === ErrorCode.UNAUTHENTICATED);
+    expect(noVersion).toBe(ErrorCode.UNAUTHENTICATED);
   });
 });
 
@@ -83,6 +88,7 @@ describe('authorization of every event', () => {
     for (const name of Object.keys(clientRequestSchemas) as ClientRequestName[]) {
       if (name === 'queue:watch') continue;
       const r = await patient.raw(name, payloadFor(name, other.consultationId));
+      attack('authorization matrix', `patient, another consultation: ${name}`, !r.ok && /^(FORBIDDEN|NOT_FOUND)$/.test(r.code));
       expect([name, r.ok ? 'ok' : r.code]).toEqual([name, expect.stringMatching(/^(FORBIDDEN|NOT_FOUND)$/)]);
     }
   });
@@ -90,6 +96,7 @@ describe('authorization of every event', () => {
   it('refuses practitioner-only events to a patient, on their own consultation', async () => {
     for (const name of ['consultation:admit', 'consultation:decline', 'waiting:message', 'queue:watch'] as const) {
       const r = await patient.raw(name, payloadFor(name, mine.consultationId));
+      attack('authorization matrix', `patient, practitioner-only: ${name}`, !r.ok && r.code === ErrorCode.FORBIDDEN);
       expect([name, r.ok ? 'ok' : r.code]).toEqual([name, ErrorCode.FORBIDDEN]);
     }
   });
@@ -102,6 +109,7 @@ describe('authorization of every event', () => {
     for (const name of Object.keys(clientRequestSchemas) as ClientRequestName[]) {
       if (name === 'queue:watch') continue;
       const r = await client.raw(name, payloadFor(name, mine.consultationId));
+      attack('authorization matrix', `another practitioner: ${name}`, !r.ok && r.code === ErrorCode.NOT_FOUND);
       expect([name, r.ok ? 'ok' : r.code]).toEqual([name, ErrorCode.NOT_FOUND]);
     }
     // Their own queue is empty: nothing of the other practitioner's leaks.

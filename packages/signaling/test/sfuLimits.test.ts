@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@visita/protocol';
 import { MAX_TRANSPORTS_PER_PEER } from '@visita/sfu';
+import { attack } from './support/attackLog.ts';
 import { TestStack, type TestClient } from './support/stack.ts';
 
 // A security review found that one admitted patient firing ~1000 media:createTransport took every
@@ -36,6 +37,7 @@ describe('media resource limits per participant', () => {
       sockets.flatMap((s) => Array.from({ length: 50 }, () => s.request('media:createTransport', { consultationId, direction: 'send' }))),
     );
     const codes = acks.map((a) => (a.ok ? 'ok' : a.code));
+    attack('SFU media limits', '200 media:createTransport over 4 sockets of one patient', codes.filter((c) => c === 'ok').length === MAX_TRANSPORTS_PER_PEER);
     expect(codes.filter((c) => c === 'ok')).toHaveLength(MAX_TRANSPORTS_PER_PEER);
     expect(codes.filter((c) => c === ErrorCode.LIMIT_EXCEEDED).length).toBeGreaterThan(0);
     // Nothing but the limit (or a per-socket request budget, should one refuse first).
@@ -57,6 +59,8 @@ describe('media resource limits per participant', () => {
     const second = await inCall();
     await second.patient.produceAudio(second.consultationId);
     await second.doctor.produceAudio(second.consultationId);
-    expect(await second.patient.request('media:createTransport', { consultationId: second.consultationId, direction: 'recv' })).toMatchObject({ ok: true });
+    const unaffected = await second.patient.request('media:createTransport', { consultationId: second.consultationId, direction: 'recv' });
+    attack('SFU media limits', '30 media:createTransport, then another call on the node', acks.filter((a) => a.ok).length === MAX_TRANSPORTS_PER_PEER && unaffected.ok);
+    expect(unaffected).toMatchObject({ ok: true });
   });
 });

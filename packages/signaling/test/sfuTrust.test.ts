@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, SFU_NODES_SET, sfuNodeKey, type SfuNodeRecord } from '@visita/protocol';
+import { attack } from './support/attackLog.ts';
 import { TestStack } from './support/stack.ts';
 
 // A security review wrote a fake SFU node record into Redis: signaling placed consultations on it,
@@ -97,10 +98,16 @@ describe('SFU node records in Redis', () => {
       }),
     );
     // The trap never heard from signaling, let alone got a control token.
+    attack('forged SFU nodes', 'placement next to 4 forged records', trap.tokens.length === 0 && trap.tcpConnections === 0 && admitted.every((a) => a.admit.ok));
     expect(trap.tokens).toEqual([]);
     expect(trap.tcpConnections).toBe(0);
     // Asked for a fake node by id (a consultation record pointing at it): refused, nothing dialled.
-    for (const id of fakes) await expect(stack.signaling.sfu.client(id)).rejects.toMatchObject({ code: ErrorCode.NO_MEDIA_CAPACITY });
+    const forgeries = ['unsigned', 'made-up signature', 'real record under another id', 'not JSON'];
+    for (const [i, id] of fakes.entries()) {
+      const code = await stack.signaling.sfu.client(id).then(() => 'connected', (e: { code?: string }) => e.code);
+      attack('forged SFU nodes', `dial by id: ${forgeries[i]}`, code === ErrorCode.NO_MEDIA_CAPACITY);
+      expect(code).toBe(ErrorCode.NO_MEDIA_CAPACITY);
+    }
     await new Promise((r) => setTimeout(r, 300));
     expect(trap.tcpConnections).toBe(0);
 

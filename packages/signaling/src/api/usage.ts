@@ -72,7 +72,7 @@ export function usageRoutes(app: express.Express, auth: express.RequestHandler, 
       const who = me.role === 'ops' ? (q.data.practitionerId ? [q.data.practitionerId] : await usage.practitioners(q.data.period)) : [me.sub];
       const all = await Promise.all(who.map((id) => usageOf(usage, plans, id, q.data.period)));
       if (q.data.format === 'csv') return void res.type('text/csv').attachment(`visita-usage-${q.data.period}.csv`).send(usageCsv(all));
-      if (q.data.format === 'meter-events') return void res.type('application/x-ndjson').attachment(`visita-meter-events-${q.data.period}.jsonl`).send(meterEvents(all));
+      if (q.data.format === 'meter-events') return void res.attachment(`visita-meter-events-${q.data.period}.jsonl`).type('application/x-ndjson').send(meterEvents(all));
       res.json({ ok: true, data: { period: q.data.period, practitioners: all } });
     } catch (e) {
       next(e);
