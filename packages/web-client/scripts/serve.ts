@@ -1,6 +1,9 @@
 import { startWebServer } from './webServer.ts';
 
-// `pnpm --filter @visita/web-client serve`: the web client for `make start`. Configured by env.
+// `pnpm --filter @visita/web-client serve`: the web client for `make start`. Configured by env:
+// VISITA_SIGNALING_URL (required), VISITA_WEB_HOST (0.0.0.0), VISITA_WEB_PORT (8443; 0 picks a
+// free port, printed in the ready line), VISITA_TLS_CERT + VISITA_TLS_KEY (HTTPS when both are
+// set), VISITA_WEB_DIST (the built client, default this package's dist/).
 const env = process.env;
 const missing = ['VISITA_SIGNALING_URL'].filter((k) => !env[k]);
 if (missing.length) {
@@ -12,6 +15,7 @@ const server = await startWebServer({
   port: Number(env['VISITA_WEB_PORT'] ?? 8443),
   signalingUrl: env['VISITA_SIGNALING_URL']!,
   ...(env['VISITA_TLS_CERT'] && env['VISITA_TLS_KEY'] ? { tls: { certFile: env['VISITA_TLS_CERT'], keyFile: env['VISITA_TLS_KEY'] } } : {}),
+  ...(env['VISITA_WEB_DIST'] ? { distDir: env['VISITA_WEB_DIST'] } : {}),
 });
 console.log(JSON.stringify({ service: 'web', msg: 'web client ready', url: server.url }));
 const stop = () => void server.close().then(() => process.exit(0));

@@ -1,57 +1,136 @@
-import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
 import { dirname, join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { createLogger, preview } from 'vite';
+import { ErrorCode, fail } from '@visita/protocol';
+import { errorName, jsonLog, type Log } from './log.ts';
+import { sendJson, sendRawJson } from './replies.ts';
+import { routeRequest, type Route } from './requestTarget.ts';
+import { securityHeaders } from './securityHeaders.ts';
+import { SignalingProxy } from './SignalingProxy.ts';
+import { loadStaticFiles, serveStatic } from './staticFiles.ts';
+import { tlsOptions } from './tlsOptions.ts';
 
-const webRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DIST_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
+
+/** Anyone can reach this port, as fast as they like: every wait and size is bounded. */
+const LIMITS = {
+  /** Request line and headers, in bytes. */
+  maxHeaderSize: 16 * 1024,
+  maxHeadersCount: 100,
+  /** To receive the headers, and the whole request (bodies are small). */
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: 5_000,
+} as const;
 
 export interface WebServerOptions {
   host: string;
   port: number;
-  /** Where /socket.io and /api are proxied (the signaling instance), e.g. http://127.0.0.1:4000. */
+  /** Where /socket.io, /api and /healthz are proxied (the signaling instance), e.g. http://127.0.0.1:4000. */
   signalingUrl: string;
   tls?: { certFile: string; keyFile: string };
+  /** The built client (default: this package's dist/). */
+  distDir?: string;
+  /** Default: JSON lines on stdout. */
+  log?: Log;
 }
 
 /**
- * Serves the built web client (dist/) and proxies Socket.IO and the API to signaling, so the
- * browser talks to one origin with one certificate (a phone accepts one self-signed warning).
+ * Serves the built web client (dist/) and proxies Socket.IO, the API and the health check to
+ * signaling, so the browser talks to one origin with one certificate (a phone accepts one
+ * self-signed warning). Every response carries the security headers; nothing else of signaling
+ * (its /metrics) is reachable through this port.
  */
 export async function startWebServer(o: WebServerOptions): Promise<{ url: string; close: () => Promise<void> }> {
-  const target = o.signalingUrl;
-  const server = await preview({
-    root: webRoot,
-    configFile: false,
-    logLevel: 'warn',
-    customLogger: quietLogger(),
-    preview: {
-      host: o.host,
-      port: o.port,
-      strictPort: true,
-      ...(o.tls ? { https: { cert: readFileSync(o.tls.certFile), key: readFileSync(o.tls.keyFile) } } : {}),
-      proxy: {
-        '/socket.io': { target, ws: true, changeOrigin: false },
-        '/api': { target },
-        '/healthz': { target },
-      },
-    },
+  const log = o.log ?? jsonLog;
+  const files = loadStaticFiles(o.distDir ?? DIST_DIR);
+  const headers = securityHeaders(o.tls !== undefined);
+  const proxy = new SignalingProxy({ signalingUrl: o.signalingUrl, proto: o.tls ? 'https' : 'http', securityHeaders: headers, log });
+
+  const serverOptions: ServerOptions = {
+    maxHeaderSize: LIMITS.maxHeaderSize,
+    headersTimeout: LIMITS.headersTimeoutMs,
+    requestTimeout: LIMITS.requestTimeoutMs,
+    keepAliveTimeout: LIMITS.keepAliveTimeoutMs,
+  };
+  const server: Server = o.tls ? createHttpsServer({ ...serverOptions, ...tlsOptions(o.tls) }) : createHttpServer(serverOptions);
+  server.maxHeadersCount = LIMITS.maxHeadersCount;
+  server.keepAliveTimeout = LIMITS.keepAliveTimeoutMs;
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const requestId = randomUUID();
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    res.setHeader('x-request-id', requestId);
+    try {
+      const route = routeRequest(req.url ?? '');
+      switch (route.kind) {
+        case 'signaling':
+          return proxy.forward(req, res, route.target, requestId);
+        case 'static':
+          return serveStatic(files, req, res, route.path);
+        case 'refused':
+          return refuse(res, route, requestId, log);
+        default:
+          return assertNever(route);
+      }
+    } catch (e) {
+      log('error', 'request failed', { requestId, err: errorName(e) });
+      if (!res.headersSent) sendJson(res, 500, fail(ErrorCode.INTERNAL, 'internal error'));
+      else res.destroy();
+    }
   });
-  const port = (server.httpServer.address() as AddressInfo).port;
-  const scheme = o.tls ? 'https' : 'http';
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const requestId = randomUUID();
+    // Node drops its own error listener from an upgraded socket: one is needed before anything else.
+    socket.on('error', () => socket.destroy());
+    try {
+      const route = routeRequest(req.url ?? '');
+      // Always a net.Socket (a tls.TLSSocket over HTTPS) on a node:http(s) server.
+      if (route.kind === 'signaling' && route.target.startsWith('/socket.io/')) return proxy.upgrade(req, socket as Socket, head, route.target, requestId);
+      const reason = route.kind === 'refused' ? route.reason : 'not a Socket.IO path';
+      log('warn', 'upgrade refused', { requestId, reason });
+      if (route.kind === 'refused' && route.status === 400) sendRawJson(socket, 400, fail(ErrorCode.BAD_REQUEST, reason), headers);
+      else sendRawJson(socket, 404, fail(ErrorCode.NOT_FOUND, 'no WebSocket here'), headers);
+    } catch (e) {
+      log('error', 'upgrade failed', { requestId, err: errorName(e) });
+      socket.destroy();
+    }
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (e) => log('error', 'server error', { err: errorName(e) }));
+
+  const port = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
   return {
-    url: `${scheme}://${o.host === '0.0.0.0' ? '127.0.0.1' : o.host}:${port}`,
-    close: () => server.close(),
+    url: `${o.tls ? 'https' : 'http'}://${o.host === '0.0.0.0' ? '127.0.0.1' : o.host}:${port}`,
+    close: () =>
+      (closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+        proxy.close();
+      })),
   };
 }
 
-/** Vite's logger without the "ws proxy" resets a browser causes each time it leaves a page. */
-function quietLogger() {
-  const logger = createLogger('warn');
-  const error = logger.error.bind(logger);
-  logger.error = (msg, opts) => {
-    if (/ws proxy (socket )?error/.test(msg) && /ECONNRESET|EPIPE/.test(String(opts?.error ?? msg))) return;
-    error(msg, opts);
-  };
-  return logger;
+function refuse(res: ServerResponse, route: Extract<Route, { kind: 'refused' }>, requestId: string, log: Log): void {
+  if (route.status === 400) log('warn', 'request target refused', { requestId, reason: route.reason });
+  const code = route.status === 400 ? ErrorCode.BAD_REQUEST : ErrorCode.NOT_FOUND;
+  sendJson(res, route.status, fail(code, route.status === 400 ? route.reason : 'not found'));
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unexpected route ${JSON.stringify(x)}`);
 }
