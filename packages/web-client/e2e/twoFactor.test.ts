@@ -44,6 +44,7 @@ it('a practitioner enables two-factor authentication, then logs in with password
   await expect(field.getAttribute('inputmode')).resolves.toBe('numeric');
   await field.fill(code(secret));
   await page.getByTestId('security-confirm').click();
+  await page.getByTestId('recovery-codes').locator('li').nth(9).waitFor();
   const recoveryCodes = await page.getByTestId('recovery-codes').locator('li').allTextContents();
   expect(recoveryCodes).toHaveLength(10);
   await page.getByTestId('recovery-done').click();
