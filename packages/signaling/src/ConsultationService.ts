@@ -238,11 +238,16 @@ export class ConsultationService {
    * estimate changed) get theirs. `positionsFrom` null: only presence changed, positions did not.
    */
   async publishQueue(practitionerId: string, positionsFrom: number | null = null, positionsTo: number | null = null): Promise<void> {
-    this.#notify.toPractitioner(practitionerId, 'queue:updated', await this.queueView(practitionerId));
-    if (positionsFrom !== null) this.#notify.queuePositions(practitionerId, positionsFrom, positionsTo);
+    this.#notify.queueChanged(practitionerId, positionsFrom, positionsTo);
   }
 
-  /** Sends positions to the patients this instance holds (see Notifier.queuePositions). */
+  /** This instance's part of a queue change: its dashboards of the practitioner, its waiting patients. */
+  async sendQueueHere(practitionerId: string, from: number | null, to: number | null): Promise<void> {
+    if (this.#notify.hasPractitionerHere(practitionerId)) this.#notify.toPractitionerHere(practitionerId, 'queue:updated', await this.queueView(practitionerId));
+    if (from !== null) await this.sendPositionsHere(practitionerId, from, to);
+  }
+
+  /** Sends positions to the patients this instance holds (see Notifier.queueChanged). */
   async sendPositionsHere(practitionerId: string, from: number, to: number | null): Promise<void> {
     const first = Math.max(1, from);
     // Only the range asked for: a patient's own check-in reads one id, not the whole room.

@@ -5,12 +5,17 @@ import type { Identity } from './tokens.ts';
 export interface Notifier {
   toConsultation<E extends keyof ServerToClientEvents>(id: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
   toRole<E extends keyof ServerToClientEvents>(id: string, role: Role, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
-  toPractitioner<E extends keyof ServerToClientEvents>(practitionerId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
   /**
-   * Every instance sends the waiting patients it holds at positions from..to (1-based, to = null:
-   * the end) their position; one small inter-instance message instead of one per patient.
+   * A practitioner's waiting room changed: every instance sends the practitioner's dashboards it
+   * holds the queue, and the waiting patients it holds at positions from..to (1-based, to = null:
+   * the end; from = null: none) their position. One small inter-instance message carrying ids
+   * only: names and reasons never travel through the instances' shared stream.
    */
-  queuePositions(practitionerId: string, from: number, to: number | null): void;
+  queueChanged(practitionerId: string, from: number | null, to: number | null): void;
+  /** Only to this instance's dashboards of the practitioner. */
+  toPractitionerHere<E extends keyof ServerToClientEvents>(practitionerId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
+  /** Whether this instance holds a dashboard of the practitioner. */
+  hasPractitionerHere(practitionerId: string): boolean;
   /** Closes the connections of that role in the consultation, on every instance. */
   disconnectRole(id: string, role: Role): void;
   /** Only to this instance's connections (for SFU node events, which every instance receives). */

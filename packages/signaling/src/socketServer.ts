@@ -31,14 +31,14 @@ export interface SocketData {
 
 /** Between signaling instances (through the Redis Streams adapter). */
 export interface InterServerEvents {
-  queuePositions: (practitionerId: string, from: number, to: number | null) => void;
+  queueChanged: (practitionerId: string, from: number | null, to: number | null) => void;
 }
 export type SignalingIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 type ClientSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
-/** Set by bindClientHandlers: what this instance does with a queuePositions message. */
+/** Set by bindClientHandlers: what this instance does with a queueChanged message. */
 export interface LocalHandlers {
-  queuePositions?: (practitionerId: string, from: number, to: number | null) => void;
+  queueChanged?: (practitionerId: string, from: number | null, to: number | null) => void;
   /** Set while the instance shuts down: no more broadcasts, no more departure handling. */
   closing?: boolean;
 }
@@ -71,15 +71,16 @@ export function createSocketServer(http: HttpServer, graceMs: number, log: Logge
 export function socketNotifier(io: SignalingIo, presence: PresenceStore, redis: Redis, local: LocalHandlers): Notifier {
   const open = () => !local.closing;
   return {
-    queuePositions: (practitionerId, from, to) => {
+    queueChanged: (practitionerId, from, to) => {
       if (!open()) return;
-      io.serverSideEmit('queuePositions', practitionerId, from, to);
-      local.queuePositions?.(practitionerId, from, to);
+      io.serverSideEmit('queueChanged', practitionerId, from, to);
+      local.queueChanged?.(practitionerId, from, to);
     },
     toConsultation: (id, event, ...args) => open() && io.to(consultationRoom(id)).emit(event, ...args),
     toRole: (id, role, event, ...args) => open() && io.to(roleRoom(id, role)).emit(event, ...args),
     toRoleHere: (id, role, event, ...args) => open() && io.local.to(roleRoom(id, role)).emit(event, ...args),
-    toPractitioner: (id, event, ...args) => open() && io.to(practitionerRoom(id)).emit(event, ...args),
+    toPractitionerHere: (id, event, ...args) => open() && io.local.to(practitionerRoom(id)).emit(event, ...args),
+    hasPractitionerHere: (id) => (io.of('/').adapter.rooms.get(practitionerRoom(id))?.size ?? 0) > 0,
     disconnectRole: (id, role) => open() && io.in(roleRoom(id, role)).disconnectSockets(true),
     presence: async (id) => {
       const now = Date.now();
@@ -130,10 +131,10 @@ export interface HandlerDeps {
 /** Binds every client request: validate the payload, call the service, answer with a typed ack. */
 export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
   const { service, presence, limits, instanceId, graceMs, local, log, rateScale } = deps;
-  local.queuePositions = (practitionerId, from, to) => {
-    void service.sendPositionsHere(practitionerId, from, to).catch((e: Error) => log.warn({ err: e.message }, 'positions failed'));
+  local.queueChanged = (practitionerId, from, to) => {
+    void service.sendQueueHere(practitionerId, from, to).catch((e: Error) => log.warn({ err: e.message }, 'queue update failed'));
   };
-  io.on('queuePositions', (practitionerId, from, to) => local.queuePositions?.(practitionerId, from, to));
+  io.on('queueChanged', (practitionerId, from, to) => local.queueChanged?.(practitionerId, from, to));
   const id = (s: ClientSocket) => s.data.identity;
   const handlers: { [K in ClientRequestName]: Handler<K> } = {
     'consultation:join': async (socket, p) => {

@@ -56,6 +56,13 @@ it('gives every key holding patient data a bounded lifetime', async () => {
   expect(entryTtl).toBeLessThanOrEqual(Retention.WAITING_ENTRY_MS);
   expect(await redis.pttl(`visita:chat:${consultationId}`)).toBeGreaterThan(0);
   const doctor = await stack.connect(token);
+  const queue = await doctor.request('queue:watch', {});
+  expect(queue.ok && queue.data.entries.find((e) => e.consultationId === consultationId)?.reason).toBe('sore throat');
+  // Queue updates travel between instances as ids: the reason never enters the shared stream.
+  const updated = doctor.until('queue:updated', (q) => q.entries.some((e) => e.consultationId === consultationId && e.patientName === 'Ada Again'));
+  await patient.request('consultation:join', { consultationId, displayName: 'Ada Again', reason: 'sore throat' });
+  await updated;
+  expect(JSON.stringify(await redis.xrange('visita:sio', '-', '+'))).not.toContain('sore throat');
   await doctor.request('consultation:hangUp', { consultationId });
   // Ended: the record goes after a week; the waiting entry is gone at once.
   const endedTtl = await redis.pttl(`visita:consultation:${consultationId}`);
