@@ -37,6 +37,7 @@ import { RedisWaitingQueueStore } from './store/RedisWaitingQueueStore.ts';
 import { CONSULTATION_INDEX_PATTERN, RedisConsultationStore, consultationKey } from './store/RedisConsultationStore.ts';
 import { TokenService } from './tokens.ts';
 import { installHandshake } from './handshake.ts';
+import { RedisConnectionCaps } from './store/ConnectionCaps.ts';
 import { RedisSessionRevocations } from './store/RedisSessionRevocations.ts';
 import { ErrorCode, VisitaError } from '@visita/protocol';
 
@@ -122,8 +123,11 @@ export class SignalingServer {
       new RedisSessionRevocations(this.redis),
       { challenges: new RedisLoginChallengeStore(this.redis), twoFactor: this.twoFactor },
     );
+    const caps = new RedisConnectionCaps(this.redis, config.presenceTtlMs);
     installHandshake(this.io, {
       tokens: this.tokens,
+      caps,
+      instanceId: config.instanceId,
       stillValid: async (identity) => {
         if (identity.kind === 'patient') await this.consultations.authorize(identity, identity.consultationId);
         else if (await this.accounts.isRevoked(identity.sid)) throw new VisitaError(ErrorCode.UNAUTHENTICATED, 'logged out: please log in again');
@@ -155,7 +159,7 @@ export class SignalingServer {
     }, config.meteringHeartbeatMs);
     this.#meterTimer.unref();
     this.rater.start();
-    this.#stopPresence = startPresenceHeartbeat(this.io, presence, config.instanceId, config.presenceTtlMs);
+    this.#stopPresence = startPresenceHeartbeat(this.io, presence, caps, config.instanceId, config.presenceTtlMs);
     app = createHttpApp({
       config,
       tokens: this.tokens,

@@ -1,8 +1,9 @@
 import { ErrorCode, HandshakeAuth, PROTOCOL_VERSION, VisitaError, toAckErr } from '@visita/protocol';
 import type { Identity, TokenService } from './tokens.ts';
-import type { SignalingIo } from './socketServer.ts';
+import { presenceMember, type SignalingIo } from './socketServer.ts';
+import { identityKey, type ConnectionCaps } from './store/ConnectionCaps.ts';
 
-/** Sockets one identity may hold open on one instance (a patient link; a practitioner account). */
+/** Sockets one identity may hold open, across every instance (a patient link; a practitioner account). */
 export const MAX_SOCKETS_PER_PATIENT_LINK = 4;
 export const MAX_SOCKETS_PER_ACCOUNT = 20;
 
@@ -10,6 +11,8 @@ export interface HandshakeChecks {
   tokens: TokenService;
   /** Throws if the identity may no longer connect (a revoked or expired link, a logged-out session). */
   stillValid(identity: Identity): Promise<void>;
+  caps: ConnectionCaps;
+  instanceId: string;
 }
 
 /**
@@ -18,7 +21,6 @@ export interface HandshakeChecks {
  * valid (a link revoked meanwhile, or a logged-out session, does not come back).
  */
 export function installHandshake(io: SignalingIo, checks: HandshakeChecks): void {
-  const held = new HeldSockets(io);
   io.use(async (socket, next) => {
     try {
       const auth = HandshakeAuth.safeParse(socket.handshake.auth);
@@ -32,10 +34,11 @@ export function installHandshake(io: SignalingIo, checks: HandshakeChecks): void
       }
       await checks.stillValid(identity);
       const cap = identity.kind === 'patient' ? MAX_SOCKETS_PER_PATIENT_LINK : MAX_SOCKETS_PER_ACCOUNT;
-      if (!held.add(identityKey(identity), socket.id, cap, Date.now())) {
+      const member = presenceMember(checks.instanceId, socket.id);
+      if (!(await checks.caps.tryAdd(identityKey(identity), member, cap, Date.now()))) {
         throw new VisitaError(ErrorCode.RATE_LIMITED, 'too many connections with this link or account');
       }
-      socket.once('disconnect', () => held.remove(identityKey(identity), socket.id));
+      socket.once('disconnect', () => void checks.caps.remove(identityKey(identity), member).catch(() => undefined));
       socket.data.identity = identity;
       if (!socket.recovered) socket.data.consultationId = null;
       next();
@@ -44,43 +47,6 @@ export function installHandshake(io: SignalingIo, checks: HandshakeChecks): void
       next(Object.assign(new Error(err.code === ErrorCode.INTERNAL ? 'please retry' : err.message), { data: { code: err.code } }));
     }
   });
-}
-
-/** A handshake that has not become a connection by then no longer counts. */
-const HANDSHAKE_MS = 10_000;
-
-/** The sockets each identity holds on this instance, connected or still in their handshake. */
-class HeldSockets {
-  readonly #io: SignalingIo;
-  readonly #byKey = new Map<string, Map<string, number>>();
-
-  constructor(io: SignalingIo) {
-    this.#io = io;
-  }
-
-  /** Counts the socket in, unless the identity already holds `cap`. */
-  add(key: string, socketId: string, cap: number, now: number): boolean {
-    const mine = this.#byKey.get(key) ?? new Map<string, number>();
-    if (mine.size >= cap) {
-      // A handshake that failed or was abandoned never disconnects: forget it after a while.
-      const connected = this.#io.of('/').sockets;
-      for (const [id, at] of mine) if (!connected.has(id) && now - at > HANDSHAKE_MS) mine.delete(id);
-      if (mine.size >= cap) return false;
-    }
-    mine.set(socketId, now);
-    this.#byKey.set(key, mine);
-    return true;
-  }
-
-  remove(key: string, socketId: string): void {
-    const mine = this.#byKey.get(key);
-    mine?.delete(socketId);
-    if (mine?.size === 0) this.#byKey.delete(key);
-  }
-}
-
-function identityKey(identity: Identity): string {
-  return identity.kind === 'patient' ? `patient:${identity.consultationId}` : `practitioner:${identity.sub}`;
 }
 
 /** The same person: a patient of the same consultation and link version, or the same account. */

@@ -22,6 +22,7 @@ import type { RateLimits } from './rateLimits.ts';
 import type { PresenceStore } from './store/PresenceStore.ts';
 import type { Identity } from './tokens.ts';
 import { SocketBudgets } from './socketBudgets.ts';
+import { identityKey, type ConnectionCaps } from './store/ConnectionCaps.ts';
 
 export interface SocketData {
   identity: Identity;
@@ -95,18 +96,22 @@ export function socketNotifier(io: SignalingIo, presence: PresenceStore, redis: 
 }
 
 /**
- * Keeps this instance's joined connections present in the shared PresenceStore: a touch every
- * third of the TTL. If the instance dies, its connections stop counting after the TTL.
+ * Keeps this instance's joined connections present in the shared PresenceStore, and every
+ * connection counted in ConnectionCaps: a touch every third of the TTL. If the instance dies, its
+ * connections stop counting after the TTL.
  */
-export function startPresenceHeartbeat(io: SignalingIo, presence: PresenceStore, instanceId: string, ttlMs: number): () => void {
+export function startPresenceHeartbeat(io: SignalingIo, presence: PresenceStore, caps: ConnectionCaps, instanceId: string, ttlMs: number): () => void {
   const timer = setInterval(() => {
     const now = Date.now();
+    const held: Array<{ identityKey: string; member: string }> = [];
     for (const socket of io.of('/').sockets.values()) {
       const member = presenceMember(instanceId, socket.id);
       const { identity, consultationId } = socket.data;
+      held.push({ identityKey: identityKey(identity), member });
       if (consultationId) void presence.touch(consultationId, roleOf(identity), member, now).catch(() => undefined);
       if (identity.kind === 'practitioner') void presence.touch(practitionerPresenceKey(identity.sub), Role.PRACTITIONER, member, now).catch(() => undefined);
     }
+    void caps.renew(held, now).catch(() => undefined);
   }, Math.max(250, Math.floor(ttlMs / 3)));
   timer.unref();
   return () => clearInterval(timer);

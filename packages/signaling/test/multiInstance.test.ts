@@ -53,6 +53,18 @@ describe('signaling across instances', () => {
     expect(stack.sfu.node.roomIds).not.toContain(consultationId);
   });
 
+  it('caps the sockets of one patient link across instances', async () => {
+    const { patientToken } = await stack.createConsultation(await stack.login(0), 0);
+    const held = [await stack.connect(patientToken, 0), await stack.connect(patientToken, 0), await stack.connect(patientToken, 1), await stack.connect(patientToken, 1)];
+    await expect(stack.connect(patientToken, 2)).rejects.toMatchObject({ data: { code: ErrorCode.RATE_LIMITED } });
+    const gone = new Promise((r) => setTimeout(r, 300));
+    held[0]!.socket.close();
+    await gone;
+    const fifth = await stack.connect(patientToken, 2);
+    expect(fifth.socket.connected).toBe(true);
+    for (const c of [...held, fifth]) c.socket.close();
+  });
+
   it('lets exactly one of two concurrent admits from two instances win', async () => {
     const token = await stack.login(0);
     for (let round = 0; round < 5; round++) {
