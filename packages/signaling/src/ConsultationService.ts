@@ -26,6 +26,7 @@ import type { WaitingQueueStore } from './store/WaitingQueueStore.ts';
 import type { Logger } from './logger.ts';
 import type { SfuRegistry } from './sfu/SfuRegistry.ts';
 import type { ConsultationStore } from './store/ConsultationStore.ts';
+import type { DeadlineStore } from './store/DeadlineStore.ts';
 import type { Identity } from './tokens.ts';
 
 type Req<K extends keyof ClientRequests> = ClientRequests[K][0];
@@ -43,6 +44,7 @@ export class ConsultationService {
   readonly #queue: WaitingQueueStore;
   readonly #presence: PresenceStore;
   readonly #audit: AuditStore;
+  readonly #deadlines: DeadlineStore;
   readonly #chat: ChatStore;
   readonly #meter: (e: MeteringEvent) => Promise<unknown>;
   /** The media calls (forwarded to the node hosting the consultation). */
@@ -55,6 +57,7 @@ export class ConsultationService {
   constructor(
     deps: { store: ConsultationStore; queue: WaitingQueueStore; presence: PresenceStore;
       audit: AuditStore;
+      deadlines: DeadlineStore;
       chat: ChatStore;
       meter: (e: MeteringEvent) => Promise<unknown>;
       instanceId: string;
@@ -67,6 +70,7 @@ export class ConsultationService {
     this.#queue = deps.queue;
     this.#presence = deps.presence;
     this.#audit = deps.audit;
+    this.#deadlines = deps.deadlines;
     this.#chat = deps.chat;
     this.#meter = deps.meter;
     this.media = new MediaCalls(sfu, notify, (identity, id) => this.authorize(identity, id), async (identity, c, producerId) => {
@@ -317,13 +321,8 @@ export class ConsultationService {
     if (identity.kind !== 'practitioner') throw new VisitaError(ErrorCode.FORBIDDEN, 'only the practitioner can decline');
     const c = await this.authorize(identity, p.consultationId);
     if (c.state !== ConsultationState.WAITING) throw new VisitaError(ErrorCode.INVALID_STATE, `cannot decline: consultation is ${c.state}`);
-    const ended = await this.#store.compareAndSet(c.id, ConsultationState.WAITING, ConsultationState.ENDED, { endedAt: Date.now() });
+    const ended = await this.#end(c, ConsultationState.WAITING, { reason: EndReason.DECLINED, actor: identity, at: Date.now(), message: p.reason });
     if (!ended) throw new VisitaError(ErrorCode.INVALID_STATE, 'the consultation changed meanwhile');
-    const from = await this.#leaveQueue(c);
-    this.#log.info({ consultationId: c.id }, 'patient declined');
-    await this.#record(AuditAction.DECLINED, identity, c);
-    this.#notify.toConsultation(c.id, 'consultation:ended', { consultationId: c.id, reason: EndReason.DECLINED, message: p.reason });
-    await this.publishQueue(c.practitionerId, from);
     return this.view(ended);
   }
 
@@ -395,46 +394,91 @@ export class ConsultationService {
   async hangUp(identity: Identity, p: Req<'consultation:hangUp'>): Res<'consultation:hangUp'> {
     const c = await this.authorize(identity, p.consultationId);
     nextState(c.state, ConsultationEvent.HANG_UP);
-    const ended = await this.#store.compareAndSet(c.id, c.state, ConsultationState.ENDED, { endedAt: Date.now() });
+    const ended = await this.#end(c, c.state, { reason: EndReason.HUNG_UP, actor: identity, at: Date.now() });
     if (!ended) throw new VisitaError(ErrorCode.INVALID_STATE, 'the consultation changed meanwhile');
-    if (c.nodeId) {
-      await (await this.#sfu.client(c.nodeId)).call('room.close', { roomId: c.id }).catch((e: Error) => {
-        this.#log.warn({ consultationId: c.id, err: e.message }, 'room close failed');
-      });
-    }
-    this.#log.info({ consultationId: c.id, by: roleOf(identity) }, 'consultation ended');
-    await this.#metering(c, 'ended', 'ended', undefined, ended.endedAt ?? Date.now());
-    await this.#record(AuditAction.ENDED, identity, c);
-    await this.#queue.remove(c.practitionerId, c.id);
-    this.#notify.toConsultation(c.id, 'consultation:ended', { consultationId: c.id, reason: EndReason.HUNG_UP });
-    // The practitioner's status may have changed: every waiting patient's estimate with it.
-    await this.publishQueue(c.practitionerId, 1);
     return this.view(ended);
   }
 
-  /** A participant's last connection left: free its media on the node (the other side is told). */
-  async leave(identity: Identity, consultationId: string, goneAt = Date.now()): Promise<void> {
+  /**
+   * The one way a consultation ends, whoever ends it (hang-up, decline, both participants gone,
+   * media lost): the state first (compare-and-set from `from`), then, whatever the media node
+   * does, the room closed (best effort), metering (for a call), the audit record, the queue and
+   * both sides told. Null when the consultation changed meanwhile (nothing done).
+   */
+  async #end(
+    c: Consultation,
+    from: ConsultationState,
+    how: { reason: EndReason; actor: Identity | 'system'; at: number; message?: string },
+  ): Promise<Consultation | null> {
+    const ended = await this.#store.compareAndSet(c.id, from, ConsultationState.ENDED, { endedAt: how.at });
+    if (!ended) return null;
+    if (c.nodeId) await this.#closeRoom(c.id, c.nodeId);
+    this.#log.info({ consultationId: c.id, reason: how.reason, by: how.actor === 'system' ? 'system' : roleOf(how.actor) }, 'consultation ended');
+    if (from === ConsultationState.IN_CALL) await this.#metering(c, 'ended', 'ended', undefined, how.at);
+    await this.#record(how.reason === EndReason.DECLINED ? AuditAction.DECLINED : AuditAction.ENDED, how.actor, c);
+    const position = await this.#leaveQueue(c);
+    this.#notify.toConsultation(c.id, 'consultation:ended', { consultationId: c.id, reason: how.reason, ...(how.message ? { message: how.message } : {}) });
+    // Those behind a declined patient moved up; after a call, the practitioner's status (and so
+    // every waiting patient's estimate) changed.
+    await this.publishQueue(c.practitionerId, position ?? 1);
+    return ended;
+  }
+
+  /** Closes the consultation's media room; a node that is gone or does not answer changes nothing else. */
+  async #closeRoom(consultationId: string, nodeId: string): Promise<void> {
+    try {
+      await (await this.#sfu.client(nodeId)).call('room.close', { roomId: consultationId });
+    } catch (e) {
+      this.#log.warn({ consultationId, nodeId, err: (e as Error).message }, 'room close failed');
+    }
+  }
+
+  /**
+   * A participant's last connection left for good (the grace period ran out): free their media on
+   * the node, dated when they left; if the other side is gone too, the consultation is over.
+   */
+  async leave(role: Role, consultationId: string, goneAt = Date.now()): Promise<void> {
     const c = await this.#store.get(consultationId);
     if (c?.state === ConsultationState.IN_CALL && c.nodeId) {
       const client = await this.#sfu.client(c.nodeId).catch(() => undefined);
-      await client?.call('peer.close', { roomId: c.id, peerId: roleOf(identity) }).catch(() => undefined);
+      await client?.call('peer.close', { roomId: c.id, peerId: role }).catch(() => undefined);
       // Their media stopped when they left, not when the grace period ran out.
-      await this.#metering(c, 'media_down', `${roleOf(identity)}:down:${goneAt}`, roleOf(identity), goneAt);
+      await this.#metering(c, 'media_down', `${role}:down:${goneAt}`, role, goneAt);
       const at = Date.now();
-      if (!(await this.#presence.isPresent(c.id, otherRole(roleOf(identity)), at))) {
-        // Both participants are gone past the grace period: the consultation is over.
-        const ended = await this.#store.compareAndSet(c.id, ConsultationState.IN_CALL, ConsultationState.ENDED, { endedAt: at });
-        if (ended) {
-          await client?.call('room.close', { roomId: c.id }).catch(() => undefined);
-          await this.#metering(c, 'ended', 'ended', undefined, at);
-          await this.#record(AuditAction.ENDED, 'system', c);
-          this.#log.info({ consultationId: c.id }, 'consultation abandoned');
-          this.#notify.toConsultation(c.id, 'consultation:ended', { consultationId: c.id, reason: EndReason.ABANDONED });
-          await this.publishQueue(c.practitionerId, 1);
-          return;
-        }
+      if (!(await this.#presence.isPresent(c.id, otherRole(role), at))) {
+        if (await this.#end(c, ConsultationState.IN_CALL, { reason: EndReason.ABANDONED, actor: 'system', at })) return;
       }
     }
+    await this.publish(consultationId);
+  }
+
+  /**
+   * One pass over the calls in progress (one instance at a time): a participant absent without a
+   * deadline (their instance died, nobody saw them go) gets one, dated when last seen; then every
+   * deadline due is honoured, whichever instance set it. Returns how many fired.
+   */
+  async sweepCalls(graceMs: number, now = Date.now()): Promise<number> {
+    const calls = await this.#store.inCallIds();
+    for (const role of [Role.PATIENT, Role.PRACTITIONER]) {
+      const present = await this.#presence.presentMany(calls, role, now);
+      for (const [i, consultationId] of calls.entries()) {
+        if (present[i]) continue;
+        const goneAt = (await this.#presence.lastSeen(consultationId, role)) ?? now;
+        await this.#deadlines.scheduleIfAbsent({ consultationId, role, goneAt }, goneAt + graceMs);
+      }
+    }
+    let fired = 0;
+    for (const d of await this.#deadlines.takeDue(now, 500)) {
+      if (await this.#presence.isPresent(d.consultationId, d.role, now)) continue; // back in time
+      await this.leave(d.role, d.consultationId, d.goneAt);
+      fired++;
+    }
+    return fired;
+  }
+
+  /** A participant dropped (their connection closed): their grace period runs in the shared store. */
+  async dropped(consultationId: string, role: Role, goneAt: number, graceMs: number): Promise<void> {
+    await this.#deadlines.schedule({ consultationId, role, goneAt }, goneAt + graceMs);
     await this.publish(consultationId);
   }
 
@@ -453,10 +497,7 @@ export class ConsultationService {
       if (fresh) this.#notify.toConsultation(c.id, 'consultation:admitted', await this.view(fresh));
     } catch (e) {
       this.#log.error({ consultationId: c.id, err: (e as Error).message }, 'media room lost and could not be re-placed');
-      await this.#store.compareAndSet(c.id, ConsultationState.IN_CALL, ConsultationState.ENDED, { endedAt: Date.now() });
-      await this.#metering(c, 'ended', 'ended').catch(() => undefined);
-      await this.#record(AuditAction.ENDED, 'system', c).catch(() => undefined);
-      this.#notify.toConsultation(c.id, 'consultation:ended', { consultationId: c.id, reason: EndReason.MEDIA_LOST });
+      await this.#end(c, ConsultationState.IN_CALL, { reason: EndReason.MEDIA_LOST, actor: 'system', at: Date.now() });
     }
   }
 }

@@ -38,6 +38,7 @@ import { CONSULTATION_INDEX_PATTERN, RedisConsultationStore, consultationKey } f
 import { TokenService } from './tokens.ts';
 import { installHandshake } from './handshake.ts';
 import { RedisConnectionCaps } from './store/ConnectionCaps.ts';
+import { RedisDeadlineStore } from './store/DeadlineStore.ts';
 import { RedisSessionRevocations } from './store/RedisSessionRevocations.ts';
 import { ErrorCode, VisitaError } from '@visita/protocol';
 
@@ -101,6 +102,7 @@ export class SignalingServer {
         queue: new RedisWaitingQueueStore(this.redis),
         presence,
         audit: this.audit,
+        deadlines: new RedisDeadlineStore(this.redis),
         chat: new RedisChatStore(this.redis),
         meter: (e) => this.#metering.append(e),
         instanceId: config.instanceId,
@@ -139,7 +141,11 @@ export class SignalingServer {
     this.#sweeper = setInterval(() => {
       void notify
         .claim('sweep', sweepEveryMs - 100)
-        .then((mine) => (mine ? this.consultations.sweep(config.reconnectGraceMs) : 0))
+        .then(async (mine) => {
+          if (!mine) return;
+          await this.consultations.sweep(config.reconnectGraceMs);
+          await this.consultations.sweepCalls(config.reconnectGraceMs);
+        })
         .catch((e: Error) => log.warn({ err: e.message }, 'sweep failed'));
     }, sweepEveryMs);
     this.#sweeper.unref();

@@ -193,28 +193,22 @@ export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
     await socket.leave(roleRoom(cid, role));
     await presence.remove(cid, role, presenceMember(instanceId, socket.id));
     // The participant's last connection (on any instance) is gone.
-    if (!(await presence.isPresent(cid, role, Date.now()))) await service.leave(id(socket), cid);
+    if (!(await presence.isPresent(cid, role, Date.now()))) await service.leave(role, cid);
     else await service.publish(cid);
   }
 
   /**
    * A dropped connection: everyone sees the participant disconnected at once, but their place in
    * the waiting room and their media in a call are kept for the grace period; freed only if they
-   * have not come back (on any instance) by then.
+   * have not come back (on any instance) by then. The deadline lives in Redis: the shared sweeper
+   * honours it even if this instance dies meanwhile.
    */
   async function dropped(socket: ClientSocket): Promise<void> {
     const cid = socket.data.consultationId;
     if (!cid) return;
-    const who = id(socket);
-    const role = roleOf(who);
-    const goneAt = Date.now();
+    const role = roleOf(id(socket));
     await presence.remove(cid, role, presenceMember(instanceId, socket.id));
-    await service.publish(cid);
-    setTimeout(() => {
-      void (async () => {
-        if (!(await presence.isPresent(cid, role, Date.now()))) await service.leave(who, cid, goneAt);
-      })().catch((e: Error) => log.warn({ err: e.message }, 'grace check failed'));
-    }, graceMs).unref();
+    await service.dropped(cid, role, Date.now(), graceMs);
   }
 
   io.on('connection', (socket) => {

@@ -22,6 +22,8 @@ export interface ConsultationStore {
   revokeLinks(id: string): Promise<number>;
   /** Whether the practitioner has a consultation in a call right now. */
   hasCallInProgress(practitionerId: string): Promise<boolean>;
+  /** Every consultation in a call right now (for the sweeper's deadlines). */
+  inCallIds(): Promise<string[]>;
   setPatientName(id: string, name: string): Promise<void>;
   getPatientName(id: string): Promise<string | null>;
 }

@@ -53,6 +53,10 @@ export class MemoryConsultationStore implements ConsultationStore {
     return false;
   }
 
+  async inCallIds(): Promise<string[]> {
+    return [...this.#records.values()].filter((c) => c.state === ConsultationState.IN_CALL).map((c) => c.id);
+  }
+
   async setPatientName(id: string, name: string): Promise<void> {
     this.#names.set(id, name);
   }

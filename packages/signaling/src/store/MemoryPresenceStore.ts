@@ -25,6 +25,11 @@ export class MemoryPresenceStore implements PresenceStore {
     return Promise.all(consultationIds.map((id) => this.isPresent(id, role, now)));
   }
 
+  async lastSeen(consultationId: string, role: Role): Promise<number | null> {
+    const expiries = [...(this.#members.get(`${consultationId}:${role}`)?.values() ?? [])];
+    return expiries.length ? Math.max(...expiries) - this.#ttlMs : null;
+  }
+
   async isPresent(consultationId: string, role: Role, now: number): Promise<boolean> {
     for (const expiresAt of this.#members.get(`${consultationId}:${role}`)?.values() ?? []) if (expiresAt > now) return true;
     return false;

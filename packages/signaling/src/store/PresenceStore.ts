@@ -12,6 +12,12 @@ export interface PresenceStore {
   isPresent(consultationId: string, role: Role, now: number): Promise<boolean>;
   /** isPresent for many consultations at once (one round trip for Redis). */
   presentMany(consultationIds: readonly string[], role: Role, now: number): Promise<boolean[]>;
+  /**
+   * When a connection of that role was last renewed (its instance's last heartbeat), for at
+   * least one TTL after it expired; null if none is known. How a crashed instance's participant's
+   * departure is dated.
+   */
+  lastSeen(consultationId: string, role: Role): Promise<number | null>;
 }
 
 /** Default TTL of a presence record; instances renew at a third of it. */

@@ -10,16 +10,23 @@ export const CONSULTATION_INDEX_PATTERN = 'visita:practitioner:*:consultations';
 const key = (id: string): string => `visita:consultation:${id}`;
 const byPractitioner = (id: string): string => `visita:practitioner:${id}:consultations`;
 const inCall = (id: string): string => `visita:practitioner:${id}:in_call`;
+const IN_CALL = 'visita:in_call';
 /** Every record expires (it holds the patient's name): see Retention. */
 export const consultationKey = key;
 
-// KEYS[1] record, KEYS[2] the practitioner's in-call set; ARGV: id, from, to, then field/value
-// pairs to set. Returns 1 when applied.
+// KEYS[1] record, KEYS[2] the practitioner's in-call set, KEYS[3] every consultation in a call;
+// ARGV: id, from, to, then field/value pairs to set. Returns 1 when applied.
 const CAS = `
 if redis.call('HGET', KEYS[1], 'state') ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], 'state', ARGV[3])
 for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-if ARGV[3] == 'in_call' then redis.call('SADD', KEYS[2], ARGV[1]) else redis.call('SREM', KEYS[2], ARGV[1]) end
+if ARGV[3] == 'in_call' then
+  redis.call('SADD', KEYS[2], ARGV[1])
+  redis.call('SADD', KEYS[3], ARGV[1])
+else
+  redis.call('SREM', KEYS[2], ARGV[1])
+  redis.call('SREM', KEYS[3], ARGV[1])
+end
 return 1`;
 
 export class RedisConsultationStore implements ConsultationStore {
@@ -58,7 +65,7 @@ export class RedisConsultationStore implements ConsultationStore {
     if (!practitionerId) return null;
     const args: string[] = [id, from, to];
     for (const [k, v] of Object.entries(patch)) args.push(k, v === null || v === undefined ? '' : String(v));
-    const applied = await this.#redis.eval(CAS, 2, key(id), inCall(practitionerId), ...args);
+    const applied = await this.#redis.eval(CAS, 3, key(id), inCall(practitionerId), IN_CALL, ...args);
     if (applied !== 1) return null;
     if (to === ConsultationState.ENDED) await this.#redis.pexpire(key(id), Retention.ENDED_CONSULTATION_MS);
     return this.get(id);
@@ -66,6 +73,10 @@ export class RedisConsultationStore implements ConsultationStore {
 
   async hasCallInProgress(practitionerId: string): Promise<boolean> {
     return (await this.#redis.scard(inCall(practitionerId))) > 0;
+  }
+
+  inCallIds(): Promise<string[]> {
+    return this.#redis.smembers(IN_CALL);
   }
 
   async revokeLinks(id: string): Promise<number> {

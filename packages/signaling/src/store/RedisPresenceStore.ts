@@ -6,7 +6,8 @@ const key = (consultationId: string, role: Role): string => `visita:presence:${c
 
 /**
  * One sorted set per consultation and role: member = connection, score = expiry (ms). Expired
- * members are ignored and swept on read; the key itself expires when nobody renews it.
+ * members are ignored, and swept on read one TTL after they expired (lastSeen reads them until
+ * then); the key itself expires when nobody renews it.
  */
 export class RedisPresenceStore implements PresenceStore {
   readonly #redis: Redis;
@@ -34,9 +35,14 @@ export class RedisPresenceStore implements PresenceStore {
     return results.map(([, count]) => Number(count ?? 0) > 0);
   }
 
+  async lastSeen(consultationId: string, role: Role): Promise<number | null> {
+    const [, score] = await this.#redis.zrevrange(key(consultationId, role), 0, 0, 'WITHSCORES');
+    return score === undefined ? null : Number(score) - this.#ttlMs;
+  }
+
   async isPresent(consultationId: string, role: Role, now: number): Promise<boolean> {
     const k = key(consultationId, role);
-    const [, count] = (await this.#redis.multi().zremrangebyscore(k, '-inf', now).zcount(k, `(${now}`, '+inf').exec()) ?? [];
+    const [, count] = (await this.#redis.multi().zremrangebyscore(k, '-inf', now - this.#ttlMs).zcount(k, `(${now}`, '+inf').exec()) ?? [];
     return Number(count?.[1] ?? 0) > 0;
   }
 }

@@ -56,10 +56,13 @@ describe.each<[string, () => ConsultationStore]>([
     const c = consultation({ practitionerId: p });
     await store.create(c);
     expect(await store.hasCallInProgress(p)).toBe(false);
+    expect(await store.inCallIds()).not.toContain(c.id);
     await store.compareAndSet(c.id, 'waiting', 'in_call', { nodeId: 'n1' });
     expect(await store.hasCallInProgress(p)).toBe(true);
+    expect(await store.inCallIds()).toContain(c.id);
     await store.compareAndSet(c.id, 'in_call', 'ended', { endedAt: 9 });
     expect(await store.hasCallInProgress(p)).toBe(false);
+    expect(await store.inCallIds()).not.toContain(c.id);
   });
 
   it('lists a practitioner’s consultations newest first, and keeps node, links and name', async () => {

@@ -27,6 +27,17 @@ describe.each(implementations)('PresenceStore contract (%s)', (_name, make) => {
     expect(await store.isPresent(c, 'practitioner', 1_000)).toBe(false);
   });
 
+  it('remembers when a role was last renewed, for a TTL after it expired (a crashed instance’s participant)', async () => {
+    const { store, c } = fresh();
+    expect(await store.lastSeen(c, 'patient')).toBeNull();
+    await store.touch(c, 'patient', 'i1:s1', 1_000);
+    await store.touch(c, 'patient', 'i2:s2', 1_400);
+    expect(await store.lastSeen(c, 'patient')).toBe(1_400);
+    expect(await store.isPresent(c, 'patient', 1_400 + TTL + TTL / 2)).toBe(false);
+    expect(await store.lastSeen(c, 'patient')).toBe(1_400);
+    expect(await store.lastSeen(c, 'practitioner')).toBeNull();
+  });
+
   it('renews on touch and keeps roles and consultations apart', async () => {
     const { store, c } = fresh();
     await store.touch(c, 'patient', 'i1:s1', 1_000);
