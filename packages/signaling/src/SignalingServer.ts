@@ -131,7 +131,7 @@ export class SignalingServer {
       caps,
       instanceId: config.instanceId,
       stillValid: async (identity) => {
-        if (identity.kind === 'patient') await this.consultations.authorize(identity, identity.consultationId);
+        if (identity.kind === 'patient') await this.consultations.consultations.authorize(identity, identity.consultationId);
         else if (await this.accounts.isRevoked(identity.sid)) throw new VisitaError(ErrorCode.UNAUTHENTICATED, 'logged out: please log in again');
       },
     });
@@ -143,8 +143,8 @@ export class SignalingServer {
         .claim('sweep', sweepEveryMs - 100)
         .then(async (mine) => {
           if (!mine) return;
-          await this.consultations.sweep(config.reconnectGraceMs);
-          await this.consultations.sweepCalls(config.reconnectGraceMs);
+          await this.consultations.waitingRoom.sweep(config.reconnectGraceMs);
+          await this.consultations.calls.sweep(config.reconnectGraceMs);
         })
         .catch((e: Error) => log.warn({ err: e.message }, 'sweep failed'));
     }, sweepEveryMs);
@@ -161,7 +161,7 @@ export class SignalingServer {
     this.#meterTimer = setInterval(() => {
       const calls = new Set<string>();
       for (const socket of this.io.of('/').sockets.values()) if (socket.data.consultationId) calls.add(socket.data.consultationId);
-      for (const id of calls) void this.consultations.meterHeartbeat(id, config.meteringHeartbeatMs).catch(() => undefined);
+      for (const id of calls) void this.consultations.calls.meterHeartbeat(id, config.meteringHeartbeatMs).catch(() => undefined);
     }, config.meteringHeartbeatMs);
     this.#meterTimer.unref();
     this.rater.start();

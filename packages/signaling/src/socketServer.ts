@@ -137,7 +137,7 @@ export interface HandlerDeps {
 export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
   const { service, presence, limits, instanceId, graceMs, local, log, rateScale } = deps;
   local.queueChanged = (practitionerId, from, to) => {
-    void service.sendQueueHere(practitionerId, from, to).catch((e: Error) => log.warn({ err: e.message }, 'queue update failed'));
+    void service.waitingRoom.sendQueueHere(practitionerId, from, to).catch((e: Error) => log.warn({ err: e.message }, 'queue update failed'));
   };
   io.on('queueChanged', (practitionerId, from, to) => local.queueChanged?.(practitionerId, from, to));
   const id = (s: ClientSocket) => s.data.identity;
@@ -145,7 +145,7 @@ export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
     'consultation:join': async (socket, p) => {
       const who = id(socket);
       if (who.kind === 'patient') await limits.checkIn(who.sub);
-      const view = await service.join(who, p);
+      const view = await service.waitingRoom.join(who, p);
       const prev = socket.data.consultationId;
       if (prev && prev !== p.consultationId) await leave(socket);
       socket.data.consultationId = p.consultationId;
@@ -159,17 +159,17 @@ export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
       }
       await socket.join([consultationRoom(p.consultationId), roleRoom(p.consultationId, role)]);
       await presence.touch(p.consultationId, role, presenceMember(instanceId, socket.id), Date.now());
-      await service.publish(p.consultationId);
+      await service.waitingRoom.publish(p.consultationId);
       return { ...view, ...(role === Role.PATIENT ? { patientPresent: true } : { practitionerPresent: true }) };
     },
-    'consultation:admit': (socket, p) => service.admit(id(socket), p),
-    'consultation:hangUp': (socket, p) => service.hangUp(id(socket), p),
-    'consultation:decline': (socket, p) => service.decline(id(socket), p),
-    'waiting:message': (socket, p) => service.message(id(socket), p),
-    'chat:send': (socket, p) => service.chatSend(id(socket), p),
-    'chat:history': (socket, p) => service.chatHistory(id(socket), p),
+    'consultation:admit': (socket, p) => service.calls.admit(id(socket), p),
+    'consultation:hangUp': (socket, p) => service.calls.hangUp(id(socket), p),
+    'consultation:decline': (socket, p) => service.calls.decline(id(socket), p),
+    'waiting:message': (socket, p) => service.waitingRoom.message(id(socket), p),
+    'chat:send': (socket, p) => service.chat.send(id(socket), p),
+    'chat:history': (socket, p) => service.chat.history(id(socket), p),
     'queue:watch': async (socket) => {
-      const queue = await service.watchQueue(id(socket));
+      const queue = await service.waitingRoom.watchQueue(id(socket));
       await socket.join(practitionerRoom(id(socket).sub));
       return queue;
     },
@@ -193,8 +193,8 @@ export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
     await socket.leave(roleRoom(cid, role));
     await presence.remove(cid, role, presenceMember(instanceId, socket.id));
     // The participant's last connection (on any instance) is gone.
-    if (!(await presence.isPresent(cid, role, Date.now()))) await service.leave(role, cid);
-    else await service.publish(cid);
+    if (!(await presence.isPresent(cid, role, Date.now()))) await service.calls.leave(role, cid);
+    else await service.waitingRoom.publish(cid);
   }
 
   /**
@@ -208,7 +208,7 @@ export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
     if (!cid) return;
     const role = roleOf(id(socket));
     await presence.remove(cid, role, presenceMember(instanceId, socket.id));
-    await service.dropped(cid, role, Date.now(), graceMs);
+    await service.calls.dropped(cid, role, Date.now(), graceMs);
   }
 
   io.on('connection', (socket) => {
@@ -246,13 +246,13 @@ export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
       // Back within the grace period with its session: present again, nothing to rebuild.
       const cid = socket.data.consultationId;
       void presence.touch(cid, roleOf(identity), presenceMember(instanceId, socket.id), Date.now())
-        .then(() => service.publish(cid))
+        .then(() => service.waitingRoom.publish(cid))
         .catch(() => undefined);
     }
     if (identity.kind === 'practitioner') {
       // The practitioner's dashboard presence (their status as waiting patients see it).
       void presence.touch(practitionerPresenceKey(identity.sub), Role.PRACTITIONER, presenceMember(instanceId, socket.id), Date.now())
-        .then(() => service.publishQueue(identity.sub, 1))
+        .then(() => service.waitingRoom.publishQueue(identity.sub, 1))
         .catch(() => undefined);
     }
     socket.on('disconnect', () => {
@@ -261,7 +261,7 @@ export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
         await dropped(socket);
         if (identity.kind === 'practitioner') {
           await presence.remove(practitionerPresenceKey(identity.sub), Role.PRACTITIONER, presenceMember(instanceId, socket.id));
-          await service.publishQueue(identity.sub, 1);
+          await service.waitingRoom.publishQueue(identity.sub, 1);
         }
       })().catch((e: Error) => log.warn({ err: e.message }, 'leave failed'));
     });

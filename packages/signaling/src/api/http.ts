@@ -138,7 +138,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
       const body = CreateConsultation.safeParse(req.body ?? {});
       if (!body.success) return void res.status(400).json(fail(ErrorCode.BAD_REQUEST, body.error.issues[0]?.message ?? 'invalid body'));
       const me = res.locals['practitioner'] as PractitionerClaims;
-      const c = await consultations.create(me.sub, body.data.scheduledAt !== undefined ? { scheduledAt: body.data.scheduledAt } : {});
+      const c = await consultations.consultations.create(me.sub, body.data.scheduledAt !== undefined ? { scheduledAt: body.data.scheduledAt } : {});
       res.status(201).json({ ok: true, data: { consultationId: c.id, state: c.state, scheduledAt: c.scheduledAt, ...patientLink(c.id, c.linkVersion) } });
     } catch (e) {
       next(e);
@@ -148,7 +148,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   /** A fresh link for the consultation (to send again, or after a revocation). */
   app.post('/api/consultations/:id/link', practitionerOnly, async (req, res, next) => {
     try {
-      const c = await consultations.owned(res.locals['practitioner'] as PractitionerClaims, String(req.params['id']));
+      const c = await consultations.consultations.owned(res.locals['practitioner'] as PractitionerClaims, String(req.params['id']));
       res.status(201).json({ ok: true, data: { consultationId: c.id, ...patientLink(c.id, c.linkVersion) } });
     } catch (e) {
       next(e);
@@ -158,7 +158,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   /** Revokes every link issued so far; connected patients are disconnected. */
   app.post('/api/consultations/:id/revoke', practitionerOnly, async (req, res, next) => {
     try {
-      const version = await consultations.revokeLinks(res.locals['practitioner'] as PractitionerClaims, String(req.params['id']));
+      const version = await consultations.waitingRoom.revokeLinks(res.locals['practitioner'] as PractitionerClaims, String(req.params['id']));
       res.json({ ok: true, data: { revoked: true, linkVersion: version } });
     } catch (e) {
       next(e);
@@ -197,7 +197,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   app.get('/api/consultations', practitionerOnly, async (_req, res, next) => {
     try {
       const me = res.locals['practitioner'] as PractitionerClaims;
-      res.json({ ok: true, data: { consultations: await consultations.list(me.sub) } });
+      res.json({ ok: true, data: { consultations: await consultations.consultations.list(me.sub) } });
     } catch (e) {
       next(e);
     }

@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { ConsultationState, ErrorCode, VisitaError, type ConsultationView } from '@visita/protocol';
+import type { Consultation } from '../domain/consultation.ts';
+import type { Identity } from '../tokens.ts';
+import type { UseCaseContext } from './context.ts';
+
+/** Consultations as records: create, list, and who may see one (every other use case asks here). */
+export class Consultations {
+  readonly #ctx: UseCaseContext;
+
+  constructor(ctx: UseCaseContext) {
+    this.#ctx = ctx;
+  }
+
+  /** A consultation now (its waiting room is open) or scheduled (opens at the patient's check-in). */
+  async create(practitionerId: string, opts: { scheduledAt?: number } = {}, now = Date.now()): Promise<Consultation> {
+    const scheduled = opts.scheduledAt !== undefined && opts.scheduledAt > now;
+    const c: Consultation = {
+      id: randomUUID().replaceAll('-', ''),
+      practitionerId,
+      state: scheduled ? ConsultationState.SCHEDULED : ConsultationState.WAITING,
+      createdAt: now,
+      scheduledAt: scheduled ? opts.scheduledAt! : null,
+      linkVersion: 0,
+      nodeId: null,
+      admittedAt: null,
+      endedAt: null,
+    };
+    await this.#ctx.store.create(c);
+    return c;
+  }
+
+  /** The practitioner's consultation (NOT_FOUND for anyone else's). */
+  async owned(identity: Identity, consultationId: string): Promise<Consultation> {
+    if (identity.kind !== 'practitioner') throw new VisitaError(ErrorCode.FORBIDDEN, 'practitioners only');
+    return this.authorize(identity, consultationId);
+  }
+
+  async list(practitionerId: string): Promise<ConsultationView[]> {
+    const all = await this.#ctx.store.listByPractitioner(practitionerId, 50);
+    return Promise.all(all.map((c) => this.view(c)));
+  }
+
+  /** The consultation, if `identity` may see it; NOT_FOUND otherwise (no existence leak). */
+  async authorize(identity: Identity, consultationId: string): Promise<Consultation> {
+    const c = await this.#ctx.store.get(consultationId);
+    const allowed =
+      c !== null &&
+      (identity.kind === 'patient' ? identity.consultationId === c.id : identity.sub === c.practitionerId);
+    if (!allowed) {
+      if (identity.kind === 'patient' && identity.consultationId !== consultationId) {
+        throw new VisitaError(ErrorCode.FORBIDDEN, 'this link is for another consultation');
+      }
+      throw new VisitaError(ErrorCode.NOT_FOUND, 'no such consultation');
+    }
+    if (identity.kind === 'patient' && identity.v !== c.linkVersion) throw new VisitaError(ErrorCode.UNAUTHENTICATED, 'this link was revoked');
+    return c;
+  }
+
+  async view(c: Consultation): Promise<ConsultationView> {
+    const presence = await this.#ctx.notify.presence(c.id);
+    return {
+      consultationId: c.id,
+      state: c.state,
+      createdAt: c.createdAt,
+      scheduledAt: c.scheduledAt,
+      patientPresent: presence.patient,
+      practitionerPresent: presence.practitioner,
+      patientName: await this.#ctx.store.getPatientName(c.id),
+    };
+  }
+}

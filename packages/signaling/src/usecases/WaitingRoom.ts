@@ -1,0 +1,202 @@
+import {
+  ConsultationState,
+  ErrorCode,
+  QUEUE_VIEW_LIMIT,
+  Role,
+  VisitaError,
+  type ClientRequests,
+  type PractitionerStatus,
+  type QueueView,
+} from '@visita/protocol';
+import { ConsultationEvent, nextState, type Consultation } from '../domain/consultation.ts';
+import { estimateWaitMs, practitionerStatus } from '../domain/queue.ts';
+import { applyEntryEvent } from '../domain/waitingEntry.ts';
+import { practitionerPresenceKey, roleOf } from '../notifier.ts';
+import { AuditAction } from '../store/AuditStore.ts';
+import type { Identity } from '../tokens.ts';
+import type { UseCaseContext } from './context.ts';
+import type { Consultations } from './Consultations.ts';
+
+type Req<K extends keyof ClientRequests> = ClientRequests[K][0];
+type Res<K extends keyof ClientRequests> = Promise<ClientRequests[K][1]>;
+
+/**
+ * A practitioner's waiting room: check-in (join), the queue their dashboards watch, each waiting
+ * patient's position and estimate, messages to a waiting patient, revoked links, and the sweep
+ * that notes absences and expires entries.
+ */
+export class WaitingRoom {
+  readonly #ctx: UseCaseContext;
+  readonly #consultations: Consultations;
+
+  constructor(ctx: UseCaseContext, consultations: Consultations) {
+    this.#ctx = ctx;
+    this.#consultations = consultations;
+  }
+
+  async join(identity: Identity, p: Req<'consultation:join'>): Res<'consultation:join'> {
+    const { store, queue, sfu } = this.#ctx;
+    let c = await this.#consultations.authorize(identity, p.consultationId);
+    if (c.state === ConsultationState.ENDED) throw new VisitaError(ErrorCode.INVALID_STATE, 'consultation has ended');
+    if (identity.kind === 'patient' && c.state === ConsultationState.SCHEDULED) {
+      // Early arrival: the check-in opens the waiting room (a concurrent check-in may have done it).
+      nextState(c.state, ConsultationEvent.CHECK_IN);
+      await store.compareAndSet(c.id, ConsultationState.SCHEDULED, ConsultationState.WAITING, {});
+      c = (await store.get(c.id)) ?? c;
+    }
+    if (c.state === ConsultationState.IN_CALL && c.nodeId) {
+      // A participant joining a call in progress (reload, reconnection without recovery) rebuilds
+      // their media: free what their previous connection left on the node first.
+      const client = await sfu.client(c.nodeId).catch(() => undefined);
+      await client?.call('peer.close', { roomId: c.id, peerId: roleOf(identity) }).catch(() => undefined);
+    }
+    if (identity.kind === 'patient' && c.state === ConsultationState.WAITING) {
+      // Check-in: a patient who comes back (reload, reconnection, another instance) keeps their place.
+      const name = p.displayName ?? (await store.getPatientName(c.id)) ?? 'Patient';
+      await store.setPatientName(c.id, name);
+      await queue.checkIn(c.practitionerId, {
+        consultationId: c.id,
+        patientName: name,
+        reason: p.reason ?? null,
+        deviceCheck: p.deviceCheck ?? null,
+        checkedInAt: Date.now(),
+      });
+      await this.#ctx.record(AuditAction.CHECKED_IN, identity, c);
+    }
+    return this.#consultations.view(c);
+  }
+
+  /** The practitioner's queue (first QUEUE_VIEW_LIMIT entries) with presence and status. */
+  async queueView(practitionerId: string): Promise<QueueView> {
+    const now = Date.now();
+    const [entries, total, status] = await Promise.all([
+      this.#ctx.queue.list(practitionerId, QUEUE_VIEW_LIMIT),
+      this.#ctx.queue.count(practitionerId),
+      this.status(practitionerId),
+    ]);
+    const present = await this.#ctx.presence.presentMany(entries.map((e) => e.consultationId), Role.PATIENT, now);
+    return { entries: entries.map((e, i) => ({ ...e, present: present[i]! })), total, status };
+  }
+
+  async watchQueue(identity: Identity): Promise<QueueView> {
+    if (identity.kind !== 'practitioner') throw new VisitaError(ErrorCode.FORBIDDEN, 'only practitioners have a queue');
+    return this.queueView(identity.sub);
+  }
+
+  /**
+   * After any change to a practitioner's waiting room: every dashboard of the practitioner gets the
+   * queue, and the waiting patients from position `positionsFrom` on (those whose position or
+   * estimate changed) get theirs. `positionsFrom` null: only presence changed, positions did not.
+   */
+  async publishQueue(practitionerId: string, positionsFrom: number | null = null, positionsTo: number | null = null): Promise<void> {
+    this.#ctx.notify.queueChanged(practitionerId, positionsFrom, positionsTo);
+  }
+
+  /** This instance's part of a queue change: its dashboards of the practitioner, its waiting patients. */
+  async sendQueueHere(practitionerId: string, from: number | null, to: number | null): Promise<void> {
+    const { notify } = this.#ctx;
+    if (notify.hasPractitionerHere(practitionerId)) notify.toPractitionerHere(practitionerId, 'queue:updated', await this.queueView(practitionerId));
+    if (from !== null) await this.sendPositionsHere(practitionerId, from, to);
+  }
+
+  /** Sends positions to the patients this instance holds (see Notifier.queueChanged). */
+  async sendPositionsHere(practitionerId: string, from: number, to: number | null): Promise<void> {
+    const first = Math.max(1, from);
+    // Only the range asked for: a patient's own check-in reads one id, not the whole room.
+    const [ids, status] = await Promise.all([this.#ctx.queue.ids(practitionerId, first - 1, to === null ? -1 : to - 1), this.status(practitionerId)]);
+    for (const [i, consultationId] of ids.entries()) {
+      const position = first + i;
+      this.#ctx.notify.toRoleHere(consultationId, Role.PATIENT, 'waiting:position', {
+        consultationId,
+        position,
+        estimatedWaitMs: estimateWaitMs(position, status),
+        practitionerStatus: status,
+      });
+    }
+  }
+
+  /** Removes the entry; returns the position it had (those after it moved up), or null. */
+  async leaveQueue(c: Consultation): Promise<number | null> {
+    const rank = await this.#ctx.queue.rank(c.practitionerId, c.id);
+    await this.#ctx.queue.remove(c.practitionerId, c.id);
+    return rank === null ? null : rank + 1;
+  }
+
+  /** Broadcast the current view to everyone in the consultation, and the queue (after a join or a departure). */
+  async publish(consultationId: string): Promise<void> {
+    const c = await this.#ctx.store.get(consultationId);
+    if (!c) return;
+    this.#ctx.notify.toConsultation(c.id, 'consultation:updated', await this.#consultations.view(c));
+    // Presence changed, positions did not: the patient (just joined or back) gets their own.
+    const rank = await this.#ctx.queue.rank(c.practitionerId, c.id);
+    await this.publishQueue(c.practitionerId, rank === null ? null : rank + 1, rank === null ? null : rank + 1);
+  }
+
+  async message(identity: Identity, p: Req<'waiting:message'>): Res<'waiting:message'> {
+    if (identity.kind !== 'practitioner') throw new VisitaError(ErrorCode.FORBIDDEN, 'only the practitioner can send messages');
+    const c = await this.#consultations.authorize(identity, p.consultationId);
+    if (c.state === ConsultationState.ENDED) throw new VisitaError(ErrorCode.INVALID_STATE, 'consultation has ended');
+    this.#ctx.notify.toRole(c.id, Role.PATIENT, 'waiting:message', { consultationId: c.id, text: p.text, at: Date.now() });
+    await this.#ctx.record(AuditAction.MESSAGE_SENT, identity, c);
+    return { sent: true };
+  }
+
+  /**
+   * Revokes every patient link of the consultation: connected patients are disconnected and leave
+   * the waiting room; returns the new link version (links issued from now on are valid).
+   */
+  async revokeLinks(identity: Identity, consultationId: string): Promise<number> {
+    const c = await this.#consultations.owned(identity, consultationId);
+    const version = await this.#ctx.store.revokeLinks(c.id);
+    const from = await this.leaveQueue(c);
+    this.#ctx.notify.disconnectRole(c.id, Role.PATIENT);
+    this.#ctx.log.info({ consultationId: c.id }, 'patient links revoked');
+    await this.publishQueue(c.practitionerId, from);
+    return version;
+  }
+
+  /**
+   * One pass over every waiting room (run by one instance at a time): notes who is newly absent
+   * (their dashboards are told at once, even when the instance holding them died), and expires
+   * entries absent for longer than the grace period. Returns how many entries expired.
+   */
+  async sweep(graceMs: number, now = Date.now()): Promise<number> {
+    const { queue, presence, store } = this.#ctx;
+    let expired = 0;
+    for (const practitionerId of await queue.practitioners()) {
+      let changed = false;
+      let from: number | null = null;
+      const entries = await queue.list(practitionerId);
+      const present = await presence.presentMany(entries.map((e) => e.consultationId), Role.PATIENT, now);
+      for (const [i, e] of entries.entries()) {
+        if (present[i]) {
+          changed = (await queue.clearAbsent(e.consultationId)) || changed;
+          continue;
+        }
+        const since = await queue.markAbsent(e.consultationId, now);
+        if (since === now) changed = true;
+        const entry = { consultationId: e.consultationId, checkedInAt: e.checkedInAt, state: 'waiting', connected: false, disconnectedAt: since } as const;
+        if (!applyEntryEvent(entry, { type: 'expire', now }, graceMs).ok) continue;
+        await queue.remove(practitionerId, e.consultationId);
+        const c = await store.get(e.consultationId);
+        if (c) await this.#ctx.record(AuditAction.EXPIRED, 'system', c);
+        this.#ctx.log.info({ consultationId: e.consultationId }, 'waiting entry expired');
+        expired++;
+        changed = true;
+        // Entries after the first expired one moved up (positions are 1-based, after removals).
+        from ??= i + 1 - (expired - 1);
+      }
+      if (changed) await this.publishQueue(practitionerId, from);
+    }
+    return expired;
+  }
+
+  /** What waiting patients see of their practitioner: in a call, online, or away. */
+  async status(practitionerId: string): Promise<PractitionerStatus> {
+    const [present, inCall] = await Promise.all([
+      this.#ctx.presence.isPresent(practitionerPresenceKey(practitionerId), Role.PRACTITIONER, Date.now()),
+      this.#ctx.store.hasCallInProgress(practitionerId),
+    ]);
+    return practitionerStatus(present, inCall);
+  }
+}

@@ -1,0 +1,59 @@
+import type { Role } from '@visita/protocol';
+import type { Consultation } from '../domain/consultation.ts';
+import type { Logger } from '../logger.ts';
+import type { MeteringEvent } from '../metering/events.ts';
+import { roleOf, type Notifier } from '../notifier.ts';
+import type { SfuRegistry } from '../sfu/SfuRegistry.ts';
+import type { AuditAction, AuditStore } from '../store/AuditStore.ts';
+import type { ChatStore } from '../store/ChatStore.ts';
+import type { ConsultationStore } from '../store/ConsultationStore.ts';
+import type { DeadlineStore } from '../store/DeadlineStore.ts';
+import type { PresenceStore } from '../store/PresenceStore.ts';
+import type { WaitingQueueStore } from '../store/WaitingQueueStore.ts';
+import type { Identity } from '../tokens.ts';
+
+/** The ports every use case works through (Redis in production, in-memory twins in tests). */
+export interface UseCasePorts {
+  store: ConsultationStore;
+  queue: WaitingQueueStore;
+  presence: PresenceStore;
+  audit: AuditStore;
+  deadlines: DeadlineStore;
+  chat: ChatStore;
+  meter: (e: MeteringEvent) => Promise<unknown>;
+  instanceId: string;
+}
+
+/** What the use cases share: the ports, the SFU nodes, the notifier, the log, and two recorders. */
+export interface UseCaseContext extends UseCasePorts {
+  sfu: SfuRegistry;
+  notify: Notifier;
+  log: Logger;
+  /** Appends a metering fact; `key` makes a retry of the same fact count once. */
+  metering(c: Consultation, type: MeteringEvent['type'], key: string, role?: Role, at?: number): Promise<void>;
+  /** Appends to the audit log: who did what to which consultation, ids only. */
+  record(action: AuditAction, actor: Identity | 'system', c: Consultation): Promise<void>;
+}
+
+export function useCaseContext(ports: UseCasePorts, sfu: SfuRegistry, notify: Notifier, log: Logger): UseCaseContext {
+  return {
+    ...ports,
+    sfu,
+    notify,
+    log,
+    metering: async (c, type, key, role, at = Date.now()) => {
+      await ports.meter({ key: `${c.id}:${key}`, type, consultationId: c.id, practitionerId: c.practitionerId, at, ...(role ? { role } : {}) });
+    },
+    record: async (action, actor, c) => {
+      await ports.audit.append({
+        action,
+        actorRole: actor === 'system' ? 'system' : roleOf(actor),
+        actorId: actor === 'system' ? ports.instanceId : actor.sub,
+        consultationId: c.id,
+        practitionerId: c.practitionerId,
+        at: Date.now(),
+        instanceId: ports.instanceId,
+      });
+    },
+  };
+}
