@@ -41,7 +41,7 @@ export class Calls {
     if (!presence.patient) throw new VisitaError(ErrorCode.INVALID_STATE, 'the patient is not in the waiting room');
     const nodeId = await sfu.place();
     await (await sfu.client(nodeId)).call('room.open', { roomId: c.id });
-    const admitted = await store.compareAndSet(c.id, ConsultationState.WAITING, ConsultationState.IN_CALL, { nodeId, admittedAt: Date.now() });
+    const admitted = await store.compareAndSet(c.id, ConsultationState.WAITING, ConsultationState.IN_CALL, { nodeId, admittedAt: this.#ctx.now() });
     if (!admitted) {
       // Another admit or a hang-up won the race: free the router this call opened, unless the winner uses it.
       const now = await store.get(c.id);
@@ -49,7 +49,7 @@ export class Calls {
       throw new VisitaError(ErrorCode.INVALID_STATE, 'the consultation changed meanwhile');
     }
     this.#ctx.log.info({ consultationId: c.id, nodeId }, 'patient admitted');
-    await this.#ctx.metering(c, 'admitted', 'admitted', undefined, admitted.admittedAt ?? Date.now());
+    await this.#ctx.metering(c, 'admitted', 'admitted', undefined, admitted.admittedAt ?? this.#ctx.now());
     await this.#ctx.record(AuditAction.ADMITTED, identity, c);
     await this.#ctx.queue.remove(c.practitionerId, c.id);
     const view = await this.#consultations.view(admitted);
@@ -62,7 +62,7 @@ export class Calls {
   async hangUp(identity: Identity, p: Req<'consultation:hangUp'>): Res<'consultation:hangUp'> {
     const c = await this.#consultations.authorize(identity, p.consultationId);
     nextState(c.state, ConsultationEvent.HANG_UP);
-    const ended = await this.#end(c, c.state, { reason: EndReason.HUNG_UP, actor: identity, at: Date.now() });
+    const ended = await this.#end(c, c.state, { reason: EndReason.HUNG_UP, actor: identity, at: this.#ctx.now() });
     if (!ended) throw new VisitaError(ErrorCode.INVALID_STATE, 'the consultation changed meanwhile');
     return this.#consultations.view(ended);
   }
@@ -71,7 +71,7 @@ export class Calls {
     if (identity.kind !== 'practitioner') throw new VisitaError(ErrorCode.FORBIDDEN, 'only the practitioner can decline');
     const c = await this.#consultations.authorize(identity, p.consultationId);
     if (c.state !== ConsultationState.WAITING) throw new VisitaError(ErrorCode.INVALID_STATE, `cannot decline: consultation is ${c.state}`);
-    const ended = await this.#end(c, ConsultationState.WAITING, { reason: EndReason.DECLINED, actor: identity, at: Date.now(), message: p.reason });
+    const ended = await this.#end(c, ConsultationState.WAITING, { reason: EndReason.DECLINED, actor: identity, at: this.#ctx.now(), message: p.reason });
     if (!ended) throw new VisitaError(ErrorCode.INVALID_STATE, 'the consultation changed meanwhile');
     return this.#consultations.view(ended);
   }
@@ -114,14 +114,14 @@ export class Calls {
    * A participant's last connection left for good (the grace period ran out): free their media on
    * the node, dated when they left; if the other side is gone too, the consultation is over.
    */
-  async leave(role: Role, consultationId: string, goneAt = Date.now()): Promise<void> {
+  async leave(role: Role, consultationId: string, goneAt = this.#ctx.now()): Promise<void> {
     const c = await this.#ctx.store.get(consultationId);
     if (c?.state === ConsultationState.IN_CALL && c.nodeId) {
       const client = await this.#ctx.sfu.client(c.nodeId).catch(() => undefined);
       await client?.call('peer.close', { roomId: c.id, peerId: role }).catch(() => undefined);
       // Their media stopped when they left, not when the grace period ran out.
       await this.#ctx.metering(c, 'media_down', `${role}:down:${goneAt}`, role, goneAt);
-      const at = Date.now();
+      const at = this.#ctx.now();
       if (!(await this.#ctx.presence.isPresent(c.id, otherRole(role), at))) {
         if (await this.#end(c, ConsultationState.IN_CALL, { reason: EndReason.ABANDONED, actor: 'system', at })) return;
       }
@@ -140,7 +140,7 @@ export class Calls {
    * deadline (their instance died, nobody saw them go) gets one, dated when last seen; then every
    * deadline due is honoured, whichever instance set it. Returns how many fired.
    */
-  async sweep(graceMs: number, now = Date.now()): Promise<number> {
+  async sweep(graceMs: number, now = this.#ctx.now()): Promise<number> {
     const { store, presence, deadlines } = this.#ctx;
     const calls = await store.inCallIds();
     for (const role of [Role.PATIENT, Role.PRACTITIONER]) {
@@ -161,7 +161,7 @@ export class Calls {
   }
 
   /** A heartbeat for a call in progress (several instances in one slot count once). */
-  async meterHeartbeat(consultationId: string, slotMs: number, now = Date.now()): Promise<void> {
+  async meterHeartbeat(consultationId: string, slotMs: number, now = this.#ctx.now()): Promise<void> {
     const c = await this.#ctx.store.get(consultationId);
     if (c?.state === ConsultationState.IN_CALL) await this.#ctx.metering(c, 'heartbeat', `hb:${Math.floor(now / slotMs)}`, undefined, now);
   }
@@ -182,7 +182,7 @@ export class Calls {
       if (fresh) notify.toConsultation(c.id, 'consultation:admitted', await this.#consultations.view(fresh));
     } catch (e) {
       log.error({ consultationId: c.id, err: (e as Error).message }, 'media room lost and could not be re-placed');
-      await this.#end(c, ConsultationState.IN_CALL, { reason: EndReason.MEDIA_LOST, actor: 'system', at: Date.now() });
+      await this.#end(c, ConsultationState.IN_CALL, { reason: EndReason.MEDIA_LOST, actor: 'system', at: this.#ctx.now() });
     }
   }
 }

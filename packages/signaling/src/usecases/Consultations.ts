@@ -13,7 +13,7 @@ export class Consultations {
   }
 
   /** A consultation now (its waiting room is open) or scheduled (opens at the patient's check-in). */
-  async create(practitionerId: string, opts: { scheduledAt?: number } = {}, now = Date.now()): Promise<Consultation> {
+  async create(practitionerId: string, opts: { scheduledAt?: number } = {}, now = this.#ctx.now()): Promise<Consultation> {
     const scheduled = opts.scheduledAt !== undefined && opts.scheduledAt > now;
     const c: Consultation = {
       id: randomUUID().replaceAll('-', ''),

@@ -59,7 +59,7 @@ export class WaitingRoom {
         patientName: name,
         reason: p.reason ?? null,
         deviceCheck: p.deviceCheck ?? null,
-        checkedInAt: Date.now(),
+        checkedInAt: this.#ctx.now(),
       });
       await this.#ctx.record(AuditAction.CHECKED_IN, identity, c);
     }
@@ -68,7 +68,7 @@ export class WaitingRoom {
 
   /** The practitioner's queue (first QUEUE_VIEW_LIMIT entries) with presence and status. */
   async queueView(practitionerId: string): Promise<QueueView> {
-    const now = Date.now();
+    const now = this.#ctx.now();
     const [entries, total, status] = await Promise.all([
       this.#ctx.queue.list(practitionerId, QUEUE_VIEW_LIMIT),
       this.#ctx.queue.count(practitionerId),
@@ -136,7 +136,7 @@ export class WaitingRoom {
     if (identity.kind !== 'practitioner') throw new VisitaError(ErrorCode.FORBIDDEN, 'only the practitioner can send messages');
     const c = await this.#consultations.authorize(identity, p.consultationId);
     if (c.state === ConsultationState.ENDED) throw new VisitaError(ErrorCode.INVALID_STATE, 'consultation has ended');
-    this.#ctx.notify.toRole(c.id, Role.PATIENT, 'waiting:message', { consultationId: c.id, text: p.text, at: Date.now() });
+    this.#ctx.notify.toRole(c.id, Role.PATIENT, 'waiting:message', { consultationId: c.id, text: p.text, at: this.#ctx.now() });
     await this.#ctx.record(AuditAction.MESSAGE_SENT, identity, c);
     return { sent: true };
   }
@@ -160,7 +160,7 @@ export class WaitingRoom {
    * (their dashboards are told at once, even when the instance holding them died), and expires
    * entries absent for longer than the grace period. Returns how many entries expired.
    */
-  async sweep(graceMs: number, now = Date.now()): Promise<number> {
+  async sweep(graceMs: number, now = this.#ctx.now()): Promise<number> {
     const { queue, presence, store } = this.#ctx;
     let expired = 0;
     for (const practitionerId of await queue.practitioners()) {
@@ -194,7 +194,7 @@ export class WaitingRoom {
   /** What waiting patients see of their practitioner: in a call, online, or away. */
   async status(practitionerId: string): Promise<PractitionerStatus> {
     const [present, inCall] = await Promise.all([
-      this.#ctx.presence.isPresent(practitionerPresenceKey(practitionerId), Role.PRACTITIONER, Date.now()),
+      this.#ctx.presence.isPresent(practitionerPresenceKey(practitionerId), Role.PRACTITIONER, this.#ctx.now()),
       this.#ctx.store.hasCallInProgress(practitionerId),
     ]);
     return practitionerStatus(present, inCall);

@@ -14,6 +14,8 @@ import type { Identity } from '../tokens.ts';
 
 /** The ports every use case works through (Redis in production, in-memory twins in tests). */
 export interface UseCasePorts {
+  /** The one clock of the use cases (epoch ms); tests pass their own. */
+  now?: () => number;
   store: ConsultationStore;
   queue: WaitingQueueStore;
   presence: PresenceStore;
@@ -26,6 +28,7 @@ export interface UseCasePorts {
 
 /** What the use cases share: the ports, the SFU nodes, the notifier, the log, and two recorders. */
 export interface UseCaseContext extends UseCasePorts {
+  now: () => number;
   sfu: SfuRegistry;
   notify: Notifier;
   log: Logger;
@@ -36,12 +39,14 @@ export interface UseCaseContext extends UseCasePorts {
 }
 
 export function useCaseContext(ports: UseCasePorts, sfu: SfuRegistry, notify: Notifier, log: Logger): UseCaseContext {
+  const now = ports.now ?? Date.now;
   return {
     ...ports,
+    now,
     sfu,
     notify,
     log,
-    metering: async (c, type, key, role, at = Date.now()) => {
+    metering: async (c, type, key, role, at = now()) => {
       await ports.meter({ key: `${c.id}:${key}`, type, consultationId: c.id, practitionerId: c.practitionerId, at, ...(role ? { role } : {}) });
     },
     record: async (action, actor, c) => {
@@ -51,7 +56,7 @@ export function useCaseContext(ports: UseCasePorts, sfu: SfuRegistry, notify: No
         actorId: actor === 'system' ? ports.instanceId : actor.sub,
         consultationId: c.id,
         practitionerId: c.practitionerId,
-        at: Date.now(),
+        at: now(),
         instanceId: ports.instanceId,
       });
     },
