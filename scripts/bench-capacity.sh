@@ -7,4 +7,4 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 command -v taskset >/dev/null || die "taskset (util-linux) is required"
 step "signaling capacity for ${BENCH_SIZES:-1000,5000,10000} waiting patients (a few minutes)"
-unshare -n bash -c 'ip link set lo up && ulimit -n "$(ulimit -Hn)" && exec node packages/signaling/bench/capacity.ts'
+unshare -n bash -c 'ip link set lo up && { ulimit -n 200000 2>/dev/null || ulimit -n "$(ulimit -Hn)"; } && exec node packages/signaling/bench/capacity.ts'

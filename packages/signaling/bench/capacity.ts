@@ -124,7 +124,15 @@ async function run(n: number): Promise<{ n: number; connected: number; rssPerSoc
 }
 
 const results = [];
-for (const n of SIZES) results.push(await run(n));
+// Each patient is a socket of the signaling process: N is bounded by its open-file limit.
+const fdLimit = Number(/Max open files\s+(\d+)/.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? Infinity);
+for (const n of SIZES) {
+  if (n + 500 > fdLimit) {
+    console.error(`N=${n} needs more than this machine's ${fdLimit} open files per process (ulimit -Hn; raising it needs CAP_SYS_RESOURCE): skipped`);
+    continue;
+  }
+  results.push(await run(n));
+}
 const table = [
   '| waiting patients | connected sockets | signaling RSS per socket | admit → position update p50 | p99 | updates measured (missing) |',
   '|---|---|---|---|---|---|',

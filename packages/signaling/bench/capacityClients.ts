@@ -55,7 +55,7 @@ process.on('message', (m: Msg) => {
   if (m.type === 'connect') {
     connectAll(m.url, m.patients).then(
       () => send({ type: 'ready', sockets: sockets.size }),
-      (e: Error) => send({ type: 'error', message: e.message }),
+      (e: Error & { description?: { message?: string; code?: string } }) => send({ type: 'error', message: `${e.message}${e.description?.message ? `: ${e.description.message}` : ''}` }),
     );
   } else if (m.type === 'arm') {
     const pending = new Set([...sockets.keys()].filter((id) => !m.skip.includes(id)));
