@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import type { ConsultationState, ConsultationView } from './client.ts';
 
 // Client <-> signaling over HTTP (`/api/...`): the bodies of login, two-factor authentication and
-// sessions. Every answer is an Ack (errors.ts); the server validates each body with these schemas.
+// sessions, consultations, usage and audit. Every answer is an Ack (errors.ts); the server validates
+// each body with these schemas; the web client, the server and the tests use these types.
 
 /** RFC 6238 as every authenticator app does it: HMAC-SHA-1, 6 digits, 30-second steps. */
 export const TOTP = { algorithm: 'SHA1', digits: 6, periodS: 30, issuer: 'Visita' } as const;
@@ -71,4 +73,98 @@ export interface TwoFactorSetup {
 /** `POST /api/2fa/enable`: the recovery codes, shown once (only their hashes are kept). */
 export interface TwoFactorEnabled {
   recoveryCodes: string[];
+}
+
+// ---- Consultations, usage and audit (`api/http.ts`, `api/usage.ts`; docs/openapi.yaml) ----
+
+/** `POST /api/consultations` (201): the consultation and its patient link (the token rides in the URL fragment). */
+export interface CreatedConsultation {
+  consultationId: string;
+  state: ConsultationState;
+  scheduledAt: number | null;
+  patientToken: string;
+  patientLink: string;
+}
+/** `POST /api/consultations/:id/link` (201): a fresh patient link. */
+export interface ConsultationLink {
+  consultationId: string;
+  patientToken: string;
+  patientLink: string;
+}
+/** `POST /api/consultations/:id/revoke`: every link issued so far is refused. */
+export interface RevokedLinks {
+  revoked: true;
+  linkVersion: number;
+}
+/** `GET /api/consultations`: the practitioner's most recent consultations. */
+export interface ConsultationList {
+  consultations: ConsultationView[];
+}
+/** `POST /api/logout`. */
+export interface LoggedOut {
+  loggedOut: true;
+}
+
+/** A billable stretch of a consultation (epoch ms). */
+export interface UsageInterval {
+  start: number;
+  end: number;
+}
+/** One consultation's usage, recomputed from its whole event history on every new event. */
+export interface UsageRecord {
+  consultationId: string;
+  practitionerId: string;
+  /** Billing period, `YYYY-MM` (UTC) of the first billable moment. */
+  period: string;
+  billableMs: number;
+  billedSeconds: number;
+  planId: string;
+  intervals: UsageInterval[];
+  /** Ended (final), or still open / bounded by its last heartbeat. */
+  complete: boolean;
+  endedAt: number;
+}
+/** One practitioner's usage in a period, priced by their plan. */
+export interface PractitionerUsage {
+  practitionerId: string;
+  period: string;
+  planId: string;
+  currency: string;
+  consultations: UsageRecord[];
+  billedSeconds: number;
+  chargeableSeconds: number;
+  amountCents: number;
+}
+/** `GET /api/usage?period=YYYY-MM` (JSON). */
+export interface UsageReport {
+  period: string;
+  practitioners: PractitionerUsage[];
+}
+
+export const AuditAction = {
+  CHECKED_IN: 'checked_in',
+  ADMITTED: 'admitted',
+  DECLINED: 'declined',
+  JOINED_MEDIA: 'joined_media',
+  MESSAGE_SENT: 'message_sent',
+  EXPIRED: 'expired',
+  ENDED: 'ended',
+} as const;
+export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
+
+/** One audit record: who did what to which consultation, ids only. */
+export interface AuditRecordView {
+  /** Stable, ordered id (the Redis stream id). */
+  id: string;
+  action: AuditAction;
+  actorRole: 'patient' | 'practitioner' | 'system';
+  actorId: string;
+  consultationId: string;
+  practitionerId: string;
+  at: number;
+  instanceId: string;
+}
+/** `GET /api/audit` (JSON). */
+export interface AuditList {
+  records: AuditRecordView[];
 }

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { ConsultationView } from '@visita/protocol';
+import type { AckOk, ConsultationList } from '@visita/protocol';
 import { MultiStack } from './support/multiStack.ts';
 import { TestStack, waitForUsage } from './support/stack.ts';
 
@@ -55,7 +55,7 @@ it('ends a call whose participants were both on an instance killed with SIGKILL,
     await multi.instances[0]!.kill('SIGKILL');
     const state = async () => {
       const res = await fetch(`${multi.url(1)}/api/consultations`, { headers: { authorization: `Bearer ${token}` } });
-      return ((await res.json()) as { data: { consultations: ConsultationView[] } }).data.consultations.find((c) => c.consultationId === consultationId)?.state;
+      return ((await res.json()) as AckOk<ConsultationList>).data.consultations.find((c) => c.consultationId === consultationId)?.state;
     };
     // Presence lapses after its TTL; the grace period runs from the last heartbeat; one sweep more.
     const bound = PRESENCE_TTL_MS + GRACE_MS + 1_500;

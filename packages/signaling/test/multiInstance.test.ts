@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, type ConsultationView } from '@visita/protocol';
+import { ErrorCode, type AckOk, type ConsultationList, type ConsultationView } from '@visita/protocol';
 import { audioRtpParameters } from '../../sfu/test/fixtures.ts';
 import { MultiStack } from './support/multiStack.ts';
 import { waitForUsage } from './support/stack.ts';
@@ -16,7 +16,7 @@ afterAll(async () => {
 
 const listOn = async (i: number, token: string): Promise<ConsultationView[]> => {
   const res = await fetch(`${stack.url(i)}/api/consultations`, { headers: { authorization: `Bearer ${token}` } });
-  return ((await res.json()) as { data: { consultations: ConsultationView[] } }).data.consultations;
+  return ((await res.json()) as AckOk<ConsultationList>).data.consultations;
 };
 
 describe('signaling across instances', () => {

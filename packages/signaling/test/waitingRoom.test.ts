@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ErrorCode } from '@visita/protocol';
+import { ErrorCode, type AckOk, type ConsultationLink } from '@visita/protocol';
 import { AVERAGE_CONSULTATION_MS } from '../src/domain/queue.ts';
 import { TestStack, type TestClient } from './support/stack.ts';
 
@@ -125,7 +125,7 @@ it('revokes a patient link: the patient is disconnected and leaves the queue; a 
   await left;
   // The old link (its signature is fine) is refused at the handshake.
   await expect(stack.connect(patientToken)).rejects.toMatchObject({ message: 'this link was revoked', data: { code: ErrorCode.UNAUTHENTICATED } });
-  const fresh = (await (await post(`/api/consultations/${consultationId}/link`)).json()) as { data: { patientToken: string } };
+  const fresh = (await (await post(`/api/consultations/${consultationId}/link`)).json()) as AckOk<ConsultationLink>;
   await checkIn(fresh.data.patientToken, consultationId, 'Welcome back');
   // Another practitioner cannot revoke or re-issue it.
   expect((await fetch(`${stack.signalingUrl}/api/consultations/${consultationId}/revoke`, { method: 'POST' })).status).toBe(401);

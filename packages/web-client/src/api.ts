@@ -1,4 +1,15 @@
-import type { Ack, ConsultationView, LoginResponse, SessionGrant, TwoFactorEnabled, TwoFactorSetup, TwoFactorStatus } from '@visita/protocol';
+import type {
+  Ack,
+  ConsultationList,
+  CreatedConsultation,
+  LoggedOut,
+  LoginResponse,
+  SessionGrant,
+  TwoFactorEnabled,
+  TwoFactorSetup,
+  TwoFactorStatus,
+  UsageReport,
+} from '@visita/protocol';
 import { loadSession, refreshSession } from './session.ts';
 import { RequestError } from './signaling.ts';
 
@@ -19,24 +30,6 @@ async function call<T>(path: string, init: RequestInit & { auth?: boolean } = {}
   return body.data;
 }
 
-export interface UsageRecordView {
-  consultationId: string;
-  practitionerId: string;
-  billedSeconds: number;
-  billableMs: number;
-  complete: boolean;
-  endedAt: number;
-}
-export interface PractitionerUsageView {
-  practitionerId: string;
-  period: string;
-  planId: string;
-  currency: string;
-  consultations: UsageRecordView[];
-  billedSeconds: number;
-  chargeableSeconds: number;
-  amountCents: number;
-}
 
 /** A file download that needs the bearer token (CSV and meter-event exports). */
 async function download(path: string, filename: string): Promise<void> {
@@ -50,7 +43,7 @@ async function download(path: string, filename: string): Promise<void> {
 }
 
 export const api = {
-  usage: (period: string) => call<{ period: string; practitioners: PractitionerUsageView[] }>(`/api/usage?period=${period}`, { auth: true }),
+  usage: (period: string) => call<UsageReport>(`/api/usage?period=${period}`, { auth: true }),
   downloadUsage: (period: string, format: 'csv' | 'meter-events') =>
     download(`/api/usage?period=${period}&format=${format}`, format === 'csv' ? `visita-usage-${period}.csv` : `visita-meter-events-${period}.jsonl`),
   login: (email: string, password: string) => call<LoginResponse>('/api/login', { method: 'POST', body: JSON.stringify({ email, password }) }),
@@ -60,7 +53,7 @@ export const api = {
   twoFactorSetup: () => call<TwoFactorSetup>('/api/2fa/setup', { method: 'POST', auth: true }),
   twoFactorEnable: (code: string) => call<TwoFactorEnabled>('/api/2fa/enable', { method: 'POST', auth: true, body: JSON.stringify({ code }) }),
   twoFactorDisable: (code: string) => call<TwoFactorStatus>('/api/2fa/disable', { method: 'POST', auth: true, body: JSON.stringify({ code }) }),
-  logout: (refreshToken: string) => call<{ loggedOut: true }>('/api/logout', { method: 'POST', body: JSON.stringify({ refreshToken }) }),
-  createConsultation: () => call<{ consultationId: string; patientLink: string }>('/api/consultations', { method: 'POST', auth: true }),
-  consultations: () => call<{ consultations: ConsultationView[] }>('/api/consultations', { auth: true }),
+  logout: (refreshToken: string) => call<LoggedOut>('/api/logout', { method: 'POST', body: JSON.stringify({ refreshToken }) }),
+  createConsultation: () => call<CreatedConsultation>('/api/consultations', { method: 'POST', auth: true }),
+  consultations: () => call<ConsultationList>('/api/consultations', { auth: true }),
 };

@@ -1,6 +1,21 @@
 import express, { type Request, type Response, type NextFunction } from 'express';
 import { z } from 'zod';
-import { ErrorCode, LoginRequest, VisitaError, fail, ok, toAckErr, type LoginResponse, type PractitionerClaims } from '@visita/protocol';
+import {
+  ErrorCode,
+  LoginRequest,
+  VisitaError,
+  fail,
+  ok,
+  toAckErr,
+  type AuditList,
+  type ConsultationLink,
+  type ConsultationList,
+  type CreatedConsultation,
+  type LoggedOut,
+  type LoginResponse,
+  type PractitionerClaims,
+  type RevokedLinks,
+} from '@visita/protocol';
 import type { SignalingConfig } from '../config.ts';
 import { toGrant, type AccountService } from '../accounts/AccountService.ts';
 import type { TwoFactorService } from '../accounts/TwoFactorService.ts';
@@ -120,7 +135,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
       if (!body.success) return void res.status(400).json(fail(ErrorCode.BAD_REQUEST, 'refreshToken is required'));
       const sessionId = await accounts.logout(body.data.refreshToken);
       if (sessionId) deps.onLogout(sessionId);
-      res.json({ ok: true, data: { loggedOut: true } });
+      res.json(ok<LoggedOut>({ loggedOut: true }));
     } catch (e) {
       next(e);
     }
@@ -139,7 +154,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
       if (!body.success) return void res.status(400).json(fail(ErrorCode.BAD_REQUEST, body.error.issues[0]?.message ?? 'invalid body'));
       const me = res.locals['practitioner'] as PractitionerClaims;
       const c = await consultations.consultations.create(me.sub, body.data.scheduledAt !== undefined ? { scheduledAt: body.data.scheduledAt } : {});
-      res.status(201).json({ ok: true, data: { consultationId: c.id, state: c.state, scheduledAt: c.scheduledAt, ...patientLink(c.id, c.linkVersion) } });
+      res.status(201).json(ok<CreatedConsultation>({ consultationId: c.id, state: c.state, scheduledAt: c.scheduledAt, ...patientLink(c.id, c.linkVersion) }));
     } catch (e) {
       next(e);
     }
@@ -149,7 +164,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   app.post('/api/consultations/:id/link', practitionerOnly, async (req, res, next) => {
     try {
       const c = await consultations.consultations.owned(res.locals['practitioner'] as PractitionerClaims, String(req.params['id']));
-      res.status(201).json({ ok: true, data: { consultationId: c.id, ...patientLink(c.id, c.linkVersion) } });
+      res.status(201).json(ok<ConsultationLink>({ consultationId: c.id, ...patientLink(c.id, c.linkVersion) }));
     } catch (e) {
       next(e);
     }
@@ -159,7 +174,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   app.post('/api/consultations/:id/revoke', practitionerOnly, async (req, res, next) => {
     try {
       const version = await consultations.waitingRoom.revokeLinks(res.locals['practitioner'] as PractitionerClaims, String(req.params['id']));
-      res.json({ ok: true, data: { revoked: true, linkVersion: version } });
+      res.json(ok<RevokedLinks>({ revoked: true, linkVersion: version }));
     } catch (e) {
       next(e);
     }
@@ -184,7 +199,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
       if (q.data.format === 'csv') {
         res.type('text/csv').attachment('visita-audit.csv').send(auditCsv(records));
       } else {
-        res.json({ ok: true, data: { records } });
+        res.json(ok<AuditList>({ records }));
       }
     } catch (e) {
       next(e);
@@ -197,7 +212,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   app.get('/api/consultations', practitionerOnly, async (_req, res, next) => {
     try {
       const me = res.locals['practitioner'] as PractitionerClaims;
-      res.json({ ok: true, data: { consultations: await consultations.consultations.list(me.sub) } });
+      res.json(ok<ConsultationList>({ consultations: await consultations.consultations.list(me.sub) }));
     } catch (e) {
       next(e);
     }

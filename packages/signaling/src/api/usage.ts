@@ -1,6 +1,6 @@
 import type express from 'express';
 import { z } from 'zod';
-import { ErrorCode, fail, type PractitionerClaims } from '@visita/protocol';
+import { ErrorCode, fail, ok, type PractitionerClaims, type PractitionerUsage, type UsageReport } from '@visita/protocol';
 import type { PlanBook } from '../metering/PlanBook.ts';
 import { priceForPeriod } from '../metering/plans.ts';
 import type { UsageRecord, UsageStore } from '../metering/UsageStore.ts';
@@ -11,16 +11,7 @@ const UsageQuery = z.object({
   format: z.enum(['json', 'csv', 'meter-events']).default('json'),
 });
 
-export interface PractitionerUsage {
-  practitionerId: string;
-  period: string;
-  planId: string;
-  currency: string;
-  consultations: UsageRecord[];
-  billedSeconds: number;
-  chargeableSeconds: number;
-  amountCents: number;
-}
+export type { PractitionerUsage };
 
 /** The stable name of the usage meter, as a Stripe meter would be configured. */
 export const METER_EVENT_NAME = 'visita_consultation_seconds';
@@ -73,7 +64,7 @@ export function usageRoutes(app: express.Express, auth: express.RequestHandler, 
       const all = await Promise.all(who.map((id) => usageOf(usage, plans, id, q.data.period)));
       if (q.data.format === 'csv') return void res.type('text/csv').attachment(`visita-usage-${q.data.period}.csv`).send(usageCsv(all));
       if (q.data.format === 'meter-events') return void res.attachment(`visita-meter-events-${q.data.period}.jsonl`).type('application/x-ndjson').send(meterEvents(all));
-      res.json({ ok: true, data: { period: q.data.period, practitioners: all } });
+      res.json(ok<UsageReport>({ period: q.data.period, practitioners: all }));
     } catch (e) {
       next(e);
     }

@@ -1,20 +1,8 @@
 import type { Redis } from 'ioredis';
-import type { Interval } from './rate.ts';
+import type { UsageRecord } from '@visita/protocol';
 
-/** One consultation's usage, recomputed from its whole event history on every new event. */
-export interface UsageRecord {
-  consultationId: string;
-  practitionerId: string;
-  /** Billing period, `YYYY-MM` (UTC) of the first billable moment. */
-  period: string;
-  billableMs: number;
-  billedSeconds: number;
-  planId: string;
-  intervals: Interval[];
-  /** Ended (final), or still open / bounded by its last heartbeat. */
-  complete: boolean;
-  endedAt: number;
-}
+/** One consultation's usage (the wire shape of `GET /api/usage`). */
+export type { UsageRecord };
 
 const recordKey = (consultationId: string): string => `visita:usage:c:${consultationId}`;
 const periodKey = (practitionerId: string, period: string): string => `visita:usage:p:${practitionerId}:${period}`;

@@ -1,13 +1,6 @@
-export const AuditAction = {
-  CHECKED_IN: 'checked_in',
-  ADMITTED: 'admitted',
-  DECLINED: 'declined',
-  JOINED_MEDIA: 'joined_media',
-  MESSAGE_SENT: 'message_sent',
-  EXPIRED: 'expired',
-  ENDED: 'ended',
-} as const;
-export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
+import { AuditAction, type AuditRecordView } from '@visita/protocol';
+
+export { AuditAction };
 
 /** One audit record: ids only — never names, tokens or free text. */
 export interface AuditEvent {
@@ -20,10 +13,8 @@ export interface AuditEvent {
   instanceId: string;
 }
 
-export interface AuditRecord extends AuditEvent {
-  /** Stable, ordered id (the Redis stream id). */
-  id: string;
-}
+/** A stored event with its stable, ordered id (the wire shape of `GET /api/audit`). */
+export type AuditRecord = AuditRecordView;
 
 export interface AuditQuery {
   /** Only this practitioner's consultations; all when absent (ops). */

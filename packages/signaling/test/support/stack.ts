@@ -1,6 +1,16 @@
 import { Redis } from 'ioredis';
 import { io, type Socket } from 'socket.io-client';
-import { PROTOCOL_VERSION, type Ack, type ClientRequests, type ClientToServerEvents, type ServerToClientEvents } from '@visita/protocol';
+import {
+  PROTOCOL_VERSION,
+  type Ack,
+  type AckOk,
+  type ClientRequests,
+  type ClientToServerEvents,
+  type CreatedConsultation,
+  type ServerToClientEvents,
+  type UsageRecord,
+  type UsageReport,
+} from '@visita/protocol';
 import { ControlServer, Heartbeat, SfuNode, WorkerPool, createLogger as createSfuLogger } from '@visita/sfu';
 import { audioRtpParameters } from '../../../sfu/test/fixtures.ts';
 import { addAccount } from '../../src/accounts/manage.ts';
@@ -122,11 +132,7 @@ export class InProcessSfu {
   }
 }
 
-export interface CreatedConsultation {
-  consultationId: string;
-  patientLink: string;
-  patientToken: string;
-}
+export type { CreatedConsultation };
 
 export async function login(signalingUrl: string): Promise<string> {
   const res = await fetch(`${signalingUrl}/api/login`, {
@@ -217,14 +223,8 @@ export class TestClient {
 }
 export { freePort, RedisServer } from './redisServer.ts';
 
-export interface UsageRecordJson {
-  consultationId: string;
-  practitionerId: string;
-  billableMs: number;
-  billedSeconds: number;
-  complete: boolean;
-  intervals: Array<{ start: number; end: number }>;
-}
+/** A usage record as `GET /api/usage` returns it. */
+export type UsageRecordJson = UsageRecord;
 
 /** Polls GET /api/usage until the consultation's record is complete (the rater runs asynchronously). */
 export async function waitForUsage(signalingUrl: string, token: string, consultationId: string, timeoutMs = 5_000): Promise<UsageRecordJson> {
@@ -232,7 +232,7 @@ export async function waitForUsage(signalingUrl: string, token: string, consulta
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await fetch(`${signalingUrl}/api/usage?period=${period}`, { headers: { authorization: `Bearer ${token}` } });
-    const body = (await res.json()) as { data?: { practitioners: Array<{ consultations: UsageRecordJson[] }> } };
+    const body = (await res.json()) as Partial<AckOk<UsageReport>>;
     const record = body.data?.practitioners.flatMap((p) => p.consultations).find((c) => c.consultationId === consultationId && c.complete);
     if (record) return record;
     if (Date.now() > deadline) throw new Error(`no complete usage record for ${consultationId} within ${timeoutMs} ms`);

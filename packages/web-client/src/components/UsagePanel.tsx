@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import { api, type PractitionerUsageView } from '../api.ts';
+import type { PractitionerUsage } from '@visita/protocol';
+import { api } from '../api.ts';
 import { errorText, type Strings } from '../i18n.ts';
 import type { RequestError } from '../signaling.ts';
 
@@ -10,7 +11,7 @@ const money = (cents: number, currency: string, lang: string) =>
 /** The practitioner's usage for a month (ops: everyone's), with the exports. */
 export function UsagePanel({ t }: { t: Strings }) {
   const [period, setPeriod] = useState(() => new Date().toISOString().slice(0, 7));
-  const [data, setData] = useState<PractitionerUsageView[] | null>(null);
+  const [data, setData] = useState<PractitionerUsage[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const lang = document.documentElement.lang || navigator.language;
 
