@@ -49,8 +49,8 @@ function table(records: AttackRecord[], report: VitestReport | null): { lines: s
     return i < 0 ? ATTACK_SUITES.length : i;
   };
   const row = (group: string, file: string): Row => {
-    let r = rows.get(group);
-    if (!r) rows.set(group, (r = { group, tried: 0, refused: 0, order: order(file) * 1000 + rows.size, notRefused: [] }));
+    const r = rows.get(group) ?? { group, tried: 0, refused: 0, order: order(file) * 1000 + rows.size, notRefused: [] };
+    rows.set(group, r);
     return r;
   };
   for (const a of records) {
@@ -98,7 +98,10 @@ if (args[0] === '--files') {
   for (const f of ATTACK_SUITES) if (existsSync(join(ROOT, f))) console.log(f);
 } else if (args[0]) {
   const log = existsSync(args[0]) ? readFileSync(args[0], 'utf8') : '';
-  const records = log.split('\n').filter(Boolean).map((l) => JSON.parse(l) as AttackRecord);
+  const records = log
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as AttackRecord);
   const report = args[1] && existsSync(args[1]) ? (JSON.parse(readFileSync(args[1], 'utf8')) as VitestReport) : null;
   const { lines, failed } = table(records, report);
   console.log(lines.join('\n'));

@@ -18,5 +18,5 @@ export function writeSection(title: string, body: string): void {
   const i = sections.findIndex((s) => s.startsWith(`## ${title}\n`));
   if (i >= 0) sections[i] = next;
   else sections.push(next);
-  writeFileSync(file, [head.trimEnd(), ...sections.map((s) => s.trimEnd())].join('\n\n') + '\n');
+  writeFileSync(file, `${[head.trimEnd(), ...sections.map((s) => s.trimEnd())].join('\n\n')}\n`);
 }

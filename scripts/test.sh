@@ -10,6 +10,8 @@ cd "$ROOT"
 
 step "typecheck"
 pnpm -r --reporter=append-only typecheck >/dev/null || { pnpm -r typecheck; die "typecheck failed"; }
+step "format and lint (Biome; \`pnpm format\` rewrites the files)"
+pnpm exec biome check . >"$ROOT/.state/biome.log" 2>&1 || { cat "$ROOT/.state/biome.log"; die "format or lint check failed (pnpm format fixes the formatting)"; }
 step "building the web client"
 pnpm --filter @visita/web-client build >"$ROOT/.state/web-build.log" 2>&1 || { cat "$ROOT/.state/web-build.log"; die "web client build failed"; }
 

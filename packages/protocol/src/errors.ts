@@ -35,6 +35,4 @@ export class VisitaError extends Error {
 }
 
 export const toAckErr = (error: unknown): AckErr =>
-  error instanceof VisitaError
-    ? fail(error.code, error.message)
-    : fail(ErrorCode.INTERNAL, 'internal error');
+  error instanceof VisitaError ? fail(error.code, error.message) : fail(ErrorCode.INTERNAL, 'internal error');

@@ -18,8 +18,16 @@ export const RECOVERY_CODE_ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
 /** Case, spaces and dashes do not matter in a code typed by hand. */
 const normalized = (s: string): string => s.replace(/[\s-]/g, '').toLowerCase();
-export const TotpCode = z.string().max(20).transform(normalized).pipe(z.string().regex(/^\d{6}$/, 'expected a 6-digit code'));
-export const RecoveryCode = z.string().max(40).transform(normalized).pipe(z.string().regex(/^[0-9a-hjkmnp-tv-z]{10}$/, 'expected a recovery code'));
+export const TotpCode = z
+  .string()
+  .max(20)
+  .transform(normalized)
+  .pipe(z.string().regex(/^\d{6}$/, 'expected a 6-digit code'));
+export const RecoveryCode = z
+  .string()
+  .max(40)
+  .transform(normalized)
+  .pipe(z.string().regex(/^[0-9a-hjkmnp-tv-z]{10}$/, 'expected a recovery code'));
 /** What the second step accepts: the authenticator's current code or an unused recovery code. */
 export const SecondFactorCode = z.union([TotpCode, RecoveryCode]);
 export const isTotpCode = (normalizedCode: string): boolean => /^\d{6}$/.test(normalizedCode);

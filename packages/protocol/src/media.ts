@@ -34,7 +34,10 @@ export const RtpCodecCapability = z.looseObject({
 
 export const RtpCapabilities = z.looseObject({
   codecs: z.array(RtpCodecCapability).max(64).optional(),
-  headerExtensions: z.array(z.looseObject({ uri: Str, preferredId: z.number().int() })).max(64).optional(),
+  headerExtensions: z
+    .array(z.looseObject({ uri: Str, preferredId: z.number().int() }))
+    .max(64)
+    .optional(),
 });
 export type RtpCapabilities = z.infer<typeof RtpCapabilities>;
 
@@ -53,7 +56,10 @@ export const RtpParameters = z.looseObject({
     )
     .min(1)
     .max(32),
-  headerExtensions: z.array(z.looseObject({ uri: Str, id: z.number().int() })).max(32).optional(),
+  headerExtensions: z
+    .array(z.looseObject({ uri: Str, id: z.number().int() }))
+    .max(32)
+    .optional(),
   encodings: z.array(z.looseObject({})).max(8).optional(),
   rtcp: z.looseObject({}).optional(),
 });

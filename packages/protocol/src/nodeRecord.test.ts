@@ -3,7 +3,16 @@ import { canonicalJson, nodeRecordKey, signNodeRecord, verifyNodeRecord } from '
 import type { SfuNodeRecord } from './sfu.ts';
 
 const key = nodeRecordKey('unit-sfu-secret-0123456789');
-const record: SfuNodeRecord = { nodeId: 'n1', controlUrl: 'http://127.0.0.1:4443', state: 'serving', workers: 2, rooms: 1, consumers: 3, cpu: 0.125, updatedAt: 1_700_000_000_000 };
+const record: SfuNodeRecord = {
+  nodeId: 'n1',
+  controlUrl: 'http://127.0.0.1:4443',
+  state: 'serving',
+  workers: 2,
+  rooms: 1,
+  consumers: 3,
+  cpu: 0.125,
+  updatedAt: 1_700_000_000_000,
+};
 
 describe('SFU node records', () => {
   it('round-trips a signed record, whatever the key order of the stored JSON', () => {

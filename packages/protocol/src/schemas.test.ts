@@ -32,7 +32,10 @@ describe('client request schemas', () => {
   it('validates join', () => {
     const s = clientRequestSchemas['consultation:join'];
     expect(s.safeParse({ consultationId: 'c1' }).success).toBe(true);
-    expect(s.safeParse({ consultationId: 'c1', displayName: '  Alice  ' })).toMatchObject({ success: true, data: { displayName: 'Alice' } });
+    expect(s.safeParse({ consultationId: 'c1', displayName: '  Alice  ' })).toMatchObject({
+      success: true,
+      data: { displayName: 'Alice' },
+    });
     expect(s.safeParse({ consultationId: 'c1', displayName: '   ' }).success).toBe(false);
     expect(s.safeParse({ consultationId: 'c1', displayName: 'x'.repeat(81) }).success).toBe(false);
     expect(s.safeParse({}).success).toBe(false);
@@ -41,7 +44,11 @@ describe('client request schemas', () => {
     expect(clientRequestSchemas['media:createTransport'].safeParse({ consultationId: 'c', direction: 'send' }).success).toBe(true);
     expect(clientRequestSchemas['media:createTransport'].safeParse({ consultationId: 'c', direction: 'both' }).success).toBe(false);
     const produce = clientRequestSchemas['media:produce'];
-    const base = { consultationId: 'c', transportId: '1b4e28ba-2fa1-11d2-883f-0016d3cca427', rtpParameters: { codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000 }] } };
+    const base = {
+      consultationId: 'c',
+      transportId: '1b4e28ba-2fa1-11d2-883f-0016d3cca427',
+      rtpParameters: { codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000 }] },
+    };
     expect(produce.safeParse({ ...base, kind: 'audio' }).success).toBe(true);
     expect(produce.safeParse({ ...base, kind: 'screen' }).success).toBe(false);
     expect(produce.safeParse({ ...base, kind: 'audio', rtpParameters: { codecs: [] } }).success).toBe(false);
@@ -72,7 +79,16 @@ describe('handshake and SFU contract', () => {
   it('validates SFU requests and node records', () => {
     expect(SfuRequestSchemas['peer.close'].safeParse({ roomId: 'r', peerId: 'patient' }).success).toBe(true);
     expect(SfuRequestSchemas['peer.close'].safeParse({ roomId: 'r' }).success).toBe(false);
-    const rec = { nodeId: 'n1', controlUrl: 'http://127.0.0.1:4443', state: 'serving', workers: 2, rooms: 0, consumers: 0, cpu: 0.1, updatedAt: 1 };
+    const rec = {
+      nodeId: 'n1',
+      controlUrl: 'http://127.0.0.1:4443',
+      state: 'serving',
+      workers: 2,
+      rooms: 0,
+      consumers: 0,
+      cpu: 0.1,
+      updatedAt: 1,
+    };
     expect(SfuNodeRecord.safeParse(rec).success).toBe(true);
     expect(SfuNodeRecord.safeParse({ ...rec, state: 'gone' }).success).toBe(false);
   });

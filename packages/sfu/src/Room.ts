@@ -1,6 +1,13 @@
 import { EventEmitter } from 'node:events';
 import type { types } from 'mediasoup';
-import { ErrorCode, VisitaError, type ConsumerOptions, type RoomClosedReason, type RoomSummary, type TransportOptions } from '@visita/protocol';
+import {
+  ErrorCode,
+  VisitaError,
+  type ConsumerOptions,
+  type RoomClosedReason,
+  type RoomSummary,
+  type TransportOptions,
+} from '@visita/protocol';
 import type { SfuRequest } from '@visita/protocol';
 import type { RtcListenConfig } from './rtcListen.ts';
 import { webRtcTransportOptions } from './rtcListen.ts';

@@ -1,5 +1,14 @@
 import { EventEmitter } from 'node:events';
-import { ErrorCode, VisitaError, type NodeStatus, type RoomClosedReason, type RtpCapabilities, type SfuMethod, type SfuRequest, type SfuResponses } from '@visita/protocol';
+import {
+  ErrorCode,
+  VisitaError,
+  type NodeStatus,
+  type RoomClosedReason,
+  type RtpCapabilities,
+  type SfuMethod,
+  type SfuRequest,
+  type SfuResponses,
+} from '@visita/protocol';
 import type { Logger } from './logger.ts';
 import { mediaCodecs } from './mediaCodecs.ts';
 import type { RtcListenConfig } from './rtcListen.ts';

@@ -59,7 +59,12 @@ export class Heartbeat {
 
   async stop(): Promise<void> {
     clearInterval(this.#timer);
-    await this.redis.multi().del(sfuNodeKey(this.node.nodeId)).srem(SFU_NODES_SET, this.node.nodeId).exec().catch(() => undefined);
+    await this.redis
+      .multi()
+      .del(sfuNodeKey(this.node.nodeId))
+      .srem(SFU_NODES_SET, this.node.nodeId)
+      .exec()
+      .catch(() => undefined);
   }
 
   async #workersCpuMs(): Promise<number> {

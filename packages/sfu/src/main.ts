@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { loadSfuConfig } from './config.ts';
+import { loadSfuConfig, type SfuConfig } from './config.ts';
 import { ControlServer } from './ControlServer.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { createLogger } from './logger.ts';
@@ -7,7 +7,7 @@ import { SfuNode } from './SfuNode.ts';
 import { WorkerPool } from './WorkerPool.ts';
 
 // An SFU node process: worker pool + rooms, control port for signaling, heartbeat into Redis.
-let config;
+let config: SfuConfig;
 try {
   config = loadSfuConfig();
 } catch (e) {
@@ -17,7 +17,9 @@ try {
 const log = createLogger(config.logLevel, { nodeId: config.nodeId });
 // A promise nobody awaited that failed is a bug to log, not a reason to drop every call; an
 // exception thrown out of the event loop leaves the state unknown: log it and exit (restarted).
-process.on('unhandledRejection', (reason) => log.error({ err: reason instanceof Error ? reason.stack : String(reason) }, 'unhandled rejection'));
+process.on('unhandledRejection', (reason) =>
+  log.error({ err: reason instanceof Error ? reason.stack : String(reason) }, 'unhandled rejection'),
+);
 process.on('uncaughtException', (e) => {
   log.fatal({ err: e.stack }, 'uncaught exception');
   process.exit(1);

@@ -30,7 +30,14 @@ afterAll(async () => {
 
 /** A control token; an option given as undefined is left out (e.g. `expiresIn: undefined`: no exp). */
 const token = (opts: jwt.SignOptions = {}, secret = SECRET, payload: object = { kind: 'sfu-control' }) => {
-  const options = { algorithm: 'HS256', issuer: TOKEN_ISSUER, audience: sfuControlAudience('node-ctl'), subject: 'sig-1', expiresIn: 60, ...opts } as const;
+  const options = {
+    algorithm: 'HS256',
+    issuer: TOKEN_ISSUER,
+    audience: sfuControlAudience('node-ctl'),
+    subject: 'sig-1',
+    expiresIn: 60,
+    ...opts,
+  } as const;
   return jwt.sign(payload, secret, Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as jwt.SignOptions);
 };
 
@@ -47,9 +54,15 @@ const rpc = (s: Socket, envelope: unknown) => s.timeout(5_000).emitWithAck('rpc'
 describe('SFU control connection', () => {
   it('refuses connections without a valid control token or with another protocol version', async () => {
     await expect(connect({})).rejects.toThrow(ErrorCode.UNAUTHENTICATED);
-    await expect(connect({ token: token({}, 'another-secret-another-secret'), protocolVersion: PROTOCOL_VERSION })).rejects.toThrow(ErrorCode.UNAUTHENTICATED);
-    await expect(connect({ token: token({ audience: Audience.PRACTITIONER }), protocolVersion: PROTOCOL_VERSION })).rejects.toThrow(ErrorCode.UNAUTHENTICATED);
-    await expect(connect({ token: token({ algorithm: 'HS512' }), protocolVersion: PROTOCOL_VERSION })).rejects.toThrow(ErrorCode.UNAUTHENTICATED);
+    await expect(connect({ token: token({}, 'another-secret-another-secret'), protocolVersion: PROTOCOL_VERSION })).rejects.toThrow(
+      ErrorCode.UNAUTHENTICATED,
+    );
+    await expect(connect({ token: token({ audience: Audience.PRACTITIONER }), protocolVersion: PROTOCOL_VERSION })).rejects.toThrow(
+      ErrorCode.UNAUTHENTICATED,
+    );
+    await expect(connect({ token: token({ algorithm: 'HS512' }), protocolVersion: PROTOCOL_VERSION })).rejects.toThrow(
+      ErrorCode.UNAUTHENTICATED,
+    );
     await expect(connect({ token: token(), protocolVersion: PROTOCOL_VERSION + 1 })).rejects.toThrow(ErrorCode.PROTOCOL_MISMATCH);
   });
 
@@ -58,10 +71,16 @@ describe('SFU control connection', () => {
 
   it('refuses a control token made for another node', async () => {
     // What a fake node record in Redis would have collected from signaling: no key to this node.
-    await expect(connect({ token: token({ audience: sfuControlAudience('node-other') }), protocolVersion: v })).rejects.toThrow(ErrorCode.UNAUTHENTICATED);
+    await expect(connect({ token: token({ audience: sfuControlAudience('node-other') }), protocolVersion: v })).rejects.toThrow(
+      ErrorCode.UNAUTHENTICATED,
+    );
     // Nor the old node-less audience, nor the prefix with an empty id.
-    await expect(connect({ token: token({ audience: Audience.SFU_CONTROL }), protocolVersion: v })).rejects.toThrow(ErrorCode.UNAUTHENTICATED);
-    await expect(connect({ token: token({ audience: sfuControlAudience('') }), protocolVersion: v })).rejects.toThrow(ErrorCode.UNAUTHENTICATED);
+    await expect(connect({ token: token({ audience: Audience.SFU_CONTROL }), protocolVersion: v })).rejects.toThrow(
+      ErrorCode.UNAUTHENTICATED,
+    );
+    await expect(connect({ token: token({ audience: sfuControlAudience('') }), protocolVersion: v })).rejects.toThrow(
+      ErrorCode.UNAUTHENTICATED,
+    );
     await expect(connect({ token: token(), protocolVersion: v })).resolves.toBeDefined();
   });
 
@@ -71,19 +90,35 @@ describe('SFU control connection', () => {
   });
 
   it('refuses an expired control token, or one issued longer ago than a control token lives', async () => {
-    await expect(connect({ token: token({ expiresIn: undefined }, SECRET, { kind: 'sfu-control', iat: now() - 120, exp: now() - 60 }), protocolVersion: v })).rejects.toThrow(ErrorCode.UNAUTHENTICATED);
-    await expect(connect({ token: token({ expiresIn: undefined }, SECRET, { kind: 'sfu-control', iat: now() - 600, exp: now() + 3_600 }), protocolVersion: v })).rejects.toThrow(ErrorCode.UNAUTHENTICATED);
+    await expect(
+      connect({
+        token: token({ expiresIn: undefined }, SECRET, { kind: 'sfu-control', iat: now() - 120, exp: now() - 60 }),
+        protocolVersion: v,
+      }),
+    ).rejects.toThrow(ErrorCode.UNAUTHENTICATED);
+    await expect(
+      connect({
+        token: token({ expiresIn: undefined }, SECRET, { kind: 'sfu-control', iat: now() - 600, exp: now() + 3_600 }),
+        protocolVersion: v,
+      }),
+    ).rejects.toThrow(ErrorCode.UNAUTHENTICATED);
   });
 
   it('serves the typed RPC and answers bad calls with typed errors', async () => {
     const s = await connect({ token: token(), protocolVersion: PROTOCOL_VERSION });
-    expect(await rpc(s, { method: 'node.status', params: {} })).toEqual({ ok: true, data: { nodeId: 'node-ctl', workers: 1, rooms: 0, consumers: 0 } });
+    expect(await rpc(s, { method: 'node.status', params: {} })).toEqual({
+      ok: true,
+      data: { nodeId: 'node-ctl', workers: 1, rooms: 0, consumers: 0 },
+    });
     expect(await rpc(s, { method: 'room.open', params: { roomId: 'r1' } })).toMatchObject({ ok: true, data: { created: true } });
     expect(await rpc(s, 'garbage')).toMatchObject({ ok: false, code: ErrorCode.BAD_REQUEST });
     expect(await rpc(s, { method: 'worker.kill', params: {} })).toMatchObject({ ok: false, code: ErrorCode.BAD_REQUEST });
     expect(await rpc(s, { method: 'toString', params: {} })).toMatchObject({ ok: false, code: ErrorCode.BAD_REQUEST });
     expect(await rpc(s, { method: 'room.open', params: { roomId: 'a b' } })).toMatchObject({ ok: false, code: ErrorCode.BAD_REQUEST });
-    expect(await rpc(s, { method: 'transport.create', params: { roomId: 'nope', peerId: 'p', direction: 'send' } })).toMatchObject({ ok: false, code: ErrorCode.NOT_FOUND });
+    expect(await rpc(s, { method: 'transport.create', params: { roomId: 'nope', peerId: 'p', direction: 'send' } })).toMatchObject({
+      ok: false,
+      code: ErrorCode.NOT_FOUND,
+    });
     expect(node.roomIds).toEqual(['r1']);
   });
 

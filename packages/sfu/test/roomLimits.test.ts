@@ -94,7 +94,8 @@ describe('per-peer and per-room limits on an SFU node', () => {
   it(`refuses a peer's producer past ${MAX_PRODUCERS_PER_PEER}, counting those being created`, async () => {
     await h()['room.open']({ roomId: 'r1' });
     const t = await send('r1', 'patient');
-    const produce = (i: number) => h()['producer.create']({ roomId: 'r1', peerId: 'patient', transportId: t.id, kind: 'audio', rtpParameters: audio(i) });
+    const produce = (i: number) =>
+      h()['producer.create']({ roomId: 'r1', peerId: 'patient', transportId: t.id, kind: 'audio', rtpParameters: audio(i) });
     const results = await outcomes(Array.from({ length: 50 }, (_, i) => produce(i)));
     expect(count(results, 'ok')).toBe(MAX_PRODUCERS_PER_PEER);
     expect(count(results, ErrorCode.LIMIT_EXCEEDED)).toBe(50 - MAX_PRODUCERS_PER_PEER);
@@ -107,7 +108,13 @@ describe('per-peer and per-room limits on an SFU node', () => {
   it(`refuses a peer's consumer past ${MAX_CONSUMERS_PER_PEER}, and a room's past ${MAX_CONSUMERS_PER_ROOM}`, async () => {
     const { rtpCapabilities } = await h()['room.open']({ roomId: 'r1' });
     const t = await send('r1', 'patient');
-    const { producerId } = await h()['producer.create']({ roomId: 'r1', peerId: 'patient', transportId: t.id, kind: 'audio', rtpParameters: audio(0) });
+    const { producerId } = await h()['producer.create']({
+      roomId: 'r1',
+      peerId: 'patient',
+      transportId: t.id,
+      kind: 'audio',
+      rtpParameters: audio(0),
+    });
     const caps = rtpCapabilities as RtpCapabilities;
     const consumeAs = async (peerId: string, n: number) => {
       const r = await recv('r1', peerId);
@@ -129,8 +136,12 @@ describe('per-peer and per-room limits on an SFU node', () => {
   it(`refuses a peer past ${MAX_PEERS_PER_ROOM} per room, and lookups create none`, async () => {
     await h()['room.open']({ roomId: 'r1' });
     // Calls that only look a peer up do not create one.
-    await expect(h()['consumer.resume']({ roomId: 'r1', peerId: 'ghost', consumerId: 'x' })).rejects.toMatchObject({ code: ErrorCode.NOT_FOUND });
-    await expect(h()['producer.setPaused']({ roomId: 'r1', peerId: 'ghost-2', producerId: 'x', paused: true })).rejects.toMatchObject({ code: ErrorCode.NOT_FOUND });
+    await expect(h()['consumer.resume']({ roomId: 'r1', peerId: 'ghost', consumerId: 'x' })).rejects.toMatchObject({
+      code: ErrorCode.NOT_FOUND,
+    });
+    await expect(h()['producer.setPaused']({ roomId: 'r1', peerId: 'ghost-2', producerId: 'x', paused: true })).rejects.toMatchObject({
+      code: ErrorCode.NOT_FOUND,
+    });
     expect((await h()['room.get']({ roomId: 'r1' })).peers).toEqual([]);
     const results = await outcomes(Array.from({ length: 20 }, (_, i) => send('r1', `peer-${i}`)));
     expect(count(results, 'ok')).toBe(MAX_PEERS_PER_ROOM);
@@ -148,8 +159,20 @@ describe('per-peer and per-room limits on an SFU node', () => {
     const { rtpCapabilities } = await h()['room.open']({ roomId: 'r2' });
     const s = await send('r2', 'patient');
     const r = await recv('r2', 'practitioner');
-    const { producerId } = await h()['producer.create']({ roomId: 'r2', peerId: 'patient', transportId: s.id, kind: 'audio', rtpParameters: audio(0) });
-    const consumer = await h()['consumer.create']({ roomId: 'r2', peerId: 'practitioner', transportId: r.id, producerId, rtpCapabilities: rtpCapabilities as RtpCapabilities });
+    const { producerId } = await h()['producer.create']({
+      roomId: 'r2',
+      peerId: 'patient',
+      transportId: s.id,
+      kind: 'audio',
+      rtpParameters: audio(0),
+    });
+    const consumer = await h()['consumer.create']({
+      roomId: 'r2',
+      peerId: 'practitioner',
+      transportId: r.id,
+      producerId,
+      rtpCapabilities: rtpCapabilities as RtpCapabilities,
+    });
     await h()['consumer.resume']({ roomId: 'r2', peerId: 'practitioner', consumerId: consumer.id });
     expect(node.status()).toMatchObject({ rooms: 2, consumers: 1 });
   });

@@ -49,8 +49,20 @@ describe('SfuNode against a real mediasoup worker', () => {
     expect(send.iceCandidates.map((c) => c.protocol).sort()).toEqual(['tcp', 'udp']);
     expect(send.iceCandidates.every((c) => c.address === '127.0.0.1')).toBe(true);
 
-    const audio = await h()['producer.create']({ roomId: 'r1', peerId: 'patient', transportId: send.id, kind: 'audio', rtpParameters: audioRtpParameters });
-    const video = await h()['producer.create']({ roomId: 'r1', peerId: 'patient', transportId: send.id, kind: 'video', rtpParameters: videoRtpParameters });
+    const audio = await h()['producer.create']({
+      roomId: 'r1',
+      peerId: 'patient',
+      transportId: send.id,
+      kind: 'audio',
+      rtpParameters: audioRtpParameters,
+    });
+    const video = await h()['producer.create']({
+      roomId: 'r1',
+      peerId: 'patient',
+      transportId: send.id,
+      kind: 'video',
+      rtpParameters: videoRtpParameters,
+    });
     const consumer = await h()['consumer.create']({
       roomId: 'r1',
       peerId: 'practitioner',
@@ -82,36 +94,88 @@ describe('SfuNode against a real mediasoup worker', () => {
     const recv = await h()['transport.create']({ roomId: 'r1', peerId: 'practitioner', direction: 'recv' });
     // Another peer's transport.
     await expect(
-      h()['producer.create']({ roomId: 'r1', peerId: 'practitioner', transportId: send.id, kind: 'audio', rtpParameters: audioRtpParameters }),
+      h()['producer.create']({
+        roomId: 'r1',
+        peerId: 'practitioner',
+        transportId: send.id,
+        kind: 'audio',
+        rtpParameters: audioRtpParameters,
+      }),
     ).rejects.toMatchObject({ code: ErrorCode.NOT_FOUND });
     // Producing on a receive transport.
     await expect(
-      h()['producer.create']({ roomId: 'r1', peerId: 'practitioner', transportId: recv.id, kind: 'audio', rtpParameters: audioRtpParameters }),
+      h()['producer.create']({
+        roomId: 'r1',
+        peerId: 'practitioner',
+        transportId: recv.id,
+        kind: 'audio',
+        rtpParameters: audioRtpParameters,
+      }),
     ).rejects.toMatchObject({ code: ErrorCode.BAD_REQUEST });
-    const first = await h()['producer.create']({ roomId: 'r1', peerId: 'patient', transportId: send.id, kind: 'audio', rtpParameters: audioRtpParameters });
+    const first = await h()['producer.create']({
+      roomId: 'r1',
+      peerId: 'patient',
+      transportId: send.id,
+      kind: 'audio',
+      rtpParameters: audioRtpParameters,
+    });
     // A second microphone (a reconnected client, on a new transport) replaces the first.
     const send2 = await h()['transport.create']({ roomId: 'r1', peerId: 'patient', direction: 'send' });
-    const audio = await h()['producer.create']({ roomId: 'r1', peerId: 'patient', transportId: send2.id, kind: 'audio', rtpParameters: audioRtpParameters });
-    expect((await h()['room.get']({ roomId: 'r1' })).peers.find((p) => p.peerId === 'patient')?.producers.map((p) => p.id)).toEqual([audio.producerId]);
+    const audio = await h()['producer.create']({
+      roomId: 'r1',
+      peerId: 'patient',
+      transportId: send2.id,
+      kind: 'audio',
+      rtpParameters: audioRtpParameters,
+    });
+    expect((await h()['room.get']({ roomId: 'r1' })).peers.find((p) => p.peerId === 'patient')?.producers.map((p) => p.id)).toEqual([
+      audio.producerId,
+    ]);
     expect(audio.producerId).not.toBe(first.producerId);
     // Consuming one's own producer.
     const ownRecv = await h()['transport.create']({ roomId: 'r1', peerId: 'patient', direction: 'recv' });
     await expect(
-      h()['consumer.create']({ roomId: 'r1', peerId: 'patient', transportId: ownRecv.id, producerId: audio.producerId, rtpCapabilities: rtpCapabilities as RtpCapabilities }),
+      h()['consumer.create']({
+        roomId: 'r1',
+        peerId: 'patient',
+        transportId: ownRecv.id,
+        producerId: audio.producerId,
+        rtpCapabilities: rtpCapabilities as RtpCapabilities,
+      }),
     ).rejects.toMatchObject({ code: ErrorCode.NOT_FOUND });
     // A client that cannot decode opus.
     await expect(
-      h()['consumer.create']({ roomId: 'r1', peerId: 'practitioner', transportId: recv.id, producerId: audio.producerId, rtpCapabilities: { codecs: [] } }),
+      h()['consumer.create']({
+        roomId: 'r1',
+        peerId: 'practitioner',
+        transportId: recv.id,
+        producerId: audio.producerId,
+        rtpCapabilities: { codecs: [] },
+      }),
     ).rejects.toMatchObject({ code: ErrorCode.MEDIA_ERROR });
-    await expect(h()['transport.create']({ roomId: 'nope', peerId: 'patient', direction: 'send' })).rejects.toMatchObject({ code: ErrorCode.NOT_FOUND });
+    await expect(h()['transport.create']({ roomId: 'nope', peerId: 'patient', direction: 'send' })).rejects.toMatchObject({
+      code: ErrorCode.NOT_FOUND,
+    });
   });
 
   it("tells the consumer's peer when the producer's peer leaves", async () => {
     const { rtpCapabilities } = await h()['room.open']({ roomId: 'r1' });
     const send = await h()['transport.create']({ roomId: 'r1', peerId: 'patient', direction: 'send' });
     const recv = await h()['transport.create']({ roomId: 'r1', peerId: 'practitioner', direction: 'recv' });
-    const audio = await h()['producer.create']({ roomId: 'r1', peerId: 'patient', transportId: send.id, kind: 'audio', rtpParameters: audioRtpParameters });
-    const consumer = await h()['consumer.create']({ roomId: 'r1', peerId: 'practitioner', transportId: recv.id, producerId: audio.producerId, rtpCapabilities: rtpCapabilities as RtpCapabilities });
+    const audio = await h()['producer.create']({
+      roomId: 'r1',
+      peerId: 'patient',
+      transportId: send.id,
+      kind: 'audio',
+      rtpParameters: audioRtpParameters,
+    });
+    const consumer = await h()['consumer.create']({
+      roomId: 'r1',
+      peerId: 'practitioner',
+      transportId: recv.id,
+      producerId: audio.producerId,
+      rtpCapabilities: rtpCapabilities as RtpCapabilities,
+    });
     const closed = once(node, 'consumerClosed');
     expect(await h()['peer.close']({ roomId: 'r1', peerId: 'patient' })).toEqual({ closed: true });
     expect((await closed)[0]).toEqual({ roomId: 'r1', peerId: 'practitioner', consumerId: consumer.id });

@@ -34,7 +34,9 @@ function once<T>(child: ChildProcess, type: string): Promise<T> {
   });
 }
 
-async function run(n: number): Promise<{ n: number; connected: number; rssPerSocketKb: number; p50: number; p99: number; samples: number; missing: number }> {
+async function run(
+  n: number,
+): Promise<{ n: number; connected: number; rssPerSocketKb: number; p50: number; p99: number; samples: number; missing: number }> {
   const redis = await RedisServer.start();
   await seedDemoAccount(redis.url);
   const sfu = await InProcessSfu.start(redis.url, 1, 'sfu-bench');
@@ -57,7 +59,14 @@ async function run(n: number): Promise<{ n: number; connected: number; rssPerSoc
   });
   const clients: ChildProcess[] = [];
   try {
-    for (let i = 0; !(await fetch(`${url}/healthz`).then((r) => r.ok, () => false)); i++) {
+    for (
+      let i = 0;
+      !(await fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      ));
+      i++
+    ) {
       if (signaling.exitCode !== null || i > 100) throw new Error('signaling did not start');
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -66,24 +75,30 @@ async function run(n: number): Promise<{ n: number; connected: number; rssPerSoc
     log(`N=${n}: creating ${n} consultations`);
     const patients: Array<{ consultationId: string; patientToken: string }> = new Array(n);
     let next = 0;
-    await Promise.all(Array.from({ length: 32 }, async () => {
-      while (next < n) {
-        const i = next++;
-        const c = await createConsultation(url, token);
-        patients[i] = { consultationId: c.consultationId, patientToken: c.patientToken };
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (next < n) {
+          const i = next++;
+          const c = await createConsultation(url, token);
+          patients[i] = { consultationId: c.consultationId, patientToken: c.patientToken };
+        }
+      }),
+    );
     log(`N=${n}: connecting and checking in ${n} patients`);
     const groups = Math.ceil(n / PER_CLIENT_PROCESS);
     for (let g = 0; g < groups; g++) {
-      const child = spawn('taskset', ['-c', '1', process.execPath, join(here, 'capacityClients.ts')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = spawn('taskset', ['-c', '1', process.execPath, join(here, 'capacityClients.ts')], {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
       clients.push(child);
     }
-    await Promise.all(clients.map((c, g) => {
-      const ready = once<{ sockets: number }>(c, 'ready');
-      c.send({ type: 'connect', url, patients: patients.slice(g * PER_CLIENT_PROCESS, (g + 1) * PER_CLIENT_PROCESS) });
-      return ready;
-    }));
+    await Promise.all(
+      clients.map((c, g) => {
+        const ready = once<{ sockets: number }>(c, 'ready');
+        c.send({ type: 'connect', url, patients: patients.slice(g * PER_CLIENT_PROCESS, (g + 1) * PER_CLIENT_PROCESS) });
+        return ready;
+      }),
+    );
     // The practitioner comes online (which updates every patient's status once), then all settles.
     const doctor = await connectClient(url, token);
     await new Promise((r) => setTimeout(r, 3_000));
@@ -99,11 +114,13 @@ async function run(n: number): Promise<{ n: number; connected: number; rssPerSoc
       const target = patients[r - 1]!.consultationId;
       admitted.push(target);
       const t0 = Date.now();
-      await Promise.all(clients.map((c) => {
-        const armed = once(c, 'armed');
-        c.send({ type: 'arm', round: r, t0, skip: admitted });
-        return armed;
-      }));
+      await Promise.all(
+        clients.map((c) => {
+          const armed = once(c, 'armed');
+          c.send({ type: 'arm', round: r, t0, skip: admitted });
+          return armed;
+        }),
+      );
       const results = clients.map((c) => once<{ latencies: number[]; missing: number }>(c, 'latencies'));
       const start = Date.now();
       const ack = await doctor.request('consultation:admit', { consultationId: target });
@@ -128,7 +145,9 @@ const results = [];
 const fdLimit = Number(/Max open files\s+(\d+)/.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? Infinity);
 for (const n of SIZES) {
   if (n + 500 > fdLimit) {
-    console.error(`N=${n} needs more than this machine's ${fdLimit} open files per process (ulimit -Hn; raising it needs CAP_SYS_RESOURCE): skipped`);
+    console.error(
+      `N=${n} needs more than this machine's ${fdLimit} open files per process (ulimit -Hn; raising it needs CAP_SYS_RESOURCE): skipped`,
+    );
     continue;
   }
   results.push(await run(n));
@@ -136,7 +155,9 @@ for (const n of SIZES) {
 const table = [
   '| waiting patients | connected sockets | signaling RSS per socket | admit → position update p50 | p99 | updates measured (missing) |',
   '|---|---|---|---|---|---|',
-  ...results.map((r) => `| ${r.n} | ${r.connected} | ${r.rssPerSocketKb.toFixed(1)} KiB | ${r.p50} ms | ${r.p99} ms | ${r.samples} (${r.missing}) |`),
+  ...results.map(
+    (r) => `| ${r.n} | ${r.connected} | ${r.rssPerSocketKb.toFixed(1)} KiB | ${r.p50} ms | ${r.p99} ms | ${r.samples} (${r.missing}) |`,
+  ),
 ].join('\n');
 writeSection(
   'Signaling capacity (`make bench-capacity`)',

@@ -29,13 +29,18 @@ async function connectAll(url: string, patients: Patient[]): Promise<void> {
   const CONCURRENCY = 50;
   let next = 0;
   const one = async (p: Patient) => {
-    const socket = io(url, { transports: ['websocket'], auth: { token: p.patientToken, protocolVersion: PROTOCOL_VERSION }, reconnection: false, forceNew: true });
+    const socket = io(url, {
+      transports: ['websocket'],
+      auth: { token: p.patientToken, protocolVersion: PROTOCOL_VERSION },
+      reconnection: false,
+      forceNew: true,
+    });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
       socket.once('connect_error', reject);
     });
     socket.on('waiting:position', () => {
-      if (!round || !round.pending.has(p.consultationId)) return;
+      if (!round?.pending.has(p.consultationId)) return;
       round.pending.delete(p.consultationId);
       round.latencies.push(Date.now() - round.t0);
       if (round.pending.size === 0) finish();
@@ -55,7 +60,8 @@ process.on('message', (m: Msg) => {
   if (m.type === 'connect') {
     connectAll(m.url, m.patients).then(
       () => send({ type: 'ready', sockets: sockets.size }),
-      (e: Error & { description?: { message?: string; code?: string } }) => send({ type: 'error', message: `${e.message}${e.description?.message ? `: ${e.description.message}` : ''}` }),
+      (e: Error & { description?: { message?: string; code?: string } }) =>
+        send({ type: 'error', message: `${e.message}${e.description?.message ? `: ${e.description.message}` : ''}` }),
     );
   } else if (m.type === 'arm') {
     const pending = new Set([...sockets.keys()].filter((id) => !m.skip.includes(id)));

@@ -30,10 +30,15 @@ export class ConsultationService {
     this.waitingRoom = new WaitingRoom(ctx, this.consultations);
     this.calls = new Calls(ctx, this.consultations, this.waitingRoom);
     this.chat = new Chat(ctx, this.consultations);
-    this.media = new MediaCalls(sfu, notify, (identity, id) => this.consultations.authorize(identity, id), async (identity, c, producerId) => {
-      // One record per media session: its microphone is produced once.
-      await ctx.metering(c, 'media_up', `${roleOf(identity)}:up:${producerId}`, roleOf(identity));
-      await ctx.record(AuditAction.JOINED_MEDIA, identity, c);
-    });
+    this.media = new MediaCalls(
+      sfu,
+      notify,
+      (identity, id) => this.consultations.authorize(identity, id),
+      async (identity, c, producerId) => {
+        // One record per media session: its microphone is produced once.
+        await ctx.metering(c, 'media_up', `${roleOf(identity)}:up:${producerId}`, roleOf(identity));
+        await ctx.record(AuditAction.JOINED_MEDIA, identity, c);
+      },
+    );
   }
 }

@@ -74,7 +74,11 @@ export class SignalingServer {
     this.tokens = new TokenService(config.jwtKeys, config.sfuSecret);
     this.redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
     this.redis.on('error', (e) => log.warn({ err: e.message }, 'redis error'));
-    this.sfu = new SfuRegistry(this.redis, { secret: config.sfuSecret, token: (nodeId) => this.tokens.sfuControl(config.instanceId, nodeId), log });
+    this.sfu = new SfuRegistry(this.redis, {
+      secret: config.sfuSecret,
+      token: (nodeId) => this.tokens.sfuControl(config.instanceId, nodeId),
+      log,
+    });
     // One owner per path: the express app answers every request, except those Socket.IO takes
     // (engine.io wraps this listener and serves /socket.io/ itself before calling it).
     let app: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end();
@@ -132,10 +136,20 @@ export class SignalingServer {
       instanceId: config.instanceId,
       stillValid: async (identity) => {
         if (identity.kind === 'patient') await this.consultations.consultations.authorize(identity, identity.consultationId);
-        else if (await this.accounts.isRevoked(identity.sid)) throw new VisitaError(ErrorCode.UNAUTHENTICATED, 'logged out: please log in again');
+        else if (await this.accounts.isRevoked(identity.sid))
+          throw new VisitaError(ErrorCode.UNAUTHENTICATED, 'logged out: please log in again');
       },
     });
-    bindClientHandlers(this.io, { service: this.consultations, presence, limits, instanceId: config.instanceId, graceMs: config.reconnectGraceMs, local, log, rateScale: config.socketRateScale });
+    bindClientHandlers(this.io, {
+      service: this.consultations,
+      presence,
+      limits,
+      instanceId: config.instanceId,
+      graceMs: config.reconnectGraceMs,
+      local,
+      log,
+      rateScale: config.socketRateScale,
+    });
     // The waiting-room sweeper: one instance per interval does the pass (a Redis claim).
     const sweepEveryMs = Math.max(500, Math.min(config.presenceTtlMs, config.reconnectGraceMs) / 3);
     this.#sweeper = setInterval(() => {
@@ -189,7 +203,11 @@ export class SignalingServer {
       {
         socketStream: { key: SOCKET_STREAM, maxAgeMs: Retention.socketStreamMs(this.config.reconnectGraceMs) },
         meteringStream: { key: METERING_STREAM, maxAgeMs: Retention.METERING_STREAM_MS },
-        audit: { key: AUDIT_STREAM, perPractitionerPattern: AUDIT_PRACTITIONER_PATTERN, maxAgeMs: this.config.auditRetentionDays * 24 * 3600_000 },
+        audit: {
+          key: AUDIT_STREAM,
+          perPractitionerPattern: AUDIT_PRACTITIONER_PATTERN,
+          maxAgeMs: this.config.auditRetentionDays * 24 * 3600_000,
+        },
         consultationIndexPattern: CONSULTATION_INDEX_PATTERN,
         consultationKey,
       },

@@ -42,7 +42,9 @@ function fail(message: string): never {
 function accountKeys(): SecretBox {
   const env = process.env;
   if (!env['VISITA_DATA_KEY'] && !env['VISITA_JWT_KEYS'] && !env['VISITA_JWT_SECRET']) {
-    fail('set VISITA_JWT_SECRET (or VISITA_JWT_KEYS, VISITA_DATA_KEY) as signaling has it: accounts are sealed with it (bin/visita reads make start\'s)');
+    fail(
+      "set VISITA_JWT_SECRET (or VISITA_JWT_KEYS, VISITA_DATA_KEY) as signaling has it: accounts are sealed with it (bin/visita reads make start's)",
+    );
   }
   try {
     const config = loadSignalingConfig({ ...env, VISITA_SFU_SECRET: env['VISITA_SFU_SECRET'] ?? 'x'.repeat(16) });
@@ -72,7 +74,10 @@ if (values.help || group !== 'practitioner' || !command) {
   process.exit(values.help ? 0 : 2);
 }
 if (!values.email) fail('--email is required');
-const redis = new Redis(process.env['VISITA_REDIS_URL'] ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1, retryStrategy: () => null });
+const redis = new Redis(process.env['VISITA_REDIS_URL'] ?? 'redis://127.0.0.1:6379', {
+  maxRetriesPerRequest: 1,
+  retryStrategy: () => null,
+});
 redis.on('error', () => undefined);
 const store = new RedisAccountStore(redis, accountSeal(accountKeys()), () =>
   fail(`the account record of ${values.email} was changed outside Visita (its seal does not verify); set its password again to re-seal it`),
@@ -83,7 +88,12 @@ try {
     if (values['if-missing'] && (await store.findByEmail(values.email))) {
       console.log(`account ${values.email} exists; left as it is`);
     } else {
-      const account = await addAccount(store, { email: values.email, name: values.name ?? '', role: values.role as 'practitioner' | 'ops', password: await readPassword() });
+      const account = await addAccount(store, {
+        email: values.email,
+        name: values.name ?? '',
+        role: values.role as 'practitioner' | 'ops',
+        password: await readPassword(),
+      });
       console.log(`created ${account.role} account ${account.email} (${account.id})`);
     }
   } else if (command === 'set-password') {
@@ -98,7 +108,11 @@ try {
     console.log(`${values.email} is on plan ${values.plan}`);
   } else if (command === 'reset-2fa') {
     const had = await resetTwoFactor(store, values.email);
-    console.log(had ? `two-factor authentication of ${values.email} removed: the next login asks for the password only` : `${values.email} had no two-factor authentication; nothing changed`);
+    console.log(
+      had
+        ? `two-factor authentication of ${values.email} removed: the next login asks for the password only`
+        : `${values.email} had no two-factor authentication; nothing changed`,
+    );
   } else {
     fail(`unknown command "${command}"\n${usage}`);
   }

@@ -6,23 +6,49 @@ import { Plan } from './metering/plans.ts';
 const Env = z.object({
   VISITA_SIGNALING_HOST: z.string().default('127.0.0.1'),
   VISITA_SIGNALING_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-  VISITA_INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default(`sig-${process.pid}`),
+  VISITA_INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .default(`sig-${process.pid}`),
   VISITA_REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   /** One signing key (key id `k1`)... */
   VISITA_JWT_SECRET: z.string().min(32, 'VISITA_JWT_SECRET must be at least 32 characters').optional(),
   /** ...or several, for rotation: `kid:secret,kid:secret`, the first one signs. */
   VISITA_JWT_KEYS: z
     .string()
-    .regex(/^[A-Za-z0-9_-]{1,32}:[^,:]{32,}(,[A-Za-z0-9_-]{1,32}:[^,:]{32,})*$/, 'VISITA_JWT_KEYS must be kid:secret[,kid:secret...] with secrets of at least 32 characters')
+    .regex(
+      /^[A-Za-z0-9_-]{1,32}:[^,:]{32,}(,[A-Za-z0-9_-]{1,32}:[^,:]{32,})*$/,
+      'VISITA_JWT_KEYS must be kid:secret[,kid:secret...] with secrets of at least 32 characters',
+    )
     .optional(),
   VISITA_SFU_SECRET: z.string().min(16, 'VISITA_SFU_SECRET must be at least 16 characters'),
   /** Base URL of the web client, used to build patient links. */
   VISITA_PUBLIC_URL: z.string().url().default('https://localhost:8443'),
-  VISITA_PATIENT_LINK_TTL_S: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(24 * 3600),
-  VISITA_ACCESS_TOKEN_TTL_S: z.coerce.number().int().min(60).max(24 * 3600).default(15 * 60),
-  VISITA_REFRESH_TOKEN_TTL_S: z.coerce.number().int().min(300).max(90 * 24 * 3600).default(30 * 24 * 3600),
+  VISITA_PATIENT_LINK_TTL_S: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 24 * 3600)
+    .default(24 * 3600),
+  VISITA_ACCESS_TOKEN_TTL_S: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(24 * 3600)
+    .default(15 * 60),
+  VISITA_REFRESH_TOKEN_TTL_S: z.coerce
+    .number()
+    .int()
+    .min(300)
+    .max(90 * 24 * 3600)
+    .default(30 * 24 * 3600),
   /** Automatic logoff: a practitioner's session ends after this long without activity (the refresh token expires unused). */
-  VISITA_IDLE_TIMEOUT_S: z.coerce.number().int().min(60).max(24 * 3600).default(900),
+  VISITA_IDLE_TIMEOUT_S: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(24 * 3600)
+    .default(900),
   /**
    * Seals secrets at rest (TOTP secrets: AES-256-GCM, key from HKDF-SHA-256). Optional: without it,
    * the key is derived from the first JWT key (so keep that key listed when rotating, or set this).
@@ -41,7 +67,10 @@ const Env = z.object({
   VISITA_TRUSTED_PROXIES: z
     .string()
     .default('')
-    .refine((v) => v.split(',').every((p) => /^$|^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)$/.test(p.trim())), 'VISITA_TRUSTED_PROXIES must list addresses, CIDRs or loopback'),
+    .refine(
+      (v) => v.split(',').every((p) => /^$|^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)$/.test(p.trim())),
+      'VISITA_TRUSTED_PROXIES must list addresses, CIDRs or loopback',
+    ),
   /** Check-ins (joins) allowed per patient link per minute. */
   VISITA_CHECKIN_RATE: z.coerce.number().int().min(1).max(10_000).default(30),
   /** Multiplies every per-socket request budget (socketBudgets.ts): above 1 for load tests or trusted clients. */
@@ -128,7 +157,11 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
     loginAccountAttempts: e.VISITA_LOGIN_ACCOUNT_ATTEMPTS,
     socketRateScale: e.VISITA_SOCKET_RATE_SCALE,
     auditRetentionDays: e.VISITA_AUDIT_RETENTION_DAYS,
-    trustedProxies: Object.freeze(e.VISITA_TRUSTED_PROXIES.split(',').map((p) => p.trim()).filter(Boolean)),
+    trustedProxies: Object.freeze(
+      e.VISITA_TRUSTED_PROXIES.split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    ),
     checkinRate: e.VISITA_CHECKIN_RATE,
     presenceTtlMs: e.VISITA_PRESENCE_TTL_MS,
     reconnectGraceMs: e.VISITA_RECONNECT_GRACE_MS,

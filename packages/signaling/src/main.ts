@@ -1,8 +1,8 @@
-import { loadSignalingConfig } from './config.ts';
+import { loadSignalingConfig, type SignalingConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { SignalingServer } from './SignalingServer.ts';
 
-let config;
+let config: SignalingConfig;
 try {
   config = loadSignalingConfig();
 } catch (e) {
@@ -12,7 +12,9 @@ try {
 const log = createLogger(config.logLevel, { instanceId: config.instanceId });
 // A promise nobody awaited that failed is a bug to log, not a reason to drop every call; an
 // exception thrown out of the event loop leaves the state unknown: log it and exit (restarted).
-process.on('unhandledRejection', (reason) => log.error({ err: reason instanceof Error ? reason.stack : String(reason) }, 'unhandled rejection'));
+process.on('unhandledRejection', (reason) =>
+  log.error({ err: reason instanceof Error ? reason.stack : String(reason) }, 'unhandled rejection'),
+);
 process.on('uncaughtException', (e) => {
   log.fatal({ err: e.stack }, 'uncaught exception');
   process.exit(1);

@@ -13,7 +13,11 @@ export interface Notifier {
    */
   queueChanged(practitionerId: string, from: number | null, to: number | null): void;
   /** Only to this instance's dashboards of the practitioner. */
-  toPractitionerHere<E extends keyof ServerToClientEvents>(practitionerId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
+  toPractitionerHere<E extends keyof ServerToClientEvents>(
+    practitionerId: string,
+    event: E,
+    ...args: Parameters<ServerToClientEvents[E]>
+  ): void;
   /** Whether this instance holds a dashboard of the practitioner. */
   hasPractitionerHere(practitionerId: string): boolean;
   /** Closes the connections of that role in the consultation, on every instance. */
@@ -24,7 +28,6 @@ export interface Notifier {
   claim(key: string, ttlMs: number): Promise<boolean>;
   presence(id: string): Promise<Record<Role, boolean>>;
 }
-
 
 export const roleOf = (identity: Identity): Role => (identity.kind === 'patient' ? Role.PATIENT : Role.PRACTITIONER);
 

@@ -47,7 +47,8 @@ export function redisRateLimits(
   redis: Redis,
   o: { loginAttempts: number; loginAddressAttempts: number; loginAccountAttempts: number; checkinRate: number },
 ): RateLimits {
-  const limiter = (keyPrefix: string, points: number, duration: number) => new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration });
+  const limiter = (keyPrefix: string, points: number, duration: number) =>
+    new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration });
   const pair = limiter('visita:rl:login', o.loginAttempts, LOGIN_WINDOW_S);
   const address = limiter('visita:rl:login-addr', o.loginAddressAttempts, LOGIN_WINDOW_S);
   const account = limiter('visita:rl:login-acct', o.loginAccountAttempts, LOGIN_WINDOW_S);

@@ -100,19 +100,29 @@ export function socketNotifier(io: SignalingIo, presence: PresenceStore, redis: 
  * connection counted in ConnectionCaps: a touch every third of the TTL. If the instance dies, its
  * connections stop counting after the TTL.
  */
-export function startPresenceHeartbeat(io: SignalingIo, presence: PresenceStore, caps: ConnectionCaps, instanceId: string, ttlMs: number): () => void {
-  const timer = setInterval(() => {
-    const now = Date.now();
-    const held: Array<{ identityKey: string; member: string }> = [];
-    for (const socket of io.of('/').sockets.values()) {
-      const member = presenceMember(instanceId, socket.id);
-      const { identity, consultationId } = socket.data;
-      held.push({ identityKey: identityKey(identity), member });
-      if (consultationId) void presence.touch(consultationId, roleOf(identity), member, now).catch(() => undefined);
-      if (identity.kind === 'practitioner') void presence.touch(practitionerPresenceKey(identity.sub), Role.PRACTITIONER, member, now).catch(() => undefined);
-    }
-    void caps.renew(held, now).catch(() => undefined);
-  }, Math.max(250, Math.floor(ttlMs / 3)));
+export function startPresenceHeartbeat(
+  io: SignalingIo,
+  presence: PresenceStore,
+  caps: ConnectionCaps,
+  instanceId: string,
+  ttlMs: number,
+): () => void {
+  const timer = setInterval(
+    () => {
+      const now = Date.now();
+      const held: Array<{ identityKey: string; member: string }> = [];
+      for (const socket of io.of('/').sockets.values()) {
+        const member = presenceMember(instanceId, socket.id);
+        const { identity, consultationId } = socket.data;
+        held.push({ identityKey: identityKey(identity), member });
+        if (consultationId) void presence.touch(consultationId, roleOf(identity), member, now).catch(() => undefined);
+        if (identity.kind === 'practitioner')
+          void presence.touch(practitionerPresenceKey(identity.sub), Role.PRACTITIONER, member, now).catch(() => undefined);
+      }
+      void caps.renew(held, now).catch(() => undefined);
+    },
+    Math.max(250, Math.floor(ttlMs / 3)),
+  );
   timer.unref();
   return () => clearInterval(timer);
 }
@@ -137,7 +147,9 @@ export interface HandlerDeps {
 export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
   const { service, presence, limits, instanceId, graceMs, local, log, rateScale } = deps;
   local.queueChanged = (practitionerId, from, to) => {
-    void service.waitingRoom.sendQueueHere(practitionerId, from, to).catch((e: Error) => log.warn({ err: e.message }, 'queue update failed'));
+    void service.waitingRoom
+      .sendQueueHere(practitionerId, from, to)
+      .catch((e: Error) => log.warn({ err: e.message }, 'queue update failed'));
   };
   io.on('queueChanged', (practitionerId, from, to) => local.queueChanged?.(practitionerId, from, to));
   const id = (s: ClientSocket) => s.data.identity;
@@ -230,7 +242,9 @@ export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
         const parsed = clientRequestSchemas[name].safeParse(payload);
         if (!parsed.success) {
           const issue = parsed.error.issues[0];
-          return reply(fail(ErrorCode.BAD_REQUEST, `${name}: ${issue ? `${issue.path.join('.') || 'payload'}: ${issue.message}` : 'invalid payload'}`));
+          return reply(
+            fail(ErrorCode.BAD_REQUEST, `${name}: ${issue ? `${issue.path.join('.') || 'payload'}: ${issue.message}` : 'invalid payload'}`),
+          );
         }
         try {
           const handler = handlers[name] as Handler<typeof name>;
@@ -245,13 +259,15 @@ export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
     if (socket.recovered && socket.data.consultationId) {
       // Back within the grace period with its session: present again, nothing to rebuild.
       const cid = socket.data.consultationId;
-      void presence.touch(cid, roleOf(identity), presenceMember(instanceId, socket.id), Date.now())
+      void presence
+        .touch(cid, roleOf(identity), presenceMember(instanceId, socket.id), Date.now())
         .then(() => service.waitingRoom.publish(cid))
         .catch(() => undefined);
     }
     if (identity.kind === 'practitioner') {
       // The practitioner's dashboard presence (their status as waiting patients see it).
-      void presence.touch(practitionerPresenceKey(identity.sub), Role.PRACTITIONER, presenceMember(instanceId, socket.id), Date.now())
+      void presence
+        .touch(practitionerPresenceKey(identity.sub), Role.PRACTITIONER, presenceMember(instanceId, socket.id), Date.now())
         .then(() => service.waitingRoom.publishQueue(identity.sub, 1))
         .catch(() => undefined);
     }

@@ -10,8 +10,19 @@ const sign = (payload: object, opts: jwt.SignOptions, key = secret) =>
 
 describe('TokenService', () => {
   it('round-trips practitioner and patient tokens', () => {
-    expect(tokens.verify(tokens.practitioner({ sub: 'p1', name: 'Dr A', role: 'practitioner', sid: 's1' }, 60))).toEqual({ kind: 'practitioner', sub: 'p1', name: 'Dr A', role: 'practitioner', sid: 's1' });
-    expect(tokens.verify(tokens.patient({ sub: 'pt1', consultationId: 'c1', v: 2 }, 60))).toEqual({ kind: 'patient', sub: 'pt1', consultationId: 'c1', v: 2 });
+    expect(tokens.verify(tokens.practitioner({ sub: 'p1', name: 'Dr A', role: 'practitioner', sid: 's1' }, 60))).toEqual({
+      kind: 'practitioner',
+      sub: 'p1',
+      name: 'Dr A',
+      role: 'practitioner',
+      sid: 's1',
+    });
+    expect(tokens.verify(tokens.patient({ sub: 'pt1', consultationId: 'c1', v: 2 }, 60))).toEqual({
+      kind: 'patient',
+      sub: 'pt1',
+      consultationId: 'c1',
+      v: 2,
+    });
   });
 
   it('refuses a patient token whose kind claims practitioner', () => {
@@ -20,7 +31,10 @@ describe('TokenService', () => {
   });
 
   it('refuses HS384, an expired token and an SFU control token', () => {
-    const hs384 = sign({ kind: 'practitioner', name: 'X', role: 'practitioner' }, { algorithm: 'HS384', audience: Audience.PRACTITIONER, expiresIn: 60 });
+    const hs384 = sign(
+      { kind: 'practitioner', name: 'X', role: 'practitioner' },
+      { algorithm: 'HS384', audience: Audience.PRACTITIONER, expiresIn: 60 },
+    );
     expect(() => tokens.verify(hs384)).toThrow(/invalid token/);
     const expired = sign({ kind: 'practitioner', name: 'X', role: 'practitioner', exp: 1 }, { audience: Audience.PRACTITIONER });
     expect(() => tokens.verify(expired)).toThrow(/expired/);
@@ -38,7 +52,13 @@ describe('TokenService', () => {
   it('rotates keys by kid: old tokens verify while their key is listed, and not after', () => {
     const old = new TokenService([{ kid: 'k1', secret }], 'sfu-secret-0123456789');
     const token = old.practitioner({ sub: 'p1', name: 'Dr A', role: 'practitioner', sid: 's1' }, 60);
-    const rotated = new TokenService([{ kid: 'k2', secret: 'second-secret-0123456789abcdef0123' }, { kid: 'k1', secret }], 'sfu-secret-0123456789');
+    const rotated = new TokenService(
+      [
+        { kid: 'k2', secret: 'second-secret-0123456789abcdef0123' },
+        { kid: 'k1', secret },
+      ],
+      'sfu-secret-0123456789',
+    );
     expect(rotated.verify(token)).toMatchObject({ sub: 'p1' });
     const fresh = rotated.practitioner({ sub: 'p1', name: 'Dr A', role: 'practitioner', sid: 's1' }, 60);
     expect(jwt.decode(fresh, { complete: true })?.header.kid).toBe('k2');
@@ -48,8 +68,18 @@ describe('TokenService', () => {
   });
 
   it('refuses a token without a kid, or with a kid it does not know', () => {
-    const noKid = jwt.sign({ kind: 'practitioner', name: 'X', role: 'practitioner' }, secret, { algorithm: 'HS256', issuer: TOKEN_ISSUER, audience: Audience.PRACTITIONER, subject: 'x', expiresIn: 60 });
+    const noKid = jwt.sign({ kind: 'practitioner', name: 'X', role: 'practitioner' }, secret, {
+      algorithm: 'HS256',
+      issuer: TOKEN_ISSUER,
+      audience: Audience.PRACTITIONER,
+      subject: 'x',
+      expiresIn: 60,
+    });
     expect(() => tokens.verify(noKid)).toThrow(/invalid token/);
-    expect(() => tokens.verify(sign({ kind: 'practitioner', name: 'X', role: 'practitioner' }, { audience: Audience.PRACTITIONER, expiresIn: 60, keyid: 'k9' }))).toThrow(/invalid token/);
+    expect(() =>
+      tokens.verify(
+        sign({ kind: 'practitioner', name: 'X', role: 'practitioner' }, { audience: Audience.PRACTITIONER, expiresIn: 60, keyid: 'k9' }),
+      ),
+    ).toThrow(/invalid token/);
   });
 });

@@ -26,11 +26,17 @@ function findSchemathesis(): string | null {
     return given;
   }
   const cache = process.env['VISITA_CACHE'] ?? join(homedir(), '.cache/visita');
-  const dirs = existsSync(cache) ? readdirSync(cache).filter((d) => d.startsWith('schemathesis-')).sort().reverse() : [];
+  const dirs = existsSync(cache)
+    ? readdirSync(cache)
+        .filter((d) => d.startsWith('schemathesis-'))
+        .sort()
+        .reverse()
+    : [];
   return dirs.map((d) => join(cache, d, 'bin/schemathesis')).find((p) => existsSync(p)) ?? null;
 }
 const schemathesis = findSchemathesis();
-if (!schemathesis) console.warn('apiFuzz.test.ts skipped: schemathesis is not installed (`make test` installs it; or: bash scripts/ensure-schemathesis.sh)');
+if (!schemathesis)
+  console.warn('apiFuzz.test.ts skipped: schemathesis is not installed (`make test` installs it; or: bash scripts/ensure-schemathesis.sh)');
 
 function run(bin: string, args: string[], cwd: string): Promise<{ code: number | null; output: string }> {
   return new Promise((done, fail) => {
@@ -47,7 +53,9 @@ let stack: TestStack;
 beforeAll(async () => {
   if (!schemathesis) return;
   // Generous login limits: the fuzzer should explore the routes' logic, not the limiter (hostile.test.ts tests that).
-  stack = await TestStack.start({ env: { VISITA_LOGIN_ATTEMPTS: '1000', VISITA_LOGIN_ADDRESS_ATTEMPTS: '100000', VISITA_LOGIN_ACCOUNT_ATTEMPTS: '100000' } });
+  stack = await TestStack.start({
+    env: { VISITA_LOGIN_ATTEMPTS: '1000', VISITA_LOGIN_ADDRESS_ATTEMPTS: '100000', VISITA_LOGIN_ACCOUNT_ATTEMPTS: '100000' },
+  });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -62,7 +70,17 @@ it.skipIf(!schemathesis)(
     const seed = process.env['VISITA_API_FUZZ_SEED'];
     try {
       const args = ['run', SPEC, '--url', stack.signalingUrl, '-H', `Authorization: Bearer ${token}`, ...CHECKS];
-      args.push('--max-examples', String(EXAMPLES), '--workers', '1', '--request-timeout', '10', '--generation-database', 'none', '--no-color');
+      args.push(
+        '--max-examples',
+        String(EXAMPLES),
+        '--workers',
+        '1',
+        '--request-timeout',
+        '10',
+        '--generation-database',
+        'none',
+        '--no-color',
+      );
       if (seed) args.push('--seed', seed);
       const { code, output } = await run(schemathesis!, args, cwd);
       const generated = Number(/(\d+) generated/.exec(output)?.[1] ?? 0);

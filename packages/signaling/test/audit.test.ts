@@ -20,7 +20,11 @@ afterAll(async () => {
 });
 
 const loginAs = async (email: string, password: string): Promise<string> => {
-  const res = await fetch(`${stack.signalingUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+  const res = await fetch(`${stack.signalingUrl}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
   return ((await res.json()) as { data: { token: string } }).data.token;
 };
 const audit = async (token: string, query = '') => {
@@ -43,7 +47,9 @@ it('records who checked in, messaged, admitted, joined media and ended — ids o
 
   const json = await audit(doctorToken);
   expect(json.status).toBe(200);
-  const records = (JSON.parse(json.text) as { data: { records: AuditRecord[] } }).data.records.filter((r) => r.consultationId === consultationId);
+  const records = (JSON.parse(json.text) as { data: { records: AuditRecord[] } }).data.records.filter(
+    (r) => r.consultationId === consultationId,
+  );
   expect(records.map((r) => [r.action, r.actorRole])).toEqual([
     ['checked_in', 'patient'],
     ['message_sent', 'practitioner'],

@@ -39,7 +39,11 @@ it('records the end (metering, audit, both sides told) even when the media node 
 });
 
 it('ends a call whose participants were both on an instance killed with SIGKILL, within grace + one sweep, and bills up to their departure', async () => {
-  const multi = await MultiStack.start(2, { VISITA_PRESENCE_TTL_MS: String(PRESENCE_TTL_MS), VISITA_RECONNECT_GRACE_MS: String(GRACE_MS), VISITA_METERING_HEARTBEAT_MS: '500' });
+  const multi = await MultiStack.start(2, {
+    VISITA_PRESENCE_TTL_MS: String(PRESENCE_TTL_MS),
+    VISITA_RECONNECT_GRACE_MS: String(GRACE_MS),
+    VISITA_METERING_HEARTBEAT_MS: '500',
+  });
   try {
     const token = await multi.login(1);
     const { consultationId, patientToken } = await multi.createConsultation(token, 1);

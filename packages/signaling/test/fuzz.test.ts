@@ -30,8 +30,23 @@ const RUNS = Number(process.env['VISITA_FUZZ_RUNS'] ?? 300);
 const codes = new Set<string>(Object.values(ErrorCode));
 const payload = fc.oneof(
   fc.anything({ maxDepth: 3 }),
-  fc.record({ consultationId: fc.oneof(fc.string(), fc.constant('c'.repeat(100))), direction: fc.string(), kind: fc.string() }, { requiredKeys: [] }),
-  fc.record({ consultationId: fc.constantFrom('x', 'nope'), transportId: fc.uuid(), producerId: fc.uuid(), consumerId: fc.uuid(), dtlsParameters: fc.anything(), rtpParameters: fc.anything(), rtpCapabilities: fc.anything(), paused: fc.boolean() }, { requiredKeys: [] }),
+  fc.record(
+    { consultationId: fc.oneof(fc.string(), fc.constant('c'.repeat(100))), direction: fc.string(), kind: fc.string() },
+    { requiredKeys: [] },
+  ),
+  fc.record(
+    {
+      consultationId: fc.constantFrom('x', 'nope'),
+      transportId: fc.uuid(),
+      producerId: fc.uuid(),
+      consumerId: fc.uuid(),
+      dtlsParameters: fc.anything(),
+      rtpParameters: fc.anything(),
+      rtpCapabilities: fc.anything(),
+      paused: fc.boolean(),
+    },
+    { requiredKeys: [] },
+  ),
 );
 
 it('answers every client event with a typed ack, whatever the payload', async () => {
@@ -39,7 +54,11 @@ it('answers every client event with a typed ack, whatever the payload', async ()
     fc.asyncProperty(fc.constantFrom(...events), payload, fc.boolean(), async (event, body, asDoctor) => {
       const ack = (await (asDoctor ? doctor : patient).raw(event, body)) as Ack<unknown>;
       // Held: a typed ack, and never INTERNAL (a random payload may be valid: then it is simply answered).
-      attack('event fuzzing (random payloads)', event, typeof ack === 'object' && (ack.ok || (codes.has(ack.code) && ack.code !== ErrorCode.INTERNAL)));
+      attack(
+        'event fuzzing (random payloads)',
+        event,
+        typeof ack === 'object' && (ack.ok || (codes.has(ack.code) && ack.code !== ErrorCode.INTERNAL)),
+      );
       expect(typeof ack).toBe('object');
       if (!ack.ok) {
         expect(codes.has(ack.code)).toBe(true);
@@ -60,7 +79,11 @@ it('ignores events without an ack callback and unknown events, and stays up', as
   raw.emit('consultation:admit', { consultationId });
   raw.emit('no:such:event', { x: 1 }, () => undefined);
   const view = await doctor.request('consultation:join', { consultationId });
-  attack('event fuzzing (random payloads)', 'admit without ack callback, unknown event', view.ok && view.data.state === 'waiting' && patient.socket.connected);
+  attack(
+    'event fuzzing (random payloads)',
+    'admit without ack callback, unknown event',
+    view.ok && view.data.state === 'waiting' && patient.socket.connected,
+  );
   expect(view).toMatchObject({ ok: true, data: { state: 'waiting' } });
   expect(patient.socket.connected).toBe(true);
 });

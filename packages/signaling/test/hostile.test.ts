@@ -25,7 +25,8 @@ interface Reply {
   body: Ack<Record<string, unknown>>;
 }
 async function post(base: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<Reply> {
-  const payload: string | Uint8Array<ArrayBuffer> = typeof body === 'string' ? body : body instanceof Uint8Array ? new Uint8Array(body) : JSON.stringify(body);
+  const payload: string | Uint8Array<ArrayBuffer> =
+    typeof body === 'string' ? body : body instanceof Uint8Array ? new Uint8Array(body) : JSON.stringify(body);
   const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: payload });
   return { status: res.status, body: (await res.json()) as Ack<Record<string, unknown>> };
 }
@@ -42,7 +43,11 @@ describe('HTTP long-polling (one unauthenticated request used to kill signaling)
     for (const connect of ['40', '40{"token":"not-a-token","protocolVersion":1}']) {
       expect((await fetch(`${url}&sid=${sid}`, { method: 'POST', body: connect })).status).toBe(200);
       const refusal = await (await fetch(`${url}&sid=${sid}`)).text();
-      attack('HTTP long-polling', `CONNECT ${connect === '40' ? 'without a token' : 'with a bad token'}`, /^44\{.*"code":"UNAUTHENTICATED"/.test(refusal) && (await alive(stack.signalingUrl)) === 200);
+      attack(
+        'HTTP long-polling',
+        `CONNECT ${connect === '40' ? 'without a token' : 'with a bad token'}`,
+        /^44\{.*"code":"UNAUTHENTICATED"/.test(refusal) && (await alive(stack.signalingUrl)) === 200,
+      );
       expect(refusal).toMatch(/^44\{.*"code":"UNAUTHENTICATED"/);
     }
     // Garbage on the polling endpoint: refused, never fatal.
@@ -60,7 +65,13 @@ describe('HTTP long-polling (one unauthenticated request used to kill signaling)
     const doctorToken = await stack.login();
     const { consultationId, patientToken } = await stack.createConsultation(doctorToken);
     const polling = (token: string) => {
-      const socket = io(stack.signalingUrl, { auth: { token, protocolVersion: PROTOCOL_VERSION }, transports: ['polling'], upgrade: false, forceNew: true, reconnection: false });
+      const socket = io(stack.signalingUrl, {
+        auth: { token, protocolVersion: PROTOCOL_VERSION },
+        transports: ['polling'],
+        upgrade: false,
+        forceNew: true,
+        reconnection: false,
+      });
       return new Promise<TestClient>((resolve, reject) => {
         socket.once('connect', () => resolve(new TestClient(socket as never)));
         socket.once('connect_error', reject);
@@ -68,7 +79,10 @@ describe('HTTP long-polling (one unauthenticated request used to kill signaling)
     };
     const [patient, doctor] = await Promise.all([polling(patientToken), polling(doctorToken)]);
     expect(patient.socket.io.engine.transport.name).toBe('polling');
-    expect(await patient.request('consultation:join', { consultationId, displayName: 'Over polling' })).toMatchObject({ ok: true, data: { state: 'waiting' } });
+    expect(await patient.request('consultation:join', { consultationId, displayName: 'Over polling' })).toMatchObject({
+      ok: true,
+      data: { state: 'waiting' },
+    });
     const admitted = patient.next('consultation:admitted');
     expect(await doctor.request('consultation:admit', { consultationId })).toMatchObject({ ok: true, data: { state: 'in_call' } });
     await admitted;
@@ -106,10 +120,19 @@ describe('login limits', () => {
   it('ignores a client-chosen X-Forwarded-For when no proxy is trusted', async () => {
     const codes: string[] = [];
     for (let i = 0; i < 12; i++) {
-      const r = await post(stack.signalingUrl, '/api/login', { email: 'spoof@clinic.test', password: `guess ${i}` }, { 'x-forwarded-for': `203.0.113.${i}` });
+      const r = await post(
+        stack.signalingUrl,
+        '/api/login',
+        { email: 'spoof@clinic.test', password: `guess ${i}` },
+        { 'x-forwarded-for': `203.0.113.${i}` },
+      );
       codes.push(r.body.ok ? 'ok' : r.body.code);
     }
-    attack('login limits', '12 guesses, each with a made-up X-Forwarded-For', codes.slice(10).every((c) => c === ErrorCode.RATE_LIMITED));
+    attack(
+      'login limits',
+      '12 guesses, each with a made-up X-Forwarded-For',
+      codes.slice(10).every((c) => c === ErrorCode.RATE_LIMITED),
+    );
     expect(codes.slice(0, 10)).toEqual(Array(10).fill(ErrorCode.UNAUTHENTICATED));
     expect(codes.slice(10)).toEqual([ErrorCode.RATE_LIMITED, ErrorCode.RATE_LIMITED]);
   });
@@ -132,20 +155,32 @@ describe('behind a trusted proxy (X-Forwarded-For from loopback)', () => {
   it('limits one address trying one password on many emails', async () => {
     const codes: string[] = [];
     for (let i = 0; i < 32; i++) {
-      const r = await post(proxied.signalingUrl, '/api/login', { email: `user${i}@clinic.test`, password: 'Summer2026!' }, from('198.51.100.7'));
+      const r = await post(
+        proxied.signalingUrl,
+        '/api/login',
+        { email: `user${i}@clinic.test`, password: 'Summer2026!' },
+        from('198.51.100.7'),
+      );
       codes.push(r.body.ok ? 'ok' : r.body.code);
     }
-    attack('login limits', 'one password on 32 emails from one address', codes.slice(30).every((c) => c === ErrorCode.RATE_LIMITED));
+    attack(
+      'login limits',
+      'one password on 32 emails from one address',
+      codes.slice(30).every((c) => c === ErrorCode.RATE_LIMITED),
+    );
     expect(codes.slice(0, 30)).toEqual(Array(30).fill(ErrorCode.UNAUTHENTICATED));
     expect(codes.slice(30)).toEqual([ErrorCode.RATE_LIMITED, ErrorCode.RATE_LIMITED]);
     // Another address is not affected.
-    expect((await post(proxied.signalingUrl, '/api/login', { email: 'user0@clinic.test', password: 'x' }, from('198.51.100.8'))).body).toMatchObject({ code: ErrorCode.UNAUTHENTICATED });
+    expect(
+      (await post(proxied.signalingUrl, '/api/login', { email: 'user0@clinic.test', password: 'x' }, from('198.51.100.8'))).body,
+    ).toMatchObject({ code: ErrorCode.UNAUTHENTICATED });
   });
 
   it('never locks the owner out: strangers on many addresses exhaust the account, the owner still logs in', async () => {
     const home = '192.0.2.10';
     expect((await post(proxied.signalingUrl, '/api/login', DEMO, from(home))).status).toBe(200);
-    for (let i = 0; i < 22; i++) await post(proxied.signalingUrl, '/api/login', { email: DEMO.email, password: `wrong ${i}` }, from(`203.0.113.${i}`));
+    for (let i = 0; i < 22; i++)
+      await post(proxied.signalingUrl, '/api/login', { email: DEMO.email, password: `wrong ${i}` }, from(`203.0.113.${i}`));
     // A new address, even with the right password, may not try any more...
     const stranger = (await post(proxied.signalingUrl, '/api/login', DEMO, from('203.0.113.200'))).body;
     attack('login limits', 'guessing one account from 22 addresses', !stranger.ok && stranger.code === ErrorCode.RATE_LIMITED);
@@ -156,11 +191,17 @@ describe('behind a trusted proxy (X-Forwarded-For from loopback)', () => {
 
   it('bounds password hashing under a flood: few hashes, typed refusals, the owner still gets in', async () => {
     const checksBefore = proxied.signaling.accounts.passwordChecks;
-    const flood = Array.from({ length: 200 }, () => post(proxied.signalingUrl, '/api/login', { email: 'flood@clinic.test', password: 'wrong password' }, from('198.51.100.99')));
+    const flood = Array.from({ length: 200 }, () =>
+      post(proxied.signalingUrl, '/api/login', { email: 'flood@clinic.test', password: 'wrong password' }, from('198.51.100.99')),
+    );
     const owner = post(proxied.signalingUrl, '/api/login', DEMO, from('192.0.2.10'));
     const results = await Promise.all(flood);
     const statuses = results.map((r) => r.status);
-    attack('login limits', '200 concurrent guesses (hashing flood)', statuses.filter((s) => s === 429).length >= 190 && proxied.signaling.accounts.passwordChecks - checksBefore <= 11);
+    attack(
+      'login limits',
+      '200 concurrent guesses (hashing flood)',
+      statuses.filter((s) => s === 429).length >= 190 && proxied.signaling.accounts.passwordChecks - checksBefore <= 11,
+    );
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(190);
     expect(statuses.every((s) => s === 429 || s === 401)).toBe(true);
     expect((await owner).status).toBe(200);
@@ -169,7 +210,14 @@ describe('behind a trusted proxy (X-Forwarded-For from loopback)', () => {
   });
 
   it('keeps the owner first in line while strangers from 100 addresses flood every slot', async () => {
-    const flood = Array.from({ length: 100 }, (_, i) => post(proxied.signalingUrl, '/api/login', { email: `f${i}@clinic.test`, password: 'wrong password' }, from(`100.64.${i >> 8}.${i & 255}`)));
+    const flood = Array.from({ length: 100 }, (_, i) =>
+      post(
+        proxied.signalingUrl,
+        '/api/login',
+        { email: `f${i}@clinic.test`, password: 'wrong password' },
+        from(`100.64.${i >> 8}.${i & 255}`),
+      ),
+    );
     const owner = post(proxied.signalingUrl, '/api/login', DEMO, from('192.0.2.10'));
     const statuses = (await Promise.all(flood)).map((r) => r.status);
     const ownerStatus = (await owner).status;
@@ -192,7 +240,10 @@ describe('sessions and links', () => {
     const res = await fetch(`${stack.signalingUrl}/api/consultations`, { headers: { authorization: `Bearer ${token}` } });
     attack('sessions and links', 'logged-out access token on the API', res.status === 401);
     expect(res.status).toBe(401);
-    const socketOutcome = await stack.connect(token).then(() => 'connected', (e: { data?: { code?: string } }) => e.data?.code);
+    const socketOutcome = await stack.connect(token).then(
+      () => 'connected',
+      (e: { data?: { code?: string } }) => e.data?.code,
+    );
     attack('sessions and links', 'logged-out access token on a socket', socketOutcome === ErrorCode.UNAUTHENTICATED);
     expect(socketOutcome).toBe(ErrorCode.UNAUTHENTICATED);
     expect(otherClient.socket.connected).toBe(true);
@@ -203,7 +254,13 @@ describe('sessions and links', () => {
     const doctorToken = await stack.login();
     const { consultationId, patientToken } = await stack.createConsultation(doctorToken);
     const doctor = await stack.connect(doctorToken);
-    const socket: Socket = io(stack.signalingUrl, { auth: { token: patientToken, protocolVersion: PROTOCOL_VERSION }, transports: ['websocket'], forceNew: true, reconnectionDelay: 300, reconnectionAttempts: 3 });
+    const socket: Socket = io(stack.signalingUrl, {
+      auth: { token: patientToken, protocolVersion: PROTOCOL_VERSION },
+      transports: ['websocket'],
+      forceNew: true,
+      reconnectionDelay: 300,
+      reconnectionAttempts: 3,
+    });
     const patient = new TestClient(socket as never);
     await new Promise<void>((r) => socket.once('connect', () => r()));
     await patient.request('consultation:join', { consultationId, displayName: 'Revoked soon' });
@@ -212,7 +269,14 @@ describe('sessions and links', () => {
     socket.io.engine.close(); // the network drops: the client will try to recover its session
     socket.auth = { token: 'not-a-token', protocolVersion: PROTOCOL_VERSION };
     const refused = new Promise<Error & { data?: { code?: string } }>((r) => socket.once('connect_error', r));
-    expect((await fetch(`${stack.signalingUrl}/api/consultations/${consultationId}/revoke`, { method: 'POST', headers: { authorization: `Bearer ${doctorToken}` } })).status).toBe(200);
+    expect(
+      (
+        await fetch(`${stack.signalingUrl}/api/consultations/${consultationId}/revoke`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${doctorToken}` },
+        })
+      ).status,
+    ).toBe(200);
     await doctor.request('waiting:message', { consultationId, text: 'after revocation' });
     expect((await refused).data?.code).toBe(ErrorCode.UNAUTHENTICATED);
     // Even with the (revoked) original token, the session does not come back.
@@ -240,7 +304,10 @@ describe('sessions and links', () => {
     const replaced = phone.next('session:replaced');
     const phoneGone = new Promise((r) => phone.socket.once('disconnect', r));
     const laptop = await stack.connect(patientToken);
-    expect(await laptop.request('consultation:join', { consultationId, displayName: 'Laptop' })).toMatchObject({ ok: true, data: { state: 'in_call' } });
+    expect(await laptop.request('consultation:join', { consultationId, displayName: 'Laptop' })).toMatchObject({
+      ok: true,
+      data: { state: 'in_call' },
+    });
     expect(await replaced).toEqual({ consultationId });
     await phoneGone;
     // The call goes on with the laptop, whose media replaces the phone's on the node.
@@ -269,11 +336,17 @@ describe('per-socket budgets and caps', () => {
     expect(burst.filter((r) => !r.ok && r.code === ErrorCode.RATE_LIMITED).length).toBe(20 - accepted);
     // Going on past MAX_REFUSALS refusals: disconnected (what was in flight is never answered).
     const gone = new Promise((r) => patient.socket.once('disconnect', r));
-    const flood = await Promise.all(Array.from({ length: 5000 }, () => patient.request('chat:send', { consultationId, text: 'spam' }).catch(() => null)));
+    const flood = await Promise.all(
+      Array.from({ length: 5000 }, () => patient.request('chat:send', { consultationId, text: 'spam' }).catch(() => null)),
+    );
     expect(flood.filter((r) => r && !r.ok && r.code === ErrorCode.RATE_LIMITED).length).toBeGreaterThanOrEqual(MAX_REFUSALS - 20);
     expect(flood.filter((r) => r?.ok).length).toBeLessThanOrEqual(1);
     await gone;
-    attack('per-socket budgets', 'chat flood (5,020 messages)', accepted <= 11 && flood.filter((r) => r?.ok).length <= 1 && !patient.socket.connected);
+    attack(
+      'per-socket budgets',
+      'chat flood (5,020 messages)',
+      accepted <= 11 && flood.filter((r) => r?.ok).length <= 1 && !patient.socket.connected,
+    );
     // The practitioner still chats, and the history comes in bounded pages.
     expect(await doctor.request('chat:send', { consultationId, text: 'still here' })).toMatchObject({ ok: true });
     const page = await doctor.request('chat:history', { consultationId });
@@ -288,7 +361,10 @@ describe('per-socket budgets and caps', () => {
     const { patientToken } = await stack.createConsultation(await stack.login());
     const held: TestClient[] = [];
     for (let i = 0; i < MAX_SOCKETS_PER_PATIENT_LINK; i++) held.push(await stack.connect(patientToken));
-    const extra = await stack.connect(patientToken).then(() => 'connected', (e: { data?: { code?: string } }) => e.data?.code);
+    const extra = await stack.connect(patientToken).then(
+      () => 'connected',
+      (e: { data?: { code?: string } }) => e.data?.code,
+    );
     attack('per-socket budgets', `socket ${MAX_SOCKETS_PER_PATIENT_LINK + 1} on one patient link`, extra === ErrorCode.RATE_LIMITED);
     expect(extra).toBe(ErrorCode.RATE_LIMITED);
     held[0]!.socket.close();
@@ -304,7 +380,8 @@ describe('Redis contents are not trusted', () => {
     try {
       const store = testAccountStore(redis);
       const victim = await addAccount(store, { email: 'victim@clinic.test', name: 'Dr Victim', password: 'the real password 1' });
-      const login = (password: string) => post(stack.signalingUrl, '/api/login', { email: 'victim@clinic.test', password }, { 'x-forwarded-for': '1.2.3.4' });
+      const login = (password: string) =>
+        post(stack.signalingUrl, '/api/login', { email: 'victim@clinic.test', password }, { 'x-forwarded-for': '1.2.3.4' });
       expect((await login('the real password 1')).status).toBe(200);
 
       await redis.hset(`visita:account:${victim.id}`, 'role', 'ops');
@@ -318,7 +395,9 @@ describe('Redis contents are not trusted', () => {
       expect(asAttacker.status).toBe(401);
 
       // An administrator's password reset does not bless the tampered record.
-      await expect(setAccountPassword(store, 'victim@clinic.test', 'a new real password')).rejects.toMatchObject({ code: ErrorCode.INVALID_STATE });
+      await expect(setAccountPassword(store, 'victim@clinic.test', 'a new real password')).rejects.toMatchObject({
+        code: ErrorCode.INVALID_STATE,
+      });
       expect((await login('a new real password')).status).toBe(401);
     } finally {
       redis.disconnect();

@@ -11,7 +11,9 @@ beforeAll(async () => {
   stack = await TestStack.start({
     env: {
       VISITA_METERING_HEARTBEAT_MS: '500',
-      VISITA_PLANS: JSON.stringify([{ id: 'per-second', currency: 'EUR', pricePerMinuteCents: 90, rounding: 'per_second', includedMinutesPerMonth: 0 }]),
+      VISITA_PLANS: JSON.stringify([
+        { id: 'per-second', currency: 'EUR', pricePerMinuteCents: 90, rounding: 'per_second', includedMinutesPerMonth: 0 },
+      ]),
     },
   });
 });
@@ -21,7 +23,9 @@ afterAll(async () => {
 
 const period = periodOf(Date.now());
 async function usage(token: string, format = 'json'): Promise<string> {
-  const res = await fetch(`${stack.signalingUrl}/api/usage?period=${period}&format=${format}`, { headers: { authorization: `Bearer ${token}` } });
+  const res = await fetch(`${stack.signalingUrl}/api/usage?period=${period}&format=${format}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   expect(res.status).toBe(200);
   return res.text();
 }
@@ -35,7 +39,13 @@ async function recordOf(token: string, consultationId: string, complete = true) 
   throw new Error('no usage record');
 }
 
-async function callWithMedia(): Promise<{ token: string; consultationId: string; doctor: TestClient; patient: TestClient; bothUpAt: number }> {
+async function callWithMedia(): Promise<{
+  token: string;
+  consultationId: string;
+  doctor: TestClient;
+  patient: TestClient;
+  bothUpAt: number;
+}> {
   const token = await stack.login();
   const { consultationId, patientToken } = await stack.createConsultation(token);
   const doctor = await stack.connect(token);
@@ -67,10 +77,18 @@ describe('metering', () => {
     expect(csv[0]).toBe('consultation_id,practitioner_id,period,plan_id,billable_ms,billed_seconds,complete,ended_at');
     expect(csv.slice(1).reduce((s, l) => s + Number(l.split(',')[5]), 0)).toBe(mine.billedSeconds);
 
-    const lines = (await usage(token, 'meter-events')).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await usage(token, 'meter-events'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const ours = lines.find((l) => l.identifier === `visita-consultation-${consultationId}`);
-    expect(ours).toMatchObject({ event_name: 'visita_consultation_seconds', payload: { stripe_customer_id: record.practitionerId, value: String(record.billedSeconds) } });
-    expect(lines.reduce((s, l) => s + Number(l.payload.value), 0)).toBe(mine.consultations.filter((c) => c.complete).reduce((s, c) => s + c.billedSeconds, 0));
+    expect(ours).toMatchObject({
+      event_name: 'visita_consultation_seconds',
+      payload: { stripe_customer_id: record.practitionerId, value: String(record.billedSeconds) },
+    });
+    expect(lines.reduce((s, l) => s + Number(l.payload.value), 0)).toBe(
+      mine.consultations.filter((c) => c.complete).reduce((s, c) => s + c.billedSeconds, 0),
+    );
     // Exporting again gives the same identifiers (re-sending cannot bill twice).
     expect(await usage(token, 'meter-events')).toBe(await usage(token, 'meter-events'));
   });
@@ -92,7 +110,13 @@ describe('metering', () => {
     const redis = new Redis(stack.redis.url);
     try {
       const log = new MeteringLog(redis);
-      const e = { key: `dup-${Date.now()}:admitted`, type: 'admitted' as const, consultationId: `dup${Date.now()}`, practitionerId: 'pr-x', at: 1_000 };
+      const e = {
+        key: `dup-${Date.now()}:admitted`,
+        type: 'admitted' as const,
+        consultationId: `dup${Date.now()}`,
+        practitionerId: 'pr-x',
+        at: 1_000,
+      };
       const results = await Promise.all([log.append(e), log.append(e), log.append({ ...e, at: 2_000 })]);
       expect(results.filter(Boolean)).toHaveLength(1);
       expect(await log.history(e.consultationId)).toHaveLength(1);
@@ -106,7 +130,9 @@ describe('metering', () => {
     const token = await stack.login();
     const bad = await fetch(`${stack.signalingUrl}/api/usage?period=2026-13`, { headers: { authorization: `Bearer ${token}` } });
     expect(bad.status).toBe(400);
-    const other = await fetch(`${stack.signalingUrl}/api/usage?period=${period}&practitionerId=pr-other`, { headers: { authorization: `Bearer ${token}` } });
+    const other = await fetch(`${stack.signalingUrl}/api/usage?period=${period}&practitionerId=pr-other`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(other.status).toBe(403);
     expect((await fetch(`${stack.signalingUrl}/api/usage?period=${period}`)).status).toBe(401);
   });

@@ -44,7 +44,12 @@ describe('signaling across instances', () => {
     const send = await patient.request('media:createTransport', { consultationId, direction: 'send' });
     if (!send.ok) throw new Error(send.message);
     const newProducer = doctor.next('media:newProducer');
-    const produced = await patient.request('media:produce', { consultationId, transportId: send.data.id, kind: 'audio', rtpParameters: audioRtpParameters });
+    const produced = await patient.request('media:produce', {
+      consultationId,
+      transportId: send.data.id,
+      kind: 'audio',
+      rtpParameters: audioRtpParameters,
+    });
     expect(await newProducer).toMatchObject({ producerId: produced.ok && produced.data.producerId, role: 'patient' });
 
     const ended = patient.next('consultation:ended');
@@ -55,7 +60,12 @@ describe('signaling across instances', () => {
 
   it('caps the sockets of one patient link across instances', async () => {
     const { patientToken } = await stack.createConsultation(await stack.login(0), 0);
-    const held = [await stack.connect(patientToken, 0), await stack.connect(patientToken, 0), await stack.connect(patientToken, 1), await stack.connect(patientToken, 1)];
+    const held = [
+      await stack.connect(patientToken, 0),
+      await stack.connect(patientToken, 0),
+      await stack.connect(patientToken, 1),
+      await stack.connect(patientToken, 1),
+    ];
     await expect(stack.connect(patientToken, 2)).rejects.toMatchObject({ data: { code: ErrorCode.RATE_LIMITED } });
     const gone = new Promise((r) => setTimeout(r, 300));
     held[0]!.socket.close();
@@ -118,7 +128,11 @@ describe('signaling across instances', () => {
     expect((await listOn(1, token)).find((c) => c.consultationId === consultationId)).toMatchObject({ patientPresent: true });
 
     await doctor.request('queue:watch', {});
-    const pushed = doctor.until('queue:updated', (q) => q.entries.some((e) => e.consultationId === consultationId && !e.present), PRESENCE_TTL_MS * 4);
+    const pushed = doctor.until(
+      'queue:updated',
+      (q) => q.entries.some((e) => e.consultationId === consultationId && !e.present),
+      PRESENCE_TTL_MS * 4,
+    );
     await stack.instances[0]!.kill('SIGKILL');
     // The dashboard is told without asking (the sweeper sees the presence lapse)...
     await pushed;
@@ -140,7 +154,10 @@ describe('signaling across instances', () => {
     const back = await stack.connect(patientToken, 2);
     const seen = doctor.next('consultation:updated');
     const position = back.until('waiting:position', (p) => p.consultationId === consultationId);
-    expect(await back.request('consultation:join', { consultationId, displayName: 'Chloé' })).toMatchObject({ ok: true, data: { state: 'waiting' } });
+    expect(await back.request('consultation:join', { consultationId, displayName: 'Chloé' })).toMatchObject({
+      ok: true,
+      data: { state: 'waiting' },
+    });
     expect(await seen).toMatchObject({ patientPresent: true, patientName: 'Chloé' });
     const queue = await doctor.request('queue:watch', {});
     const names = queue.ok ? queue.data.entries.map((e) => e.patientName) : [];
@@ -178,5 +195,4 @@ describe('signaling across instances', () => {
     expect(record.intervals).toHaveLength(1);
     expect(Math.abs(record.billableMs - (endAt - bothUpAt))).toBeLessThan(1_000);
   });
-
 });

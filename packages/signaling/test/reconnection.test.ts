@@ -19,7 +19,12 @@ it('recovers a dropped connection with its session, and delivers what was sent m
   const token = await stack.login();
   const { consultationId, patientToken } = await stack.createConsultation(token);
   const doctor = await stack.connect(token);
-  const socket = io(stack.signalingUrl, { auth: { token: patientToken, protocolVersion: PROTOCOL_VERSION }, transports: ['websocket'], forceNew: true, reconnectionDelay: 100 });
+  const socket = io(stack.signalingUrl, {
+    auth: { token: patientToken, protocolVersion: PROTOCOL_VERSION },
+    transports: ['websocket'],
+    forceNew: true,
+    reconnectionDelay: 100,
+  });
   const patient = new TestClient(socket as never);
   await new Promise<void>((r) => socket.once('connect', () => r()));
   await patient.request('consultation:join', { consultationId, displayName: 'Recovering' });
@@ -55,7 +60,9 @@ it('keeps a dropped patient’s place for the grace period, then expires the ent
   const absent = dashboard.until('queue:updated', (q) => q.entries.some((e) => e.consultationId === a.consultationId && !e.present));
   first.socket.close();
   const seenAbsent = await absent;
-  expect(seenAbsent.entries.map((e) => e.consultationId).indexOf(a.consultationId)).toBeLessThan(seenAbsent.entries.map((e) => e.consultationId).indexOf(b.consultationId));
+  expect(seenAbsent.entries.map((e) => e.consultationId).indexOf(a.consultationId)).toBeLessThan(
+    seenAbsent.entries.map((e) => e.consultationId).indexOf(b.consultationId),
+  );
 
   const moved = second.until('waiting:position', (p) => p.consultationId === b.consultationId && p.position === 1, GRACE_MS * 6);
   const expired = dashboard.until('queue:updated', (q) => !q.entries.some((e) => e.consultationId === a.consultationId), GRACE_MS * 6);
@@ -65,7 +72,10 @@ it('keeps a dropped patient’s place for the grace period, then expires the ent
   expect(Date.now() - start).toBeGreaterThanOrEqual(GRACE_MS / 2);
   const res = await fetch(`${stack.signalingUrl}/api/audit`, { headers: { authorization: `Bearer ${token}` } });
   const records = ((await res.json()) as { data: { records: AuditRecord[] } }).data.records;
-  expect(records.filter((r) => r.consultationId === a.consultationId).map((r) => [r.action, r.actorRole])).toContainEqual(['expired', 'system']);
+  expect(records.filter((r) => r.consultationId === a.consultationId).map((r) => [r.action, r.actorRole])).toContainEqual([
+    'expired',
+    'system',
+  ]);
   // Checking in again is possible, at the back of the line.
   const back = await stack.connect(a.patientToken);
   const pos = back.until('waiting:position', (p) => p.consultationId === a.consultationId);
@@ -87,9 +97,19 @@ it('keeps a dropped participant’s media during the grace period, and frees it 
   const send = await patient.request('media:createTransport', { consultationId, direction: 'send' });
   const recv = await doctor.request('media:createTransport', { consultationId, direction: 'recv' });
   if (!send.ok || !recv.ok || !caps.ok) throw new Error('setup failed');
-  const produced = await patient.request('media:produce', { consultationId, transportId: send.data.id, kind: 'audio', rtpParameters: audioRtpParameters });
+  const produced = await patient.request('media:produce', {
+    consultationId,
+    transportId: send.data.id,
+    kind: 'audio',
+    rtpParameters: audioRtpParameters,
+  });
   if (!produced.ok) throw new Error(produced.message);
-  const consumer = await doctor.request('media:consume', { consultationId, transportId: recv.data.id, producerId: produced.data.producerId, rtpCapabilities: caps.data.rtpCapabilities as RtpCapabilities });
+  const consumer = await doctor.request('media:consume', {
+    consultationId,
+    transportId: recv.data.id,
+    producerId: produced.data.producerId,
+    rtpCapabilities: caps.data.rtpCapabilities as RtpCapabilities,
+  });
   if (!consumer.ok) throw new Error(consumer.message);
 
   const closedAt = doctor.next('media:consumerClosed').then((e) => ({ e, at: Date.now() }));

@@ -59,7 +59,9 @@ it('gives every key holding patient data a bounded lifetime', async () => {
   const queue = await doctor.request('queue:watch', {});
   expect(queue.ok && queue.data.entries.find((e) => e.consultationId === consultationId)?.reason).toBe('sore throat');
   // Queue updates travel between instances as ids: the reason never enters the shared stream.
-  const updated = doctor.until('queue:updated', (q) => q.entries.some((e) => e.consultationId === consultationId && e.patientName === 'Ada Again'));
+  const updated = doctor.until('queue:updated', (q) =>
+    q.entries.some((e) => e.consultationId === consultationId && e.patientName === 'Ada Again'),
+  );
   await patient.request('consultation:join', { consultationId, displayName: 'Ada Again', reason: 'sore throat' });
   await updated;
   expect(JSON.stringify(await redis.xrange('visita:sio', '-', '+'))).not.toContain('sore throat');
@@ -72,7 +74,17 @@ it('gives every key holding patient data a bounded lifetime', async () => {
   // No key that names the patient lives forever (name and reason were stored).
   for (const key of await redis.keys('visita:*')) {
     const type = await redis.type(key);
-    const text = type === 'string' ? await redis.get(key) : type === 'hash' ? JSON.stringify(await redis.hgetall(key)) : type === 'list' ? JSON.stringify(await redis.lrange(key, 0, -1)) : type === 'stream' ? JSON.stringify(await redis.xrange(key, '-', '+')) : '';
-    if (text && /Ada|sore throat/.test(text)) expect([key, type === 'stream' ? 'trimmed by age' : await redis.pttl(key)]).not.toEqual([key, -1]);
+    const text =
+      type === 'string'
+        ? await redis.get(key)
+        : type === 'hash'
+          ? JSON.stringify(await redis.hgetall(key))
+          : type === 'list'
+            ? JSON.stringify(await redis.lrange(key, 0, -1))
+            : type === 'stream'
+              ? JSON.stringify(await redis.xrange(key, '-', '+'))
+              : '';
+    if (text && /Ada|sore throat/.test(text))
+      expect([key, type === 'stream' ? 'trimmed by age' : await redis.pttl(key)]).not.toEqual([key, -1]);
   }
 });

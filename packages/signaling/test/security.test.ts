@@ -15,7 +15,11 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const refusal = (p: Promise<unknown>) => p.then(() => 'connected', (e: Error & { data?: { code?: string } }) => e.data?.code ?? e.message);
+const refusal = (p: Promise<unknown>) =>
+  p.then(
+    () => 'connected',
+    (e: Error & { data?: { code?: string } }) => e.data?.code ?? e.message,
+  );
 const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
 
 describe('JWT attacks on the handshake', () => {
@@ -23,7 +27,13 @@ describe('JWT attacks on the handshake', () => {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
     const claims = { kind: 'practitioner', name: 'Mallory', role: 'ops', sid: 'sess-1' };
-    const opts = { issuer: TOKEN_ISSUER, audience: Audience.PRACTITIONER, subject: 'demo-practitioner', expiresIn: 60, keyid: JWT_KID } as const;
+    const opts = {
+      issuer: TOKEN_ISSUER,
+      audience: Audience.PRACTITIONER,
+      subject: 'demo-practitioner',
+      expiresIn: 60,
+      keyid: JWT_KID,
+    } as const;
     const now = Math.floor(Date.now() / 1000);
     const attacks: Record<string, string> = {
       algNone: `${b64({ alg: 'none', typ: 'JWT', kid: JWT_KID })}.${b64({ ...claims, iss: TOKEN_ISSUER, aud: Audience.PRACTITIONER, sub: 'x', iat: now, exp: now + 60 })}.`,
@@ -32,7 +42,11 @@ describe('JWT attacks on the handshake', () => {
       // HS/RS confusion: an HS256 token keyed with a public key the attacker knows.
       hsWithPublicKey: jwt.sign(claims, pem, { ...opts, algorithm: 'HS256' }),
       foreignKid: jwt.sign(claims, JWT_SECRET, { ...opts, algorithm: 'HS256', keyid: 'attacker' }),
-      patientClaimsPractitionerKind: jwt.sign({ kind: 'practitioner', name: 'x', role: 'ops', sid: 'sess-1' }, JWT_SECRET, { ...opts, algorithm: 'HS256', audience: Audience.PATIENT }),
+      patientClaimsPractitionerKind: jwt.sign({ kind: 'practitioner', name: 'x', role: 'ops', sid: 'sess-1' }, JWT_SECRET, {
+        ...opts,
+        algorithm: 'HS256',
+        audience: Audience.PATIENT,
+      }),
       practitionerRoleInvalid: jwt.sign({ ...claims, role: 'root' }, JWT_SECRET, { ...opts, algorithm: 'HS256' }),
       notYetValid: jwt.sign({ ...claims, nbf: now + 3600 }, JWT_SECRET, { ...opts, algorithm: 'HS256' }),
     };
@@ -74,7 +88,11 @@ describe('authorization of every event', () => {
       'chat:history': { consultationId },
       'media:routerCapabilities': { consultationId },
       'media:createTransport': { consultationId, direction: 'send' },
-      'media:connectTransport': { consultationId, transportId: t, dtlsParameters: { fingerprints: [{ algorithm: 'sha-256', value: 'AA' }] } },
+      'media:connectTransport': {
+        consultationId,
+        transportId: t,
+        dtlsParameters: { fingerprints: [{ algorithm: 'sha-256', value: 'AA' }] },
+      },
       'media:produce': { consultationId, transportId: t, kind: 'audio', rtpParameters: audioRtpParameters },
       'media:producers': { consultationId },
       'media:consume': { consultationId, transportId: t, producerId: t, rtpCapabilities: {} },
@@ -103,7 +121,12 @@ describe('authorization of every event', () => {
 
   it('refuses a practitioner on another practitioner’s consultation', async () => {
     const mallory = jwt.sign({ kind: 'practitioner', name: 'Other', role: 'practitioner', sid: 'sess-1' }, JWT_SECRET, {
-      algorithm: 'HS256', keyid: JWT_KID, issuer: TOKEN_ISSUER, audience: Audience.PRACTITIONER, subject: 'pr-someone-else', expiresIn: 60,
+      algorithm: 'HS256',
+      keyid: JWT_KID,
+      issuer: TOKEN_ISSUER,
+      audience: Audience.PRACTITIONER,
+      subject: 'pr-someone-else',
+      expiresIn: 60,
     });
     const client = await stack.connect(mallory);
     for (const name of Object.keys(clientRequestSchemas) as ClientRequestName[]) {
@@ -115,6 +138,9 @@ describe('authorization of every event', () => {
     // Their own queue is empty: nothing of the other practitioner's leaks.
     expect(await client.request('queue:watch', {})).toMatchObject({ ok: true, data: { entries: [] } });
     // And nothing changed for the real consultation.
-    expect(await patient.request('consultation:join', { consultationId: mine.consultationId })).toMatchObject({ ok: true, data: { state: 'waiting' } });
+    expect(await patient.request('consultation:join', { consultationId: mine.consultationId })).toMatchObject({
+      ok: true,
+      data: { state: 'waiting' },
+    });
   });
 });

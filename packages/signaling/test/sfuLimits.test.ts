@@ -37,7 +37,11 @@ describe('media resource limits per participant', () => {
       sockets.flatMap((s) => Array.from({ length: 50 }, () => s.request('media:createTransport', { consultationId, direction: 'send' }))),
     );
     const codes = acks.map((a) => (a.ok ? 'ok' : a.code));
-    attack('SFU media limits', '200 media:createTransport over 4 sockets of one patient', codes.filter((c) => c === 'ok').length === MAX_TRANSPORTS_PER_PEER);
+    attack(
+      'SFU media limits',
+      '200 media:createTransport over 4 sockets of one patient',
+      codes.filter((c) => c === 'ok').length === MAX_TRANSPORTS_PER_PEER,
+    );
     expect(codes.filter((c) => c === 'ok')).toHaveLength(MAX_TRANSPORTS_PER_PEER);
     expect(codes.filter((c) => c === ErrorCode.LIMIT_EXCEEDED).length).toBeGreaterThan(0);
     // Nothing but the limit (or a per-socket request budget, should one refuse first).
@@ -54,13 +58,21 @@ describe('media resource limits per participant', () => {
 
   it('leaves another consultation on the same node untouched', async () => {
     const first = await inCall();
-    const acks = await Promise.all(Array.from({ length: 30 }, () => first.patient.request('media:createTransport', { consultationId: first.consultationId, direction: 'recv' })));
+    const acks = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        first.patient.request('media:createTransport', { consultationId: first.consultationId, direction: 'recv' }),
+      ),
+    );
     expect(acks.filter((a) => a.ok)).toHaveLength(MAX_TRANSPORTS_PER_PEER);
     const second = await inCall();
     await second.patient.produceAudio(second.consultationId);
     await second.doctor.produceAudio(second.consultationId);
     const unaffected = await second.patient.request('media:createTransport', { consultationId: second.consultationId, direction: 'recv' });
-    attack('SFU media limits', '30 media:createTransport, then another call on the node', acks.filter((a) => a.ok).length === MAX_TRANSPORTS_PER_PEER && unaffected.ok);
+    attack(
+      'SFU media limits',
+      '30 media:createTransport, then another call on the node',
+      acks.filter((a) => a.ok).length === MAX_TRANSPORTS_PER_PEER && unaffected.ok,
+    );
     expect(unaffected).toMatchObject({ ok: true });
   });
 });

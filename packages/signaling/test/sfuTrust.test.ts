@@ -64,7 +64,16 @@ afterAll(async () => {
 async function forgeRecords(controlUrl: string): Promise<string[]> {
   const real = await redis.get(sfuNodeKey(stack.node.nodeId));
   const write = async () => {
-    const fake: SfuNodeRecord = { nodeId: 'a-fake-1', controlUrl, state: 'serving', workers: 64, rooms: 0, consumers: 0, cpu: 0, updatedAt: Date.now() };
+    const fake: SfuNodeRecord = {
+      nodeId: 'a-fake-1',
+      controlUrl,
+      state: 'serving',
+      workers: 64,
+      rooms: 0,
+      consumers: 0,
+      cpu: 0,
+      updatedAt: Date.now(),
+    };
     await redis
       .multi()
       .set(sfuNodeKey('a-fake-1'), JSON.stringify(fake), 'PX', 6_000)
@@ -98,13 +107,20 @@ describe('SFU node records in Redis', () => {
       }),
     );
     // The trap never heard from signaling, let alone got a control token.
-    attack('forged SFU nodes', 'placement next to 4 forged records', trap.tokens.length === 0 && trap.tcpConnections === 0 && admitted.every((a) => a.admit.ok));
+    attack(
+      'forged SFU nodes',
+      'placement next to 4 forged records',
+      trap.tokens.length === 0 && trap.tcpConnections === 0 && admitted.every((a) => a.admit.ok),
+    );
     expect(trap.tokens).toEqual([]);
     expect(trap.tcpConnections).toBe(0);
     // Asked for a fake node by id (a consultation record pointing at it): refused, nothing dialled.
     const forgeries = ['unsigned', 'made-up signature', 'real record under another id', 'not JSON'];
     for (const [i, id] of fakes.entries()) {
-      const code = await stack.signaling.sfu.client(id).then(() => 'connected', (e: { code?: string }) => e.code);
+      const code = await stack.signaling.sfu.client(id).then(
+        () => 'connected',
+        (e: { code?: string }) => e.code,
+      );
       attack('forged SFU nodes', `dial by id: ${forgeries[i]}`, code === ErrorCode.NO_MEDIA_CAPACITY);
       expect(code).toBe(ErrorCode.NO_MEDIA_CAPACITY);
     }

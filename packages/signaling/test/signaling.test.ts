@@ -12,7 +12,11 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const refusal = (p: Promise<unknown>) => p.then(() => 'connected', (e: Error & { data?: { code?: string } }) => e.data?.code ?? e.message);
+const refusal = (p: Promise<unknown>) =>
+  p.then(
+    () => 'connected',
+    (e: Error & { data?: { code?: string } }) => e.data?.code ?? e.message,
+  );
 
 describe('handshake authentication', () => {
   it('accepts a valid practitioner token and a valid patient token', async () => {
@@ -24,10 +28,26 @@ describe('handshake authentication', () => {
 
   it('refuses expired, wrong-audience, wrong-issuer, tampered, unsigned and foreign-key tokens', async () => {
     const sign = (claims: object, opts: jwt.SignOptions, secret = JWT_SECRET) =>
-      jwt.sign({ kind: 'practitioner', name: 'X', role: 'practitioner', sid: 'sess-1', ...claims }, secret, { algorithm: 'HS256', keyid: JWT_KID, issuer: TOKEN_ISSUER, audience: Audience.PRACTITIONER, subject: 'demo-practitioner', expiresIn: 60, ...opts });
-    const expired = jwt.sign({ kind: 'practitioner', name: 'X', role: 'practitioner', sid: 'sess-1', exp: Math.floor(Date.now() / 1000) - 10 }, JWT_SECRET, {
-      algorithm: 'HS256', keyid: JWT_KID, issuer: TOKEN_ISSUER, audience: Audience.PRACTITIONER, subject: 'demo-practitioner',
-    });
+      jwt.sign({ kind: 'practitioner', name: 'X', role: 'practitioner', sid: 'sess-1', ...claims }, secret, {
+        algorithm: 'HS256',
+        keyid: JWT_KID,
+        issuer: TOKEN_ISSUER,
+        audience: Audience.PRACTITIONER,
+        subject: 'demo-practitioner',
+        expiresIn: 60,
+        ...opts,
+      });
+    const expired = jwt.sign(
+      { kind: 'practitioner', name: 'X', role: 'practitioner', sid: 'sess-1', exp: Math.floor(Date.now() / 1000) - 10 },
+      JWT_SECRET,
+      {
+        algorithm: 'HS256',
+        keyid: JWT_KID,
+        issuer: TOKEN_ISSUER,
+        audience: Audience.PRACTITIONER,
+        subject: 'demo-practitioner',
+      },
+    );
     const valid = await stack.login();
     const [h, p, s] = valid.split('.') as [string, string, string];
     const payload = JSON.parse(Buffer.from(p, 'base64url').toString());
@@ -53,7 +73,11 @@ describe('handshake authentication', () => {
     const res = await fetch(`${stack.signalingUrl}/api/consultations`, { method: 'POST' });
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ ok: false, code: ErrorCode.UNAUTHENTICATED });
-    const bad = await fetch(`${stack.signalingUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":"doctor@visita.test","password":"wrong"}' });
+    const bad = await fetch(`${stack.signalingUrl}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"email":"doctor@visita.test","password":"wrong"}',
+    });
     expect(bad.status).toBe(401);
   });
 });
@@ -78,7 +102,10 @@ describe('join, admit, media and hang-up', () => {
 
     // The patient cannot admit themself, nor touch media before admission.
     expect(await patient.request('consultation:admit', { consultationId })).toMatchObject({ ok: false, code: ErrorCode.FORBIDDEN });
-    expect(await patient.request('media:routerCapabilities', { consultationId })).toMatchObject({ ok: false, code: ErrorCode.INVALID_STATE });
+    expect(await patient.request('media:routerCapabilities', { consultationId })).toMatchObject({
+      ok: false,
+      code: ErrorCode.INVALID_STATE,
+    });
 
     const admittedP = patient.next('consultation:admitted');
     const admit = await doctor.request('consultation:admit', { consultationId });
@@ -93,14 +120,25 @@ describe('join, admit, media and hang-up', () => {
     const send = await patient.request('media:createTransport', { consultationId, direction: 'send' });
     if (!send.ok) throw new Error(send.message);
     const newProducer = doctor.next('media:newProducer');
-    const produced = await patient.request('media:produce', { consultationId, transportId: send.data.id, kind: 'video', rtpParameters: videoRtpParameters });
+    const produced = await patient.request('media:produce', {
+      consultationId,
+      transportId: send.data.id,
+      kind: 'video',
+      rtpParameters: videoRtpParameters,
+    });
     if (!produced.ok) throw new Error(produced.message);
     expect(await newProducer).toEqual({ producerId: produced.data.producerId, kind: 'video', role: 'patient', paused: false });
     await patient.request('media:produce', { consultationId, transportId: send.data.id, kind: 'audio', rtpParameters: audioRtpParameters });
 
     // The doctor cannot use the patient's transport.
-    expect(await doctor.request('media:produce', { consultationId, transportId: send.data.id, kind: 'audio', rtpParameters: audioRtpParameters }))
-      .toMatchObject({ ok: false, code: ErrorCode.NOT_FOUND });
+    expect(
+      await doctor.request('media:produce', {
+        consultationId,
+        transportId: send.data.id,
+        kind: 'audio',
+        rtpParameters: audioRtpParameters,
+      }),
+    ).toMatchObject({ ok: false, code: ErrorCode.NOT_FOUND });
 
     const listed = await doctor.request('media:producers', { consultationId });
     expect(listed.ok && listed.data.producers.map((p) => p.kind).sort()).toEqual(['audio', 'video']);
@@ -114,7 +152,10 @@ describe('join, admit, media and hang-up', () => {
     });
     expect(consumed).toMatchObject({ ok: true, data: { kind: 'video', producerId: produced.data.producerId } });
     if (!consumed.ok) throw new Error(consumed.message);
-    expect(await doctor.request('media:resumeConsumer', { consultationId, consumerId: consumed.data.id })).toEqual({ ok: true, data: { resumed: true } });
+    expect(await doctor.request('media:resumeConsumer', { consultationId, consumerId: consumed.data.id })).toEqual({
+      ok: true,
+      data: { resumed: true },
+    });
 
     const endedP = patient.next('consultation:ended');
     const endedD = doctor.next('consultation:ended');
@@ -147,9 +188,13 @@ describe('join, admit, media and hang-up', () => {
     expect(stack.node.roomIds).toContain(consultationId);
     expect(stack.pool.workers.map((w) => w.pid)).not.toContain(victim.pid);
     // The old transport died with the worker; a new one works.
-    expect(await patient.request('media:connectTransport', {
-      consultationId, transportId: before.data.id, dtlsParameters: before.data.dtlsParameters,
-    })).toMatchObject({ ok: false, code: ErrorCode.NOT_FOUND });
+    expect(
+      await patient.request('media:connectTransport', {
+        consultationId,
+        transportId: before.data.id,
+        dtlsParameters: before.data.dtlsParameters,
+      }),
+    ).toMatchObject({ ok: false, code: ErrorCode.NOT_FOUND });
     expect(await patient.request('media:createTransport', { consultationId, direction: 'send' })).toMatchObject({ ok: true });
     await doctor.request('consultation:hangUp', { consultationId });
   });
@@ -161,12 +206,27 @@ describe('join, admit, media and hang-up', () => {
     const patient = await stack.connect(a.patientToken);
     const doctor = await stack.connect(doctorToken);
 
-    expect(await patient.request('consultation:join', { consultationId: b.consultationId })).toMatchObject({ ok: false, code: ErrorCode.FORBIDDEN });
+    expect(await patient.request('consultation:join', { consultationId: b.consultationId })).toMatchObject({
+      ok: false,
+      code: ErrorCode.FORBIDDEN,
+    });
     expect(await patient.raw('consultation:join', null)).toMatchObject({ ok: false, code: ErrorCode.BAD_REQUEST });
-    expect(await patient.raw('consultation:join', { consultationId: '../../etc' })).toMatchObject({ ok: false, code: ErrorCode.BAD_REQUEST });
-    expect(await patient.raw('consultation:join', { consultationId: a.consultationId, displayName: 'x'.repeat(500) })).toMatchObject({ ok: false, code: ErrorCode.BAD_REQUEST });
-    expect(await patient.raw('media:createTransport', { consultationId: a.consultationId, direction: 'sideways' })).toMatchObject({ ok: false, code: ErrorCode.BAD_REQUEST });
-    expect(await doctor.request('consultation:join', { consultationId: 'doesnotexist' })).toMatchObject({ ok: false, code: ErrorCode.NOT_FOUND });
+    expect(await patient.raw('consultation:join', { consultationId: '../../etc' })).toMatchObject({
+      ok: false,
+      code: ErrorCode.BAD_REQUEST,
+    });
+    expect(await patient.raw('consultation:join', { consultationId: a.consultationId, displayName: 'x'.repeat(500) })).toMatchObject({
+      ok: false,
+      code: ErrorCode.BAD_REQUEST,
+    });
+    expect(await patient.raw('media:createTransport', { consultationId: a.consultationId, direction: 'sideways' })).toMatchObject({
+      ok: false,
+      code: ErrorCode.BAD_REQUEST,
+    });
+    expect(await doctor.request('consultation:join', { consultationId: 'doesnotexist' })).toMatchObject({
+      ok: false,
+      code: ErrorCode.NOT_FOUND,
+    });
     // None of that joined anyone: the consultation is still waiting with no patient present.
     const view = await doctor.request('consultation:join', { consultationId: a.consultationId });
     expect(view).toMatchObject({ ok: true, data: { state: 'waiting', patientPresent: false, patientName: null } });

@@ -37,13 +37,16 @@ const call = async (method: string, path: string, body?: unknown, token?: string
 };
 const post = (path: string, body: unknown, token?: string) => call('POST', path, body, token);
 const runCli = (args: string[]) =>
-  promisify(execFile)(process.execPath, [cli, ...args], { env: { ...process.env, VISITA_REDIS_URL: stack.redis.url, VISITA_JWT_KEYS: `${JWT_KID}:${JWT_SECRET}` } }).then(
+  promisify(execFile)(process.execPath, [cli, ...args], {
+    env: { ...process.env, VISITA_REDIS_URL: stack.redis.url, VISITA_JWT_KEYS: `${JWT_KID}:${JWT_SECRET}` },
+  }).then(
     (r) => ({ code: 0, out: r.stdout + r.stderr }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
   );
 
 /** The code of the time step `offset` steps from now. */
-const code = (secret: string, offset = 0) => new Totp({ secret: Secret.fromBase32(secret) }).generate({ timestamp: Date.now() + offset * 30_000 });
+const code = (secret: string, offset = 0) =>
+  new Totp({ secret: Secret.fromBase32(secret) }).generate({ timestamp: Date.now() + offset * 30_000 });
 /** A code valid for no step near now. */
 const wrongCode = (secret: string) => {
   const near = new Set([-2, -1, 0, 1, 2].map((o) => code(secret, o)));
@@ -78,7 +81,10 @@ async function challengeFor(email: string): Promise<string> {
 describe('two-factor authentication', () => {
   it('enrolls: a pending secret and its otpauth URI, enabled by a code, 10 recovery codes once; the secret is sealed at rest', async () => {
     const { email, token } = await practitioner();
-    expect(await call('GET', '/api/2fa', undefined, token)).toMatchObject({ status: 200, body: { data: { enabled: false, recoveryCodesLeft: 0 } } });
+    expect(await call('GET', '/api/2fa', undefined, token)).toMatchObject({
+      status: 200,
+      body: { data: { enabled: false, recoveryCodesLeft: 0 } },
+    });
     expect((await post('/api/2fa/enable', { code: '123456' }, token)).status).toBe(409); // nothing set up
     const setup = await post('/api/2fa/setup', {}, token);
     expect(setup.status).toBe(200);
@@ -88,7 +94,10 @@ describe('two-factor authentication', () => {
     expect(`${uri.protocol}//${uri.host}${decodeURIComponent(uri.pathname)}`).toBe(`otpauth://totp/Visita:${email}`);
     expect(Object.fromEntries(uri.searchParams)).toMatchObject({ secret, issuer: 'Visita', algorithm: 'SHA1', digits: '6', period: '30' });
 
-    expect(await post('/api/2fa/enable', { code: wrongCode(secret) }, token)).toMatchObject({ status: 403, body: { code: ErrorCode.FORBIDDEN } });
+    expect(await post('/api/2fa/enable', { code: wrongCode(secret) }, token)).toMatchObject({
+      status: 403,
+      body: { code: ErrorCode.FORBIDDEN },
+    });
     expect(await post('/api/2fa/enable', { code: 'abc' }, token)).toMatchObject({ status: 400, body: { code: ErrorCode.BAD_REQUEST } });
     const enabled = await post('/api/2fa/enable', { code: code(secret) }, token);
     expect(enabled.status).toBe(200);
@@ -97,13 +106,22 @@ describe('two-factor authentication', () => {
     expect(new Set(recoveryCodes).size).toBe(10);
 
     // Never shown again: the status has no secret, a new setup is refused until disabled.
-    expect(await call('GET', '/api/2fa', undefined, token)).toEqual({ status: 200, body: { ok: true, data: { enabled: true, recoveryCodesLeft: 10 } } });
+    expect(await call('GET', '/api/2fa', undefined, token)).toEqual({
+      status: 200,
+      body: { ok: true, data: { enabled: true, recoveryCodesLeft: 10 } },
+    });
     expect(await post('/api/2fa/setup', {}, token)).toMatchObject({ status: 409, body: { code: ErrorCode.INVALID_STATE } });
     // At rest: neither the secret nor a recovery code, in any form.
     const account = (await stack.signaling.accounts.findByEmail(email))!;
     const raw = JSON.stringify(await stack.signaling.redis.hgetall(`visita:account:${account.id}`));
     expect(raw).toContain('tfSecret');
-    for (const s of [secret, secret.toLowerCase(), Buffer.from(secret).toString('base64'), ...recoveryCodes, ...recoveryCodes.map((c) => c.replace('-', ''))]) {
+    for (const s of [
+      secret,
+      secret.toLowerCase(),
+      Buffer.from(secret).toString('base64'),
+      ...recoveryCodes,
+      ...recoveryCodes.map((c) => c.replace('-', '')),
+    ]) {
       expect(raw).not.toContain(s);
     }
   });
@@ -111,9 +129,15 @@ describe('two-factor authentication', () => {
   it('login needs the second step: a wrong code is refused, the right one opens the session, a replayed one is refused', async () => {
     const { email, secret } = await enrolled();
     const challenge = await challengeFor(email);
-    expect(await post('/api/login/2fa', { challenge, code: wrongCode(secret) })).toMatchObject({ status: 401, body: { code: ErrorCode.UNAUTHENTICATED } });
+    expect(await post('/api/login/2fa', { challenge, code: wrongCode(secret) })).toMatchObject({
+      status: 401,
+      body: { code: ErrorCode.UNAUTHENTICATED },
+    });
     expect(await post('/api/login/2fa', { challenge, code: '12' })).toMatchObject({ status: 400, body: { code: ErrorCode.BAD_REQUEST } });
-    expect(await post('/api/login/2fa', { challenge: 'x', code: code(secret) })).toMatchObject({ status: 400, body: { code: ErrorCode.BAD_REQUEST } });
+    expect(await post('/api/login/2fa', { challenge: 'x', code: code(secret) })).toMatchObject({
+      status: 400,
+      body: { code: ErrorCode.BAD_REQUEST },
+    });
     const good = code(secret);
     const session = await post('/api/login/2fa', { challenge, code: good });
     expect(session).toMatchObject({ status: 200, body: { ok: true, data: { idleTimeoutS: 60, practitioner: { role: 'practitioner' } } } });
@@ -121,24 +145,36 @@ describe('two-factor authentication', () => {
     expect((await post('/api/consultations', {}, token)).status).toBe(201);
     // The challenge is spent; the same code on a new login is a replay.
     expect(await post('/api/login/2fa', { challenge, code: code(secret, 1) })).toMatchObject({ status: 401 });
-    expect(await post('/api/login/2fa', { challenge: await challengeFor(email), code: good })).toMatchObject({ status: 401, body: { code: ErrorCode.UNAUTHENTICATED } });
+    expect(await post('/api/login/2fa', { challenge: await challengeFor(email), code: good })).toMatchObject({
+      status: 401,
+      body: { code: ErrorCode.UNAUTHENTICATED },
+    });
   });
 
   it('a recovery code works once, typed in any case', async () => {
     const { email, token, recoveryCodes } = await enrolled();
     const [recovery] = recoveryCodes as [string];
     expect((await post('/api/login/2fa', { challenge: await challengeFor(email), code: recovery.toUpperCase() })).status).toBe(200);
-    expect(await post('/api/login/2fa', { challenge: await challengeFor(email), code: recovery })).toMatchObject({ status: 401, body: { code: ErrorCode.UNAUTHENTICATED } });
+    expect(await post('/api/login/2fa', { challenge: await challengeFor(email), code: recovery })).toMatchObject({
+      status: 401,
+      body: { code: ErrorCode.UNAUTHENTICATED },
+    });
     expect((await call('GET', '/api/2fa', undefined, token)).body.data).toEqual({ enabled: true, recoveryCodesLeft: 9 });
   });
 
   it('the challenge is no access token: REST, refresh and the Socket.IO handshake refuse it', async () => {
     const { email } = await enrolled();
     const challenge = await challengeFor(email);
-    expect(await call('GET', '/api/consultations', undefined, challenge)).toMatchObject({ status: 401, body: { code: ErrorCode.UNAUTHENTICATED } });
+    expect(await call('GET', '/api/consultations', undefined, challenge)).toMatchObject({
+      status: 401,
+      body: { code: ErrorCode.UNAUTHENTICATED },
+    });
     expect(await call('GET', '/api/2fa', undefined, challenge)).toMatchObject({ status: 401 });
     expect(await post('/api/refresh', { refreshToken: challenge })).toMatchObject({ status: 401 });
-    const refused = await stack.connect(challenge).then(() => null, (e: Error & { data?: { code: string } }) => e);
+    const refused = await stack.connect(challenge).then(
+      () => null,
+      (e: Error & { data?: { code: string } }) => e,
+    );
     expect(refused?.data?.code).toBe(ErrorCode.UNAUTHENTICATED);
   });
 
@@ -146,9 +182,15 @@ describe('two-factor authentication', () => {
     const { email, secret } = await enrolled();
     const challenge = await challengeFor(email);
     for (let i = 0; i < MAX_CHALLENGE_ATTEMPTS; i++) {
-      expect(await post('/api/login/2fa', { challenge, code: wrongCode(secret) })).toMatchObject({ status: 401, body: { code: ErrorCode.UNAUTHENTICATED } });
+      expect(await post('/api/login/2fa', { challenge, code: wrongCode(secret) })).toMatchObject({
+        status: 401,
+        body: { code: ErrorCode.UNAUTHENTICATED },
+      });
     }
-    expect(await post('/api/login/2fa', { challenge, code: code(secret) })).toMatchObject({ status: 429, body: { code: ErrorCode.RATE_LIMITED } });
+    expect(await post('/api/login/2fa', { challenge, code: code(secret) })).toMatchObject({
+      status: 429,
+      body: { code: ErrorCode.RATE_LIMITED },
+    });
     // Logging in again gives a new challenge, and the code (unspent) works there.
     expect((await post('/api/login/2fa', { challenge: await challengeFor(email), code: code(secret) })).status).toBe(200);
   });
@@ -160,32 +202,57 @@ describe('two-factor authentication', () => {
     for (let i = 0; i < 5; i++) expect((await post('/api/login/2fa', { challenge: first, code: wrongCode(secret) })).status).toBe(401);
     const second = await challengeFor(email); // the 7th point
     expect((await post('/api/login/2fa', { challenge: second, code: wrongCode(secret) })).status).toBe(401); // the 8th
-    expect(await post('/api/login/2fa', { challenge: second, code: code(secret) })).toMatchObject({ status: 429, body: { code: ErrorCode.RATE_LIMITED } });
+    expect(await post('/api/login/2fa', { challenge: second, code: code(secret) })).toMatchObject({
+      status: 429,
+      body: { code: ErrorCode.RATE_LIMITED },
+    });
     expect(await post('/api/login', { email, password: PASSWORD })).toMatchObject({ status: 429, body: { code: ErrorCode.RATE_LIMITED } });
   });
 
   it('disables with a current code or a recovery code (wrong ones refused); then the password alone logs in', async () => {
     const { email, token, secret, recoveryCodes } = await enrolled();
-    expect(await post('/api/2fa/disable', { code: wrongCode(secret) }, token)).toMatchObject({ status: 403, body: { code: ErrorCode.FORBIDDEN } });
+    expect(await post('/api/2fa/disable', { code: wrongCode(secret) }, token)).toMatchObject({
+      status: 403,
+      body: { code: ErrorCode.FORBIDDEN },
+    });
     expect(await post('/api/2fa/disable', { code: 'not a code' }, token)).toMatchObject({ status: 400 });
-    expect(await post('/api/2fa/disable', { code: recoveryCodes[3] }, token)).toMatchObject({ status: 200, body: { data: { enabled: false } } });
+    expect(await post('/api/2fa/disable', { code: recoveryCodes[3] }, token)).toMatchObject({
+      status: 200,
+      body: { data: { enabled: false } },
+    });
     expect((await call('GET', '/api/2fa', undefined, token)).body.data).toEqual({ enabled: false, recoveryCodesLeft: 0 });
-    expect((await post('/api/login', { email, password: PASSWORD })).body.data).toMatchObject({ token: expect.any(String), idleTimeoutS: 60 });
-    expect(await post('/api/2fa/disable', { code: code(secret) }, token)).toMatchObject({ status: 409, body: { code: ErrorCode.INVALID_STATE } });
+    expect((await post('/api/login', { email, password: PASSWORD })).body.data).toMatchObject({
+      token: expect.any(String),
+      idleTimeoutS: 60,
+    });
+    expect(await post('/api/2fa/disable', { code: code(secret) }, token)).toMatchObject({
+      status: 409,
+      body: { code: ErrorCode.INVALID_STATE },
+    });
   });
 
   it('the CLI resets a lost phone: reset-2fa removes the second factor', async () => {
     const { email } = await enrolled();
     await challengeFor(email);
-    expect(await runCli(['practitioner', 'reset-2fa', '--email', email])).toMatchObject({ code: 0, out: expect.stringContaining('two-factor authentication of') });
+    expect(await runCli(['practitioner', 'reset-2fa', '--email', email])).toMatchObject({
+      code: 0,
+      out: expect.stringContaining('two-factor authentication of'),
+    });
     expect((await post('/api/login', { email, password: PASSWORD })).body.data).toMatchObject({ token: expect.any(String) });
-    expect(await runCli(['practitioner', 'reset-2fa', '--email', email])).toMatchObject({ code: 0, out: expect.stringContaining('nothing changed') });
-    expect(await runCli(['practitioner', 'reset-2fa', '--email', 'nobody@clinic.test'])).toMatchObject({ code: 2, out: expect.stringContaining('no account') });
+    expect(await runCli(['practitioner', 'reset-2fa', '--email', email])).toMatchObject({
+      code: 0,
+      out: expect.stringContaining('nothing changed'),
+    });
+    expect(await runCli(['practitioner', 'reset-2fa', '--email', 'nobody@clinic.test'])).toMatchObject({
+      code: 2,
+      out: expect.stringContaining('no account'),
+    });
   });
 });
 
 describe('automatic logoff after inactivity', () => {
-  const refreshTtl = (refreshToken: string) => stack.signaling.redis.pttl(`visita:refresh:${createHash('sha256').update(refreshToken).digest('hex')}`);
+  const refreshTtl = (refreshToken: string) =>
+    stack.signaling.redis.pttl(`visita:refresh:${createHash('sha256').update(refreshToken).digest('hex')}`);
 
   it('a refresh token expires after VISITA_IDLE_TIMEOUT_S unused; each refresh starts the period again', async () => {
     const login = await post('/api/login', { email: DEMO.email, password: DEMO.password });

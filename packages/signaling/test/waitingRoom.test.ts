@@ -13,7 +13,12 @@ afterAll(async () => {
 
 async function checkIn(token: string, consultationId: string, name: string, reason?: string): Promise<TestClient> {
   const patient = await stack.connect(token);
-  const joined = await patient.request('consultation:join', { consultationId, displayName: name, ...(reason ? { reason } : {}), deviceCheck: { camera: true, microphone: name !== 'Chloé' } });
+  const joined = await patient.request('consultation:join', {
+    consultationId,
+    displayName: name,
+    ...(reason ? { reason } : {}),
+    deviceCheck: { camera: true, microphone: name !== 'Chloé' },
+  });
   expect(joined).toMatchObject({ ok: true, data: { state: 'waiting' } });
   return patient;
 }
@@ -43,26 +48,43 @@ it('queues patients in check-in order, tells each their position, and moves them
   const chloeMoves = chloe.until('waiting:position', (p) => p.position === before + 2);
   const queueOf2 = dashboard.until('queue:updated', (q) => q.entries.length === before + 2);
   expect(await dashboard.request('consultation:admit', { consultationId: cs[0]!.consultationId })).toMatchObject({ ok: true });
-  expect(await bobMoves).toMatchObject({ practitionerStatus: 'in_call', estimatedWaitMs: before * AVERAGE_CONSULTATION_MS + AVERAGE_CONSULTATION_MS / 2 });
+  expect(await bobMoves).toMatchObject({
+    practitionerStatus: 'in_call',
+    estimatedWaitMs: before * AVERAGE_CONSULTATION_MS + AVERAGE_CONSULTATION_MS / 2,
+  });
   await chloeMoves;
   expect((await queueOf2).status).toBe('in_call');
 
   // A message reaches the waiting patient; a patient cannot send one.
   const msg = bob.next('waiting:message');
-  expect(await dashboard.request('waiting:message', { consultationId: cs[1]!.consultationId, text: 'Running 10 minutes late' })).toEqual({ ok: true, data: { sent: true } });
+  expect(await dashboard.request('waiting:message', { consultationId: cs[1]!.consultationId, text: 'Running 10 minutes late' })).toEqual({
+    ok: true,
+    data: { sent: true },
+  });
   expect(await msg).toMatchObject({ consultationId: cs[1]!.consultationId, text: 'Running 10 minutes late' });
-  expect(await bob.request('waiting:message', { consultationId: cs[1]!.consultationId, text: 'hi' })).toMatchObject({ ok: false, code: ErrorCode.FORBIDDEN });
+  expect(await bob.request('waiting:message', { consultationId: cs[1]!.consultationId, text: 'hi' })).toMatchObject({
+    ok: false,
+    code: ErrorCode.FORBIDDEN,
+  });
   expect(await bob.request('queue:watch', {})).toMatchObject({ ok: false, code: ErrorCode.FORBIDDEN });
 
   // Declining Bob, with a reason he sees; Chloé moves up again.
   const bobEnded = bob.next('consultation:ended');
   const chloeFirstNow = chloe.until('waiting:position', (p) => p.position === before + 1);
-  expect(await dashboard.request('consultation:decline', { consultationId: cs[1]!.consultationId, reason: 'Please call the practice' })).toMatchObject({ ok: true, data: { state: 'ended' } });
+  expect(
+    await dashboard.request('consultation:decline', { consultationId: cs[1]!.consultationId, reason: 'Please call the practice' }),
+  ).toMatchObject({ ok: true, data: { state: 'ended' } });
   expect(await bobEnded).toEqual({ consultationId: cs[1]!.consultationId, reason: 'declined', message: 'Please call the practice' });
   await chloeFirstNow;
   // Declining twice, or declining someone in a call, is refused.
-  expect(await dashboard.request('consultation:decline', { consultationId: cs[1]!.consultationId, reason: 'x' })).toMatchObject({ ok: false, code: ErrorCode.INVALID_STATE });
-  expect(await dashboard.request('consultation:decline', { consultationId: cs[0]!.consultationId, reason: 'x' })).toMatchObject({ ok: false, code: ErrorCode.INVALID_STATE });
+  expect(await dashboard.request('consultation:decline', { consultationId: cs[1]!.consultationId, reason: 'x' })).toMatchObject({
+    ok: false,
+    code: ErrorCode.INVALID_STATE,
+  });
+  expect(await dashboard.request('consultation:decline', { consultationId: cs[0]!.consultationId, reason: 'x' })).toMatchObject({
+    ok: false,
+    code: ErrorCode.INVALID_STATE,
+  });
 
   await dashboard.request('consultation:hangUp', { consultationId: cs[0]!.consultationId });
   await dashboard.request('consultation:hangUp', { consultationId: cs[2]!.consultationId });
@@ -84,7 +106,10 @@ it('keeps the place of a patient who reconnects', async () => {
   await back.request('consultation:join', { consultationId: a.consultationId, displayName: 'Dana' });
   expect((await position).position).toBe(before + 1);
   const q = await dashboard.request('queue:watch', {});
-  expect(q.ok && q.data.entries.slice(before).map((e) => [e.patientName, e.present])).toEqual([['Dana', true], ['Eli', true]]);
+  expect(q.ok && q.data.entries.slice(before).map((e) => [e.patientName, e.present])).toEqual([
+    ['Dana', true],
+    ['Eli', true],
+  ]);
   await dashboard.request('consultation:hangUp', { consultationId: a.consultationId });
   await dashboard.request('consultation:hangUp', { consultationId: b.consultationId });
 });
@@ -101,13 +126,29 @@ it('opens a scheduled consultation’s waiting room when the patient checks in e
   expect(created.data).toMatchObject({ state: 'scheduled', scheduledAt });
   const doctor = await stack.connect(token);
   // Nobody can be admitted before the check-in.
-  expect(await doctor.request('consultation:join', { consultationId: created.data.consultationId })).toMatchObject({ ok: true, data: { state: 'scheduled' } });
-  expect(await doctor.request('consultation:admit', { consultationId: created.data.consultationId })).toMatchObject({ ok: false, code: ErrorCode.INVALID_STATE });
+  expect(await doctor.request('consultation:join', { consultationId: created.data.consultationId })).toMatchObject({
+    ok: true,
+    data: { state: 'scheduled' },
+  });
+  expect(await doctor.request('consultation:admit', { consultationId: created.data.consultationId })).toMatchObject({
+    ok: false,
+    code: ErrorCode.INVALID_STATE,
+  });
   const patient = await checkIn(created.data.patientToken, created.data.consultationId, 'Early Bird');
-  expect(await patient.request('consultation:join', { consultationId: created.data.consultationId })).toMatchObject({ ok: true, data: { state: 'waiting', scheduledAt } });
-  expect(await doctor.request('consultation:admit', { consultationId: created.data.consultationId })).toMatchObject({ ok: true, data: { state: 'in_call' } });
+  expect(await patient.request('consultation:join', { consultationId: created.data.consultationId })).toMatchObject({
+    ok: true,
+    data: { state: 'waiting', scheduledAt },
+  });
+  expect(await doctor.request('consultation:admit', { consultationId: created.data.consultationId })).toMatchObject({
+    ok: true,
+    data: { state: 'in_call' },
+  });
   await doctor.request('consultation:hangUp', { consultationId: created.data.consultationId });
-  const bad = await fetch(`${stack.signalingUrl}/api/consultations`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"scheduledAt":"tomorrow"}' });
+  const bad = await fetch(`${stack.signalingUrl}/api/consultations`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: '{"scheduledAt":"tomorrow"}',
+  });
   expect(bad.status).toBe(400);
 });
 
@@ -124,7 +165,10 @@ it('revokes a patient link: the patient is disconnected and leaves the queue; a 
   await gone;
   await left;
   // The old link (its signature is fine) is refused at the handshake.
-  await expect(stack.connect(patientToken)).rejects.toMatchObject({ message: 'this link was revoked', data: { code: ErrorCode.UNAUTHENTICATED } });
+  await expect(stack.connect(patientToken)).rejects.toMatchObject({
+    message: 'this link was revoked',
+    data: { code: ErrorCode.UNAUTHENTICATED },
+  });
   const fresh = (await (await post(`/api/consultations/${consultationId}/link`)).json()) as AckOk<ConsultationLink>;
   await checkIn(fresh.data.patientToken, consultationId, 'Welcome back');
   // Another practitioner cannot revoke or re-issue it.
@@ -153,5 +197,8 @@ it('lets the waiting patient and the practitioner chat, with history for whoever
   ]);
   expect(await patient.request('chat:send', { consultationId, text: ' ' })).toMatchObject({ ok: false, code: ErrorCode.BAD_REQUEST });
   await doctor.request('consultation:hangUp', { consultationId });
-  expect(await patient.request('chat:send', { consultationId, text: 'hello?' })).toMatchObject({ ok: false, code: ErrorCode.INVALID_STATE });
+  expect(await patient.request('chat:send', { consultationId, text: 'hello?' })).toMatchObject({
+    ok: false,
+    code: ErrorCode.INVALID_STATE,
+  });
 });

@@ -56,17 +56,25 @@ try {
     await doctor.getByTestId('hang-up').click();
     await patient.getByTestId('ended').waitFor();
     cpuPerCall.push((await workersCpuMs()) - cpu0);
-    console.log(`call ${String(i).padStart(2)}: first frame patient ${p - clickAt} ms, doctor ${d - clickAt} ms, SFU CPU ${cpuPerCall.at(-1)} ms`);
+    console.log(
+      `call ${String(i).padStart(2)}: first frame patient ${p - clickAt} ms, doctor ${d - clickAt} ms, SFU CPU ${cpuPerCall.at(-1)} ms`,
+    );
   }
 } finally {
   await e2e.stop();
 }
 
-const chromium = execFileSync(process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+const chromium = execFileSync(process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] })
+  .toString()
+  .trim();
 const rows = [
   ['admit → first remote frame, patient side', `${pct(patientSide, 50)} ms`, `${pct(patientSide, 95)} ms`],
   ['admit → first remote frame, doctor side', `${pct(doctorSide, 50)} ms`, `${pct(doctorSide, 95)} ms`],
-  [`SFU worker CPU per call (${HOLD_MS / 1000} s of media after the first frame)`, `${pct(cpuPerCall, 50)} ms`, `${pct(cpuPerCall, 95)} ms`],
+  [
+    `SFU worker CPU per call (${HOLD_MS / 1000} s of media after the first frame)`,
+    `${pct(cpuPerCall, 50)} ms`,
+    `${pct(cpuPerCall, 95)} ms`,
+  ],
 ];
 const table = ['| measure | p50 | p95 |', '|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 writeSection(

@@ -59,7 +59,10 @@ it('patient waits (position, message), is admitted; both see and hear each other
   const [p1, d1] = await Promise.all([waitForMedia(patient), waitForMedia(doctor)]);
   await new Promise((r) => setTimeout(r, 2_000));
   const [p2, d2] = await Promise.all([inboundStats(patient), inboundStats(doctor)]);
-  for (const [before, after] of [[p1, p2], [d1, d2]] as const) {
+  for (const [before, after] of [
+    [p1, p2],
+    [d1, d2],
+  ] as const) {
     expect(after!.video.framesDecoded).toBeGreaterThan(before.video.framesDecoded);
     expect(after!.audio.packetsReceived).toBeGreaterThan(before.audio.packetsReceived);
   }
@@ -80,12 +83,23 @@ it('patient waits (position, message), is admitted; both see and hear each other
   expect(Math.abs(billableMs - (endAt - mediaAt))).toBeLessThan(1_000);
   // Shown in the test output: the record and its export lines, as an auditor would check them.
   const show = async (format: string) =>
-    (await (await fetch(`${e2e.stack.signalingUrl}/api/usage?period=${period}&format=${format}`, { headers: { authorization: `Bearer ${token}` } })).text())
+    (
+      await (
+        await fetch(`${e2e.stack.signalingUrl}/api/usage?period=${period}&format=${format}`, {
+          headers: { authorization: `Bearer ${token}` },
+        })
+      ).text()
+    )
       .split('\n')
       .filter((l) => l.includes(consultationId))
       .join('\n');
   // The practitioner's usage page shows the consultation.
   await doctor.getByRole('button', { name: 'Back' }).click();
-  await doctor.getByTestId('usage-total').getByText(/Total for the month: 0 min 0[1-9] s/).waitFor();
-  console.log(`measured media time ${endAt - mediaAt} ms, billed ${billableMs} ms\nCSV: ${await show('csv')}\nmeter event: ${await show('meter-events')}`);
+  await doctor
+    .getByTestId('usage-total')
+    .getByText(/Total for the month: 0 min 0[1-9] s/)
+    .waitFor();
+  console.log(
+    `measured media time ${endAt - mediaAt} ms, billed ${billableMs} ms\nCSV: ${await show('csv')}\nmeter event: ${await show('meter-events')}`,
+  );
 });

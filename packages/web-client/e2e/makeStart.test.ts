@@ -28,7 +28,10 @@ afterAll(() => {
 const redisReply = (port: number, command: string) =>
   new Promise<string>((resolve, reject) => {
     const s = connect(port, '127.0.0.1', () => s.write(command));
-    s.once('data', (d) => (s.destroy(), resolve(d.toString())));
+    s.once('data', (d) => {
+      s.destroy();
+      resolve(d.toString());
+    });
     s.once('error', reject);
   });
 
@@ -42,7 +45,10 @@ function walk(dir: string): string[] {
 const portOpen = (port: number) =>
   new Promise<boolean>((resolve) => {
     const s = connect(port, '127.0.0.1');
-    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once('error', () => resolve(false));
   });
 

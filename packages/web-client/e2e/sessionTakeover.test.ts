@@ -30,7 +30,14 @@ it('keeps one patient session per link: the newer device takes over the call', a
   await phone.getByTestId('replaced').waitFor();
   // The phone released its camera and microphone.
   await expect
-    .poll(() => phone.evaluate(() => [...document.querySelectorAll('video')].flatMap((v) => (v.srcObject as MediaStream | null)?.getTracks() ?? []).filter((t) => t.readyState === 'live').length))
+    .poll(() =>
+      phone.evaluate(
+        () =>
+          [...document.querySelectorAll('video')]
+            .flatMap((v) => (v.srcObject as MediaStream | null)?.getTracks() ?? [])
+            .filter((t) => t.readyState === 'live').length,
+      ),
+    )
     .toBe(0);
   // The call goes on with the laptop: both directions, and the doctor's picture keeps moving.
   const [, fromLaptop] = await Promise.all([waitForMedia(laptop), waitForMedia(doctor)]);

@@ -17,7 +17,8 @@ afterAll(async () => {
 });
 
 /** The code of the time step `offset` steps from now (the server accepts one step either side, each once). */
-const code = (secret: string, offset = 0) => new TOTP({ secret: Secret.fromBase32(secret) }).generate({ timestamp: Date.now() + offset * 30_000 });
+const code = (secret: string, offset = 0) =>
+  new TOTP({ secret: Secret.fromBase32(secret) }).generate({ timestamp: Date.now() + offset * 30_000 });
 
 async function logIn(page: Page, email: string, password: string): Promise<void> {
   await page.getByTestId('login-email').fill(email);
@@ -82,7 +83,10 @@ it('logs out after the idle timeout, with a warning and "Stay signed in" first',
   await page.goto(e2e.webUrl);
   await logIn(page, DEMO.email, DEMO.password);
   await page.getByTestId('new-consultation').waitFor();
-  const refreshToken = () => page.evaluate(() => (JSON.parse(sessionStorage.getItem('visita.session') ?? 'null') as { refreshToken: string } | null)?.refreshToken ?? null);
+  const refreshToken = () =>
+    page.evaluate(
+      () => (JSON.parse(sessionStorage.getItem('visita.session') ?? 'null') as { refreshToken: string } | null)?.refreshToken ?? null,
+    );
   const atLogin = await refreshToken();
   expect(atLogin).toBeTruthy();
 
@@ -101,6 +105,10 @@ it('logs out after the idle timeout, with a warning and "Stay signed in" first',
   await page.getByTestId('login-notice').getByText('Logged out after 1 minute of inactivity.').waitFor();
   await page.getByTestId('login-email').waitFor();
   expect(await refreshToken()).toBeNull();
-  const res = await fetch(`${e2e.stack.signalingUrl}/api/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken: renewed }) });
+  const res = await fetch(`${e2e.stack.signalingUrl}/api/refresh`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ refreshToken: renewed }),
+  });
   expect(res.status).toBe(401);
 });

@@ -15,9 +15,29 @@ const TUNNEL_IDLE_MS = 60_000;
 const MAX_UPSTREAM_SOCKETS = 512;
 
 /** Headers about one connection, not the request: never passed on (RFC 9110 §7.6.1). */
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect', 'http2-settings'];
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'expect',
+  'http2-settings',
+];
 /** Claims about the client or this hop: only this server makes them, from the TCP peer. */
-const FORWARDING = ['forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-real-ip', 'x-request-id'];
+const FORWARDING = [
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'x-real-ip',
+  'x-request-id',
+];
 /** Socket errors of a peer going away: routine (a browser leaving a page), not worth a log line. */
 const ROUTINE_SOCKET_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END']);
 
@@ -56,7 +76,14 @@ export class SignalingProxy {
     const peer = peerAddress(req);
     if (!peer) return void res.destroy();
     if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) return refuseBody(res);
-    const upstream = request({ host: this.#host, port: this.#port, method: req.method, path: target, headers: this.#requestHeaders(req, peer, requestId), agent: this.#agent });
+    const upstream = request({
+      host: this.#host,
+      port: this.#port,
+      method: req.method,
+      path: target,
+      headers: this.#requestHeaders(req, peer, requestId),
+      agent: this.#agent,
+    });
     let timedOut = false;
     let clientGone = false;
     upstream.setTimeout(UPSTREAM_TIMEOUT_MS, () => {
@@ -165,7 +192,10 @@ function splice(a: Socket, b: Socket): void {
     a.destroy();
     b.destroy();
   };
-  for (const [from, to] of [[a, b], [b, a]] as const) {
+  for (const [from, to] of [
+    [a, b],
+    [b, a],
+  ] as const) {
     from.on('close', release);
     from.on('end', () => to.end(release));
     from.setTimeout(TUNNEL_IDLE_MS, release);
@@ -181,7 +211,10 @@ function peerAddress(req: IncomingMessage): string | undefined {
 
 /** The header names a Connection header lists (hop-by-hop by declaration). */
 const listedIn = (connection: string | undefined): string[] =>
-  (connection ?? '').split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
+  (connection ?? '')
+    .split(',')
+    .map((t) => t.trim().toLowerCase())
+    .filter(Boolean);
 
 /** Passes bytes through until more than `max` went by, then fails. */
 const bodyLimit = (max: number): Transform => {

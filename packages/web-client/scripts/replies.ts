@@ -6,7 +6,12 @@ import type { AckErr } from '@visita/protocol';
 
 export function sendJson(res: ServerResponse, status: number, body: AckErr, headers: OutgoingHttpHeaders = {}): void {
   const json = JSON.stringify(body);
-  res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json), 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(json),
+    'cache-control': 'no-store',
+  });
   res.end(json);
 }
 
@@ -14,7 +19,12 @@ export function sendJson(res: ServerResponse, status: number, body: AckErr, head
 export function sendRawJson(socket: Duplex, status: number, body: AckErr, headers: OutgoingHttpHeaders): void {
   if (!socket.writable) return void socket.destroy();
   const json = JSON.stringify(body);
-  const head = responseHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json), connection: 'close' });
+  const head = responseHead(status, {
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(json),
+    connection: 'close',
+  });
   socket.end(head + json, () => socket.destroy());
 }
 

@@ -36,7 +36,7 @@ export function routeRequest(rawTarget: string): Route {
   if (segments.some((s, i) => s === '.' || s === '..' || (s === '' && i < last))) return refused('dot or empty segment in path');
 
   if (SIGNALING_PATHS.includes(path) || SIGNALING_PREFIXES.some((p) => path.startsWith(p))) {
-    return { kind: 'signaling', target: '/' + segments.map(encodeURIComponent).join('/') + query };
+    return { kind: 'signaling', target: `/${segments.map(encodeURIComponent).join('/')}${query}` };
   }
   if (SIGNALING_NAMES.has(segments[0]!)) return { kind: 'refused', status: 404, reason: 'not served' };
   return { kind: 'static', path };

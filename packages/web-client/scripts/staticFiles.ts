@@ -41,7 +41,8 @@ export function loadStaticFiles(distDir: string): StaticFiles {
     }
   };
   walk(distDir, '');
-  if (!files.has('/index.html')) throw new Error(`${distDir} has no index.html: build the client first (pnpm --filter @visita/web-client build)`);
+  if (!files.has('/index.html'))
+    throw new Error(`${distDir} has no index.html: build the client first (pnpm --filter @visita/web-client build)`);
   return files;
 }
 

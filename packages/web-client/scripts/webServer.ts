@@ -92,7 +92,8 @@ export async function startWebServer(o: WebServerOptions): Promise<{ url: string
     try {
       const route = routeRequest(req.url ?? '');
       // Always a net.Socket (a tls.TLSSocket over HTTPS) on a node:http(s) server.
-      if (route.kind === 'signaling' && route.target.startsWith('/socket.io/')) return proxy.upgrade(req, socket as Socket, head, route.target, requestId);
+      if (route.kind === 'signaling' && route.target.startsWith('/socket.io/'))
+        return proxy.upgrade(req, socket as Socket, head, route.target, requestId);
       const reason = route.kind === 'refused' ? route.reason : 'not a Socket.IO path';
       log('warn', 'upgrade refused', { requestId, reason });
       if (route.kind === 'refused' && route.status === 400) sendRawJson(socket, 400, fail(ErrorCode.BAD_REQUEST, reason), headers);

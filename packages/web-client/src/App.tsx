@@ -18,7 +18,9 @@ export function App() {
     <>
       <header>
         <span className="brand">{t.appName}</span>
-        <button className="link-button" onClick={switchLang}>{t.switchLanguage}</button>
+        <button className="link-button" onClick={switchLang}>
+          {t.switchLanguage}
+        </button>
       </header>
       {patientMatch ? <PatientPage t={t} consultationId={patientMatch[1]!} /> : <DoctorPage t={t} />}
     </>

@@ -44,7 +44,10 @@ export class MediaSession {
     const onClosed = ({ consumerId }: { consumerId: string }) => this.#dropConsumer(consumerId);
     this.#socket.on('media:newProducer', onNew);
     this.#socket.on('media:consumerClosed', onClosed);
-    this.#off.push(() => this.#socket.off('media:newProducer', onNew), () => this.#socket.off('media:consumerClosed', onClosed));
+    this.#off.push(
+      () => this.#socket.off('media:newProducer', onNew),
+      () => this.#socket.off('media:consumerClosed', onClosed),
+    );
 
     this.#recv = await this.#transport('recv');
     this.#send = await this.#transport('send');
@@ -99,13 +102,20 @@ export class MediaSession {
     const params = options as unknown as types.TransportOptions;
     const transport = direction === 'send' ? this.#device.createSendTransport(params) : this.#device.createRecvTransport(params);
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
-      request(this.#socket, 'media:connectTransport', { consultationId, transportId: transport.id, dtlsParameters: dtlsParameters as never })
-        .then(() => callback(), errback);
+      request(this.#socket, 'media:connectTransport', {
+        consultationId,
+        transportId: transport.id,
+        dtlsParameters: dtlsParameters as never,
+      }).then(() => callback(), errback);
     });
     if (direction === 'send') {
       transport.on('produce', ({ kind, rtpParameters }, callback, errback) => {
-        request(this.#socket, 'media:produce', { consultationId, transportId: transport.id, kind, rtpParameters: rtpParameters as never })
-          .then(({ producerId }) => callback({ id: producerId }), errback);
+        request(this.#socket, 'media:produce', {
+          consultationId,
+          transportId: transport.id,
+          kind,
+          rtpParameters: rtpParameters as never,
+        }).then(({ producerId }) => callback({ id: producerId }), errback);
       });
     }
     return transport;

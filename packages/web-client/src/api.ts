@@ -30,11 +30,11 @@ async function call<T>(path: string, init: RequestInit & { auth?: boolean } = {}
   return body.data;
 }
 
-
 /** A file download that needs the bearer token (CSV and meter-event exports). */
 async function download(path: string, filename: string): Promise<void> {
   let res = await fetch(path, { headers: { authorization: `Bearer ${loadSession()?.token ?? ''}` } });
-  if (res.status === 401 && (await refreshSession())) res = await fetch(path, { headers: { authorization: `Bearer ${loadSession()?.token ?? ''}` } });
+  if (res.status === 401 && (await refreshSession()))
+    res = await fetch(path, { headers: { authorization: `Bearer ${loadSession()?.token ?? ''}` } });
   if (!res.ok) throw new RequestError('INTERNAL', `download failed (${res.status})`);
   const url = URL.createObjectURL(await res.blob());
   const a = Object.assign(document.createElement('a'), { href: url, download: filename });
@@ -45,14 +45,21 @@ async function download(path: string, filename: string): Promise<void> {
 export const api = {
   usage: (period: string) => call<UsageReport>(`/api/usage?period=${period}`, { auth: true }),
   downloadUsage: (period: string, format: 'csv' | 'meter-events') =>
-    download(`/api/usage?period=${period}&format=${format}`, format === 'csv' ? `visita-usage-${period}.csv` : `visita-meter-events-${period}.jsonl`),
-  login: (email: string, password: string) => call<LoginResponse>('/api/login', { method: 'POST', body: JSON.stringify({ email, password }) }),
+    download(
+      `/api/usage?period=${period}&format=${format}`,
+      format === 'csv' ? `visita-usage-${period}.csv` : `visita-meter-events-${period}.jsonl`,
+    ),
+  login: (email: string, password: string) =>
+    call<LoginResponse>('/api/login', { method: 'POST', body: JSON.stringify({ email, password }) }),
   /** The second step of a login: a code of the authenticator app, or a recovery code. */
-  loginSecondStep: (challenge: string, code: string) => call<SessionGrant>('/api/login/2fa', { method: 'POST', body: JSON.stringify({ challenge, code }) }),
+  loginSecondStep: (challenge: string, code: string) =>
+    call<SessionGrant>('/api/login/2fa', { method: 'POST', body: JSON.stringify({ challenge, code }) }),
   twoFactorStatus: () => call<TwoFactorStatus>('/api/2fa', { auth: true }),
   twoFactorSetup: () => call<TwoFactorSetup>('/api/2fa/setup', { method: 'POST', auth: true }),
-  twoFactorEnable: (code: string) => call<TwoFactorEnabled>('/api/2fa/enable', { method: 'POST', auth: true, body: JSON.stringify({ code }) }),
-  twoFactorDisable: (code: string) => call<TwoFactorStatus>('/api/2fa/disable', { method: 'POST', auth: true, body: JSON.stringify({ code }) }),
+  twoFactorEnable: (code: string) =>
+    call<TwoFactorEnabled>('/api/2fa/enable', { method: 'POST', auth: true, body: JSON.stringify({ code }) }),
+  twoFactorDisable: (code: string) =>
+    call<TwoFactorStatus>('/api/2fa/disable', { method: 'POST', auth: true, body: JSON.stringify({ code }) }),
   logout: (refreshToken: string) => call<LoggedOut>('/api/logout', { method: 'POST', body: JSON.stringify({ refreshToken }) }),
   createConsultation: () => call<CreatedConsultation>('/api/consultations', { method: 'POST', auth: true }),
   consultations: () => call<ConsultationList>('/api/consultations', { auth: true }),

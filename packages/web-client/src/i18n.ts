@@ -85,7 +85,8 @@ const en = {
   confirm: 'Confirm',
   cancel: 'Cancel',
   recoveryCodes: 'Recovery codes',
-  recoveryCodesHelp: 'If you lose your phone, each of these codes logs you in once. Keep them somewhere safe: they will not be shown again.',
+  recoveryCodesHelp:
+    'If you lose your phone, each of these codes logs you in once. Keep them somewhere safe: they will not be shown again.',
   savedThem: 'I have saved them',
   disableTwoFactor: 'Disable two-factor authentication',
   disableHelp: 'Enter a code from your app, or a recovery code.',
@@ -199,7 +200,8 @@ const fr: Strings = {
   startAgain: 'Recommencer',
   security: 'Sécurité',
   twoFactorOff: 'La double authentification est désactivée.',
-  twoFactorOn: (left: number) => `La double authentification est activée (${left} code${left > 1 ? 's' : ''} de secours restant${left > 1 ? 's' : ''}).`,
+  twoFactorOn: (left: number) =>
+    `La double authentification est activée (${left} code${left > 1 ? 's' : ''} de secours restant${left > 1 ? 's' : ''}).`,
   enableTwoFactor: 'Activer la double authentification',
   scanQr: 'Scannez ce QR code avec votre application d’authentification, ou saisissez la clé ci-dessous, puis entrez le code affiché.',
   qrAlt: 'QR code pour ajouter Visita à une application d’authentification',
@@ -207,7 +209,8 @@ const fr: Strings = {
   confirm: 'Confirmer',
   cancel: 'Annuler',
   recoveryCodes: 'Codes de secours',
-  recoveryCodesHelp: 'Si vous perdez votre téléphone, chacun de ces codes vous connecte une fois. Conservez-les en lieu sûr : ils ne seront plus affichés.',
+  recoveryCodesHelp:
+    'Si vous perdez votre téléphone, chacun de ces codes vous connecte une fois. Conservez-les en lieu sûr : ils ne seront plus affichés.',
   savedThem: 'Je les ai conservés',
   disableTwoFactor: 'Désactiver la double authentification',
   disableHelp: 'Saisissez un code de votre application, ou un code de secours.',
@@ -224,7 +227,8 @@ const fr: Strings = {
   waitingForVideo: 'En attente de la vidéo de l’autre participant…',
   ended: 'La consultation est terminée.',
   mediaLost: 'La connexion au serveur média a été perdue.',
-  replacedElsewhere: 'Ce lien a été ouvert sur un autre appareil ou dans un autre onglet. La consultation continue là-bas : vous pouvez fermer cette page.',
+  replacedElsewhere:
+    'Ce lien a été ouvert sur un autre appareil ou dans un autre onglet. La consultation continue là-bas : vous pouvez fermer cette page.',
   back: 'Retour',
   state_scheduled: 'programmée',
   state_waiting: 'en attente',

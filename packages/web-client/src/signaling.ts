@@ -52,6 +52,8 @@ export function whenConnected(socket: SignalingSocket): Promise<void> {
   if (socket.connected) return Promise.resolve();
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve());
-    socket.once('connect_error', (e: Error & { data?: { code?: string } }) => reject(new RequestError(e.data?.code ?? 'UNAUTHENTICATED', e.message)));
+    socket.once('connect_error', (e: Error & { data?: { code?: string } }) =>
+      reject(new RequestError(e.data?.code ?? 'UNAUTHENTICATED', e.message)),
+    );
   });
 }

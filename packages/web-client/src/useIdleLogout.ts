@@ -8,7 +8,11 @@ import { loadSession, refreshSession } from './session.ts';
  * refreshed every third of the timeout, so the server's idle expiry never ends an active session;
  * a session the server ended meanwhile logs out (`onLost`).
  */
-export function useIdleLogout(timeoutS: number, onExpire: () => void, onLost: () => void): { secondsLeft: number | null; stay: () => void } {
+export function useIdleLogout(
+  timeoutS: number,
+  onExpire: () => void,
+  onLost: () => void,
+): { secondsLeft: number | null; stay: () => void } {
   const lastActivity = useRef(Date.now());
   const lastKeepAlive = useRef(Date.now());
   const [secondsLeft, setSecondsLeft] = useState<number | null>(null);

@@ -1,9 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 
-export type LocalMedia =
-  | { status: 'idle' | 'starting' }
-  | { status: 'ready'; stream: MediaStream }
-  | { status: 'error'; name: string };
+export type LocalMedia = { status: 'idle' | 'starting' } | { status: 'ready'; stream: MediaStream } | { status: 'error'; name: string };
 
 /** Camera + microphone, started on demand and stopped on unmount. */
 export function useLocalMedia(): { media: LocalMedia; start: () => void } {
@@ -24,7 +21,12 @@ export function useLocalMedia(): { media: LocalMedia; start: () => void } {
       .catch((e: Error) => setMedia({ status: 'error', name: e.name }));
   }, []);
 
-  useEffect(() => () => streamRef.current?.getTracks().forEach((t) => t.stop()), []);
+  useEffect(
+    () => () => {
+      for (const t of streamRef.current?.getTracks() ?? []) t.stop();
+    },
+    [],
+  );
   return { media, start };
 }
 

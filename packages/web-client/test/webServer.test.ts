@@ -34,7 +34,8 @@ function plantedDist(): { root: string; dist: string } {
   return { root, dist };
 }
 
-const CSP = "default-src 'self'; script-src 'self'; connect-src 'self'; media-src 'self' blob:; img-src 'self' data: blob:; style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+const CSP =
+  "default-src 'self'; script-src 'self'; connect-src 'self'; media-src 'self' blob:; img-src 'self' data: blob:; style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 const SECURITY_HEADERS = {
   'content-security-policy': CSP,
   'x-content-type-options': 'nosniff',
@@ -74,12 +75,24 @@ function connect(url: string, transports: ('websocket' | 'polling')[], extraHead
  * A WebSocket upgrade request written by hand; resolves with the socket and the answer's status
  * once what came back satisfies `until` (default: the whole head of the answer).
  */
-function rawUpgrade(port: number, target: string, until = (received: string) => received.includes('\r\n\r\n')): Promise<{ socket: NetSocket; status: number }> {
+function rawUpgrade(
+  port: number,
+  target: string,
+  until = (received: string) => received.includes('\r\n\r\n'),
+): Promise<{ socket: NetSocket; status: number }> {
   const socket = netConnect(port, '127.0.0.1');
   socket.on('error', () => undefined);
   socket.write(
-    [`GET ${target} HTTP/1.1`, `Host: 127.0.0.1:${port}`, 'Connection: Upgrade', 'Upgrade: websocket',
-      'Sec-WebSocket-Version: 13', `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`, '', ''].join('\r\n'),
+    [
+      `GET ${target} HTTP/1.1`,
+      `Host: 127.0.0.1:${port}`,
+      'Connection: Upgrade',
+      'Upgrade: websocket',
+      'Sec-WebSocket-Version: 13',
+      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
+      '',
+      '',
+    ].join('\r\n'),
   );
   return new Promise((resolve, reject) => {
     let received = '';
@@ -93,7 +106,11 @@ function rawUpgrade(port: number, target: string, until = (received: string) => 
 
 /** A WebSocket to Socket.IO by hand, resolved once engine.io's open packet came through the tunnel. */
 async function rawWebSocket(port: number): Promise<NetSocket> {
-  const { socket, status } = await rawUpgrade(port, '/socket.io/?EIO=4&transport=websocket', (received) => received.includes('"sid"') || !received.startsWith('HTTP/1.1 101'));
+  const { socket, status } = await rawUpgrade(
+    port,
+    '/socket.io/?EIO=4&transport=websocket',
+    (received) => received.includes('"sid"') || !received.startsWith('HTTP/1.1 101'),
+  );
   if (status !== 101) throw new Error(`upgrade answered ${status}`);
   return socket;
 }
@@ -103,7 +120,13 @@ const json = (a: Answer) => JSON.parse(a.body) as { ok: boolean; code?: string; 
 describe('web server: forwarded address', () => {
   it('sets X-Forwarded-For to the TCP peer and drops the client’s forwarding claims', async () => {
     const answer = await send(web.port, '/api/echo-headers', {
-      headers: { 'x-forwarded-for': '6.6.6.6', forwarded: 'for=6.6.6.6', 'x-real-ip': '6.6.6.6', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' },
+      headers: {
+        'x-forwarded-for': '6.6.6.6',
+        forwarded: 'for=6.6.6.6',
+        'x-real-ip': '6.6.6.6',
+        'x-forwarded-host': 'evil.example',
+        'x-forwarded-proto': 'https',
+      },
     });
     const seen = json(answer).data!['headers'] as Record<string, string | undefined>;
     const refused = seen['x-forwarded-for'] === '127.0.0.1' && !seen['forwarded'] && !seen['x-real-ip'] && !seen['x-forwarded-host'];
@@ -134,10 +157,27 @@ describe('web server: request targets', () => {
     const reachedBefore = upstream.targets.length;
 
     const targets = [
-      '/api/../metrics', '/api/%2e%2e/metrics', '/api/%2E%2E/metrics', '/api/.%2e/metrics', '/api/%2e./metrics',
-      '/api\\..\\metrics', '/api/%5c..%5cmetrics', '/api%2f..%2fmetrics', '/api/%252e%252e/metrics', '/api//../metrics',
-      '/socket.io/../metrics', '/healthz/../metrics', '/./metrics', '/metrics', '//metrics', '/metrics?x=1', '/metrics/',
-      `http://127.0.0.1:${upstreamPort}/metrics`, `http://127.0.0.1:${web.port}/metrics`, `http://127.0.0.1:${web.port}/api/../metrics`, '*',
+      '/api/../metrics',
+      '/api/%2e%2e/metrics',
+      '/api/%2E%2E/metrics',
+      '/api/.%2e/metrics',
+      '/api/%2e./metrics',
+      '/api\\..\\metrics',
+      '/api/%5c..%5cmetrics',
+      '/api%2f..%2fmetrics',
+      '/api/%252e%252e/metrics',
+      '/api//../metrics',
+      '/socket.io/../metrics',
+      '/healthz/../metrics',
+      '/./metrics',
+      '/metrics',
+      '//metrics',
+      '/metrics?x=1',
+      '/metrics/',
+      `http://127.0.0.1:${upstreamPort}/metrics`,
+      `http://127.0.0.1:${web.port}/metrics`,
+      `http://127.0.0.1:${web.port}/api/../metrics`,
+      '*',
     ];
     for (const target of targets) {
       const hitsBefore = upstream.metricsHits;
@@ -157,8 +197,15 @@ describe('web server: request targets', () => {
 
   it('serves files only from dist: no traversal, no dotfiles', async () => {
     const targets = [
-      '/../outside.txt', '/%2e%2e/outside.txt', '/assets/..%2f..%2f..%2foutside.txt', '/assets/%2e%2e/%2e%2e/outside.txt', '/assets/..\\..\\outside.txt',
-      '/.env', '/%2eenv', '/.git/config', '/assets/.hidden.js',
+      '/../outside.txt',
+      '/%2e%2e/outside.txt',
+      '/assets/..%2f..%2f..%2foutside.txt',
+      '/assets/%2e%2e/%2e%2e/outside.txt',
+      '/assets/..\\..\\outside.txt',
+      '/.env',
+      '/%2eenv',
+      '/.git/config',
+      '/assets/.hidden.js',
     ];
     for (const target of targets) {
       const answer = await send(web.port, target);
@@ -182,8 +229,12 @@ describe('web server: responses', () => {
   it('serves index.html for app routes, uncached, and hashed assets immutable', async () => {
     const index = await send(web.port, '/');
     expect(index).toMatchObject({ status: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } });
-    for (const route of ['/c/abc123', '/c/abc123/', '/settings']) expect(await send(web.port, route)).toMatchObject({ status: 200, body: index.body });
-    expect(await send(web.port, SCRIPT)).toMatchObject({ status: 200, headers: { 'cache-control': 'public, max-age=31536000, immutable' } });
+    for (const route of ['/c/abc123', '/c/abc123/', '/settings'])
+      expect(await send(web.port, route)).toMatchObject({ status: 200, body: index.body });
+    expect(await send(web.port, SCRIPT)).toMatchObject({
+      status: 200,
+      headers: { 'cache-control': 'public, max-age=31536000, immutable' },
+    });
     expect((await send(web.port, SCRIPT, { method: 'POST' })).status).toBe(405);
   });
 
@@ -203,7 +254,11 @@ describe('web server: responses', () => {
     expect(json(fits)).toEqual({ ok: true, data: { bytes: 64 * 1024 } });
     const declared = await post(64 * 1024 + 1, { 'content-length': String(64 * 1024 + 1) });
     const chunked = await post(256 * 1024, { 'transfer-encoding': 'chunked' });
-    attack('web server: request bodies', '64 KiB + 1 byte, with Content-Length', declared.status === 413 && upstream.largestBody <= 64 * 1024);
+    attack(
+      'web server: request bodies',
+      '64 KiB + 1 byte, with Content-Length',
+      declared.status === 413 && upstream.largestBody <= 64 * 1024,
+    );
     attack('web server: request bodies', '256 KiB, chunked', chunked.status === 413 && upstream.largestBody <= 64 * 1024);
     expect(declared.status).toBe(413);
     expect(chunked.status).toBe(413);
@@ -274,7 +329,9 @@ describe('web server: signaling down', () => {
     await expect(connect(down.url, ['polling'])).rejects.toThrow();
     expect((await send(down.port, '/')).status).toBe(200);
     expect(down.alive).toBe(true);
-    const logged = down.logLines().find((l) => l['msg'] === 'signaling request failed' && l['requestId'] === answer.headers['x-request-id']);
+    const logged = down
+      .logLines()
+      .find((l) => l['msg'] === 'signaling request failed' && l['requestId'] === answer.headers['x-request-id']);
     expect(logged).toMatchObject({ service: 'web', level: 'error', err: 'ECONNREFUSED' });
   });
 });
@@ -305,13 +362,20 @@ describe('web server: TLS', () => {
     const cbc = await handshake({ maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA:AES128-SHA' });
     attack('web server: TLS', 'TLS 1.2 offering only CBC-SHA1 suites', !cbc.ok);
     expect(cbc).toEqual({ ok: false });
-    expect(await handshake({ maxVersion: 'TLSv1.2' })).toMatchObject({ ok: true, protocol: 'TLSv1.2', cipher: expect.stringMatching(/^ECDHE-.*(GCM|CHACHA20)/) });
+    expect(await handshake({ maxVersion: 'TLSv1.2' })).toMatchObject({
+      ok: true,
+      protocol: 'TLSv1.2',
+      cipher: expect.stringMatching(/^ECDHE-.*(GCM|CHACHA20)/),
+    });
     expect(await handshake({})).toMatchObject({ ok: true, protocol: 'TLSv1.3' });
   });
 
   it('sends HSTS and X-Forwarded-Proto https', async () => {
     for (const target of ['/', '/api/echo-headers']) {
-      expect((await send(tlsWeb.port, target, { tls: true })).headers).toMatchObject({ ...SECURITY_HEADERS, 'strict-transport-security': HSTS });
+      expect((await send(tlsWeb.port, target, { tls: true })).headers).toMatchObject({
+        ...SECURITY_HEADERS,
+        'strict-transport-security': HSTS,
+      });
     }
     const seen = json(await send(tlsWeb.port, '/api/echo-headers', { tls: true })).data!['headers'] as Record<string, string>;
     expect(seen['x-forwarded-proto']).toBe('https');

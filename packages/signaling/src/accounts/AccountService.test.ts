@@ -77,7 +77,9 @@ describe('login with a second factor', () => {
 
   it('gives a challenge for the right password, and the session of that login for a right code, once', async () => {
     const c = challenge(await service.login('dr@example.org', PASSWORD, 'a'));
-    await expect(service.completeLogin(c, '000000' === codeAt(secret, now) ? '111111' : '000000', guard)).rejects.toMatchObject({ code: ErrorCode.UNAUTHENTICATED });
+    await expect(service.completeLogin(c, '000000' === codeAt(secret, now) ? '111111' : '000000', guard)).rejects.toMatchObject({
+      code: ErrorCode.UNAUTHENTICATED,
+    });
     const s = await service.completeLogin(c, codeAt(secret, now), guard);
     expect(s.practitioner.id).toBe('pr-1');
     expect(guarded).toEqual(['dr@example.org', 'dr@example.org', 'succeeded']);
@@ -90,7 +92,8 @@ describe('login with a second factor', () => {
   it(`takes at most ${MAX_CHALLENGE_ATTEMPTS} codes per challenge`, async () => {
     const c = challenge(await service.login('dr@example.org', PASSWORD, 'a'));
     const wrong = codeAt(secret, now) === '000000' ? '111111' : '000000';
-    for (let i = 0; i < MAX_CHALLENGE_ATTEMPTS; i++) await expect(service.completeLogin(c, wrong, guard)).rejects.toMatchObject({ code: ErrorCode.UNAUTHENTICATED });
+    for (let i = 0; i < MAX_CHALLENGE_ATTEMPTS; i++)
+      await expect(service.completeLogin(c, wrong, guard)).rejects.toMatchObject({ code: ErrorCode.UNAUTHENTICATED });
     await expect(service.completeLogin(c, codeAt(secret, now), guard)).rejects.toMatchObject({ code: ErrorCode.RATE_LIMITED });
     // A new login can still succeed.
     const c2 = challenge(await service.login('dr@example.org', PASSWORD, 'a'));

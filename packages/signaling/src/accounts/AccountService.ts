@@ -32,7 +32,12 @@ export interface Session {
 export type LoginOutcome = { kind: 'session'; session: Session } | { kind: 'challenge'; challenge: string };
 
 /** A session as the HTTP API answers it. */
-export const toGrant = (s: Session): SessionGrant => ({ token: s.accessToken, refreshToken: s.refreshToken, practitioner: s.practitioner, idleTimeoutS: s.idleTimeoutS });
+export const toGrant = (s: Session): SessionGrant => ({
+  token: s.accessToken,
+  refreshToken: s.refreshToken,
+  practitioner: s.practitioner,
+  idleTimeoutS: s.idleTimeoutS,
+});
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 
@@ -79,16 +84,24 @@ export class AccountService {
   async login(email: string, password: string, from: string, known = false): Promise<LoginOutcome> {
     const account = await this.#accounts.findByEmail(email);
     const hash = account?.passwordHash ?? (await DUMMY_HASH_PROMISE);
-    const valid = await this.#gate.run(from, () => {
-      this.passwordChecks++;
-      return verifyPassword(password, hash);
-    }, known);
+    const valid = await this.#gate.run(
+      from,
+      () => {
+        this.passwordChecks++;
+        return verifyPassword(password, hash);
+      },
+      known,
+    );
     if (!account || !valid) throw new VisitaError(ErrorCode.UNAUTHENTICATED, 'wrong email or password');
     const sessionId = randomBytes(12).toString('base64url');
     if (!account.twoFactor) return { kind: 'session', session: await this.#session(account, sessionId) };
     // Opaque and random, stored hashed: not a JWT, so nothing that takes a token accepts it.
     const challenge = randomBytes(32).toString('base64url');
-    await this.#challenges.create(sha256(challenge), { accountId: account.id, sessionId, email: account.email }, LOGIN_CHALLENGE_TTL_S * 1000);
+    await this.#challenges.create(
+      sha256(challenge),
+      { accountId: account.id, sessionId, email: account.email },
+      LOGIN_CHALLENGE_TTL_S * 1000,
+    );
     return { kind: 'challenge', challenge };
   }
 
@@ -106,7 +119,8 @@ export class AccountService {
     const attempt = await guard(held.email);
     const account = await this.#accounts.get(held.accountId);
     if (!account || !(await this.#twoFactor.verify(account, code))) throw new VisitaError(ErrorCode.UNAUTHENTICATED, 'wrong code');
-    if (!(await this.#challenges.take(key))) throw new VisitaError(ErrorCode.UNAUTHENTICATED, 'this login has expired: please log in again');
+    if (!(await this.#challenges.take(key)))
+      throw new VisitaError(ErrorCode.UNAUTHENTICATED, 'this login has expired: please log in again');
     await attempt.succeeded();
     return this.#session(account, held.sessionId);
   }
@@ -142,7 +156,10 @@ export class AccountService {
     await this.#refresh.save(sha256(refreshToken), `${account.id}.${sessionId}`, Math.min(this.#ttl.refreshS, this.#ttl.idleS) * 1000);
     return {
       sessionId,
-      accessToken: this.#tokens.practitioner({ sub: account.id, name: account.name, role: account.role, sid: sessionId }, this.#ttl.accessS),
+      accessToken: this.#tokens.practitioner(
+        { sub: account.id, name: account.name, role: account.role, sid: sessionId },
+        this.#ttl.accessS,
+      ),
       refreshToken,
       practitioner: { id: account.id, name: account.name, role: account.role },
       idleTimeoutS: this.#ttl.idleS,

@@ -26,7 +26,8 @@ export class HashGate {
    */
   async run<T>(key: string, work: () => Promise<T>, priority = false): Promise<T> {
     const mine = this.#inFlight.get(key) ?? 0;
-    if (mine >= this.#perKey) throw new VisitaError(ErrorCode.RATE_LIMITED, 'a login from this address is already being checked; retry in a moment');
+    if (mine >= this.#perKey)
+      throw new VisitaError(ErrorCode.RATE_LIMITED, 'a login from this address is already being checked; retry in a moment');
     if (!priority && this.#running >= this.#concurrency && this.#queue.length >= this.#maxQueued) {
       throw new VisitaError(ErrorCode.RATE_LIMITED, 'too many logins at once; retry in a moment');
     }
@@ -34,8 +35,7 @@ export class HashGate {
     try {
       if (this.#running >= this.#concurrency) {
         await new Promise<void>((resolve) => (priority ? this.#queue.unshift(resolve) : this.#queue.push(resolve)));
-      }
-      else this.#running++;
+      } else this.#running++;
       try {
         return await work();
       } finally {

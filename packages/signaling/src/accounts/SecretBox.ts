@@ -57,7 +57,9 @@ export class SecretBox {
     const cipher = createCipheriv('aes-256-gcm', this.#keys.get(this.#current)!.seal, iv);
     cipher.setAAD(Buffer.from(context));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return [VERSION, this.#current, iv.toString('base64url'), body.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+    return [VERSION, this.#current, iv.toString('base64url'), body.toString('base64url'), cipher.getAuthTag().toString('base64url')].join(
+      '.',
+    );
   }
 
   /** The plaintext; throws if the value was altered, sealed for another context or with an unknown key. */

@@ -31,7 +31,9 @@ const normalized = (c: string) => c.replace('-', '');
 describe('TwoFactorService', () => {
   it('enables only with a code of the pending secret, and keeps the secret sealed', async () => {
     const { secret } = await service.setup('pr-1');
-    await expect(service.enable('pr-1', '000000' === codeAt(secret, now) ? '111111' : '000000')).rejects.toMatchObject({ code: ErrorCode.FORBIDDEN });
+    await expect(service.enable('pr-1', '000000' === codeAt(secret, now) ? '111111' : '000000')).rejects.toMatchObject({
+      code: ErrorCode.FORBIDDEN,
+    });
     const { recoveryCodes } = await service.enable('pr-1', codeAt(secret, now));
     expect(recoveryCodes).toHaveLength(10);
     const stored = JSON.stringify(await account());

@@ -1,4 +1,12 @@
-import { ErrorCode, RECOVERY_CODE_COUNT, VisitaError, isTotpCode, type TwoFactorEnabled, type TwoFactorSetup, type TwoFactorStatus } from '@visita/protocol';
+import {
+  ErrorCode,
+  RECOVERY_CODE_COUNT,
+  VisitaError,
+  isTotpCode,
+  type TwoFactorEnabled,
+  type TwoFactorSetup,
+  type TwoFactorStatus,
+} from '@visita/protocol';
 import type { Account, AccountStore } from '../store/AccountStore.ts';
 import { newRecoveryCodes, normalizeRecoveryCode } from './recoveryCodes.ts';
 import type { SecretBox } from './SecretBox.ts';
@@ -86,7 +94,10 @@ export class TwoFactorService {
     try {
       return this.#box.open(sealed, accountId);
     } catch {
-      throw new VisitaError(ErrorCode.INVALID_STATE, 'the two-factor secret cannot be read (the data key changed): an administrator must reset it (visita practitioner reset-2fa)');
+      throw new VisitaError(
+        ErrorCode.INVALID_STATE,
+        'the two-factor secret cannot be read (the data key changed): an administrator must reset it (visita practitioner reset-2fa)',
+      );
     }
   }
 

@@ -14,7 +14,8 @@ export const NewAccount = z.object({
 /** Creates an account (used by the CLI and tests); typed errors on bad input or a taken email. */
 export async function addAccount(store: AccountStore, input: z.input<typeof NewAccount>): Promise<Account> {
   const parsed = NewAccount.safeParse(input);
-  if (!parsed.success) throw new VisitaError(ErrorCode.BAD_REQUEST, parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; '));
+  if (!parsed.success)
+    throw new VisitaError(ErrorCode.BAD_REQUEST, parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; '));
   const a = parsed.data;
   const account: Account = {
     id: `pr-${randomUUID().replaceAll('-', '').slice(0, 20)}`,
@@ -24,7 +25,8 @@ export async function addAccount(store: AccountStore, input: z.input<typeof NewA
     passwordHash: await hashPassword(a.password),
     createdAt: Date.now(),
   };
-  if (!(await store.create(account))) throw new VisitaError(ErrorCode.INVALID_STATE, `an account with email ${account.email} already exists`);
+  if (!(await store.create(account)))
+    throw new VisitaError(ErrorCode.INVALID_STATE, `an account with email ${account.email} already exists`);
   return account;
 }
 

@@ -4,7 +4,8 @@ import { newTotpSecret, totpUri, verifyTotp } from './totp.ts';
 
 // RFC 6238 appendix B's SHA-1 seed, "12345678901234567890".
 const RFC_SECRET = Secret.fromLatin1('12345678901234567890').base32;
-const codeAt = (secret: string, ms: number) => new Totp({ secret: Secret.fromBase32(secret), digits: 6, period: 30 }).generate({ timestamp: ms });
+const codeAt = (secret: string, ms: number) =>
+  new Totp({ secret: Secret.fromBase32(secret), digits: 6, period: 30 }).generate({ timestamp: ms });
 
 describe('verifyTotp', () => {
   const t0 = 1_111_111_109_000; // RFC 6238 test time 1111111109 s: step 37037036, code 081804 (last 6 of 07081804)

@@ -5,7 +5,14 @@ import { TOTP } from '@visita/protocol';
 export const TOTP_WINDOW = 1;
 
 const totp = (secretBase32: string, label = 'Visita'): Totp =>
-  new Totp({ issuer: TOTP.issuer, label, algorithm: TOTP.algorithm, digits: TOTP.digits, period: TOTP.periodS, secret: Secret.fromBase32(secretBase32) });
+  new Totp({
+    issuer: TOTP.issuer,
+    label,
+    algorithm: TOTP.algorithm,
+    digits: TOTP.digits,
+    period: TOTP.periodS,
+    secret: Secret.fromBase32(secretBase32),
+  });
 
 /** A new random secret (160 bits, RFC 4226's recommendation), base32. */
 export function newTotpSecret(): string {

@@ -6,7 +6,9 @@ const COLUMNS = ['id', 'at', 'action', 'actor_role', 'actor_id', 'consultation_i
 export function auditCsv(records: readonly AuditRecord[]): string {
   const q = (v: string): string => (/[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
   const rows = records.map((r) =>
-    [r.id, new Date(r.at).toISOString(), r.action, r.actorRole, r.actorId, r.consultationId, r.practitionerId, r.instanceId].map(q).join(','),
+    [r.id, new Date(r.at).toISOString(), r.action, r.actorRole, r.actorId, r.consultationId, r.practitionerId, r.instanceId]
+      .map(q)
+      .join(','),
   );
-  return [COLUMNS.join(','), ...rows].join('\r\n') + '\r\n';
+  return `${[COLUMNS.join(','), ...rows].join('\r\n')}\r\n`;
 }

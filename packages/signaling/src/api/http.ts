@@ -47,10 +47,17 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
 };
 
 /** Epoch milliseconds in a query: digits only (an empty `?to=` used to read as 0 and return nothing). */
-const EpochMsParam = z.string().regex(/^[0-9]+$/, 'expected epoch milliseconds').transform(Number).pipe(z.number().int().max(Number.MAX_SAFE_INTEGER));
+const EpochMsParam = z
+  .string()
+  .regex(/^[0-9]+$/, 'expected epoch milliseconds')
+  .transform(Number)
+  .pipe(z.number().int().max(Number.MAX_SAFE_INTEGER));
 const AuditQuerySchema = z.object({
   format: z.enum(['json', 'csv']).default('json'),
-  practitionerId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+  practitionerId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .optional(),
   from: EpochMsParam.optional(),
   to: EpochMsParam.optional(),
 });
@@ -97,7 +104,11 @@ export function createHttpApp(deps: HttpDeps): express.Express {
 
   app.get('/metrics', async (_req, res) => {
     const m = await deps.metrics();
-    res.type('text/plain').send(Object.entries(m).map(([k, v]) => `visita_${k} ${v}`).join('\n') + '\n');
+    res.type('text/plain').send(
+      `${Object.entries(m)
+        .map(([k, v]) => `visita_${k} ${v}`)
+        .join('\n')}\n`,
+    );
   });
 
   app.post('/api/login', async (req, res, next) => {
@@ -153,8 +164,18 @@ export function createHttpApp(deps: HttpDeps): express.Express {
       const body = CreateConsultation.safeParse(req.body ?? {});
       if (!body.success) return void res.status(400).json(fail(ErrorCode.BAD_REQUEST, body.error.issues[0]?.message ?? 'invalid body'));
       const me = res.locals['practitioner'] as PractitionerClaims;
-      const c = await consultations.consultations.create(me.sub, body.data.scheduledAt !== undefined ? { scheduledAt: body.data.scheduledAt } : {});
-      res.status(201).json(ok<CreatedConsultation>({ consultationId: c.id, state: c.state, scheduledAt: c.scheduledAt, ...patientLink(c.id, c.linkVersion) }));
+      const c = await consultations.consultations.create(
+        me.sub,
+        body.data.scheduledAt !== undefined ? { scheduledAt: body.data.scheduledAt } : {},
+      );
+      res.status(201).json(
+        ok<CreatedConsultation>({
+          consultationId: c.id,
+          state: c.state,
+          scheduledAt: c.scheduledAt,
+          ...patientLink(c.id, c.linkVersion),
+        }),
+      );
     } catch (e) {
       next(e);
     }
@@ -173,7 +194,10 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   /** Revokes every link issued so far; connected patients are disconnected. */
   app.post('/api/consultations/:id/revoke', practitionerOnly, async (req, res, next) => {
     try {
-      const version = await consultations.waitingRoom.revokeLinks(res.locals['practitioner'] as PractitionerClaims, String(req.params['id']));
+      const version = await consultations.waitingRoom.revokeLinks(
+        res.locals['practitioner'] as PractitionerClaims,
+        String(req.params['id']),
+      );
       res.json(ok<RevokedLinks>({ revoked: true, linkVersion: version }));
     } catch (e) {
       next(e);
@@ -226,9 +250,14 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     if (client) return void res.status(client.status).json(fail(ErrorCode.BAD_REQUEST, client.message));
     const body = toAckErr(err);
     if (body.code === ErrorCode.INTERNAL) {
-      deps.log.error({ requestId: res.locals['requestId'], route: req.route?.path ?? 'unknown', err: (err as Error)?.message }, 'request failed');
+      deps.log.error(
+        { requestId: res.locals['requestId'], route: req.route?.path ?? 'unknown', err: (err as Error)?.message },
+        'request failed',
+      );
     }
-    res.status(HTTP_STATUS[body.code]).json(body.code === ErrorCode.INTERNAL ? fail(ErrorCode.INTERNAL, `internal error (request ${res.locals['requestId']})`) : body);
+    res
+      .status(HTTP_STATUS[body.code])
+      .json(body.code === ErrorCode.INTERNAL ? fail(ErrorCode.INTERNAL, `internal error (request ${res.locals['requestId']})`) : body);
   });
   return app;
 }

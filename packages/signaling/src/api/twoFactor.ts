@@ -36,7 +36,8 @@ export function twoFactorRoutes(
   app.post('/api/login/2fa', async (req, res, next) => {
     try {
       const body = LoginSecondStepRequest.safeParse(req.body);
-      if (!body.success) return void res.status(400).json(fail(ErrorCode.BAD_REQUEST, 'a challenge and a 6-digit or recovery code are required'));
+      if (!body.success)
+        return void res.status(400).json(fail(ErrorCode.BAD_REQUEST, 'a challenge and a 6-digit or recovery code are required'));
       const from = req.ip ?? 'unknown';
       const session = await accounts.completeLogin(body.data.challenge, body.data.code, (email) => limits.login.attempt(email, from));
       res.json(ok<SessionGrant>(toGrant(session)));

@@ -3,11 +3,14 @@ import { z } from 'zod';
 import { ErrorCode, fail, ok, type PractitionerClaims, type PractitionerUsage, type UsageReport } from '@visita/protocol';
 import type { PlanBook } from '../metering/PlanBook.ts';
 import { priceForPeriod } from '../metering/plans.ts';
-import type { UsageRecord, UsageStore } from '../metering/UsageStore.ts';
+import type { UsageStore } from '../metering/UsageStore.ts';
 
 const UsageQuery = z.object({
   period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'period must be YYYY-MM'),
-  practitionerId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+  practitionerId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .optional(),
   format: z.enum(['json', 'csv', 'meter-events']).default('json'),
 });
 
@@ -20,15 +23,34 @@ async function usageOf(usage: UsageStore, plans: PlanBook, practitionerId: strin
   const consultations = await usage.forPractitioner(practitionerId, period);
   const plan = await plans.of(practitionerId);
   const billedSeconds = consultations.reduce((s, r) => s + r.billedSeconds, 0);
-  return { practitionerId, period, planId: plan.id, currency: plan.currency, consultations, billedSeconds, ...priceForPeriod(billedSeconds, plan) };
+  return {
+    practitionerId,
+    period,
+    planId: plan.id,
+    currency: plan.currency,
+    consultations,
+    billedSeconds,
+    ...priceForPeriod(billedSeconds, plan),
+  };
 }
 
 const CSV_COLUMNS = 'consultation_id,practitioner_id,period,plan_id,billable_ms,billed_seconds,complete,ended_at';
 export function usageCsv(all: readonly PractitionerUsage[]): string {
   const rows = all.flatMap((u) =>
-    u.consultations.map((r) => [r.consultationId, r.practitionerId, r.period, r.planId, r.billableMs, r.billedSeconds, r.complete, new Date(r.endedAt).toISOString()].join(',')),
+    u.consultations.map((r) =>
+      [
+        r.consultationId,
+        r.practitionerId,
+        r.period,
+        r.planId,
+        r.billableMs,
+        r.billedSeconds,
+        r.complete,
+        new Date(r.endedAt).toISOString(),
+      ].join(','),
+    ),
   );
-  return [CSV_COLUMNS, ...rows].join('\r\n') + '\r\n';
+  return `${[CSV_COLUMNS, ...rows].join('\r\n')}\r\n`;
 }
 
 /**
@@ -37,7 +59,7 @@ export function usageCsv(all: readonly PractitionerUsage[]): string {
  * left out until they end (their value could still change).
  */
 export function meterEvents(all: readonly PractitionerUsage[]): string {
-  return all
+  return `${all
     .flatMap((u) => u.consultations.filter((r) => r.complete && r.billedSeconds > 0))
     .map((r) =>
       JSON.stringify({
@@ -47,7 +69,7 @@ export function meterEvents(all: readonly PractitionerUsage[]): string {
         payload: { stripe_customer_id: r.practitionerId, value: String(r.billedSeconds) },
       }),
     )
-    .join('\n') + '\n';
+    .join('\n')}\n`;
 }
 
 /** GET /api/usage: a practitioner's own usage for a period; ops everyone's, or one practitioner's. */
@@ -60,10 +82,12 @@ export function usageRoutes(app: express.Express, auth: express.RequestHandler, 
       if (q.data.practitionerId && q.data.practitionerId !== me.sub && me.role !== 'ops') {
         return void res.status(403).json(fail(ErrorCode.FORBIDDEN, 'only ops can read another practitioner’s usage'));
       }
-      const who = me.role === 'ops' ? (q.data.practitionerId ? [q.data.practitionerId] : await usage.practitioners(q.data.period)) : [me.sub];
+      const who =
+        me.role === 'ops' ? (q.data.practitionerId ? [q.data.practitionerId] : await usage.practitioners(q.data.period)) : [me.sub];
       const all = await Promise.all(who.map((id) => usageOf(usage, plans, id, q.data.period)));
       if (q.data.format === 'csv') return void res.type('text/csv').attachment(`visita-usage-${q.data.period}.csv`).send(usageCsv(all));
-      if (q.data.format === 'meter-events') return void res.attachment(`visita-meter-events-${q.data.period}.jsonl`).type('application/x-ndjson').send(meterEvents(all));
+      if (q.data.format === 'meter-events')
+        return void res.attachment(`visita-meter-events-${q.data.period}.jsonl`).type('application/x-ndjson').send(meterEvents(all));
       res.json(ok<UsageReport>({ period: q.data.period, practitioners: all }));
     } catch (e) {
       next(e);

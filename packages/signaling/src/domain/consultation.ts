@@ -22,9 +22,7 @@ export interface Consultation {
 export const ConsultationEvent = { CHECK_IN: 'checkIn', ADMIT: 'admit', HANG_UP: 'hangUp' } as const;
 export type ConsultationEvent = (typeof ConsultationEvent)[keyof typeof ConsultationEvent];
 
-export type Transition =
-  | { ok: true; next: ConsultationState }
-  | { ok: false; reason: string };
+export type Transition = { ok: true; next: ConsultationState } | { ok: false; reason: string };
 
 export function transition(state: ConsultationState, event: ConsultationEvent): Transition {
   switch (event) {

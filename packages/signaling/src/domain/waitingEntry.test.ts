@@ -12,8 +12,17 @@ const disconnected = apply(waiting, { type: 'disconnect', now: t0 + 10 });
 
 describe('waiting-room entry', () => {
   it('admits, declines with a reason, or lets the patient leave', () => {
-    expect(apply(waiting, { type: 'admit', by: 'dr1', now: t0 + 5 })).toEqual({ consultationId: 'c1', checkedInAt: t0, state: 'admitted', admittedAt: t0 + 5, admittedBy: 'dr1' });
-    expect(apply(waiting, { type: 'decline', reason: 'wrong practice', now: t0 + 5 })).toMatchObject({ state: 'declined', reason: 'wrong practice' });
+    expect(apply(waiting, { type: 'admit', by: 'dr1', now: t0 + 5 })).toEqual({
+      consultationId: 'c1',
+      checkedInAt: t0,
+      state: 'admitted',
+      admittedAt: t0 + 5,
+      admittedBy: 'dr1',
+    });
+    expect(apply(waiting, { type: 'decline', reason: 'wrong practice', now: t0 + 5 })).toMatchObject({
+      state: 'declined',
+      reason: 'wrong practice',
+    });
     expect(apply(waiting, { type: 'leave', now: t0 + 5 })).toMatchObject({ state: 'left', leftAt: t0 + 5 });
   });
 
@@ -25,8 +34,14 @@ describe('waiting-room entry', () => {
   });
 
   it('expires only a disconnected patient, and only after the grace period', () => {
-    expect(applyEntryEvent(waiting, { type: 'expire', now: t0 + 10 * RECONNECT_GRACE_MS })).toMatchObject({ ok: false, reason: expect.stringMatching(/connected/) });
-    expect(applyEntryEvent(disconnected, { type: 'expire', now: t0 + 10 + RECONNECT_GRACE_MS - 1 })).toMatchObject({ ok: false, reason: expect.stringMatching(/grace/) });
+    expect(applyEntryEvent(waiting, { type: 'expire', now: t0 + 10 * RECONNECT_GRACE_MS })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/connected/),
+    });
+    expect(applyEntryEvent(disconnected, { type: 'expire', now: t0 + 10 + RECONNECT_GRACE_MS - 1 })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/grace/),
+    });
     expect(apply(disconnected, { type: 'expire', now: t0 + 10 + RECONNECT_GRACE_MS })).toMatchObject({ state: 'expired' });
   });
 

@@ -62,7 +62,8 @@ export function applyEntryEvent(entry: WaitingEntry, event: EntryEvent, graceMs 
         : { ok: true, entry: { ...base, state: 'waiting', connected: true } };
     case 'expire':
       if (entry.connected) return { ok: false, reason: 'cannot expire: the patient is connected' };
-      if (event.now - entry.disconnectedAt < graceMs) return { ok: false, reason: 'cannot expire: still within the reconnection grace period' };
+      if (event.now - entry.disconnectedAt < graceMs)
+        return { ok: false, reason: 'cannot expire: still within the reconnection grace period' };
       return { ok: true, entry: { ...base, state: 'expired', expiredAt: event.now } };
     default: {
       const never: never = event;

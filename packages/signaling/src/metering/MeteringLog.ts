@@ -51,12 +51,24 @@ export class MeteringLog {
 
   /** New deliveries for `consumer`, or ones another rater left pending too long. */
   async read(consumer: string, count: number, blockMs: number): Promise<Array<{ id: string; event: MeteringEvent }>> {
-    const claimed = (await this.#redis.xautoclaim(STREAM, GROUP, consumer, RATER_CLAIM_IDLE_MS, '0', 'COUNT', count)) as [string, Array<[string, string[]]>];
+    const claimed = (await this.#redis.xautoclaim(STREAM, GROUP, consumer, RATER_CLAIM_IDLE_MS, '0', 'COUNT', count)) as [
+      string,
+      Array<[string, string[]]>,
+    ];
     let entries = claimed[1] ?? [];
     if (entries.length === 0) {
-      const res = (await this.#redis.xreadgroup('GROUP', GROUP, consumer, 'COUNT', count, 'BLOCK', blockMs, 'STREAMS', STREAM, '>')) as
-        | Array<[string, Array<[string, string[]]>]>
-        | null;
+      const res = (await this.#redis.xreadgroup(
+        'GROUP',
+        GROUP,
+        consumer,
+        'COUNT',
+        count,
+        'BLOCK',
+        blockMs,
+        'STREAMS',
+        STREAM,
+        '>',
+      )) as Array<[string, Array<[string, string[]]>]> | null;
       entries = res?.[0]?.[1] ?? [];
     }
     return entries

@@ -7,11 +7,12 @@ import { MEDIA_GRACE_MS, rateConsultation, type Interval } from './rate.ts';
 // Oracle: the true billable set, computed from intervals directly (not by replaying events).
 const intersect = (a: Interval[], b: Interval[]): Interval[] => {
   const out: Interval[] = [];
-  for (const x of a) for (const y of b) {
-    const start = Math.max(x.start, y.start);
-    const end = Math.min(x.end, y.end);
-    if (end > start) out.push({ start, end });
-  }
+  for (const x of a)
+    for (const y of b) {
+      const start = Math.max(x.start, y.start);
+      const end = Math.min(x.end, y.end);
+      if (end > start) out.push({ start, end });
+    }
   return out.sort((p, q) => p.start - q.start);
 };
 const bridge = (xs: Interval[], graceMs: number): Interval[] => {
@@ -45,7 +46,10 @@ interface Scenario {
 }
 
 const scenario: fc.Arbitrary<Scenario> = fc
-  .record({ admitAt: fc.integer({ min: 0, max: 600 }).map((s) => s * 1000), length: fc.integer({ min: 1, max: 3_600 }).map((s) => s * 1000) })
+  .record({
+    admitAt: fc.integer({ min: 0, max: 600 }).map((s) => s * 1000),
+    length: fc.integer({ min: 1, max: 3_600 }).map((s) => s * 1000),
+  })
   .chain(({ admitAt, length }) =>
     fc.record({
       admitAt: fc.constant(admitAt),
@@ -53,7 +57,10 @@ const scenario: fc.Arbitrary<Scenario> = fc
       // Media may come up before admission (device check) and outlive the end: both are clipped.
       patient: intervalsIn(Math.max(0, admitAt - 60_000), admitAt + length + 60_000),
       practitioner: intervalsIn(Math.max(0, admitAt - 60_000), admitAt + length + 60_000),
-      heartbeats: fc.array(fc.integer({ min: 0, max: length / 1000 }).map((s) => admitAt + s * 1000), { maxLength: 20 }),
+      heartbeats: fc.array(
+        fc.integer({ min: 0, max: length / 1000 }).map((s) => admitAt + s * 1000),
+        { maxLength: 20 },
+      ),
       duplicates: fc.array(fc.nat(), { maxLength: 10 }),
       seed: fc.integer(),
     }),
@@ -68,7 +75,7 @@ function eventsOf(s: Scenario, withEnd = true): MeteringEvent[] {
       ev.push({ ...base, key: `${role}-down-${n}`, type: 'media_down', role, at: i.end });
     });
   }
-  s.heartbeats.forEach((at, n) => ev.push({ ...base, key: `hb-${n}`, type: 'heartbeat', at }));
+  for (const [n, at] of s.heartbeats.entries()) ev.push({ ...base, key: `hb-${n}`, type: 'heartbeat', at });
   if (withEnd) ev.push({ ...base, key: 'ended', type: 'ended', at: s.endAt });
   return ev;
 }

@@ -13,7 +13,12 @@ export class MemoryAuditStore implements AuditStore {
 
   async list(q: AuditQuery): Promise<AuditRecord[]> {
     return this.#records
-      .filter((r) => (!q.practitionerId || r.practitionerId === q.practitionerId) && (q.from === undefined || r.at >= q.from) && (q.to === undefined || r.at <= q.to))
+      .filter(
+        (r) =>
+          (!q.practitionerId || r.practitionerId === q.practitionerId) &&
+          (q.from === undefined || r.at >= q.from) &&
+          (q.to === undefined || r.at <= q.to),
+      )
       .slice(0, Math.min(q.limit ?? AUDIT_MAX_LIST, AUDIT_MAX_LIST));
   }
 }

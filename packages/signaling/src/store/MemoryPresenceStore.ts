@@ -12,8 +12,8 @@ export class MemoryPresenceStore implements PresenceStore {
 
   async touch(consultationId: string, role: Role, member: string, now: number): Promise<void> {
     const k = `${consultationId}:${role}`;
-    let m = this.#members.get(k);
-    if (!m) this.#members.set(k, (m = new Map()));
+    const m = this.#members.get(k) ?? new Map<string, number>();
+    this.#members.set(k, m);
     m.set(member, now + this.#ttlMs);
   }
 

@@ -6,8 +6,8 @@ export class MemoryWaitingQueueStore implements WaitingQueueStore {
   readonly #absent = new Map<string, number>();
 
   async checkIn(practitionerId: string, entry: QueueEntry): Promise<QueueEntry> {
-    let q = this.#queues.get(practitionerId);
-    if (!q) this.#queues.set(practitionerId, (q = new Map()));
+    const q = this.#queues.get(practitionerId) ?? new Map();
+    this.#queues.set(practitionerId, q);
     const existing = q.get(entry.consultationId);
     const stored = { ...entry, checkedInAt: existing?.checkedInAt ?? entry.checkedInAt };
     q.set(entry.consultationId, stored);

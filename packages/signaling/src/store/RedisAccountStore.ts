@@ -73,9 +73,24 @@ export class RedisAccountStore implements AccountStore {
   }
 
   async create(a: Account): Promise<boolean> {
-    const fields: SealedFields = { id: a.id, email: a.email.toLowerCase(), name: a.name, role: a.role, passwordHash: a.passwordHash, createdAt: String(a.createdAt), tfSecret: '' };
+    const fields: SealedFields = {
+      id: a.id,
+      email: a.email.toLowerCase(),
+      name: a.name,
+      role: a.role,
+      passwordHash: a.passwordHash,
+      createdAt: String(a.createdAt),
+      tfSecret: '',
+    };
     const { tfSecret: _none, ...stored } = fields;
-    const created = await this.#redis.eval(CREATE, 2, emailKey(a.email), accountKey(a.id), a.id, ...Object.entries({ ...stored, seal: this.#seal.seal(fields) }).flat());
+    const created = await this.#redis.eval(
+      CREATE,
+      2,
+      emailKey(a.email),
+      accountKey(a.id),
+      a.id,
+      ...Object.entries({ ...stored, seal: this.#seal.seal(fields) }).flat(),
+    );
     return created === 1;
   }
 
@@ -93,7 +108,15 @@ export class RedisAccountStore implements AccountStore {
       role: (h['role'] ?? 'practitioner') as AccountRole,
       passwordHash: h['passwordHash'] ?? '',
       createdAt: Number(h['createdAt'] ?? 0),
-      ...(h['tfSecret'] ? { twoFactor: { secretEnc: h['tfSecret'], lastStep: Number(h['tfStep'] ?? -1), recoveryHashes: (h['tfRecovery'] ?? '').split(' ').filter(Boolean) } } : {}),
+      ...(h['tfSecret']
+        ? {
+            twoFactor: {
+              secretEnc: h['tfSecret'],
+              lastStep: Number(h['tfStep'] ?? -1),
+              recoveryHashes: (h['tfRecovery'] ?? '').split(' ').filter(Boolean),
+            },
+          }
+        : {}),
       ...(h['tfPending'] ? { pendingTotpSecret: h['tfPending'] } : {}),
     };
   }
@@ -112,16 +135,28 @@ export class RedisAccountStore implements AccountStore {
    * practitioner; one whose seal does not verify is refused (re-create that account).
    */
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {
-    await this.#reseal(id, (h) => ({ ...sealedFields(h), passwordHash }), (before, after) => [SET_PASSWORD, before, after, passwordHash]);
+    await this.#reseal(
+      id,
+      (h) => ({ ...sealedFields(h), passwordHash }),
+      (before, after) => [SET_PASSWORD, before, after, passwordHash],
+    );
   }
 
   async setTwoFactor(id: string, tf: TwoFactor | null): Promise<void> {
     const fields = tf ? ['tfSecret', tf.secretEnc, 'tfStep', String(tf.lastStep), 'tfRecovery', tf.recoveryHashes.join(' ')] : [];
-    await this.#reseal(id, (h) => ({ ...sealedFields(h), tfSecret: tf?.secretEnc ?? '' }), (before, after) => [SET_TWO_FACTOR, before, after, ...fields]);
+    await this.#reseal(
+      id,
+      (h) => ({ ...sealedFields(h), tfSecret: tf?.secretEnc ?? '' }),
+      (before, after) => [SET_TWO_FACTOR, before, after, ...fields],
+    );
   }
 
   /** Applies a change of sealed fields with a new seal, compare-and-set on the seal read. */
-  async #reseal(id: string, change: (h: Record<string, string>) => SealedFields, script: (before: string, after: string) => string[]): Promise<void> {
+  async #reseal(
+    id: string,
+    change: (h: Record<string, string>) => SealedFields,
+    script: (before: string, after: string) => string[],
+  ): Promise<void> {
     for (let i = 0; i < CAS_ATTEMPTS; i++) {
       const h = await this.#redis.hgetall(accountKey(id));
       if (!h['id']) return;
@@ -131,7 +166,10 @@ export class RedisAccountStore implements AccountStore {
         await this.#redis.hset(accountKey(id), 'role', AccountRole.PRACTITIONER);
       } else if (!this.#seal.verify(sealedFields(h), h['seal'])) {
         this.#onTampered(id);
-        throw new VisitaError(ErrorCode.INVALID_STATE, 'this account record was changed outside Visita; it is not sealed again: re-create the account');
+        throw new VisitaError(
+          ErrorCode.INVALID_STATE,
+          'this account record was changed outside Visita; it is not sealed again: re-create the account',
+        );
       }
       const [lua, ...args] = script(h['seal'] ?? '', this.#seal.seal(change(h)));
       if ((await this.#redis.eval(lua!, 1, accountKey(id), ...args)) !== -1) return;

@@ -27,8 +27,20 @@ export class RedisAuditStore implements AuditStore {
 
   async append(e: AuditEvent): Promise<string> {
     const fields = [
-      'action', e.action, 'actorRole', e.actorRole, 'actorId', e.actorId, 'consultationId', e.consultationId,
-      'practitionerId', e.practitionerId, 'at', String(e.at), 'instanceId', e.instanceId,
+      'action',
+      e.action,
+      'actorRole',
+      e.actorRole,
+      'actorId',
+      e.actorId,
+      'consultationId',
+      e.consultationId,
+      'practitionerId',
+      e.practitionerId,
+      'at',
+      String(e.at),
+      'instanceId',
+      e.instanceId,
     ];
     return (await this.#redis.eval(APPEND, 2, ALL, byPractitioner(e.practitionerId), ...fields)) as string;
   }

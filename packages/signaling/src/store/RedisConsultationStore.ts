@@ -41,7 +41,12 @@ export class RedisConsultationStore implements ConsultationStore {
     if (!created) throw new Error(`consultation ${c.id} already exists`);
     // Kept OPEN_CONSULTATION_MS from now, or from the appointment if it is later.
     const ttlMs = Retention.OPEN_CONSULTATION_MS + Math.max(0, (c.scheduledAt ?? c.createdAt) - c.createdAt);
-    await this.#redis.multi().hset(key(c.id), serialize(c)).pexpire(key(c.id), ttlMs).zadd(byPractitioner(c.practitionerId), c.createdAt, c.id).exec();
+    await this.#redis
+      .multi()
+      .hset(key(c.id), serialize(c))
+      .pexpire(key(c.id), ttlMs)
+      .zadd(byPractitioner(c.practitionerId), c.createdAt, c.id)
+      .exec();
   }
 
   async listByPractitioner(practitionerId: string, limit: number): Promise<Consultation[]> {

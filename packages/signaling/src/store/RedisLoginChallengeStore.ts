@@ -18,7 +18,11 @@ export class RedisLoginChallengeStore implements LoginChallengeStore {
   }
 
   async create(hash: string, h: ChallengeHolder, ttlMs: number): Promise<void> {
-    await this.#redis.multi().hset(challengeKey(hash), { accountId: h.accountId, sessionId: h.sessionId, email: h.email, attempts: '0' }).pexpire(challengeKey(hash), ttlMs).exec();
+    await this.#redis
+      .multi()
+      .hset(challengeKey(hash), { accountId: h.accountId, sessionId: h.sessionId, email: h.email, attempts: '0' })
+      .pexpire(challengeKey(hash), ttlMs)
+      .exec();
   }
 
   async attempt(hash: string): Promise<(ChallengeHolder & { attempts: number }) | null> {

@@ -20,7 +20,11 @@ export class RedisPresenceStore implements PresenceStore {
 
   async touch(consultationId: string, role: Role, member: string, now: number): Promise<void> {
     const k = key(consultationId, role);
-    await this.#redis.multi().zadd(k, now + this.#ttlMs, member).pexpire(k, this.#ttlMs * 2).exec();
+    await this.#redis
+      .multi()
+      .zadd(k, now + this.#ttlMs, member)
+      .pexpire(k, this.#ttlMs * 2)
+      .exec();
   }
 
   async remove(consultationId: string, role: Role, member: string): Promise<void> {
@@ -42,7 +46,12 @@ export class RedisPresenceStore implements PresenceStore {
 
   async isPresent(consultationId: string, role: Role, now: number): Promise<boolean> {
     const k = key(consultationId, role);
-    const [, count] = (await this.#redis.multi().zremrangebyscore(k, '-inf', now - this.#ttlMs).zcount(k, `(${now}`, '+inf').exec()) ?? [];
+    const [, count] =
+      (await this.#redis
+        .multi()
+        .zremrangebyscore(k, '-inf', now - this.#ttlMs)
+        .zcount(k, `(${now}`, '+inf')
+        .exec()) ?? [];
     return Number(count?.[1] ?? 0) > 0;
   }
 }

@@ -37,14 +37,31 @@ export class RedisWaitingQueueStore implements WaitingQueueStore {
 
   async checkIn(practitionerId: string, entry: QueueEntry): Promise<QueueEntry> {
     const at = await this.#redis.eval(
-      CHECK_IN, 3, queueKey(practitionerId), entryKey(entry.consultationId), ACTIVE,
-      entry.consultationId, String(entry.checkedInAt), JSON.stringify(entry), practitionerId, String(Retention.WAITING_ENTRY_MS),
+      CHECK_IN,
+      3,
+      queueKey(practitionerId),
+      entryKey(entry.consultationId),
+      ACTIVE,
+      entry.consultationId,
+      String(entry.checkedInAt),
+      JSON.stringify(entry),
+      practitionerId,
+      String(Retention.WAITING_ENTRY_MS),
     );
     return { ...entry, checkedInAt: Number(at) };
   }
 
   async remove(practitionerId: string, consultationId: string): Promise<boolean> {
-    const removed = await this.#redis.eval(REMOVE, 4, queueKey(practitionerId), entryKey(consultationId), absentKey(consultationId), ACTIVE, consultationId, practitionerId);
+    const removed = await this.#redis.eval(
+      REMOVE,
+      4,
+      queueKey(practitionerId),
+      entryKey(consultationId),
+      absentKey(consultationId),
+      ACTIVE,
+      consultationId,
+      practitionerId,
+    );
     return Number(removed) > 0;
   }
 

@@ -33,7 +33,11 @@ export interface RetentionPolicy {
 }
 
 /** Trims every stream by age and drops index entries whose record expired. Returns what it removed. */
-export async function applyRetention(redis: Redis, policy: RetentionPolicy, now: number): Promise<{ streamEntries: number; indexEntries: number }> {
+export async function applyRetention(
+  redis: Redis,
+  policy: RetentionPolicy,
+  now: number,
+): Promise<{ streamEntries: number; indexEntries: number }> {
   const trim = async (key: string, maxAgeMs: number) => Number(await redis.xtrim(key, 'MINID', `${Math.max(0, now - maxAgeMs)}-0`));
   let streamEntries = 0;
   streamEntries += await trim(policy.socketStream.key, policy.socketStream.maxAgeMs);

@@ -25,7 +25,8 @@ export class Calls {
     this.#consultations = consultations;
     this.#waitingRoom = waitingRoom;
     ctx.sfu.on('consumerClosed', ({ roomId, peerId, consumerId }) => {
-      if (peerId === Role.PATIENT || peerId === Role.PRACTITIONER) ctx.notify.toRoleHere(roomId, peerId, 'media:consumerClosed', { consumerId });
+      if (peerId === Role.PATIENT || peerId === Role.PRACTITIONER)
+        ctx.notify.toRoleHere(roomId, peerId, 'media:consumerClosed', { consumerId });
     });
     ctx.sfu.on('roomClosed', ({ roomId, reason }) => {
       if (reason === 'worker_died') void this.#recoverRoom(roomId);
@@ -41,7 +42,10 @@ export class Calls {
     if (!presence.patient) throw new VisitaError(ErrorCode.INVALID_STATE, 'the patient is not in the waiting room');
     const nodeId = await sfu.place();
     await (await sfu.client(nodeId)).call('room.open', { roomId: c.id });
-    const admitted = await store.compareAndSet(c.id, ConsultationState.WAITING, ConsultationState.IN_CALL, { nodeId, admittedAt: this.#ctx.now() });
+    const admitted = await store.compareAndSet(c.id, ConsultationState.WAITING, ConsultationState.IN_CALL, {
+      nodeId,
+      admittedAt: this.#ctx.now(),
+    });
     if (!admitted) {
       // Another admit or a hang-up won the race: free the router this call opened, unless the winner uses it.
       const now = await store.get(c.id);
@@ -71,7 +75,12 @@ export class Calls {
     if (identity.kind !== 'practitioner') throw new VisitaError(ErrorCode.FORBIDDEN, 'only the practitioner can decline');
     const c = await this.#consultations.authorize(identity, p.consultationId);
     if (c.state !== ConsultationState.WAITING) throw new VisitaError(ErrorCode.INVALID_STATE, `cannot decline: consultation is ${c.state}`);
-    const ended = await this.#end(c, ConsultationState.WAITING, { reason: EndReason.DECLINED, actor: identity, at: this.#ctx.now(), message: p.reason });
+    const ended = await this.#end(c, ConsultationState.WAITING, {
+      reason: EndReason.DECLINED,
+      actor: identity,
+      at: this.#ctx.now(),
+      message: p.reason,
+    });
     if (!ended) throw new VisitaError(ErrorCode.INVALID_STATE, 'the consultation changed meanwhile');
     return this.#consultations.view(ended);
   }
@@ -90,11 +99,18 @@ export class Calls {
     const ended = await this.#ctx.store.compareAndSet(c.id, from, ConsultationState.ENDED, { endedAt: how.at });
     if (!ended) return null;
     if (c.nodeId) await this.#closeRoom(c.id, c.nodeId);
-    this.#ctx.log.info({ consultationId: c.id, reason: how.reason, by: how.actor === 'system' ? 'system' : roleOf(how.actor) }, 'consultation ended');
+    this.#ctx.log.info(
+      { consultationId: c.id, reason: how.reason, by: how.actor === 'system' ? 'system' : roleOf(how.actor) },
+      'consultation ended',
+    );
     if (from === ConsultationState.IN_CALL) await this.#ctx.metering(c, 'ended', 'ended', undefined, how.at);
     await this.#ctx.record(how.reason === EndReason.DECLINED ? AuditAction.DECLINED : AuditAction.ENDED, how.actor, c);
     const position = await this.#waitingRoom.leaveQueue(c);
-    this.#ctx.notify.toConsultation(c.id, 'consultation:ended', { consultationId: c.id, reason: how.reason, ...(how.message ? { message: how.message } : {}) });
+    this.#ctx.notify.toConsultation(c.id, 'consultation:ended', {
+      consultationId: c.id,
+      reason: how.reason,
+      ...(how.message ? { message: how.message } : {}),
+    });
     // Those behind a declined patient moved up; after a call, the practitioner's status (and so
     // every waiting patient's estimate) changed.
     await this.#waitingRoom.publishQueue(c.practitionerId, position ?? 1);

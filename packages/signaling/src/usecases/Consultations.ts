@@ -44,16 +44,15 @@ export class Consultations {
   /** The consultation, if `identity` may see it; NOT_FOUND otherwise (no existence leak). */
   async authorize(identity: Identity, consultationId: string): Promise<Consultation> {
     const c = await this.#ctx.store.get(consultationId);
-    const allowed =
-      c !== null &&
-      (identity.kind === 'patient' ? identity.consultationId === c.id : identity.sub === c.practitionerId);
+    const allowed = c !== null && (identity.kind === 'patient' ? identity.consultationId === c.id : identity.sub === c.practitionerId);
     if (!allowed) {
       if (identity.kind === 'patient' && identity.consultationId !== consultationId) {
         throw new VisitaError(ErrorCode.FORBIDDEN, 'this link is for another consultation');
       }
       throw new VisitaError(ErrorCode.NOT_FOUND, 'no such consultation');
     }
-    if (identity.kind === 'patient' && identity.v !== c.linkVersion) throw new VisitaError(ErrorCode.UNAUTHENTICATED, 'this link was revoked');
+    if (identity.kind === 'patient' && identity.v !== c.linkVersion)
+      throw new VisitaError(ErrorCode.UNAUTHENTICATED, 'this link was revoked');
     return c;
   }
 

@@ -74,7 +74,11 @@ export class WaitingRoom {
       this.#ctx.queue.count(practitionerId),
       this.status(practitionerId),
     ]);
-    const present = await this.#ctx.presence.presentMany(entries.map((e) => e.consultationId), Role.PATIENT, now);
+    const present = await this.#ctx.presence.presentMany(
+      entries.map((e) => e.consultationId),
+      Role.PATIENT,
+      now,
+    );
     return { entries: entries.map((e, i) => ({ ...e, present: present[i]! })), total, status };
   }
 
@@ -95,7 +99,8 @@ export class WaitingRoom {
   /** This instance's part of a queue change: its dashboards of the practitioner, its waiting patients. */
   async sendQueueHere(practitionerId: string, from: number | null, to: number | null): Promise<void> {
     const { notify } = this.#ctx;
-    if (notify.hasPractitionerHere(practitionerId)) notify.toPractitionerHere(practitionerId, 'queue:updated', await this.queueView(practitionerId));
+    if (notify.hasPractitionerHere(practitionerId))
+      notify.toPractitionerHere(practitionerId, 'queue:updated', await this.queueView(practitionerId));
     if (from !== null) await this.sendPositionsHere(practitionerId, from, to);
   }
 
@@ -103,7 +108,10 @@ export class WaitingRoom {
   async sendPositionsHere(practitionerId: string, from: number, to: number | null): Promise<void> {
     const first = Math.max(1, from);
     // Only the range asked for: a patient's own check-in reads one id, not the whole room.
-    const [ids, status] = await Promise.all([this.#ctx.queue.ids(practitionerId, first - 1, to === null ? -1 : to - 1), this.status(practitionerId)]);
+    const [ids, status] = await Promise.all([
+      this.#ctx.queue.ids(practitionerId, first - 1, to === null ? -1 : to - 1),
+      this.status(practitionerId),
+    ]);
     for (const [i, consultationId] of ids.entries()) {
       const position = first + i;
       this.#ctx.notify.toRoleHere(consultationId, Role.PATIENT, 'waiting:position', {
@@ -167,7 +175,11 @@ export class WaitingRoom {
       let changed = false;
       let from: number | null = null;
       const entries = await queue.list(practitionerId);
-      const present = await presence.presentMany(entries.map((e) => e.consultationId), Role.PATIENT, now);
+      const present = await presence.presentMany(
+        entries.map((e) => e.consultationId),
+        Role.PATIENT,
+        now,
+      );
       for (const [i, e] of entries.entries()) {
         if (present[i]) {
           changed = (await queue.clearAbsent(e.consultationId)) || changed;
@@ -175,7 +187,13 @@ export class WaitingRoom {
         }
         const since = await queue.markAbsent(e.consultationId, now);
         if (since === now) changed = true;
-        const entry = { consultationId: e.consultationId, checkedInAt: e.checkedInAt, state: 'waiting', connected: false, disconnectedAt: since } as const;
+        const entry = {
+          consultationId: e.consultationId,
+          checkedInAt: e.checkedInAt,
+          state: 'waiting',
+          connected: false,
+          disconnectedAt: since,
+        } as const;
         if (!applyEntryEvent(entry, { type: 'expire', now }, graceMs).ok) continue;
         await queue.remove(practitionerId, e.consultationId);
         const c = await store.get(e.consultationId);

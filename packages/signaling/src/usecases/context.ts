@@ -47,7 +47,14 @@ export function useCaseContext(ports: UseCasePorts, sfu: SfuRegistry, notify: No
     notify,
     log,
     metering: async (c, type, key, role, at = now()) => {
-      await ports.meter({ key: `${c.id}:${key}`, type, consultationId: c.id, practitionerId: c.practitionerId, at, ...(role ? { role } : {}) });
+      await ports.meter({
+        key: `${c.id}:${key}`,
+        type,
+        consultationId: c.id,
+        practitionerId: c.practitionerId,
+        at,
+        ...(role ? { role } : {}),
+      });
     },
     record: async (action, actor, c) => {
       await ports.audit.append({

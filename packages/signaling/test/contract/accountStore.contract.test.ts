@@ -11,12 +11,27 @@ const redis = useRedis();
 let n = 0;
 const account = (over: Partial<Account> = {}): Account => {
   n++;
-  return { id: `pr-${n}`, email: `dr${n}@example.org`, name: `Dr ${n}`, role: 'practitioner', passwordHash: 'scrypt$x', createdAt: 1000 + n, ...over };
+  return {
+    id: `pr-${n}`,
+    email: `dr${n}@example.org`,
+    name: `Dr ${n}`,
+    role: 'practitioner',
+    passwordHash: 'scrypt$x',
+    createdAt: 1000 + n,
+    ...over,
+  };
 };
 
 describe.each<[string, () => AccountStore]>([
   ['memory', () => new MemoryAccountStore()],
-  ['redis', () => new RedisAccountStore(redis(), accountSeal(new SecretBox({ jwtKeys: [{ kid: 'k1', secret: 'contract-secret-0123456789abcdef0123' }] })))],
+  [
+    'redis',
+    () =>
+      new RedisAccountStore(
+        redis(),
+        accountSeal(new SecretBox({ jwtKeys: [{ kid: 'k1', secret: 'contract-secret-0123456789abcdef0123' }] })),
+      ),
+  ],
 ])('AccountStore contract (%s)', (_name, make) => {
   it('creates, finds by id and by email (any case), and refuses a second account with the same email', async () => {
     const store = make();
@@ -130,7 +145,10 @@ describe('RedisAccountStore seals its records', () => {
     expect((await store.get(a.id))?.twoFactor?.secretEnc).toBe(tf.secretEnc);
     await redis().hdel(`visita:account:${a.id}`, 'tfSecret');
     expect(await store.get(a.id)).toBeNull();
-    const other = new RedisAccountStore(redis(), accountSeal(new SecretBox({ jwtKeys: [{ kid: 'k1', secret: 'another-secret-0123456789abcdef0123' }] })));
+    const other = new RedisAccountStore(
+      redis(),
+      accountSeal(new SecretBox({ jwtKeys: [{ kid: 'k1', secret: 'another-secret-0123456789abcdef0123' }] })),
+    );
     const b = account();
     await other.create(b);
     expect(await store.get(b.id)).toBeNull();

@@ -27,7 +27,11 @@ describe.each<[string, () => AuditStore]>([
   it('appends in order and reads back exactly what was written, with distinct ids', async () => {
     const store = make();
     const p = pr('pr');
-    const events = [event({ practitionerId: p }), event({ practitionerId: p, action: 'admitted', actorRole: 'practitioner', actorId: p }), event({ practitionerId: p, action: 'ended' })];
+    const events = [
+      event({ practitionerId: p }),
+      event({ practitionerId: p, action: 'admitted', actorRole: 'practitioner', actorId: p }),
+      event({ practitionerId: p, action: 'ended' }),
+    ];
     const ids: string[] = [];
     for (const e of events) ids.push(await store.append(e));
     expect(new Set(ids).size).toBe(3);

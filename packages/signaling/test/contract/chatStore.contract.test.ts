@@ -11,7 +11,13 @@ describe.each<[string, () => ChatStore]>([
   ['memory', () => new MemoryChatStore()],
   ['redis', () => new RedisChatStore(redis())],
 ])('ChatStore contract (%s)', (name, make) => {
-  const msg = (c: string, i: number): ChatMessage => ({ id: `${c}-${i}`, consultationId: c, from: i % 2 ? 'patient' : 'practitioner', text: `line ${i} — é ✓`, at: 1000 + i });
+  const msg = (c: string, i: number): ChatMessage => ({
+    id: `${c}-${i}`,
+    consultationId: c,
+    from: i % 2 ? 'patient' : 'practitioner',
+    text: `line ${i} — é ✓`,
+    at: 1000 + i,
+  });
 
   it('returns a consultation’s messages in order, apart from other consultations', async () => {
     const store = make();

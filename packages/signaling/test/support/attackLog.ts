@@ -23,5 +23,5 @@ export function attack(group: string, name: string, refused: boolean, count = 1)
   if (!path) return;
   const testPath = expect.getState().testPath;
   const record: AttackRecord = { group, name, refused, count, file: testPath ? relative(process.cwd(), testPath) : 'unknown' };
-  appendFileSync(path, JSON.stringify(record) + '\n');
+  appendFileSync(path, `${JSON.stringify(record)}\n`);
 }

@@ -3,7 +3,16 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Socket } from 'socket.io-client';
 import { RedisServer, freePort } from './redisServer.ts';
-import { InProcessSfu, seedDemoAccount, connectClient, createConsultation, login, signalingEnv, type CreatedConsultation, type TestClient } from './stack.ts';
+import {
+  InProcessSfu,
+  seedDemoAccount,
+  connectClient,
+  createConsultation,
+  login,
+  signalingEnv,
+  type CreatedConsultation,
+  type TestClient,
+} from './stack.ts';
 
 const main = join(dirname(fileURLToPath(import.meta.url)), '../../src/main.ts');
 
@@ -27,13 +36,27 @@ export class SignalingProcess {
   static async start(redisUrl: string, instanceId: string, extra: Record<string, string>): Promise<SignalingProcess> {
     const port = await freePort();
     const proc = spawn(process.execPath, [main], {
-      env: { ...process.env, ...signalingEnv(redisUrl, { VISITA_SIGNALING_PORT: String(port), VISITA_INSTANCE_ID: instanceId, VISITA_LOG_LEVEL: 'debug', ...extra }) },
+      env: {
+        ...process.env,
+        ...signalingEnv(redisUrl, {
+          VISITA_SIGNALING_PORT: String(port),
+          VISITA_INSTANCE_ID: instanceId,
+          VISITA_LOG_LEVEL: 'debug',
+          ...extra,
+        }),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const sp = new SignalingProcess(`http://127.0.0.1:${port}`, proc);
     for (let i = 0; i < 150; i++) {
       if (proc.exitCode !== null) throw new Error(`signaling ${instanceId} exited: ${sp.log}`);
-      if (await fetch(`${sp.url}/healthz`).then((r) => r.ok, () => false)) return sp;
+      if (
+        await fetch(`${sp.url}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        return sp;
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`signaling ${instanceId} did not start: ${sp.log}`);

@@ -66,7 +66,12 @@ export class TestStack {
     await seedDemoAccount(redis.url);
     const sfu = await InProcessSfu.start(redis.url, opts.workers ?? 1);
     const config = loadSignalingConfig(
-      signalingEnv(redis.url, { VISITA_SIGNALING_PORT: '0', VISITA_INSTANCE_ID: 'sig-test', VISITA_PUBLIC_URL: opts.publicUrl ?? 'https://visita.test', ...opts.env }),
+      signalingEnv(redis.url, {
+        VISITA_SIGNALING_PORT: '0',
+        VISITA_INSTANCE_ID: 'sig-test',
+        VISITA_PUBLIC_URL: opts.publicUrl ?? 'https://visita.test',
+        ...opts.env,
+      }),
     );
     const signaling = new SignalingServer(config, createLogger(process.env['VISITA_TEST_LOG'] ?? 'silent'));
     const port = await signaling.listen();
@@ -146,14 +151,27 @@ export async function login(signalingUrl: string): Promise<string> {
 }
 
 export async function createConsultation(signalingUrl: string, practitionerToken: string): Promise<CreatedConsultation> {
-  const res = await fetch(`${signalingUrl}/api/consultations`, { method: 'POST', headers: { authorization: `Bearer ${practitionerToken}` } });
+  const res = await fetch(`${signalingUrl}/api/consultations`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${practitionerToken}` },
+  });
   const body = (await res.json()) as Ack<CreatedConsultation>;
   if (!body.ok) throw new Error(`create failed: ${body.message}`);
   return body.data;
 }
 
-export async function connectClient(url: string, token: string, protocolVersion = PROTOCOL_VERSION, track?: (s: Socket) => void): Promise<TestClient> {
-  const socket: TestClient['socket'] = io(url, { auth: { token, protocolVersion }, transports: ['websocket'], reconnection: false, forceNew: true });
+export async function connectClient(
+  url: string,
+  token: string,
+  protocolVersion = PROTOCOL_VERSION,
+  track?: (s: Socket) => void,
+): Promise<TestClient> {
+  const socket: TestClient['socket'] = io(url, {
+    auth: { token, protocolVersion },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
   track?.(socket as unknown as Socket);
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
@@ -188,7 +206,12 @@ export class TestClient {
   async produceAudio(consultationId: string): Promise<string> {
     const t = await this.request('media:createTransport', { consultationId, direction: 'send' });
     if (!t.ok) throw new Error(t.message);
-    const p = await this.request('media:produce', { consultationId, transportId: t.data.id, kind: 'audio', rtpParameters: audioRtpParameters });
+    const p = await this.request('media:produce', {
+      consultationId,
+      transportId: t.data.id,
+      kind: 'audio',
+      rtpParameters: audioRtpParameters,
+    });
     if (!p.ok) throw new Error(p.message);
     return p.data.producerId;
   }
@@ -199,7 +222,11 @@ export class TestClient {
   }
 
   /** The next `event` whose payload satisfies `accept` (events before it are skipped). */
-  until<E extends keyof ServerToClientEvents>(event: E, accept: (arg: Parameters<ServerToClientEvents[E]>[0]) => boolean, timeoutMs = 10_000): Promise<Parameters<ServerToClientEvents[E]>[0]> {
+  until<E extends keyof ServerToClientEvents>(
+    event: E,
+    accept: (arg: Parameters<ServerToClientEvents[E]>[0]) => boolean,
+    timeoutMs = 10_000,
+  ): Promise<Parameters<ServerToClientEvents[E]>[0]> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.socket.off(event, handler as never);
@@ -227,7 +254,12 @@ export { freePort, RedisServer } from './redisServer.ts';
 export type UsageRecordJson = UsageRecord;
 
 /** Polls GET /api/usage until the consultation's record is complete (the rater runs asynchronously). */
-export async function waitForUsage(signalingUrl: string, token: string, consultationId: string, timeoutMs = 5_000): Promise<UsageRecordJson> {
+export async function waitForUsage(
+  signalingUrl: string,
+  token: string,
+  consultationId: string,
+  timeoutMs = 5_000,
+): Promise<UsageRecordJson> {
   const period = new Date().toISOString().slice(0, 7);
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -13,7 +13,14 @@ export class E2EStack {
   readonly #closeBrowser: () => Promise<void>;
   readonly #tlsDir: string;
 
-  private constructor(stack: TestStack, webUrl: string, closeWeb: () => Promise<void>, browser: Browser, closeBrowser: () => Promise<void>, tlsDir: string) {
+  private constructor(
+    stack: TestStack,
+    webUrl: string,
+    closeWeb: () => Promise<void>,
+    browser: Browser,
+    closeBrowser: () => Promise<void>,
+    tlsDir: string,
+  ) {
     this.stack = stack;
     this.webUrl = webUrl;
     this.#closeWeb = closeWeb;

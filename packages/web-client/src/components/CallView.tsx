@@ -93,7 +93,11 @@ export function CallView({ t, socket, consultationId, local, onHangUp }: Props) 
         </button>
       )}
       <video ref={localRef} className="local" autoPlay playsInline muted />
-      {error && <p className="error" role="alert">{error}</p>}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
       <div className="controls">
         <button data-testid="toggle-mic" onClick={() => toggle('audio', !muted)} aria-pressed={muted}>
           {muted ? t.unmute : t.mute}

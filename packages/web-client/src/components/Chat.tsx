@@ -12,7 +12,10 @@ export function Chat({ t, socket, consultationId, me }: { t: Strings; socket: Si
   useEffect(() => {
     const add = (m: ChatMessage) => setMessages((list) => (list.some((x) => x.id === m.id) ? list : [...list, m]));
     const load = () => {
-      request(socket, 'chat:history', { consultationId }).then((h) => setMessages(h.messages), () => undefined);
+      request(socket, 'chat:history', { consultationId }).then(
+        (h) => setMessages(h.messages),
+        () => undefined,
+      );
     };
     const onConnect = () => {
       if (!socket.recovered) load();
@@ -49,11 +52,30 @@ export function Chat({ t, socket, consultationId, me }: { t: Strings; socket: Si
           </li>
         ))}
       </ul>
-      <form className="link" onSubmit={(e) => { e.preventDefault(); send(); }}>
-        <input data-testid="chat-input" maxLength={1000} value={text} placeholder={t.chatPlaceholder} aria-label={t.chatPlaceholder} onChange={(e) => setText(e.target.value)} />
-        <button data-testid="chat-send" type="submit" disabled={!text.trim()}>{t.send}</button>
+      <form
+        className="link"
+        onSubmit={(e) => {
+          e.preventDefault();
+          send();
+        }}
+      >
+        <input
+          data-testid="chat-input"
+          maxLength={1000}
+          value={text}
+          placeholder={t.chatPlaceholder}
+          aria-label={t.chatPlaceholder}
+          onChange={(e) => setText(e.target.value)}
+        />
+        <button data-testid="chat-send" type="submit" disabled={!text.trim()}>
+          {t.send}
+        </button>
       </form>
-      {error && <p className="error" role="alert">{error}</p>}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
     </section>
   );
 }

@@ -8,7 +8,9 @@ export function IdleGuard({ t, timeoutS, onExpire, onLost }: { t: Strings; timeo
   return (
     <div className="idle-warning" role="alertdialog" aria-live="assertive" aria-labelledby="idle-warning-text" data-testid="idle-warning">
       <p id="idle-warning-text">{t.idleWarning(secondsLeft)}</p>
-      <button data-testid="stay-signed-in" onClick={stay} autoFocus>{t.staySignedIn}</button>
+      <button data-testid="stay-signed-in" onClick={stay} autoFocus>
+        {t.staySignedIn}
+      </button>
     </div>
   );
 }

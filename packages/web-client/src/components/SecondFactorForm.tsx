@@ -5,7 +5,17 @@ import { sessionFrom, type Session } from '../session.ts';
 import type { RequestError } from '../signaling.ts';
 
 /** The second step of a login: the authenticator's code, or a recovery code. */
-export function SecondFactorForm({ t, challenge, onLogin, onRestart }: { t: Strings; challenge: string; onLogin: (s: Session) => void; onRestart: (error?: string) => void }) {
+export function SecondFactorForm({
+  t,
+  challenge,
+  onLogin,
+  onRestart,
+}: {
+  t: Strings;
+  challenge: string;
+  onLogin: (s: Session) => void;
+  onRestart: (error?: string) => void;
+}) {
   const [recovery, setRecovery] = useState(false);
   const [code, setCode] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -30,21 +40,61 @@ export function SecondFactorForm({ t, challenge, onLogin, onRestart }: { t: Stri
       }}
     >
       <label htmlFor="second-factor-code">{recovery ? t.recoveryCode : t.authCode}</label>
-      <p id="second-factor-help" className="hint">{recovery ? t.recoveryCodeHelp : t.authCodeHelp}</p>
+      <p id="second-factor-help" className="hint">
+        {recovery ? t.recoveryCodeHelp : t.authCodeHelp}
+      </p>
       {recovery ? (
-        <input key="recovery" id="second-factor-code" data-testid="login-code" autoComplete="off" autoCapitalize="none" spellCheck={false} maxLength={20}
-          aria-describedby="second-factor-help" autoFocus value={code} onChange={(e) => setCode(e.target.value)} />
+        <input
+          key="recovery"
+          id="second-factor-code"
+          data-testid="login-code"
+          autoComplete="off"
+          autoCapitalize="none"
+          spellCheck={false}
+          maxLength={20}
+          aria-describedby="second-factor-help"
+          autoFocus
+          value={code}
+          onChange={(e) => setCode(e.target.value)}
+        />
       ) : (
-        <input key="totp" id="second-factor-code" data-testid="login-code" autoComplete="one-time-code" inputMode="numeric" pattern="[0-9 ]{6,7}" maxLength={7}
-          aria-describedby="second-factor-help" autoFocus value={code} onChange={(e) => setCode(e.target.value)} />
+        <input
+          key="totp"
+          id="second-factor-code"
+          data-testid="login-code"
+          autoComplete="one-time-code"
+          inputMode="numeric"
+          pattern="[0-9 ]{6,7}"
+          maxLength={7}
+          aria-describedby="second-factor-help"
+          autoFocus
+          value={code}
+          onChange={(e) => setCode(e.target.value)}
+        />
       )}
-      <button data-testid="login-code-submit" type="submit" disabled={busy || !code.trim()}>{t.verify}</button>
-      <button type="button" className="link-button" onClick={() => { setRecovery(!recovery); setCode(''); setError(null); }}>
+      <button data-testid="login-code-submit" type="submit" disabled={busy || !code.trim()}>
+        {t.verify}
+      </button>
+      <button
+        type="button"
+        className="link-button"
+        onClick={() => {
+          setRecovery(!recovery);
+          setCode('');
+          setError(null);
+        }}
+      >
         {recovery ? t.useAuthCode : t.useRecoveryCode}
       </button>
       {' · '}
-      <button type="button" className="link-button" onClick={() => onRestart()}>{t.startAgain}</button>
-      {error && <p className="error" role="alert">{error}</p>}
+      <button type="button" className="link-button" onClick={() => onRestart()}>
+        {t.startAgain}
+      </button>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
     </form>
   );
 }

@@ -37,14 +37,29 @@ export function SecurityPanel({ t }: { t: Strings }) {
         () => undefined, // the key stays readable below
       );
     }, failed);
-  const enable = () => api.twoFactorEnable(code.trim()).then((r) => { go({ kind: 'recovery', codes: r.recoveryCodes }); void reload(); }, failed);
-  const disable = () => api.twoFactorDisable(code.trim()).then(() => { go({ kind: 'status' }); void reload(); }, failed);
+  const enable = () =>
+    api.twoFactorEnable(code.trim()).then((r) => {
+      go({ kind: 'recovery', codes: r.recoveryCodes });
+      void reload();
+    }, failed);
+  const disable = () =>
+    api.twoFactorDisable(code.trim()).then(() => {
+      go({ kind: 'status' });
+      void reload();
+    }, failed);
 
   const codeField = (label: string, numeric: boolean) => (
     <>
       <label htmlFor="security-code">{label}</label>
-      <input id="security-code" data-testid="security-code" value={code} onChange={(e) => setCode(e.target.value)}
-        {...(numeric ? { autoComplete: 'one-time-code', inputMode: 'numeric' as const, maxLength: 7 } : { autoComplete: 'off', maxLength: 20 })} />
+      <input
+        id="security-code"
+        data-testid="security-code"
+        value={code}
+        onChange={(e) => setCode(e.target.value)}
+        {...(numeric
+          ? { autoComplete: 'one-time-code', inputMode: 'numeric' as const, maxLength: 7 }
+          : { autoComplete: 'off', maxLength: 20 })}
+      />
     </>
   );
 
@@ -55,22 +70,38 @@ export function SecurityPanel({ t }: { t: Strings }) {
         <>
           <p data-testid="two-factor-status">{status.enabled ? t.twoFactorOn(status.recoveryCodesLeft) : t.twoFactorOff}</p>
           {status.enabled ? (
-            <button className="secondary" data-testid="disable-2fa" onClick={() => go({ kind: 'disable' })}>{t.disableTwoFactor}</button>
+            <button className="secondary" data-testid="disable-2fa" onClick={() => go({ kind: 'disable' })}>
+              {t.disableTwoFactor}
+            </button>
           ) : (
-            <button data-testid="enable-2fa" onClick={() => void startSetup()}>{t.enableTwoFactor}</button>
+            <button data-testid="enable-2fa" onClick={() => void startSetup()}>
+              {t.enableTwoFactor}
+            </button>
           )}
         </>
       )}
       {step.kind === 'setup' && (
-        <form onSubmit={(e) => { e.preventDefault(); void enable(); }}>
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            void enable();
+          }}
+        >
           <p>{t.scanQr}</p>
           {step.qr && <img data-testid="totp-qr" src={step.qr} width={200} height={200} alt={t.qrAlt} />}
           <p>
-            {t.secretKey}: <code data-testid="totp-secret" className="secret">{step.setup.secret.replace(/(.{4})/g, '$1 ').trim()}</code>
+            {t.secretKey}:{' '}
+            <code data-testid="totp-secret" className="secret">
+              {step.setup.secret.replace(/(.{4})/g, '$1 ').trim()}
+            </code>
           </p>
           {codeField(t.authCode, true)}
-          <button data-testid="security-confirm" type="submit" disabled={!code.trim()}>{t.confirm}</button>
-          <button type="button" className="secondary" onClick={() => go({ kind: 'status' })}>{t.cancel}</button>
+          <button data-testid="security-confirm" type="submit" disabled={!code.trim()}>
+            {t.confirm}
+          </button>
+          <button type="button" className="secondary" onClick={() => go({ kind: 'status' })}>
+            {t.cancel}
+          </button>
         </form>
       )}
       {step.kind === 'recovery' && (
@@ -78,21 +109,45 @@ export function SecurityPanel({ t }: { t: Strings }) {
           <h3 id="recovery-title">{t.recoveryCodes}</h3>
           <p>{t.recoveryCodesHelp}</p>
           <ul data-testid="recovery-codes" className="recovery-codes">
-            {step.codes.map((c) => <li key={c}><code>{c}</code></li>)}
+            {step.codes.map((c) => (
+              <li key={c}>
+                <code>{c}</code>
+              </li>
+            ))}
           </ul>
-          <button className="secondary" onClick={() => void navigator.clipboard?.writeText(step.codes.join('\n')).then(() => setCopied(true))}>{copied ? t.copied : t.copy}</button>
-          <button data-testid="recovery-done" onClick={() => go({ kind: 'status' })}>{t.savedThem}</button>
+          <button
+            className="secondary"
+            onClick={() => void navigator.clipboard?.writeText(step.codes.join('\n')).then(() => setCopied(true))}
+          >
+            {copied ? t.copied : t.copy}
+          </button>
+          <button data-testid="recovery-done" onClick={() => go({ kind: 'status' })}>
+            {t.savedThem}
+          </button>
         </div>
       )}
       {step.kind === 'disable' && (
-        <form onSubmit={(e) => { e.preventDefault(); void disable(); }}>
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            void disable();
+          }}
+        >
           <p>{t.disableHelp}</p>
           {codeField(t.authCode, false)}
-          <button data-testid="security-confirm" type="submit" className="danger" disabled={!code.trim()}>{t.disableTwoFactor}</button>
-          <button type="button" className="secondary" onClick={() => go({ kind: 'status' })}>{t.cancel}</button>
+          <button data-testid="security-confirm" type="submit" className="danger" disabled={!code.trim()}>
+            {t.disableTwoFactor}
+          </button>
+          <button type="button" className="secondary" onClick={() => go({ kind: 'status' })}>
+            {t.cancel}
+          </button>
         </form>
       )}
-      {error && <p className="error" role="alert">{error}</p>}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
     </section>
   );
 }

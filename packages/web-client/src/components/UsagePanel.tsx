@@ -16,7 +16,10 @@ export function UsagePanel({ t }: { t: Strings }) {
   const lang = document.documentElement.lang || navigator.language;
 
   useEffect(() => {
-    api.usage(period).then((r) => setData(r.practitioners), (e: RequestError) => setError(errorText(t, e.code)));
+    api.usage(period).then(
+      (r) => setData(r.practitioners),
+      (e: RequestError) => setError(errorText(t, e.code)),
+    );
   }, [period, t]);
 
   const rows = data?.flatMap((p) => p.consultations.map((c) => ({ ...c, currency: p.currency }))) ?? [];
@@ -25,18 +28,28 @@ export function UsagePanel({ t }: { t: Strings }) {
       <h2>{t.usage}</h2>
       <label htmlFor="period">{t.month}</label>
       <input id="period" type="month" value={period} onChange={(e) => e.target.value && setPeriod(e.target.value)} />
-      {error && <p className="error" role="alert">{error}</p>}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
       {data && rows.length === 0 && <p>{t.noUsage}</p>}
       {rows.length > 0 && (
         <table className="usage">
           <thead>
-            <tr><th>{t.consultations}</th><th>{t.billedTime}</th></tr>
+            <tr>
+              <th>{t.consultations}</th>
+              <th>{t.billedTime}</th>
+            </tr>
           </thead>
           <tbody>
             {rows.map((r) => (
               <tr key={r.consultationId}>
                 <td>{new Date(r.endedAt).toLocaleString(lang)}</td>
-                <td>{duration(r.billedSeconds)}{r.complete ? '' : ` (${t.inProgress})`}</td>
+                <td>
+                  {duration(r.billedSeconds)}
+                  {r.complete ? '' : ` (${t.inProgress})`}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -45,11 +58,23 @@ export function UsagePanel({ t }: { t: Strings }) {
       {data?.map((p) => (
         <p key={p.practitionerId} data-testid="usage-total">
           {data.length > 1 && <>{p.practitionerId}: </>}
-          <strong>{t.totalForMonth}: {duration(p.billedSeconds)} — {money(p.amountCents, p.currency, lang)}</strong>
+          <strong>
+            {t.totalForMonth}: {duration(p.billedSeconds)} — {money(p.amountCents, p.currency, lang)}
+          </strong>
         </p>
       ))}
-      <button className="secondary" onClick={() => void api.downloadUsage(period, 'csv').catch((e: RequestError) => setError(errorText(t, e.code)))}>{t.downloadCsv}</button>
-      <button className="secondary" onClick={() => void api.downloadUsage(period, 'meter-events').catch((e: RequestError) => setError(errorText(t, e.code)))}>{t.downloadMeterEvents}</button>
+      <button
+        className="secondary"
+        onClick={() => void api.downloadUsage(period, 'csv').catch((e: RequestError) => setError(errorText(t, e.code)))}
+      >
+        {t.downloadCsv}
+      </button>
+      <button
+        className="secondary"
+        onClick={() => void api.downloadUsage(period, 'meter-events').catch((e: RequestError) => setError(errorText(t, e.code)))}
+      >
+        {t.downloadMeterEvents}
+      </button>
     </section>
   );
 }

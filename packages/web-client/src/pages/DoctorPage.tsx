@@ -65,13 +65,26 @@ function Login({ t, notice, onLogin }: { t: Strings; notice: string | null; onLo
   if (challenge) {
     return (
       <Panel title={t.doctorTitle}>
-        <SecondFactorForm t={t} challenge={challenge} onLogin={onLogin} onRestart={(err) => { setChallenge(null); setPassword(''); setError(err ?? null); }} />
+        <SecondFactorForm
+          t={t}
+          challenge={challenge}
+          onLogin={onLogin}
+          onRestart={(err) => {
+            setChallenge(null);
+            setPassword('');
+            setError(err ?? null);
+          }}
+        />
       </Panel>
     );
   }
   return (
     <Panel title={t.doctorTitle}>
-      {notice && <p role="status" data-testid="login-notice">{notice}</p>}
+      {notice && (
+        <p role="status" data-testid="login-notice">
+          {notice}
+        </p>
+      )}
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -83,11 +96,31 @@ function Login({ t, notice, onLogin }: { t: Strings; notice: string | null; onLo
         }}
       >
         <label htmlFor="email">{t.email}</label>
-        <input id="email" data-testid="login-email" type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} />
+        <input
+          id="email"
+          data-testid="login-email"
+          type="email"
+          autoComplete="username"
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+        />
         <label htmlFor="password">{t.password}</label>
-        <input id="password" data-testid="login-password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} />
-        <button data-testid="login-submit" type="submit">{t.logIn}</button>
-        {error && <p className="error" role="alert">{error}</p>}
+        <input
+          id="password"
+          data-testid="login-password"
+          type="password"
+          autoComplete="current-password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
+        <button data-testid="login-submit" type="submit">
+          {t.logIn}
+        </button>
+        {error && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
       </form>
     </Panel>
   );
@@ -105,23 +138,35 @@ function Dashboard({ t, session, onLogout }: { t: Strings; session: Session; onL
       (e: RequestError) => (e.code === 'UNAUTHENTICATED' ? onLogout() : setError(errorText(t, e.code))),
     );
   }, [onLogout, t]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `open` changing (a consultation closed) is a reason to reload the list.
   useEffect(refresh, [refresh, open]);
 
   const create = () => {
-    api.createConsultation().then((r) => {
-      const next = { ...links, [r.consultationId]: r.patientLink };
-      localStorage.setItem('visita.links', JSON.stringify(next));
-      setLinks(next);
-      refresh();
-    }, (e: RequestError) => setError(errorText(t, e.code)));
+    api.createConsultation().then(
+      (r) => {
+        const next = { ...links, [r.consultationId]: r.patientLink };
+        localStorage.setItem('visita.links', JSON.stringify(next));
+        setLinks(next);
+        refresh();
+      },
+      (e: RequestError) => setError(errorText(t, e.code)),
+    );
   };
 
   if (open) return <ConsultationRoom t={t} consultationId={open} onClose={() => setOpen(null)} />;
   return (
     <Panel title={`${t.doctorTitle} — ${session.name}`}>
-      <button data-testid="new-consultation" onClick={create}>{t.newConsultation}</button>
-      <button className="secondary" onClick={onLogout}>{t.logOut}</button>
-      {error && <p className="error" role="alert">{error}</p>}
+      <button data-testid="new-consultation" onClick={create}>
+        {t.newConsultation}
+      </button>
+      <button className="secondary" onClick={onLogout}>
+        {t.logOut}
+      </button>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
       <WaitingRoom t={t} onOpen={setOpen} />
       <UsagePanel t={t} />
       <SecurityPanel t={t} />
@@ -130,9 +175,17 @@ function Dashboard({ t, session, onLogout }: { t: Strings; session: Session; onL
         {list.map((c) => (
           <li key={c.consultationId} data-testid="consultation">
             <span className={`badge ${c.state}`}>{t[`state_${c.state}`]}</span>
-            {c.patientPresent ? <strong>{t.patientWaiting(c.patientName ?? t.aPatient)}</strong> : <span>{new Date(c.createdAt).toLocaleString()}</span>}
+            {c.patientPresent ? (
+              <strong>{t.patientWaiting(c.patientName ?? t.aPatient)}</strong>
+            ) : (
+              <span>{new Date(c.createdAt).toLocaleString()}</span>
+            )}
             {links[c.consultationId] && <LinkBox t={t} link={links[c.consultationId]!} />}
-            {c.state !== 'ended' && <button data-testid="open-consultation" onClick={() => setOpen(c.consultationId)}>{t.open}</button>}
+            {c.state !== 'ended' && (
+              <button data-testid="open-consultation" onClick={() => setOpen(c.consultationId)}>
+                {t.open}
+              </button>
+            )}
           </li>
         ))}
       </ul>
@@ -153,10 +206,13 @@ function WaitingRoom({ t, onOpen }: { t: Strings; onOpen: (consultationId: strin
     });
     s.on('connect', () => {
       if (s.recovered) return;
-      request(s, 'queue:watch', {}).then((q) => {
-        setEntries(q.entries);
-        setTotal(q.total);
-      }, () => undefined);
+      request(s, 'queue:watch', {}).then(
+        (q) => {
+          setEntries(q.entries);
+          setTotal(q.total);
+        },
+        () => undefined,
+      );
     });
     const timer = setInterval(() => setNow(Date.now()), 30_000);
     return () => {
@@ -166,7 +222,10 @@ function WaitingRoom({ t, onOpen }: { t: Strings; onOpen: (consultationId: strin
   }, []);
   return (
     <>
-      <h2>{t.waitingRoom}{total > 0 && ` (${total})`}</h2>
+      <h2>
+        {t.waitingRoom}
+        {total > 0 && ` (${total})`}
+      </h2>
       {entries.length === 0 ? (
         <p>{t.emptyWaitingRoom}</p>
       ) : (
@@ -176,7 +235,9 @@ function WaitingRoom({ t, onOpen }: { t: Strings; onOpen: (consultationId: strin
               <strong>{e.patientName}</strong>
               <span>{t.since(Math.max(0, Math.floor((now - e.checkedInAt) / 60_000)))}</span>
               {e.reason && <em>{e.reason}</em>}
-              {e.deviceCheck && !(e.deviceCheck.camera && e.deviceCheck.microphone) && <span className="badge warn">{t.deviceProblem}</span>}
+              {e.deviceCheck && !(e.deviceCheck.camera && e.deviceCheck.microphone) && (
+                <span className="badge warn">{t.deviceProblem}</span>
+              )}
               {!e.present && <span className="badge">{t.offline}</span>}
               <button onClick={() => onOpen(e.consultationId)}>{t.open}</button>
             </li>
@@ -192,7 +253,9 @@ function LinkBox({ t, link }: { t: Strings; link: string }) {
   return (
     <span className="link">
       <input readOnly value={link} data-testid="patient-link" aria-label={t.patientLink} onFocus={(e) => e.target.select()} />
-      <button className="secondary" onClick={() => void navigator.clipboard?.writeText(link).then(() => setCopied(true))}>{copied ? t.copied : t.copy}</button>
+      <button className="secondary" onClick={() => void navigator.clipboard?.writeText(link).then(() => setCopied(true))}>
+        {copied ? t.copied : t.copy}
+      </button>
     </span>
   );
 }
@@ -221,11 +284,14 @@ function ConsultationRoom({ t, consultationId, onClose }: { t: Strings; consulta
     s.on('connect', () => {
       setError(null);
       if (s.recovered) return;
-      request(s, 'consultation:join', { consultationId }).then((v) => {
-        setView(v);
-        // In a call after a reconnection: rebuild the media (the server freed the old transports).
-        if (v.state === 'in_call') setGeneration((g) => (g === null ? 0 : g + 1));
-      }, (e: RequestError) => setError(errorText(t, e.code)));
+      request(s, 'consultation:join', { consultationId }).then(
+        (v) => {
+          setView(v);
+          // In a call after a reconnection: rebuild the media (the server freed the old transports).
+          if (v.state === 'in_call') setGeneration((g) => (g === null ? 0 : g + 1));
+        },
+        (e: RequestError) => setError(errorText(t, e.code)),
+      );
     });
     whenConnected(s).catch((e: RequestError) => setError(errorText(t, e.code)));
     return () => void s.close();
@@ -242,10 +308,18 @@ function ConsultationRoom({ t, consultationId, onClose }: { t: Strings; consulta
   const [text, setText] = useState('');
   const [sent, setSent] = useState(false);
   const decline = () => {
-    if (socket) request(socket, 'consultation:decline', { consultationId, reason: declineReason.trim() }).then(() => setEnded(t.declined), (e: RequestError) => setError(errorText(t, e.code)));
+    if (socket)
+      request(socket, 'consultation:decline', { consultationId, reason: declineReason.trim() }).then(
+        () => setEnded(t.declined),
+        (e: RequestError) => setError(errorText(t, e.code)),
+      );
   };
   const send = () => {
-    if (socket) request(socket, 'waiting:message', { consultationId, text: text.trim() }).then(() => setSent(true), (e: RequestError) => setError(errorText(t, e.code)));
+    if (socket)
+      request(socket, 'waiting:message', { consultationId, text: text.trim() }).then(
+        () => setSent(true),
+        (e: RequestError) => setError(errorText(t, e.code)),
+      );
   };
 
   if (ended) {
@@ -261,26 +335,60 @@ function ConsultationRoom({ t, consultationId, onClose }: { t: Strings; consulta
   }
   return (
     <Panel title={t.doctorTitle}>
-      {error && <p className="error" role="alert">{error}</p>}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
       {view?.patientPresent ? (
-        <p data-testid="patient-waiting"><strong>{t.patientWaiting(view.patientName ?? t.aPatient)}</strong></p>
+        <p data-testid="patient-waiting">
+          <strong>{t.patientWaiting(view.patientName ?? t.aPatient)}</strong>
+        </p>
       ) : (
         <p>{t.noPatientYet}</p>
       )}
-      <button data-testid="admit" disabled={!view?.patientPresent || media.status !== 'ready'} onClick={admit}>{t.admit}</button>
-      <button className="secondary" onClick={onClose}>{t.back}</button>
+      <button data-testid="admit" disabled={!view?.patientPresent || media.status !== 'ready'} onClick={admit}>
+        {t.admit}
+      </button>
+      <button className="secondary" onClick={onClose}>
+        {t.back}
+      </button>
       {socket && <Chat t={t} socket={socket} consultationId={consultationId} me="practitioner" />}
       <label htmlFor="message">{t.sendMessage}</label>
       <div className="link">
-        <input id="message" data-testid="message-text" maxLength={280} placeholder={t.messagePlaceholder} value={text} onChange={(e) => { setText(e.target.value); setSent(false); }} />
-        <button data-testid="message-send" disabled={!text.trim()} onClick={send}>{sent ? t.messageSent : t.sendMessage}</button>
+        <input
+          id="message"
+          data-testid="message-text"
+          maxLength={280}
+          placeholder={t.messagePlaceholder}
+          value={text}
+          onChange={(e) => {
+            setText(e.target.value);
+            setSent(false);
+          }}
+        />
+        <button data-testid="message-send" disabled={!text.trim()} onClick={send}>
+          {sent ? t.messageSent : t.sendMessage}
+        </button>
       </div>
       <label htmlFor="decline">{t.declineReason}</label>
       <div className="link">
-        <input id="decline" data-testid="decline-reason" maxLength={200} value={declineReason} onChange={(e) => setDeclineReason(e.target.value)} />
-        <button data-testid="decline" className="danger" disabled={!declineReason.trim()} onClick={decline}>{t.decline}</button>
+        <input
+          id="decline"
+          data-testid="decline-reason"
+          maxLength={200}
+          value={declineReason}
+          onChange={(e) => setDeclineReason(e.target.value)}
+        />
+        <button data-testid="decline" className="danger" disabled={!declineReason.trim()} onClick={decline}>
+          {t.decline}
+        </button>
       </div>
-      {media.status === 'error' && <p className="error" role="alert">{t.deviceError} ({media.name})</p>}
+      {media.status === 'error' && (
+        <p className="error" role="alert">
+          {t.deviceError} ({media.name})
+        </p>
+      )}
     </Panel>
   );
 }

@@ -61,7 +61,12 @@ export function PatientPage({ t, consultationId }: { t: Strings; consultationId:
     // recovered the session: then nothing was lost and the media keeps flowing).
     s.on('connect', () => {
       if (s.recovered) return;
-      request(s, 'consultation:join', { consultationId, displayName: name.trim(), ...(reason.trim() ? { reason: reason.trim() } : {}), deviceCheck })
+      request(s, 'consultation:join', {
+        consultationId,
+        displayName: name.trim(),
+        ...(reason.trim() ? { reason: reason.trim() } : {}),
+        deviceCheck,
+      })
         .then((view) => {
           // In a call after a reconnection: rebuild the media (the server freed the old transports).
           if (view.state === 'in_call') setPhase((p) => ({ name: 'call', generation: p.name === 'call' ? p.generation + 1 : 0 }));
@@ -77,14 +82,32 @@ export function PatientPage({ t, consultationId }: { t: Strings; consultationId:
     setPhase({ name: 'ended', reason: 'hung_up' });
   };
 
-  if (phase.name === 'replaced') return <Panel title={t.patientTitle}><p data-testid="replaced" role="status">{t.replacedElsewhere}</p></Panel>;
-  if (phase.name === 'error') return <Panel title={t.patientTitle}><p className="error" role="alert">{phase.message}</p></Panel>;
+  if (phase.name === 'replaced')
+    return (
+      <Panel title={t.patientTitle}>
+        <p data-testid="replaced" role="status">
+          {t.replacedElsewhere}
+        </p>
+      </Panel>
+    );
+  if (phase.name === 'error')
+    return (
+      <Panel title={t.patientTitle}>
+        <p className="error" role="alert">
+          {phase.message}
+        </p>
+      </Panel>
+    );
   if (phase.name === 'ended') {
     const text = phase.reason === 'media_lost' ? t.mediaLost : phase.reason === 'declined' ? t.declined : t.ended;
     return (
       <Panel title={t.patientTitle}>
         <p data-testid="ended">{text}</p>
-        {phase.message && <p data-testid="ended-message"><strong>{phase.message}</strong></p>}
+        {phase.message && (
+          <p data-testid="ended-message">
+            <strong>{phase.message}</strong>
+          </p>
+        )}
       </Panel>
     );
   }
@@ -96,7 +119,11 @@ export function PatientPage({ t, consultationId }: { t: Strings; consultationId:
       <Panel title={t.waitingTitle}>
         <div className="pulse" aria-hidden />
         <p data-testid="waiting">
-          {position ? t[`status_${position.practitionerStatus}`] : phase.view.practitionerPresent ? t.waitingPractitionerOnline : t.waitingPractitionerAway}
+          {position
+            ? t[`status_${position.practitionerStatus}`]
+            : phase.view.practitionerPresent
+              ? t.waitingPractitionerOnline
+              : t.waitingPractitionerAway}
         </p>
         {position && (
           <p data-testid="position" aria-live="polite">
@@ -121,9 +148,18 @@ export function PatientPage({ t, consultationId }: { t: Strings; consultationId:
           <Preview stream={media.stream} />
           <p>{t.cameraOk}</p>
           <label>{t.micLevel}</label>
-          <div className="meter"><div style={{ width: `${Math.round(level * 100)}%` }} /></div>
+          <div className="meter">
+            <div style={{ width: `${Math.round(level * 100)}%` }} />
+          </div>
           <label htmlFor="name">{t.yourName}</label>
-          <input id="name" data-testid="patient-name" value={name} maxLength={80} autoComplete="name" onChange={(e) => setName(e.target.value)} />
+          <input
+            id="name"
+            data-testid="patient-name"
+            value={name}
+            maxLength={80}
+            autoComplete="name"
+            onChange={(e) => setName(e.target.value)}
+          />
           <label htmlFor="reason">{t.reasonOptional}</label>
           <input id="reason" data-testid="patient-reason" value={reason} maxLength={200} onChange={(e) => setReason(e.target.value)} />
           <button data-testid="enter-waiting-room" disabled={name.trim().length === 0} onClick={() => void enter()}>
@@ -132,7 +168,9 @@ export function PatientPage({ t, consultationId }: { t: Strings; consultationId:
         </>
       ) : media.status === 'error' ? (
         <>
-          <p className="error" role="alert">{t.deviceError} ({media.name}). {t.allowDevices}</p>
+          <p className="error" role="alert">
+            {t.deviceError} ({media.name}). {t.allowDevices}
+          </p>
           <button onClick={start}>{t.retry}</button>
         </>
       ) : (
@@ -152,5 +190,15 @@ export function Panel({ title, children }: { title: string; children: React.Reac
 }
 
 function Preview({ stream }: { stream: MediaStream }) {
-  return <video className="preview" autoPlay playsInline muted ref={(v) => { if (v && v.srcObject !== stream) v.srcObject = stream; }} />;
+  return (
+    <video
+      className="preview"
+      autoPlay
+      playsInline
+      muted
+      ref={(v) => {
+        if (v && v.srcObject !== stream) v.srcObject = stream;
+      }}
+    />
+  );
 }

@@ -31,7 +31,9 @@ export class Upstream {
     // Same settings as signaling's socketServer.ts where they matter to a proxy.
     const io = new IoServer(http, { pingInterval: 10_000, pingTimeout: 10_000, maxHttpBufferSize: 64 * 1024, perMessageDeflate: false });
     io.on('connection', (socket) => {
-      socket.on('echo', (value: unknown, ack: (answer: unknown) => void) => ack({ value, forwardedFor: socket.handshake.headers['x-forwarded-for'] }));
+      socket.on('echo', (value: unknown, ack: (answer: unknown) => void) =>
+        ack({ value, forwardedFor: socket.handshake.headers['x-forwarded-for'] }),
+      );
     });
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     const { port } = http.address() as AddressInfo;
