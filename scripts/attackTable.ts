@@ -85,7 +85,8 @@ function table(records: AttackRecord[], report: VitestReport | null): { lines: s
     ['total', String(total.tried), String(total.refused), String(total.tried - total.refused)],
   ];
   const width = cells[0]!.map((_, c) => Math.max(...cells.map((row) => row[c]!.length)));
-  const line = (row: string[]) => row.map((cell, c) => (c === 0 ? cell.padEnd(width[c]!) : cell.padStart(width[c]!))).join(' | ');
+  const line = (row: string[]) =>
+    row.map((cell, c) => (c === 0 ? cell.padEnd(width[c]!) : cell.padStart(width[c]!))).join(' | ');
   const rule = width.map((w) => '-'.repeat(w)).join('-|-');
   const lines = [line(cells[0]!), rule, ...cells.slice(1, -1).map(line), rule, line(cells.at(-1)!)];
   for (const r of sorted) for (const name of r.notRefused) lines.push(`NOT REFUSED: ${r.group}: ${name}`);

@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const file = join(dirname(fileURLToPath(import.meta.url)), '../docs/benchmarks.md');
-const HEADER = '# Benchmarks\n\nFigures printed and written by the benchmarks themselves; tests never assert timings.\n';
+const HEADER =
+  '# Benchmarks\n\nFigures printed and written by the benchmarks themselves; tests never assert timings.\n';
 
 export const machine = (): string =>
   `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;

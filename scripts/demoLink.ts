@@ -7,7 +7,10 @@ const login = await fetch(`${api}/api/login`, {
 });
 const session = (await login.json()) as { ok: boolean; data?: { token: string }; message?: string };
 if (!session.ok || !session.data) throw new Error(`demo login failed: ${session.message}`);
-const created = await fetch(`${api}/api/consultations`, { method: 'POST', headers: { authorization: `Bearer ${session.data.token}` } });
+const created = await fetch(`${api}/api/consultations`, {
+  method: 'POST',
+  headers: { authorization: `Bearer ${session.data.token}` },
+});
 const body = (await created.json()) as { ok: boolean; data?: { patientLink: string }; message?: string };
 if (!body.ok || !body.data) throw new Error(`creating the demo consultation failed: ${body.message}`);
 console.log(body.data.patientLink);

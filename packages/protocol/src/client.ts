@@ -115,7 +115,11 @@ export const ChatHistoryRequest = z.object({
   before: z.number().int().nonnegative().optional(),
 });
 export const CreateTransportRequest = z.object({ consultationId: Id, direction: TransportDirection });
-export const ConnectTransportRequest = z.object({ consultationId: Id, transportId: MediaId, dtlsParameters: DtlsParameters });
+export const ConnectTransportRequest = z.object({
+  consultationId: Id,
+  transportId: MediaId,
+  dtlsParameters: DtlsParameters,
+});
 export const ProduceRequest = z.object({
   consultationId: Id,
   transportId: MediaId,

@@ -34,7 +34,10 @@ export const isTotpCode = (normalizedCode: string): boolean => /^\d{6}$/.test(no
 
 export const LoginRequest = z.object({ email: z.string().email().max(200), password: z.string().min(1).max(200) });
 export type LoginRequest = z.infer<typeof LoginRequest>;
-export const LoginSecondStepRequest = z.object({ challenge: z.string().regex(/^[A-Za-z0-9_-]{20,100}$/), code: SecondFactorCode });
+export const LoginSecondStepRequest = z.object({
+  challenge: z.string().regex(/^[A-Za-z0-9_-]{20,100}$/),
+  code: SecondFactorCode,
+});
 export type LoginSecondStepRequest = z.input<typeof LoginSecondStepRequest>;
 
 /** `POST /api/2fa/enable`: the first code of the authenticator, against the pending secret. */
@@ -66,7 +69,8 @@ export interface SecondFactorRequired {
 
 /** `POST /api/login`. */
 export type LoginResponse = SessionGrant | SecondFactorRequired;
-export const needsSecondFactor = (r: LoginResponse): r is SecondFactorRequired => 'twoFactorRequired' in r && r.twoFactorRequired;
+export const needsSecondFactor = (r: LoginResponse): r is SecondFactorRequired =>
+  'twoFactorRequired' in r && r.twoFactorRequired;
 
 /** `GET /api/2fa`. */
 export interface TwoFactorStatus {

@@ -31,10 +31,14 @@ describe('SFU node records', () => {
     expect(verifyNodeRecord(JSON.stringify({ ...signed, sig: 'ab' }), key)).toBeUndefined();
     expect(verifyNodeRecord('{not json', key)).toBeUndefined();
     // The key is derived: the raw secret does not sign records.
-    expect(verifyNodeRecord(JSON.stringify(signNodeRecord(record, Buffer.from('unit-sfu-secret-0123456789'))), key)).toBeUndefined();
+    expect(
+      verifyNodeRecord(JSON.stringify(signNodeRecord(record, Buffer.from('unit-sfu-secret-0123456789'))), key),
+    ).toBeUndefined();
   });
 
   it('writes canonical JSON with sorted keys', () => {
-    expect(canonicalJson({ b: 1, a: { d: [2, { f: 1, e: 0 }], c: 'x' } })).toBe('{"a":{"c":"x","d":[2,{"e":0,"f":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [2, { f: 1, e: 0 }], c: 'x' } })).toBe(
+      '{"a":{"c":"x","d":[2,{"e":0,"f":1}]},"b":1}',
+    );
   });
 });

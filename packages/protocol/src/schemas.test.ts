@@ -1,10 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { clientRequestSchemas, DtlsParameters, HandshakeAuth, Id, RtpParameters, SfuNodeRecord, SfuRequestSchemas } from './index.ts';
+import {
+  clientRequestSchemas,
+  DtlsParameters,
+  HandshakeAuth,
+  Id,
+  RtpParameters,
+  SfuNodeRecord,
+  SfuRequestSchemas,
+} from './index.ts';
 
 describe('ids', () => {
   it('accepts url-safe ids and refuses anything that could break a key or a path', () => {
     expect(Id.safeParse('abc_DEF-123').success).toBe(true);
-    for (const bad of ['', 'a'.repeat(65), '../x', 'a b', 'a:b', 'é', 42, null]) expect(Id.safeParse(bad).success).toBe(false);
+    for (const bad of ['', 'a'.repeat(65), '../x', 'a b', 'a:b', 'é', 42, null])
+      expect(Id.safeParse(bad).success).toBe(false);
   });
 });
 
@@ -41,8 +50,12 @@ describe('client request schemas', () => {
     expect(s.safeParse({}).success).toBe(false);
   });
   it('validates transport directions and media kinds', () => {
-    expect(clientRequestSchemas['media:createTransport'].safeParse({ consultationId: 'c', direction: 'send' }).success).toBe(true);
-    expect(clientRequestSchemas['media:createTransport'].safeParse({ consultationId: 'c', direction: 'both' }).success).toBe(false);
+    expect(
+      clientRequestSchemas['media:createTransport'].safeParse({ consultationId: 'c', direction: 'send' }).success,
+    ).toBe(true);
+    expect(
+      clientRequestSchemas['media:createTransport'].safeParse({ consultationId: 'c', direction: 'both' }).success,
+    ).toBe(false);
     const produce = clientRequestSchemas['media:produce'];
     const base = {
       consultationId: 'c',
@@ -58,7 +71,9 @@ describe('client request schemas', () => {
 
 describe('media parameter schemas', () => {
   it('accepts real DTLS parameters and refuses unknown algorithms', () => {
-    expect(DtlsParameters.safeParse({ role: 'client', fingerprints: [{ algorithm: 'sha-256', value: 'AB:CD' }] }).success).toBe(true);
+    expect(
+      DtlsParameters.safeParse({ role: 'client', fingerprints: [{ algorithm: 'sha-256', value: 'AB:CD' }] }).success,
+    ).toBe(true);
     expect(DtlsParameters.safeParse({ fingerprints: [] }).success).toBe(false);
     expect(DtlsParameters.safeParse({ fingerprints: [{ algorithm: 'md5', value: 'AB' }] }).success).toBe(false);
   });

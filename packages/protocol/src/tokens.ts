@@ -38,5 +38,10 @@ export const PatientClaims = z.object({
 export type PatientClaims = z.infer<typeof PatientClaims>;
 
 /** Signaling's token when it opens the control connection to an SFU node: always dated and expiring. */
-export const SfuControlClaims = z.object({ kind: z.literal('sfu-control'), sub: Id, iat: z.number().int(), exp: z.number().int() });
+export const SfuControlClaims = z.object({
+  kind: z.literal('sfu-control'),
+  sub: Id,
+  iat: z.number().int(),
+  exp: z.number().int(),
+});
 export type SfuControlClaims = z.infer<typeof SfuControlClaims>;

@@ -91,7 +91,8 @@ export class ControlServer {
     const schema = Object.hasOwn(SfuRequestSchemas, method) ? SfuRequestSchemas[method] : undefined;
     if (!schema) return reply(fail(ErrorCode.BAD_REQUEST, `unknown method ${env.data.method}`));
     const params = schema.safeParse(env.data.params);
-    if (!params.success) return reply(fail(ErrorCode.BAD_REQUEST, `${method}: ${params.error.issues[0]?.message ?? 'invalid'}`));
+    if (!params.success)
+      return reply(fail(ErrorCode.BAD_REQUEST, `${method}: ${params.error.issues[0]?.message ?? 'invalid'}`));
     try {
       const handler = node.handlers[method] as (p: unknown) => Promise<unknown>;
       reply(ok(await handler(params.data)));

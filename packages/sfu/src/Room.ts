@@ -163,9 +163,11 @@ export class Room extends EventEmitter<RoomEvents> {
 
   async consume(p: SfuRequest<'consumer.create'>): Promise<ConsumerOptions> {
     const { peer, transport } = this.#transport(p.peerId, p.transportId);
-    if (transport.appData['direction'] !== 'recv') throw new VisitaError(ErrorCode.BAD_REQUEST, 'not a receive transport');
+    if (transport.appData['direction'] !== 'recv')
+      throw new VisitaError(ErrorCode.BAD_REQUEST, 'not a receive transport');
     const producer = this.#findProducer(p.producerId);
-    if (!producer || producer.appData['peerId'] === p.peerId) throw new VisitaError(ErrorCode.NOT_FOUND, 'no such producer');
+    if (!producer || producer.appData['peerId'] === p.peerId)
+      throw new VisitaError(ErrorCode.NOT_FOUND, 'no such producer');
     const rtpCapabilities = p.rtpCapabilities as types.RtpCapabilities;
     if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities })) {
       throw new VisitaError(ErrorCode.MEDIA_ERROR, 'the client cannot decode this producer');

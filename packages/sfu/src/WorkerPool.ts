@@ -49,7 +49,8 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   }
 
   async createRouter(mediaCodecs: types.RouterRtpCodecCapability[]): Promise<types.Router> {
-    if (!this.#workers.some((w) => !w.closed) && this.#replacing.size > 0) await Promise.allSettled([...this.#replacing]);
+    if (!this.#workers.some((w) => !w.closed) && this.#replacing.size > 0)
+      await Promise.allSettled([...this.#replacing]);
     const worker = this.pick();
     const router = await worker.createRouter({ mediaCodecs });
     this.#routerCount.set(worker, (this.#routerCount.get(worker) ?? 0) + 1);

@@ -36,7 +36,8 @@ export class Heartbeat {
     try {
       const now = Date.now();
       const cpuMs = await this.#workersCpuMs();
-      const cpu = this.#lastCpuMs === undefined ? 0 : Math.max(0, cpuMs - this.#lastCpuMs) / Math.max(1, now - this.#lastAt);
+      const cpu =
+        this.#lastCpuMs === undefined ? 0 : Math.max(0, cpuMs - this.#lastCpuMs) / Math.max(1, now - this.#lastAt);
       this.#lastCpuMs = cpuMs;
       this.#lastAt = now;
       const s = this.node.status();
@@ -51,7 +52,11 @@ export class Heartbeat {
         updatedAt: now,
       };
       const signed = JSON.stringify(signNodeRecord(record, this.#recordKey));
-      await this.redis.multi().set(sfuNodeKey(record.nodeId), signed, 'PX', SFU_STALE_MS).sadd(SFU_NODES_SET, record.nodeId).exec();
+      await this.redis
+        .multi()
+        .set(sfuNodeKey(record.nodeId), signed, 'PX', SFU_STALE_MS)
+        .sadd(SFU_NODES_SET, record.nodeId)
+        .exec();
     } catch (e) {
       this.log.warn({ err: (e as Error).message }, 'heartbeat failed');
     }

@@ -26,7 +26,9 @@ process.on('uncaughtException', (e) => {
 });
 const pool = await WorkerPool.create(config.workers, log);
 const node = new SfuNode(config.nodeId, pool, config.rtc, log);
-pool.on('workerDied', ({ pid, replaced }) => log.warn({ workerPid: pid, replaced }, 'worker replaced; its rooms were reported lost'));
+pool.on('workerDied', ({ pid, replaced }) =>
+  log.warn({ workerPid: pid, replaced }, 'worker replaced; its rooms were reported lost'),
+);
 const control = new ControlServer(node, config.secret, log);
 const port = await control.listen(config.controlPort, config.controlHost);
 const controlUrl = config.controlUrl ?? `http://${config.controlHost}:${port}`;

@@ -17,7 +17,12 @@ const sockets: Socket[] = [];
 
 beforeAll(async () => {
   pool = await WorkerPool.create(1, log);
-  node = new SfuNode('node-ctl', pool, { listenIp: '127.0.0.1', announcedAddress: undefined, minPort: 40000, maxPort: 49999 }, log);
+  node = new SfuNode(
+    'node-ctl',
+    pool,
+    { listenIp: '127.0.0.1', announcedAddress: undefined, minPort: 40000, maxPort: 49999 },
+    log,
+  );
   control = new ControlServer(node, SECRET, log);
   url = `http://127.0.0.1:${await control.listen(0, '127.0.0.1')}`;
 });
@@ -38,7 +43,11 @@ const token = (opts: jwt.SignOptions = {}, secret = SECRET, payload: object = { 
     expiresIn: 60,
     ...opts,
   } as const;
-  return jwt.sign(payload, secret, Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as jwt.SignOptions);
+  return jwt.sign(
+    payload,
+    secret,
+    Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as jwt.SignOptions,
+  );
 };
 
 function connect(auth: object): Promise<Socket> {
@@ -46,7 +55,9 @@ function connect(auth: object): Promise<Socket> {
   sockets.push(socket);
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', (e: Error & { data?: { code?: string } }) => reject(new Error(e.data?.code ?? e.message)));
+    socket.once('connect_error', (e: Error & { data?: { code?: string } }) =>
+      reject(new Error(e.data?.code ?? e.message)),
+    );
   });
 }
 const rpc = (s: Socket, envelope: unknown) => s.timeout(5_000).emitWithAck('rpc', envelope) as Promise<Ack<unknown>>;
@@ -54,16 +65,18 @@ const rpc = (s: Socket, envelope: unknown) => s.timeout(5_000).emitWithAck('rpc'
 describe('SFU control connection', () => {
   it('refuses connections without a valid control token or with another protocol version', async () => {
     await expect(connect({})).rejects.toThrow(ErrorCode.UNAUTHENTICATED);
-    await expect(connect({ token: token({}, 'another-secret-another-secret'), protocolVersion: PROTOCOL_VERSION })).rejects.toThrow(
-      ErrorCode.UNAUTHENTICATED,
-    );
-    await expect(connect({ token: token({ audience: Audience.PRACTITIONER }), protocolVersion: PROTOCOL_VERSION })).rejects.toThrow(
-      ErrorCode.UNAUTHENTICATED,
-    );
+    await expect(
+      connect({ token: token({}, 'another-secret-another-secret'), protocolVersion: PROTOCOL_VERSION }),
+    ).rejects.toThrow(ErrorCode.UNAUTHENTICATED);
+    await expect(
+      connect({ token: token({ audience: Audience.PRACTITIONER }), protocolVersion: PROTOCOL_VERSION }),
+    ).rejects.toThrow(ErrorCode.UNAUTHENTICATED);
     await expect(connect({ token: token({ algorithm: 'HS512' }), protocolVersion: PROTOCOL_VERSION })).rejects.toThrow(
       ErrorCode.UNAUTHENTICATED,
     );
-    await expect(connect({ token: token(), protocolVersion: PROTOCOL_VERSION + 1 })).rejects.toThrow(ErrorCode.PROTOCOL_MISMATCH);
+    await expect(connect({ token: token(), protocolVersion: PROTOCOL_VERSION + 1 })).rejects.toThrow(
+      ErrorCode.PROTOCOL_MISMATCH,
+    );
   });
 
   const v = PROTOCOL_VERSION;
@@ -71,9 +84,9 @@ describe('SFU control connection', () => {
 
   it('refuses a control token made for another node', async () => {
     // What a fake node record in Redis would have collected from signaling: no key to this node.
-    await expect(connect({ token: token({ audience: sfuControlAudience('node-other') }), protocolVersion: v })).rejects.toThrow(
-      ErrorCode.UNAUTHENTICATED,
-    );
+    await expect(
+      connect({ token: token({ audience: sfuControlAudience('node-other') }), protocolVersion: v }),
+    ).rejects.toThrow(ErrorCode.UNAUTHENTICATED);
     // Nor the old node-less audience, nor the prefix with an empty id.
     await expect(connect({ token: token({ audience: Audience.SFU_CONTROL }), protocolVersion: v })).rejects.toThrow(
       ErrorCode.UNAUTHENTICATED,
@@ -85,8 +98,12 @@ describe('SFU control connection', () => {
   });
 
   it('refuses a control token without an expiry or an issue date', async () => {
-    await expect(connect({ token: token({ expiresIn: undefined }), protocolVersion: v })).rejects.toThrow(ErrorCode.UNAUTHENTICATED);
-    await expect(connect({ token: token({ noTimestamp: true }), protocolVersion: v })).rejects.toThrow(ErrorCode.UNAUTHENTICATED);
+    await expect(connect({ token: token({ expiresIn: undefined }), protocolVersion: v })).rejects.toThrow(
+      ErrorCode.UNAUTHENTICATED,
+    );
+    await expect(connect({ token: token({ noTimestamp: true }), protocolVersion: v })).rejects.toThrow(
+      ErrorCode.UNAUTHENTICATED,
+    );
   });
 
   it('refuses an expired control token, or one issued longer ago than a control token lives', async () => {
@@ -110,12 +127,23 @@ describe('SFU control connection', () => {
       ok: true,
       data: { nodeId: 'node-ctl', workers: 1, rooms: 0, consumers: 0 },
     });
-    expect(await rpc(s, { method: 'room.open', params: { roomId: 'r1' } })).toMatchObject({ ok: true, data: { created: true } });
+    expect(await rpc(s, { method: 'room.open', params: { roomId: 'r1' } })).toMatchObject({
+      ok: true,
+      data: { created: true },
+    });
     expect(await rpc(s, 'garbage')).toMatchObject({ ok: false, code: ErrorCode.BAD_REQUEST });
-    expect(await rpc(s, { method: 'worker.kill', params: {} })).toMatchObject({ ok: false, code: ErrorCode.BAD_REQUEST });
+    expect(await rpc(s, { method: 'worker.kill', params: {} })).toMatchObject({
+      ok: false,
+      code: ErrorCode.BAD_REQUEST,
+    });
     expect(await rpc(s, { method: 'toString', params: {} })).toMatchObject({ ok: false, code: ErrorCode.BAD_REQUEST });
-    expect(await rpc(s, { method: 'room.open', params: { roomId: 'a b' } })).toMatchObject({ ok: false, code: ErrorCode.BAD_REQUEST });
-    expect(await rpc(s, { method: 'transport.create', params: { roomId: 'nope', peerId: 'p', direction: 'send' } })).toMatchObject({
+    expect(await rpc(s, { method: 'room.open', params: { roomId: 'a b' } })).toMatchObject({
+      ok: false,
+      code: ErrorCode.BAD_REQUEST,
+    });
+    expect(
+      await rpc(s, { method: 'transport.create', params: { roomId: 'nope', peerId: 'p', direction: 'send' } }),
+    ).toMatchObject({
       ok: false,
       code: ErrorCode.NOT_FOUND,
     });
@@ -125,7 +153,10 @@ describe('SFU control connection', () => {
   it('pushes room events to signaling', async () => {
     const s = await connect({ token: token(), protocolVersion: PROTOCOL_VERSION });
     const closed = new Promise((r) => s.once('room.closed', r));
-    expect(await rpc(s, { method: 'room.close', params: { roomId: 'r1' } })).toEqual({ ok: true, data: { closed: true } });
+    expect(await rpc(s, { method: 'room.close', params: { roomId: 'r1' } })).toEqual({
+      ok: true,
+      data: { closed: true },
+    });
     expect(await closed).toEqual({ roomId: 'r1', reason: 'closed' });
   });
 });

@@ -20,12 +20,18 @@ const rtc = { listenIp: '127.0.0.1', announcedAddress: undefined, minPort: 40000
 const log = createLogger('silent');
 
 /** A microphone with its own mid and SSRC, so many can coexist on one transport. */
-const audio = (i: number): RtpParameters => ({ ...audioRtpParameters, mid: `a${i}`, encodings: [{ ssrc: 30_000_000 + i }] });
+const audio = (i: number): RtpParameters => ({
+  ...audioRtpParameters,
+  mid: `a${i}`,
+  encodings: [{ ssrc: 30_000_000 + i }],
+});
 
 /** The error code of each rejection, 'ok' for each success. */
 async function outcomes(calls: Array<Promise<unknown>>): Promise<string[]> {
   const settled = await Promise.allSettled(calls);
-  return settled.map((s) => (s.status === 'fulfilled' ? 'ok' : ((s.reason as { code?: string }).code ?? String(s.reason))));
+  return settled.map((s) =>
+    s.status === 'fulfilled' ? 'ok' : ((s.reason as { code?: string }).code ?? String(s.reason)),
+  );
 }
 const count = (xs: string[], x: string) => xs.filter((y) => y === x).length;
 
@@ -52,7 +58,8 @@ describe('per-peer and per-room limits on an SFU node', () => {
     pool.close();
   });
 
-  const peerSummary = async (roomId: string, peerId: string) => (await h()['room.get']({ roomId })).peers.find((p) => p.peerId === peerId);
+  const peerSummary = async (roomId: string, peerId: string) =>
+    (await h()['room.get']({ roomId })).peers.find((p) => p.peerId === peerId);
   const send = (roomId: string, peerId: string) => h()['transport.create']({ roomId, peerId, direction: 'send' });
   const recv = (roomId: string, peerId: string) => h()['transport.create']({ roomId, peerId, direction: 'recv' });
 
@@ -95,7 +102,13 @@ describe('per-peer and per-room limits on an SFU node', () => {
     await h()['room.open']({ roomId: 'r1' });
     const t = await send('r1', 'patient');
     const produce = (i: number) =>
-      h()['producer.create']({ roomId: 'r1', peerId: 'patient', transportId: t.id, kind: 'audio', rtpParameters: audio(i) });
+      h()['producer.create']({
+        roomId: 'r1',
+        peerId: 'patient',
+        transportId: t.id,
+        kind: 'audio',
+        rtpParameters: audio(i),
+      });
     const results = await outcomes(Array.from({ length: 50 }, (_, i) => produce(i)));
     expect(count(results, 'ok')).toBe(MAX_PRODUCERS_PER_PEER);
     expect(count(results, ErrorCode.LIMIT_EXCEEDED)).toBe(50 - MAX_PRODUCERS_PER_PEER);
@@ -118,7 +131,8 @@ describe('per-peer and per-room limits on an SFU node', () => {
     const caps = rtpCapabilities as RtpCapabilities;
     const consumeAs = async (peerId: string, n: number) => {
       const r = await recv('r1', peerId);
-      const consume = () => h()['consumer.create']({ roomId: 'r1', peerId, transportId: r.id, producerId, rtpCapabilities: caps });
+      const consume = () =>
+        h()['consumer.create']({ roomId: 'r1', peerId, transportId: r.id, producerId, rtpCapabilities: caps });
       return outcomes(Array.from({ length: n }, consume));
     };
     // The 9th, even among concurrent calls.
@@ -139,7 +153,9 @@ describe('per-peer and per-room limits on an SFU node', () => {
     await expect(h()['consumer.resume']({ roomId: 'r1', peerId: 'ghost', consumerId: 'x' })).rejects.toMatchObject({
       code: ErrorCode.NOT_FOUND,
     });
-    await expect(h()['producer.setPaused']({ roomId: 'r1', peerId: 'ghost-2', producerId: 'x', paused: true })).rejects.toMatchObject({
+    await expect(
+      h()['producer.setPaused']({ roomId: 'r1', peerId: 'ghost-2', producerId: 'x', paused: true }),
+    ).rejects.toMatchObject({
       code: ErrorCode.NOT_FOUND,
     });
     expect((await h()['room.get']({ roomId: 'r1' })).peers).toEqual([]);

@@ -31,7 +31,9 @@ describe('SfuNode against a real mediasoup worker', () => {
 
   it('opens one router per room, idempotently, even for concurrent opens', async () => {
     const [a, b] = await Promise.all([h()['room.open']({ roomId: 'r1' }), h()['room.open']({ roomId: 'r1' })]);
-    expect(a.rtpCapabilities.codecs?.map((c) => c.mimeType)).toEqual(expect.arrayContaining(['audio/opus', 'video/VP8', 'video/H264']));
+    expect(a.rtpCapabilities.codecs?.map((c) => c.mimeType)).toEqual(
+      expect.arrayContaining(['audio/opus', 'video/VP8', 'video/H264']),
+    );
     expect(a.created || b.created).toBe(true);
     expect((await h()['room.open']({ roomId: 'r1' })).created).toBe(false);
     await h()['room.open']({ roomId: 'r2' });
@@ -77,7 +79,9 @@ describe('SfuNode against a real mediasoup worker', () => {
     expect(node.status().consumers).toBe(1);
     await h()['consumer.resume']({ roomId: 'r1', peerId: 'practitioner', consumerId: consumer.id });
     await h()['producer.setPaused']({ roomId: 'r1', peerId: 'patient', producerId: audio.producerId, paused: true });
-    expect((await h()['room.get']({ roomId: 'r1' })).peers[0]?.producers.find((p) => p.id === audio.producerId)?.paused).toBe(true);
+    expect(
+      (await h()['room.get']({ roomId: 'r1' })).peers[0]?.producers.find((p) => p.id === audio.producerId)?.paused,
+    ).toBe(true);
 
     const closed = once(node, 'roomClosed');
     expect(await h()['room.close']({ roomId: 'r1' })).toEqual({ closed: true });
@@ -128,9 +132,9 @@ describe('SfuNode against a real mediasoup worker', () => {
       kind: 'audio',
       rtpParameters: audioRtpParameters,
     });
-    expect((await h()['room.get']({ roomId: 'r1' })).peers.find((p) => p.peerId === 'patient')?.producers.map((p) => p.id)).toEqual([
-      audio.producerId,
-    ]);
+    expect(
+      (await h()['room.get']({ roomId: 'r1' })).peers.find((p) => p.peerId === 'patient')?.producers.map((p) => p.id),
+    ).toEqual([audio.producerId]);
     expect(audio.producerId).not.toBe(first.producerId);
     // Consuming one's own producer.
     const ownRecv = await h()['transport.create']({ roomId: 'r1', peerId: 'patient', direction: 'recv' });
@@ -153,7 +157,9 @@ describe('SfuNode against a real mediasoup worker', () => {
         rtpCapabilities: { codecs: [] },
       }),
     ).rejects.toMatchObject({ code: ErrorCode.MEDIA_ERROR });
-    await expect(h()['transport.create']({ roomId: 'nope', peerId: 'patient', direction: 'send' })).rejects.toMatchObject({
+    await expect(
+      h()['transport.create']({ roomId: 'nope', peerId: 'patient', direction: 'send' }),
+    ).rejects.toMatchObject({
       code: ErrorCode.NOT_FOUND,
     });
   });

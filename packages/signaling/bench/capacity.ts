@@ -4,7 +4,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machine, writeSection } from '../../../scripts/benchmarksDoc.ts';
 import { RedisServer, freePort } from '../test/support/redisServer.ts';
-import { InProcessSfu, connectClient, createConsultation, login, seedDemoAccount, signalingEnv } from '../test/support/stack.ts';
+import {
+  InProcessSfu,
+  connectClient,
+  createConsultation,
+  login,
+  seedDemoAccount,
+  signalingEnv,
+} from '../test/support/stack.ts';
 
 // Signaling capacity on one core: N waiting patients (socket.io-client, in other processes on the
 // other core) in one practitioner's waiting room; on each admit every remaining patient gets their
@@ -15,7 +22,8 @@ const SIZES = (process.env['BENCH_SIZES'] ?? '1000,5000,10000').split(',').map(N
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
 const PER_CLIENT_PROCESS = 2_500;
 
-const rssKb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+const rssKb = (pid: number): number =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
 const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? NaN;
@@ -34,9 +42,15 @@ function once<T>(child: ChildProcess, type: string): Promise<T> {
   });
 }
 
-async function run(
-  n: number,
-): Promise<{ n: number; connected: number; rssPerSocketKb: number; p50: number; p99: number; samples: number; missing: number }> {
+async function run(n: number): Promise<{
+  n: number;
+  connected: number;
+  rssPerSocketKb: number;
+  p50: number;
+  p99: number;
+  samples: number;
+  missing: number;
+}> {
   const redis = await RedisServer.start();
   await seedDemoAccount(redis.url);
   const sfu = await InProcessSfu.start(redis.url, 1, 'sfu-bench');
@@ -95,7 +109,11 @@ async function run(
     await Promise.all(
       clients.map((c, g) => {
         const ready = once<{ sockets: number }>(c, 'ready');
-        c.send({ type: 'connect', url, patients: patients.slice(g * PER_CLIENT_PROCESS, (g + 1) * PER_CLIENT_PROCESS) });
+        c.send({
+          type: 'connect',
+          url,
+          patients: patients.slice(g * PER_CLIENT_PROCESS, (g + 1) * PER_CLIENT_PROCESS),
+        });
         return ready;
       }),
     );
@@ -131,7 +149,15 @@ async function run(
       }
       log(`N=${n} round ${r}: ${latencies.length} updates so far`);
     }
-    return { n, connected, rssPerSocketKb, p50: pct(latencies, 50), p99: pct(latencies, 99), samples: latencies.length, missing };
+    return {
+      n,
+      connected,
+      rssPerSocketKb,
+      p50: pct(latencies, 50),
+      p99: pct(latencies, 99),
+      samples: latencies.length,
+      missing,
+    };
   } finally {
     for (const c of clients) c.kill('SIGKILL');
     signaling.kill('SIGKILL');
@@ -156,7 +182,8 @@ const table = [
   '| waiting patients | connected sockets | signaling RSS per socket | admit → position update p50 | p99 | updates measured (missing) |',
   '|---|---|---|---|---|---|',
   ...results.map(
-    (r) => `| ${r.n} | ${r.connected} | ${r.rssPerSocketKb.toFixed(1)} KiB | ${r.p50} ms | ${r.p99} ms | ${r.samples} (${r.missing}) |`,
+    (r) =>
+      `| ${r.n} | ${r.connected} | ${r.rssPerSocketKb.toFixed(1)} KiB | ${r.p50} ms | ${r.p99} ms | ${r.samples} (${r.missing}) |`,
   ),
 ].join('\n');
 writeSection(

@@ -45,7 +45,9 @@ async function connectAll(url: string, patients: Patient[]): Promise<void> {
       round.latencies.push(Date.now() - round.t0);
       if (round.pending.size === 0) finish();
     });
-    const ack = await socket.timeout(30_000).emitWithAck('consultation:join', { consultationId: p.consultationId, displayName: 'Bench' });
+    const ack = await socket
+      .timeout(30_000)
+      .emitWithAck('consultation:join', { consultationId: p.consultationId, displayName: 'Bench' });
     if (!ack.ok) throw new Error(`join failed: ${ack.code}`);
     sockets.set(p.consultationId, socket);
   };

@@ -61,7 +61,12 @@ export class MediaCalls {
       kind: p.kind,
       rtpParameters: p.rtpParameters,
     });
-    this.#notify.toRole(c.id, otherRole(role), 'media:newProducer', { producerId: r.producerId, kind: p.kind, role, paused: false });
+    this.#notify.toRole(c.id, otherRole(role), 'media:newProducer', {
+      producerId: r.producerId,
+      kind: p.kind,
+      role,
+      paused: false,
+    });
     if (p.kind === 'audio') await this.#onMicrophone(identity, c, r.producerId);
     return r;
   }
@@ -74,7 +79,12 @@ export class MediaCalls {
       producers: summary.peers
         .filter((peer) => peer.peerId !== me && (peer.peerId === Role.PATIENT || peer.peerId === Role.PRACTITIONER))
         .flatMap((peer) =>
-          peer.producers.map((pr) => ({ producerId: pr.id, kind: pr.kind, role: peer.peerId as Role, paused: pr.paused })),
+          peer.producers.map((pr) => ({
+            producerId: pr.id,
+            kind: pr.kind,
+            role: peer.peerId as Role,
+            paused: pr.paused,
+          })),
         ),
     };
   }
@@ -98,7 +108,12 @@ export class MediaCalls {
   async setProducerPaused(identity: Identity, p: Req<'media:setProducerPaused'>): Res<'media:setProducerPaused'> {
     const { client, c } = await this.#inCall(identity, p.consultationId);
     const role = roleOf(identity);
-    const r = await client.call('producer.setPaused', { roomId: c.id, peerId: role, producerId: p.producerId, paused: p.paused });
+    const r = await client.call('producer.setPaused', {
+      roomId: c.id,
+      peerId: role,
+      producerId: p.producerId,
+      paused: p.paused,
+    });
     this.#notify.toRole(c.id, otherRole(role), 'media:producerPaused', { producerId: p.producerId, paused: p.paused });
     return r;
   }

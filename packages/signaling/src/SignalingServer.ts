@@ -96,7 +96,13 @@ export class SignalingServer {
     // The rater blocks on the stream: it gets a connection of its own.
     this.#raterRedis = this.redis.duplicate();
     this.#raterRedis.on('error', () => undefined);
-    this.rater = new Rater(new MeteringLog(this.#raterRedis), this.usage, (id) => this.plans.of(id), config.instanceId, log);
+    this.rater = new Rater(
+      new MeteringLog(this.#raterRedis),
+      this.usage,
+      (id) => this.plans.of(id),
+      config.instanceId,
+      log,
+    );
     const local: LocalHandlers = {};
     this.#local = local;
     const notify = socketNotifier(this.io, presence, this.redis, local);
@@ -135,7 +141,8 @@ export class SignalingServer {
       caps,
       instanceId: config.instanceId,
       stillValid: async (identity) => {
-        if (identity.kind === 'patient') await this.consultations.consultations.authorize(identity, identity.consultationId);
+        if (identity.kind === 'patient')
+          await this.consultations.consultations.authorize(identity, identity.consultationId);
         else if (await this.accounts.isRevoked(identity.sid))
           throw new VisitaError(ErrorCode.UNAUTHENTICATED, 'logged out: please log in again');
       },
@@ -174,8 +181,10 @@ export class SignalingServer {
     // Metering heartbeats for the calls this instance holds participants of.
     this.#meterTimer = setInterval(() => {
       const calls = new Set<string>();
-      for (const socket of this.io.of('/').sockets.values()) if (socket.data.consultationId) calls.add(socket.data.consultationId);
-      for (const id of calls) void this.consultations.calls.meterHeartbeat(id, config.meteringHeartbeatMs).catch(() => undefined);
+      for (const socket of this.io.of('/').sockets.values())
+        if (socket.data.consultationId) calls.add(socket.data.consultationId);
+      for (const id of calls)
+        void this.consultations.calls.meterHeartbeat(id, config.meteringHeartbeatMs).catch(() => undefined);
     }, config.meteringHeartbeatMs);
     this.#meterTimer.unref();
     this.rater.start();
@@ -190,7 +199,10 @@ export class SignalingServer {
       usage: this.usage,
       plans: this.plans,
       limits,
-      metrics: async () => ({ connected_sockets: this.io.engine.clientsCount, sfu_nodes: (await this.sfu.nodes()).length }),
+      metrics: async () => ({
+        connected_sockets: this.io.engine.clientsCount,
+        sfu_nodes: (await this.sfu.nodes()).length,
+      }),
       log,
       onLogout: (sessionId) => this.io.in(sessionRoom(sessionId)).disconnectSockets(true),
     });

@@ -80,10 +80,14 @@ const redis = new Redis(process.env['VISITA_REDIS_URL'] ?? 'redis://127.0.0.1:63
 });
 redis.on('error', () => undefined);
 const store = new RedisAccountStore(redis, accountSeal(accountKeys()), () =>
-  fail(`the account record of ${values.email} was changed outside Visita (its seal does not verify); set its password again to re-seal it`),
+  fail(
+    `the account record of ${values.email} was changed outside Visita (its seal does not verify); set its password again to re-seal it`,
+  ),
 );
 try {
-  await redis.ping().catch(() => fail(`cannot reach Redis at ${process.env['VISITA_REDIS_URL'] ?? 'redis://127.0.0.1:6379'}`));
+  await redis
+    .ping()
+    .catch(() => fail(`cannot reach Redis at ${process.env['VISITA_REDIS_URL'] ?? 'redis://127.0.0.1:6379'}`));
   if (command === 'add') {
     if (values['if-missing'] && (await store.findByEmail(values.email))) {
       console.log(`account ${values.email} exists; left as it is`);
@@ -103,7 +107,11 @@ try {
     if (!values.plan) fail('--plan is required');
     const account = await store.findByEmail(values.email);
     if (!account) fail(`no account with email ${values.email}`);
-    const config = loadSignalingConfig({ ...process.env, VISITA_JWT_SECRET: 'x'.repeat(32), VISITA_SFU_SECRET: 'x'.repeat(16) });
+    const config = loadSignalingConfig({
+      ...process.env,
+      VISITA_JWT_SECRET: 'x'.repeat(32),
+      VISITA_SFU_SECRET: 'x'.repeat(16),
+    });
     await new PlanBook(redis, config.plans).assign(account.id, values.plan);
     console.log(`${values.email} is on plan ${values.plan}`);
   } else if (command === 'reset-2fa') {

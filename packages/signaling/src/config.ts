@@ -68,7 +68,8 @@ const Env = z.object({
     .string()
     .default('')
     .refine(
-      (v) => v.split(',').every((p) => /^$|^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)$/.test(p.trim())),
+      (v) =>
+        v.split(',').every((p) => /^$|^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)$/.test(p.trim())),
       'VISITA_TRUSTED_PROXIES must list addresses, CIDRs or loopback',
     ),
   /** Check-ins (joins) allowed per patient link per minute. */
@@ -86,7 +87,9 @@ const Env = z.object({
   /** Pricing plans as JSON (see metering/plans.ts); the first is the default for practitioners without one. */
   VISITA_PLANS: z
     .string()
-    .default('[{"id":"standard","currency":"EUR","pricePerMinuteCents":100,"rounding":"per_second","includedMinutesPerMonth":0}]'),
+    .default(
+      '[{"id":"standard","currency":"EUR","pricePerMinuteCents":100,"rounding":"per_second","includedMinutesPerMonth":0}]',
+    ),
   VISITA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -138,7 +141,8 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
   } catch (err) {
     throw new Error(`invalid signaling configuration:\n  VISITA_PLANS: ${(err as Error).message.slice(0, 300)}`);
   }
-  if (jwtKeys.length === 0) throw new Error('invalid signaling configuration:\n  VISITA_JWT_SECRET or VISITA_JWT_KEYS is required');
+  if (jwtKeys.length === 0)
+    throw new Error('invalid signaling configuration:\n  VISITA_JWT_SECRET or VISITA_JWT_KEYS is required');
   return Object.freeze({
     host: e.VISITA_SIGNALING_HOST,
     port: e.VISITA_SIGNALING_PORT,

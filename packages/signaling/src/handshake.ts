@@ -26,7 +26,10 @@ export function installHandshake(io: SignalingIo, checks: HandshakeChecks): void
       const auth = HandshakeAuth.safeParse(socket.handshake.auth);
       if (!auth.success) throw new VisitaError(ErrorCode.UNAUTHENTICATED, 'a token is required');
       if (auth.data.protocolVersion !== PROTOCOL_VERSION) {
-        throw new VisitaError(ErrorCode.PROTOCOL_MISMATCH, `this server speaks protocol ${PROTOCOL_VERSION}; reload the page`);
+        throw new VisitaError(
+          ErrorCode.PROTOCOL_MISMATCH,
+          `this server speaks protocol ${PROTOCOL_VERSION}; reload the page`,
+        );
       }
       const identity = checks.tokens.verify(auth.data.token);
       if (socket.recovered && !sameIdentity(socket.data.identity, identity)) {
@@ -44,7 +47,11 @@ export function installHandshake(io: SignalingIo, checks: HandshakeChecks): void
       next();
     } catch (e) {
       const err = toAckErr(e);
-      next(Object.assign(new Error(err.code === ErrorCode.INTERNAL ? 'please retry' : err.message), { data: { code: err.code } }));
+      next(
+        Object.assign(new Error(err.code === ErrorCode.INTERNAL ? 'please retry' : err.message), {
+          data: { code: err.code },
+        }),
+      );
     }
   });
 }
@@ -52,6 +59,7 @@ export function installHandshake(io: SignalingIo, checks: HandshakeChecks): void
 /** The same person: a patient of the same consultation and link version, or the same account. */
 function sameIdentity(before: Identity | undefined, now: Identity): boolean {
   if (!before || before.kind !== now.kind || before.sub !== now.sub) return false;
-  if (before.kind === 'patient' && now.kind === 'patient') return before.consultationId === now.consultationId && before.v === now.v;
+  if (before.kind === 'patient' && now.kind === 'patient')
+    return before.consultationId === now.consultationId && before.v === now.v;
   return true;
 }

@@ -3,8 +3,17 @@ import type { Identity } from './tokens.ts';
 
 /** How the service reaches connected clients; implemented over Socket.IO rooms. */
 export interface Notifier {
-  toConsultation<E extends keyof ServerToClientEvents>(id: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
-  toRole<E extends keyof ServerToClientEvents>(id: string, role: Role, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
+  toConsultation<E extends keyof ServerToClientEvents>(
+    id: string,
+    event: E,
+    ...args: Parameters<ServerToClientEvents[E]>
+  ): void;
+  toRole<E extends keyof ServerToClientEvents>(
+    id: string,
+    role: Role,
+    event: E,
+    ...args: Parameters<ServerToClientEvents[E]>
+  ): void;
   /**
    * A practitioner's waiting room changed: every instance sends the practitioner's dashboards it
    * holds the queue, and the waiting patients it holds at positions from..to (1-based, to = null:
@@ -23,7 +32,12 @@ export interface Notifier {
   /** Closes the connections of that role in the consultation, on every instance. */
   disconnectRole(id: string, role: Role): void;
   /** Only to this instance's connections (for SFU node events, which every instance receives). */
-  toRoleHere<E extends keyof ServerToClientEvents>(id: string, role: Role, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
+  toRoleHere<E extends keyof ServerToClientEvents>(
+    id: string,
+    role: Role,
+    event: E,
+    ...args: Parameters<ServerToClientEvents[E]>
+  ): void;
   /** True for exactly one instance per key within `ttlMs` (a Redis lock): who handles a shared event. */
   claim(key: string, ttlMs: number): Promise<boolean>;
   presence(id: string): Promise<Record<Role, boolean>>;

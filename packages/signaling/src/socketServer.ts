@@ -117,7 +117,9 @@ export function startPresenceHeartbeat(
         held.push({ identityKey: identityKey(identity), member });
         if (consultationId) void presence.touch(consultationId, roleOf(identity), member, now).catch(() => undefined);
         if (identity.kind === 'practitioner')
-          void presence.touch(practitionerPresenceKey(identity.sub), Role.PRACTITIONER, member, now).catch(() => undefined);
+          void presence
+            .touch(practitionerPresenceKey(identity.sub), Role.PRACTITIONER, member, now)
+            .catch(() => undefined);
       }
       void caps.renew(held, now).catch(() => undefined);
     },
@@ -129,7 +131,10 @@ export function startPresenceHeartbeat(
 
 export const presenceMember = (instanceId: string, socketId: string): string => `${instanceId}:${socketId}`;
 
-type Handler<K extends ClientRequestName> = (socket: ClientSocket, payload: ClientRequests[K][0]) => Promise<ClientRequests[K][1]>;
+type Handler<K extends ClientRequestName> = (
+  socket: ClientSocket,
+  payload: ClientRequests[K][0],
+) => Promise<ClientRequests[K][1]>;
 
 export interface HandlerDeps {
   service: ConsultationService;
@@ -243,7 +248,10 @@ export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
         if (!parsed.success) {
           const issue = parsed.error.issues[0];
           return reply(
-            fail(ErrorCode.BAD_REQUEST, `${name}: ${issue ? `${issue.path.join('.') || 'payload'}: ${issue.message}` : 'invalid payload'}`),
+            fail(
+              ErrorCode.BAD_REQUEST,
+              `${name}: ${issue ? `${issue.path.join('.') || 'payload'}: ${issue.message}` : 'invalid payload'}`,
+            ),
           );
         }
         try {
@@ -267,7 +275,12 @@ export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
     if (identity.kind === 'practitioner') {
       // The practitioner's dashboard presence (their status as waiting patients see it).
       void presence
-        .touch(practitionerPresenceKey(identity.sub), Role.PRACTITIONER, presenceMember(instanceId, socket.id), Date.now())
+        .touch(
+          practitionerPresenceKey(identity.sub),
+          Role.PRACTITIONER,
+          presenceMember(instanceId, socket.id),
+          Date.now(),
+        )
         .then(() => service.waitingRoom.publishQueue(identity.sub, 1))
         .catch(() => undefined);
     }
@@ -276,7 +289,11 @@ export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
       void (async () => {
         await dropped(socket);
         if (identity.kind === 'practitioner') {
-          await presence.remove(practitionerPresenceKey(identity.sub), Role.PRACTITIONER, presenceMember(instanceId, socket.id));
+          await presence.remove(
+            practitionerPresenceKey(identity.sub),
+            Role.PRACTITIONER,
+            presenceMember(instanceId, socket.id),
+          );
           await service.waitingRoom.publishQueue(identity.sub, 1);
         }
       })().catch((e: Error) => log.warn({ err: e.message }, 'leave failed'));

@@ -10,7 +10,9 @@ const sign = (payload: object, opts: jwt.SignOptions, key = secret) =>
 
 describe('TokenService', () => {
   it('round-trips practitioner and patient tokens', () => {
-    expect(tokens.verify(tokens.practitioner({ sub: 'p1', name: 'Dr A', role: 'practitioner', sid: 's1' }, 60))).toEqual({
+    expect(
+      tokens.verify(tokens.practitioner({ sub: 'p1', name: 'Dr A', role: 'practitioner', sid: 's1' }, 60)),
+    ).toEqual({
       kind: 'practitioner',
       sub: 'p1',
       name: 'Dr A',
@@ -26,7 +28,10 @@ describe('TokenService', () => {
   });
 
   it('refuses a patient token whose kind claims practitioner', () => {
-    const forged = sign({ kind: 'practitioner', name: 'X', role: 'ops' }, { audience: Audience.PATIENT, expiresIn: 60 });
+    const forged = sign(
+      { kind: 'practitioner', name: 'X', role: 'ops' },
+      { audience: Audience.PATIENT, expiresIn: 60 },
+    );
     expect(() => tokens.verify(forged)).toThrow(expect.objectContaining({ code: ErrorCode.UNAUTHENTICATED }));
   });
 
@@ -36,7 +41,10 @@ describe('TokenService', () => {
       { algorithm: 'HS384', audience: Audience.PRACTITIONER, expiresIn: 60 },
     );
     expect(() => tokens.verify(hs384)).toThrow(/invalid token/);
-    const expired = sign({ kind: 'practitioner', name: 'X', role: 'practitioner', exp: 1 }, { audience: Audience.PRACTITIONER });
+    const expired = sign(
+      { kind: 'practitioner', name: 'X', role: 'practitioner', exp: 1 },
+      { audience: Audience.PRACTITIONER },
+    );
     expect(() => tokens.verify(expired)).toThrow(/expired/);
     expect(() => tokens.verify(tokens.sfuControl('sig-1', 'node-1'))).toThrow(/invalid token/);
   });
@@ -62,7 +70,10 @@ describe('TokenService', () => {
     expect(rotated.verify(token)).toMatchObject({ sub: 'p1' });
     const fresh = rotated.practitioner({ sub: 'p1', name: 'Dr A', role: 'practitioner', sid: 's1' }, 60);
     expect(jwt.decode(fresh, { complete: true })?.header.kid).toBe('k2');
-    const dropped = new TokenService([{ kid: 'k2', secret: 'second-secret-0123456789abcdef0123' }], 'sfu-secret-0123456789');
+    const dropped = new TokenService(
+      [{ kid: 'k2', secret: 'second-secret-0123456789abcdef0123' }],
+      'sfu-secret-0123456789',
+    );
     expect(dropped.verify(fresh)).toMatchObject({ sub: 'p1' });
     expect(() => dropped.verify(token)).toThrow(/invalid token/);
   });
@@ -78,7 +89,10 @@ describe('TokenService', () => {
     expect(() => tokens.verify(noKid)).toThrow(/invalid token/);
     expect(() =>
       tokens.verify(
-        sign({ kind: 'practitioner', name: 'X', role: 'practitioner' }, { audience: Audience.PRACTITIONER, expiresIn: 60, keyid: 'k9' }),
+        sign(
+          { kind: 'practitioner', name: 'X', role: 'practitioner' },
+          { audience: Audience.PRACTITIONER, expiresIn: 60, keyid: 'k9' },
+        ),
       ),
     ).toThrow(/invalid token/);
   });

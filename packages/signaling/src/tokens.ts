@@ -42,15 +42,19 @@ export class TokenService {
   }
 
   practitioner(claims: Omit<PractitionerClaims, 'kind'>, ttlS: number): string {
-    return jwt.sign({ kind: 'practitioner', name: claims.name, role: claims.role, sid: claims.sid }, this.#current.secret, {
-      algorithm: 'HS256',
-      keyid: this.#current.kid,
-      issuer: TOKEN_ISSUER,
-      audience: Audience.PRACTITIONER,
-      subject: claims.sub,
-      expiresIn: ttlS,
-      jwtid: randomUUID(),
-    });
+    return jwt.sign(
+      { kind: 'practitioner', name: claims.name, role: claims.role, sid: claims.sid },
+      this.#current.secret,
+      {
+        algorithm: 'HS256',
+        keyid: this.#current.kid,
+        issuer: TOKEN_ISSUER,
+        audience: Audience.PRACTITIONER,
+        subject: claims.sub,
+        expiresIn: ttlS,
+        jwtid: randomUUID(),
+      },
+    );
   }
 
   patient(claims: Omit<PatientClaims, 'kind'>, ttlS: number): string {
@@ -93,7 +97,8 @@ export class TokenService {
       throw new VisitaError(ErrorCode.UNAUTHENTICATED, expired ? 'token expired' : 'invalid token');
     }
     // Every token we issue expires; one without `exp` was not made here (or is a forgery).
-    if (typeof payload === 'string' || typeof payload.exp !== 'number') throw new VisitaError(ErrorCode.UNAUTHENTICATED, 'invalid token');
+    if (typeof payload === 'string' || typeof payload.exp !== 'number')
+      throw new VisitaError(ErrorCode.UNAUTHENTICATED, 'invalid token');
     // The audience must match the kind, so a patient token cannot claim to be a practitioner's.
     const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
     if (payload['kind'] === 'practitioner' && aud.length === 1 && aud[0] === Audience.PRACTITIONER) {

@@ -21,7 +21,10 @@ const post = async (path: string, body: unknown, headers: Record<string, string>
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
-  return { status: res.status, body: (await res.json()) as { ok: boolean; code?: string; data?: Record<string, unknown> } };
+  return {
+    status: res.status,
+    body: (await res.json()) as { ok: boolean; code?: string; data?: Record<string, unknown> },
+  };
 };
 const runCli = (args: string[], env: Record<string, string> = {}) =>
   promisify(execFile)(process.execPath, [cli, ...args], {
@@ -38,15 +41,26 @@ describe('practitioner accounts', () => {
       ['practitioner', 'add', '--email', 'Claire@clinic.test', '--name', 'Dr Claire', '--password-env', 'PW'],
       env,
     );
-    expect(created).toMatchObject({ code: 0, out: expect.stringContaining('created practitioner account claire@clinic.test') });
+    expect(created).toMatchObject({
+      code: 0,
+      out: expect.stringContaining('created practitioner account claire@clinic.test'),
+    });
     expect(
-      await runCli(['practitioner', 'add', '--email', 'claire@clinic.test', '--name', 'X', '--password-env', 'PW'], env),
+      await runCli(
+        ['practitioner', 'add', '--email', 'claire@clinic.test', '--name', 'X', '--password-env', 'PW'],
+        env,
+      ),
     ).toMatchObject({ code: 2, out: expect.stringContaining('already exists') });
     expect(
-      await runCli(['practitioner', 'add', '--email', 'claire@clinic.test', '--name', 'X', '--password-env', 'PW', '--if-missing'], env),
+      await runCli(
+        ['practitioner', 'add', '--email', 'claire@clinic.test', '--name', 'X', '--password-env', 'PW', '--if-missing'],
+        env,
+      ),
     ).toMatchObject({ code: 0, out: expect.stringContaining('left as it is') });
     expect(
-      await runCli(['practitioner', 'add', '--email', 'bob@clinic.test', '--name', 'Bob', '--password-env', 'PW'], { PW: 'short' }),
+      await runCli(['practitioner', 'add', '--email', 'bob@clinic.test', '--name', 'Bob', '--password-env', 'PW'], {
+        PW: 'short',
+      }),
     ).toMatchObject({ code: 2, out: expect.stringContaining('at least 10 characters') });
     expect(await runCli(['practitioner', 'add', '--email', 'bob@clinic.test', '--name', 'Bob'])).toMatchObject({
       code: 2,
@@ -55,11 +69,16 @@ describe('practitioner accounts', () => {
     expect(await runCli(['nonsense'])).toMatchObject({ code: 2, out: expect.stringContaining('usage') });
 
     const login = await post('/api/login', { email: 'claire@clinic.test', password: 'a long enough password' });
-    expect(login).toMatchObject({ status: 200, body: { ok: true, data: { practitioner: { name: 'Dr Claire', role: 'practitioner' } } } });
-    expect((await post('/api/login', { email: 'claire@clinic.test', password: 'wrong password!' })).body).toMatchObject({
-      ok: false,
-      code: ErrorCode.UNAUTHENTICATED,
+    expect(login).toMatchObject({
+      status: 200,
+      body: { ok: true, data: { practitioner: { name: 'Dr Claire', role: 'practitioner' } } },
     });
+    expect((await post('/api/login', { email: 'claire@clinic.test', password: 'wrong password!' })).body).toMatchObject(
+      {
+        ok: false,
+        code: ErrorCode.UNAUTHENTICATED,
+      },
+    );
     expect((await post('/api/login', { email: 'nobody@clinic.test', password: 'whatever it is' })).body).toMatchObject({
       ok: false,
       code: ErrorCode.UNAUTHENTICATED,
@@ -70,7 +89,9 @@ describe('practitioner accounts', () => {
         PW: 'another long password',
       }),
     ).toMatchObject({ code: 0 });
-    expect((await post('/api/login', { email: 'claire@clinic.test', password: 'another long password' })).status).toBe(200);
+    expect((await post('/api/login', { email: 'claire@clinic.test', password: 'another long password' })).status).toBe(
+      200,
+    );
 
     // Plans are assigned per practitioner from the configured ones.
     const plans = JSON.stringify([
@@ -78,12 +99,18 @@ describe('practitioner accounts', () => {
       { id: 'small-practice', pricePerMinuteCents: 60, rounding: 'per_started_minute', includedMinutesPerMonth: 60 },
     ]);
     expect(
-      await runCli(['practitioner', 'set-plan', '--email', 'claire@clinic.test', '--plan', 'small-practice'], { VISITA_PLANS: plans }),
+      await runCli(['practitioner', 'set-plan', '--email', 'claire@clinic.test', '--plan', 'small-practice'], {
+        VISITA_PLANS: plans,
+      }),
     ).toMatchObject({ code: 0, out: expect.stringContaining('is on plan small-practice') });
     expect(
-      await runCli(['practitioner', 'set-plan', '--email', 'claire@clinic.test', '--plan', 'gold'], { VISITA_PLANS: plans }),
+      await runCli(['practitioner', 'set-plan', '--email', 'claire@clinic.test', '--plan', 'gold'], {
+        VISITA_PLANS: plans,
+      }),
     ).toMatchObject({ code: 2, out: expect.stringContaining('no plan gold') });
-    expect(await stack.signaling.plans.of((await stack.signaling.accounts.findByEmail('claire@clinic.test'))!.id)).toMatchObject({
+    expect(
+      await stack.signaling.plans.of((await stack.signaling.accounts.findByEmail('claire@clinic.test'))!.id),
+    ).toMatchObject({
       id: 'standard',
     });
   });
@@ -102,7 +129,10 @@ describe('practitioner accounts', () => {
     });
     expect(create.status).toBe(201);
     // Replaying the used refresh token fails.
-    expect(await post('/api/refresh', { refreshToken: r1 })).toMatchObject({ status: 401, body: { code: ErrorCode.UNAUTHENTICATED } });
+    expect(await post('/api/refresh', { refreshToken: r1 })).toMatchObject({
+      status: 401,
+      body: { code: ErrorCode.UNAUTHENTICATED },
+    });
     expect((await post('/api/logout', { refreshToken: r2 })).status).toBe(200);
     expect(await post('/api/refresh', { refreshToken: r2 })).toMatchObject({ status: 401 });
   });
@@ -110,7 +140,8 @@ describe('practitioner accounts', () => {
   it('rate-limits logins per email and address', async () => {
     const email = 'target@clinic.test';
     const codes: string[] = [];
-    for (let i = 0; i < 11; i++) codes.push((await post('/api/login', { email, password: `guess number ${i}` })).body.code ?? 'ok');
+    for (let i = 0; i < 11; i++)
+      codes.push((await post('/api/login', { email, password: `guess number ${i}` })).body.code ?? 'ok');
     expect(codes.slice(0, 10).every((c) => c === ErrorCode.UNAUTHENTICATED)).toBe(true);
     expect(codes[10]).toBe(ErrorCode.RATE_LIMITED);
     expect((await post('/api/login', { email, password: 'x' })).status).toBe(429);

@@ -22,7 +22,8 @@ const CHECKS = ['--checks', 'all', '--exclude-checks', 'unsupported_method'];
 function findSchemathesis(): string | null {
   const given = process.env['VISITA_SCHEMATHESIS'];
   if (given) {
-    if (!existsSync(given)) throw new Error(`VISITA_SCHEMATHESIS=${given} does not exist (scripts/ensure-schemathesis.sh installs it)`);
+    if (!existsSync(given))
+      throw new Error(`VISITA_SCHEMATHESIS=${given} does not exist (scripts/ensure-schemathesis.sh installs it)`);
     return given;
   }
   const cache = process.env['VISITA_CACHE'] ?? join(homedir(), '.cache/visita');
@@ -36,7 +37,9 @@ function findSchemathesis(): string | null {
 }
 const schemathesis = findSchemathesis();
 if (!schemathesis)
-  console.warn('apiFuzz.test.ts skipped: schemathesis is not installed (`make test` installs it; or: bash scripts/ensure-schemathesis.sh)');
+  console.warn(
+    'apiFuzz.test.ts skipped: schemathesis is not installed (`make test` installs it; or: bash scripts/ensure-schemathesis.sh)',
+  );
 
 function run(bin: string, args: string[], cwd: string): Promise<{ code: number | null; output: string }> {
   return new Promise((done, fail) => {
@@ -54,7 +57,11 @@ beforeAll(async () => {
   if (!schemathesis) return;
   // Generous login limits: the fuzzer should explore the routes' logic, not the limiter (hostile.test.ts tests that).
   stack = await TestStack.start({
-    env: { VISITA_LOGIN_ATTEMPTS: '1000', VISITA_LOGIN_ADDRESS_ATTEMPTS: '100000', VISITA_LOGIN_ACCOUNT_ATTEMPTS: '100000' },
+    env: {
+      VISITA_LOGIN_ATTEMPTS: '1000',
+      VISITA_LOGIN_ADDRESS_ATTEMPTS: '100000',
+      VISITA_LOGIN_ACCOUNT_ATTEMPTS: '100000',
+    },
   });
 });
 afterAll(async () => {
@@ -88,14 +95,19 @@ it.skipIf(!schemathesis)(
       const group = 'HTTP API fuzzing (schemathesis)';
       attack(group, 'requests answered as documented', true, Math.max(0, generated - failures));
       if (failures > 0) attack(group, 'unique failures (see the test output)', false, failures);
-      const report = output.includes('FAILURES') ? output.slice(output.lastIndexOf('\n', output.indexOf('FAILURES')) + 1) : output;
+      const report = output.includes('FAILURES')
+        ? output.slice(output.lastIndexOf('\n', output.indexOf('FAILURES')) + 1)
+        : output;
       expect(code, report).toBe(0);
       // Every operation of the spec was exercised.
       const selected = /Selected: (\d+)\/(\d+)/.exec(output);
       expect([selected?.[1], /Tested: (\d+)/.exec(output)?.[1]], output).toEqual([selected?.[2], selected?.[2]]);
       expect(generated).toBeGreaterThan(0);
       // Still up, and the fuzzer's requests did not log the practitioner out.
-      expect((await fetch(`${stack.signalingUrl}/api/consultations`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+      expect(
+        (await fetch(`${stack.signalingUrl}/api/consultations`, { headers: { authorization: `Bearer ${token}` } }))
+          .status,
+      ).toBe(200);
     } finally {
       rmSync(cwd, { recursive: true, force: true });
     }

@@ -37,12 +37,21 @@ it('records who checked in, messaged, admitted, joined media and ended — ids o
   const { consultationId, patientToken } = await stack.createConsultation(doctorToken);
   const doctor = await stack.connect(doctorToken);
   const patient = await stack.connect(patientToken);
-  await patient.request('consultation:join', { consultationId, displayName: 'Alice Martin', reason: 'private symptoms' });
+  await patient.request('consultation:join', {
+    consultationId,
+    displayName: 'Alice Martin',
+    reason: 'private symptoms',
+  });
   await doctor.request('waiting:message', { consultationId, text: 'secret free text' });
   await doctor.request('consultation:admit', { consultationId });
   const send = await patient.request('media:createTransport', { consultationId, direction: 'send' });
   if (!send.ok) throw new Error(send.message);
-  await patient.request('media:produce', { consultationId, transportId: send.data.id, kind: 'audio', rtpParameters: audioRtpParameters });
+  await patient.request('media:produce', {
+    consultationId,
+    transportId: send.data.id,
+    kind: 'audio',
+    rtpParameters: audioRtpParameters,
+  });
   await patient.request('consultation:hangUp', { consultationId });
 
   const json = await audit(doctorToken);
@@ -58,7 +67,8 @@ it('records who checked in, messaged, admitted, joined media and ended — ids o
     ['ended', 'patient'],
   ]);
   expect(records.every((r) => r.instanceId === 'sig-test' && r.at > 0)).toBe(true);
-  for (const secret of ['Alice', 'private symptoms', 'secret free text', patientToken]) expect(json.text).not.toContain(secret);
+  for (const secret of ['Alice', 'private symptoms', 'secret free text', patientToken])
+    expect(json.text).not.toContain(secret);
 
   const csv = await audit(doctorToken, '?format=csv');
   expect(csv.type).toContain('text/csv');
@@ -77,7 +87,8 @@ it('lets a practitioner read only their own records, and ops everyone’s', asyn
   const p = await stack.connect(other.patientToken);
   await p.request('consultation:join', { consultationId: other.consultationId, displayName: 'Z' });
 
-  const ids = (text: string) => (JSON.parse(text) as { data: { records: AuditRecord[] } }).data.records.map((r) => r.consultationId);
+  const ids = (text: string) =>
+    (JSON.parse(text) as { data: { records: AuditRecord[] } }).data.records.map((r) => r.consultationId);
   const doctorSees = ids((await audit(doctorToken)).text);
   const otherSees = ids((await audit(otherToken)).text);
   expect(doctorSees).not.toContain(other.consultationId);

@@ -30,7 +30,10 @@ it('records the end (metering, audit, both sides told) even when the media node 
   await redis.hset(`visita:consultation:${consultationId}`, 'nodeId', 'sfu-gone');
   redis.disconnect();
   const told = patient.next('consultation:ended');
-  expect(await doctor.request('consultation:hangUp', { consultationId })).toMatchObject({ ok: true, data: { state: 'ended' } });
+  expect(await doctor.request('consultation:hangUp', { consultationId })).toMatchObject({
+    ok: true,
+    data: { state: 'ended' },
+  });
   expect(await told).toMatchObject({ reason: 'hung_up' });
   const usage = await waitForUsage(stack.signalingUrl, token, consultationId);
   expect(usage.complete).toBe(true);
@@ -59,7 +62,9 @@ it('ends a call whose participants were both on an instance killed with SIGKILL,
     await multi.instances[0]!.kill('SIGKILL');
     const state = async () => {
       const res = await fetch(`${multi.url(1)}/api/consultations`, { headers: { authorization: `Bearer ${token}` } });
-      return ((await res.json()) as AckOk<ConsultationList>).data.consultations.find((c) => c.consultationId === consultationId)?.state;
+      return ((await res.json()) as AckOk<ConsultationList>).data.consultations.find(
+        (c) => c.consultationId === consultationId,
+      )?.state;
     };
     // Presence lapses after its TTL; the grace period runs from the last heartbeat; one sweep more.
     const bound = PRESENCE_TTL_MS + GRACE_MS + 1_500;
@@ -68,7 +73,9 @@ it('ends a call whose participants were both on an instance killed with SIGKILL,
       await new Promise((r) => setTimeout(r, 100));
     }
     const endedAfter = Date.now() - killedAt;
-    console.log(`call ended ${endedAfter} ms after the SIGKILL (grace ${GRACE_MS} ms, presence TTL ${PRESENCE_TTL_MS} ms)`);
+    console.log(
+      `call ended ${endedAfter} ms after the SIGKILL (grace ${GRACE_MS} ms, presence TTL ${PRESENCE_TTL_MS} ms)`,
+    );
     expect(endedAfter).toBeLessThanOrEqual(bound);
     expect(multi.sfu.node.roomIds).not.toContain(consultationId);
     // Billing stops when they were last seen (their instance's last heartbeat), not at the end.

@@ -27,7 +27,11 @@ interface Reply {
 async function post(base: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<Reply> {
   const payload: string | Uint8Array<ArrayBuffer> =
     typeof body === 'string' ? body : body instanceof Uint8Array ? new Uint8Array(body) : JSON.stringify(body);
-  const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: payload });
+  const res = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: payload,
+  });
   return { status: res.status, body: (await res.json()) as Ack<Record<string, unknown>> };
 }
 const alive = async (base: string) => (await fetch(`${base}/healthz`)).status;
@@ -84,11 +88,17 @@ describe('HTTP long-polling (one unauthenticated request used to kill signaling)
       data: { state: 'waiting' },
     });
     const admitted = patient.next('consultation:admitted');
-    expect(await doctor.request('consultation:admit', { consultationId })).toMatchObject({ ok: true, data: { state: 'in_call' } });
+    expect(await doctor.request('consultation:admit', { consultationId })).toMatchObject({
+      ok: true,
+      data: { state: 'in_call' },
+    });
     await admitted;
     await patient.produceAudio(consultationId);
     const ended = patient.next('consultation:ended');
-    expect(await doctor.request('consultation:hangUp', { consultationId })).toMatchObject({ ok: true, data: { state: 'ended' } });
+    expect(await doctor.request('consultation:hangUp', { consultationId })).toMatchObject({
+      ok: true,
+      data: { state: 'ended' },
+    });
     expect(await ended).toMatchObject({ reason: 'hung_up' });
     patient.socket.close();
     doctor.socket.close();
@@ -145,7 +155,9 @@ describe('login limits', () => {
 describe('behind a trusted proxy (X-Forwarded-For from loopback)', () => {
   let proxied: TestStack;
   beforeAll(async () => {
-    proxied = await TestStack.start({ env: { VISITA_TRUSTED_PROXIES: 'loopback', VISITA_LOGIN_ACCOUNT_ATTEMPTS: '20' } });
+    proxied = await TestStack.start({
+      env: { VISITA_TRUSTED_PROXIES: 'loopback', VISITA_LOGIN_ACCOUNT_ATTEMPTS: '20' },
+    });
   });
   afterAll(async () => {
     await proxied?.stop();
@@ -172,7 +184,14 @@ describe('behind a trusted proxy (X-Forwarded-For from loopback)', () => {
     expect(codes.slice(30)).toEqual([ErrorCode.RATE_LIMITED, ErrorCode.RATE_LIMITED]);
     // Another address is not affected.
     expect(
-      (await post(proxied.signalingUrl, '/api/login', { email: 'user0@clinic.test', password: 'x' }, from('198.51.100.8'))).body,
+      (
+        await post(
+          proxied.signalingUrl,
+          '/api/login',
+          { email: 'user0@clinic.test', password: 'x' },
+          from('198.51.100.8'),
+        )
+      ).body,
     ).toMatchObject({ code: ErrorCode.UNAUTHENTICATED });
   });
 
@@ -180,10 +199,19 @@ describe('behind a trusted proxy (X-Forwarded-For from loopback)', () => {
     const home = '192.0.2.10';
     expect((await post(proxied.signalingUrl, '/api/login', DEMO, from(home))).status).toBe(200);
     for (let i = 0; i < 22; i++)
-      await post(proxied.signalingUrl, '/api/login', { email: DEMO.email, password: `wrong ${i}` }, from(`203.0.113.${i}`));
+      await post(
+        proxied.signalingUrl,
+        '/api/login',
+        { email: DEMO.email, password: `wrong ${i}` },
+        from(`203.0.113.${i}`),
+      );
     // A new address, even with the right password, may not try any more...
     const stranger = (await post(proxied.signalingUrl, '/api/login', DEMO, from('203.0.113.200'))).body;
-    attack('login limits', 'guessing one account from 22 addresses', !stranger.ok && stranger.code === ErrorCode.RATE_LIMITED);
+    attack(
+      'login limits',
+      'guessing one account from 22 addresses',
+      !stranger.ok && stranger.code === ErrorCode.RATE_LIMITED,
+    );
     expect(stranger).toMatchObject({ code: ErrorCode.RATE_LIMITED });
     // ...but the owner, from where they logged in before, can.
     expect((await post(proxied.signalingUrl, '/api/login', DEMO, from(home))).status).toBe(200);
@@ -192,7 +220,12 @@ describe('behind a trusted proxy (X-Forwarded-For from loopback)', () => {
   it('bounds password hashing under a flood: few hashes, typed refusals, the owner still gets in', async () => {
     const checksBefore = proxied.signaling.accounts.passwordChecks;
     const flood = Array.from({ length: 200 }, () =>
-      post(proxied.signalingUrl, '/api/login', { email: 'flood@clinic.test', password: 'wrong password' }, from('198.51.100.99')),
+      post(
+        proxied.signalingUrl,
+        '/api/login',
+        { email: 'flood@clinic.test', password: 'wrong password' },
+        from('198.51.100.99'),
+      ),
     );
     const owner = post(proxied.signalingUrl, '/api/login', DEMO, from('192.0.2.10'));
     const results = await Promise.all(flood);
@@ -221,7 +254,11 @@ describe('behind a trusted proxy (X-Forwarded-For from loopback)', () => {
     const owner = post(proxied.signalingUrl, '/api/login', DEMO, from('192.0.2.10'));
     const statuses = (await Promise.all(flood)).map((r) => r.status);
     const ownerStatus = (await owner).status;
-    attack('login limits', 'flood from 100 addresses to crowd out the owner', statuses.some((s) => s === 429) && ownerStatus === 200);
+    attack(
+      'login limits',
+      'flood from 100 addresses to crowd out the owner',
+      statuses.some((s) => s === 429) && ownerStatus === 200,
+    );
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
     expect(ownerStatus).toBe(200);
   });
@@ -237,7 +274,9 @@ describe('sessions and links', () => {
     const closed = new Promise((r) => client.socket.once('disconnect', r));
     expect((await post(stack.signalingUrl, '/api/logout', { refreshToken })).status).toBe(200);
     await closed;
-    const res = await fetch(`${stack.signalingUrl}/api/consultations`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${stack.signalingUrl}/api/consultations`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     attack('sessions and links', 'logged-out access token on the API', res.status === 401);
     expect(res.status).toBe(401);
     const socketOutcome = await stack.connect(token).then(
@@ -247,7 +286,10 @@ describe('sessions and links', () => {
     attack('sessions and links', 'logged-out access token on a socket', socketOutcome === ErrorCode.UNAUTHENTICATED);
     expect(socketOutcome).toBe(ErrorCode.UNAUTHENTICATED);
     expect(otherClient.socket.connected).toBe(true);
-    expect((await fetch(`${stack.signalingUrl}/api/consultations`, { headers: { authorization: `Bearer ${other}` } })).status).toBe(200);
+    expect(
+      (await fetch(`${stack.signalingUrl}/api/consultations`, { headers: { authorization: `Bearer ${other}` } }))
+        .status,
+    ).toBe(200);
   });
 
   it('does not give a revoked link its session back on reconnection, nor anything said after', async () => {
@@ -285,7 +327,11 @@ describe('sessions and links', () => {
     socket.connect();
     const again = await refusedAgain;
     socket.close();
-    attack('sessions and links', 'revoked link recovering its session', again.message === 'this link was revoked' && heard.length === 0);
+    attack(
+      'sessions and links',
+      'revoked link recovering its session',
+      again.message === 'this link was revoked' && heard.length === 0,
+    );
     expect(again.message).toBe('this link was revoked');
     expect(heard).toEqual([]);
   });
@@ -314,7 +360,11 @@ describe('sessions and links', () => {
     await laptop.produceAudio(consultationId);
     const room = stack.node.handlers['room.get']({ roomId: consultationId });
     const producers = (await room).peers.find((p) => p.peerId === 'patient')?.producers;
-    attack('sessions and links', 'a second device on one patient link', producers?.length === 1 && !phone.socket.connected);
+    attack(
+      'sessions and links',
+      'a second device on one patient link',
+      producers?.length === 1 && !phone.socket.connected,
+    );
     expect(producers).toHaveLength(1);
     expect(laptop.socket.connected).toBe(true);
     await doctor.request('consultation:hangUp', { consultationId });
@@ -329,7 +379,9 @@ describe('per-socket budgets and caps', () => {
     await doctor.request('consultation:join', { consultationId });
     const patient = await stack.connect(patientToken);
     await patient.request('consultation:join', { consultationId, displayName: 'Flooder' });
-    const burst = await Promise.all(Array.from({ length: 20 }, () => patient.request('chat:send', { consultationId, text: 'spam' })));
+    const burst = await Promise.all(
+      Array.from({ length: 20 }, () => patient.request('chat:send', { consultationId, text: 'spam' })),
+    );
     const accepted = burst.filter((r) => r.ok).length;
     expect(accepted).toBeGreaterThanOrEqual(10);
     expect(accepted).toBeLessThanOrEqual(11);
@@ -337,9 +389,13 @@ describe('per-socket budgets and caps', () => {
     // Going on past MAX_REFUSALS refusals: disconnected (what was in flight is never answered).
     const gone = new Promise((r) => patient.socket.once('disconnect', r));
     const flood = await Promise.all(
-      Array.from({ length: 5000 }, () => patient.request('chat:send', { consultationId, text: 'spam' }).catch(() => null)),
+      Array.from({ length: 5000 }, () =>
+        patient.request('chat:send', { consultationId, text: 'spam' }).catch(() => null),
+      ),
     );
-    expect(flood.filter((r) => r && !r.ok && r.code === ErrorCode.RATE_LIMITED).length).toBeGreaterThanOrEqual(MAX_REFUSALS - 20);
+    expect(flood.filter((r) => r && !r.ok && r.code === ErrorCode.RATE_LIMITED).length).toBeGreaterThanOrEqual(
+      MAX_REFUSALS - 20,
+    );
     expect(flood.filter((r) => r?.ok).length).toBeLessThanOrEqual(1);
     await gone;
     attack(
@@ -365,7 +421,11 @@ describe('per-socket budgets and caps', () => {
       () => 'connected',
       (e: { data?: { code?: string } }) => e.data?.code,
     );
-    attack('per-socket budgets', `socket ${MAX_SOCKETS_PER_PATIENT_LINK + 1} on one patient link`, extra === ErrorCode.RATE_LIMITED);
+    attack(
+      'per-socket budgets',
+      `socket ${MAX_SOCKETS_PER_PATIENT_LINK + 1} on one patient link`,
+      extra === ErrorCode.RATE_LIMITED,
+    );
     expect(extra).toBe(ErrorCode.RATE_LIMITED);
     held[0]!.socket.close();
     await new Promise((r) => setTimeout(r, 200));
@@ -379,9 +439,18 @@ describe('Redis contents are not trusted', () => {
     const redis = new Redis(stack.redis.url);
     try {
       const store = testAccountStore(redis);
-      const victim = await addAccount(store, { email: 'victim@clinic.test', name: 'Dr Victim', password: 'the real password 1' });
+      const victim = await addAccount(store, {
+        email: 'victim@clinic.test',
+        name: 'Dr Victim',
+        password: 'the real password 1',
+      });
       const login = (password: string) =>
-        post(stack.signalingUrl, '/api/login', { email: 'victim@clinic.test', password }, { 'x-forwarded-for': '1.2.3.4' });
+        post(
+          stack.signalingUrl,
+          '/api/login',
+          { email: 'victim@clinic.test', password },
+          { 'x-forwarded-for': '1.2.3.4' },
+        );
       expect((await login('the real password 1')).status).toBe(200);
 
       await redis.hset(`visita:account:${victim.id}`, 'role', 'ops');
@@ -389,7 +458,13 @@ describe('Redis contents are not trusted', () => {
       attack('Redis tampering', 'role ops written into an account', asOps.status === 401);
       expect(asOps).toMatchObject({ status: 401, body: { code: ErrorCode.UNAUTHENTICATED } });
 
-      await redis.hset(`visita:account:${victim.id}`, 'role', 'practitioner', 'passwordHash', await hashPassword('the attacker password'));
+      await redis.hset(
+        `visita:account:${victim.id}`,
+        'role',
+        'practitioner',
+        'passwordHash',
+        await hashPassword('the attacker password'),
+      );
       const asAttacker = await login('the attacker password');
       attack('Redis tampering', 'password hash replaced', asAttacker.status === 401);
       expect(asAttacker.status).toBe(401);

@@ -12,7 +12,13 @@ beforeAll(async () => {
     env: {
       VISITA_METERING_HEARTBEAT_MS: '500',
       VISITA_PLANS: JSON.stringify([
-        { id: 'per-second', currency: 'EUR', pricePerMinuteCents: 90, rounding: 'per_second', includedMinutesPerMonth: 0 },
+        {
+          id: 'per-second',
+          currency: 'EUR',
+          pricePerMinuteCents: 90,
+          rounding: 'per_second',
+          includedMinutesPerMonth: 0,
+        },
       ]),
     },
   });
@@ -128,7 +134,9 @@ describe('metering', () => {
 
   it('refuses another practitioner’s usage and a bad period', async () => {
     const token = await stack.login();
-    const bad = await fetch(`${stack.signalingUrl}/api/usage?period=2026-13`, { headers: { authorization: `Bearer ${token}` } });
+    const bad = await fetch(`${stack.signalingUrl}/api/usage?period=2026-13`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(bad.status).toBe(400);
     const other = await fetch(`${stack.signalingUrl}/api/usage?period=${period}&practitionerId=pr-other`, {
       headers: { authorization: `Bearer ${token}` },

@@ -114,7 +114,9 @@ describe('signaling across instances', () => {
         expect(leave).toMatchObject({ ok: true });
         expect(final.state).toBe('ended');
       }
-      expect(stack.sfu.node.roomIds.filter((id) => id === consultationId).length).toBeLessThanOrEqual(final.state === 'in_call' ? 1 : 0);
+      expect(stack.sfu.node.roomIds.filter((id) => id === consultationId).length).toBeLessThanOrEqual(
+        final.state === 'in_call' ? 1 : 0,
+      );
     }
   });
 
@@ -125,7 +127,9 @@ describe('signaling across instances', () => {
     await doctor.request('consultation:join', { consultationId });
     const patient = await stack.connect(patientToken, 0);
     await patient.request('consultation:join', { consultationId, displayName: 'Chloé' });
-    expect((await listOn(1, token)).find((c) => c.consultationId === consultationId)).toMatchObject({ patientPresent: true });
+    expect((await listOn(1, token)).find((c) => c.consultationId === consultationId)).toMatchObject({
+      patientPresent: true,
+    });
 
     await doctor.request('queue:watch', {});
     const pushed = doctor.until(
@@ -165,7 +169,10 @@ describe('signaling across instances', () => {
     expect((await position).position).toBe(names.indexOf('Chloé') + 1);
     // Dana, on another instance than the practitioner, moves up when Chloé is admitted.
     const danaMoves = dana.until('waiting:position', (p) => p.position === names.indexOf('Dana'));
-    expect(await doctor.request('consultation:admit', { consultationId })).toMatchObject({ ok: true, data: { state: 'in_call' } });
+    expect(await doctor.request('consultation:admit', { consultationId })).toMatchObject({
+      ok: true,
+      data: { state: 'in_call' },
+    });
     await danaMoves;
     await doctor.request('consultation:hangUp', { consultationId });
     await doctor.request('consultation:hangUp', { consultationId: other.consultationId });
@@ -186,7 +193,10 @@ describe('signaling across instances', () => {
     await stack.instances[2]!.kill('SIGKILL');
     // The patient's client reconnects elsewhere, joins the call again and rebuilds its media.
     const back = await stack.connect(patientToken, 1);
-    expect(await back.request('consultation:join', { consultationId })).toMatchObject({ ok: true, data: { state: 'in_call' } });
+    expect(await back.request('consultation:join', { consultationId })).toMatchObject({
+      ok: true,
+      data: { state: 'in_call' },
+    });
     await back.produceAudio(consultationId);
     await new Promise((r) => setTimeout(r, 800));
     const endAt = Date.now();

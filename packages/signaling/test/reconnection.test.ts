@@ -9,7 +9,9 @@ import { TestClient, TestStack, waitForUsage } from './support/stack.ts';
 const GRACE_MS = 1_500;
 let stack: TestStack;
 beforeAll(async () => {
-  stack = await TestStack.start({ env: { VISITA_RECONNECT_GRACE_MS: String(GRACE_MS), VISITA_PRESENCE_TTL_MS: '3000' } });
+  stack = await TestStack.start({
+    env: { VISITA_RECONNECT_GRACE_MS: String(GRACE_MS), VISITA_PRESENCE_TTL_MS: '3000' },
+  });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -41,7 +43,10 @@ it('recovers a dropped connection with its session, and delivers what was sent m
   expect(await message).toMatchObject({ text: 'sent while you were away' });
   // Still in the consultation without joining again.
   const view = doctor.until('consultation:updated', (v) => v.consultationId === consultationId);
-  expect(await doctor.request('consultation:join', { consultationId })).toMatchObject({ ok: true, data: { patientPresent: true } });
+  expect(await doctor.request('consultation:join', { consultationId })).toMatchObject({
+    ok: true,
+    data: { patientPresent: true },
+  });
   await view;
   socket.close();
   await doctor.request('consultation:hangUp', { consultationId });
@@ -57,25 +62,34 @@ it('keeps a dropped patient’s place for the grace period, then expires the ent
   const second = await stack.connect(b.patientToken);
   await second.request('consultation:join', { consultationId: b.consultationId, displayName: 'Stays' });
 
-  const absent = dashboard.until('queue:updated', (q) => q.entries.some((e) => e.consultationId === a.consultationId && !e.present));
+  const absent = dashboard.until('queue:updated', (q) =>
+    q.entries.some((e) => e.consultationId === a.consultationId && !e.present),
+  );
   first.socket.close();
   const seenAbsent = await absent;
   expect(seenAbsent.entries.map((e) => e.consultationId).indexOf(a.consultationId)).toBeLessThan(
     seenAbsent.entries.map((e) => e.consultationId).indexOf(b.consultationId),
   );
 
-  const moved = second.until('waiting:position', (p) => p.consultationId === b.consultationId && p.position === 1, GRACE_MS * 6);
-  const expired = dashboard.until('queue:updated', (q) => !q.entries.some((e) => e.consultationId === a.consultationId), GRACE_MS * 6);
+  const moved = second.until(
+    'waiting:position',
+    (p) => p.consultationId === b.consultationId && p.position === 1,
+    GRACE_MS * 6,
+  );
+  const expired = dashboard.until(
+    'queue:updated',
+    (q) => !q.entries.some((e) => e.consultationId === a.consultationId),
+    GRACE_MS * 6,
+  );
   const start = Date.now();
   await expired;
   await moved;
   expect(Date.now() - start).toBeGreaterThanOrEqual(GRACE_MS / 2);
   const res = await fetch(`${stack.signalingUrl}/api/audit`, { headers: { authorization: `Bearer ${token}` } });
   const records = ((await res.json()) as { data: { records: AuditRecord[] } }).data.records;
-  expect(records.filter((r) => r.consultationId === a.consultationId).map((r) => [r.action, r.actorRole])).toContainEqual([
-    'expired',
-    'system',
-  ]);
+  expect(
+    records.filter((r) => r.consultationId === a.consultationId).map((r) => [r.action, r.actorRole]),
+  ).toContainEqual(['expired', 'system']);
   // Checking in again is possible, at the back of the line.
   const back = await stack.connect(a.patientToken);
   const pos = back.until('waiting:position', (p) => p.consultationId === a.consultationId);
@@ -141,10 +155,14 @@ it('ends a call both participants left for longer than the grace period, and bil
   patient.socket.close();
   doctor.socket.close();
   const deadline = Date.now() + GRACE_MS * 4;
-  while (stack.node.roomIds.includes(consultationId) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  while (stack.node.roomIds.includes(consultationId) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 100));
   expect(stack.node.roomIds).not.toContain(consultationId);
   const again = await stack.connect(token);
-  expect(await again.request('consultation:join', { consultationId })).toMatchObject({ ok: false, code: 'INVALID_STATE' });
+  expect(await again.request('consultation:join', { consultationId })).toMatchObject({
+    ok: false,
+    code: 'INVALID_STATE',
+  });
   // Billed while both media were up: the grace period is not billed once both turn out to be gone.
   const { billableMs } = await waitForUsage(stack.signalingUrl, token, consultationId);
   expect(Math.abs(billableMs - (goneAt - bothUpAt))).toBeLessThan(300);

@@ -28,7 +28,13 @@ it('trims the streams by age and drops index entries whose record expired', asyn
   await redis.xadd('visita:audit:p:pr-retention', `${now - 31 * DAY}-0`, 'action', 'old');
   await redis.xadd('visita:audit:p:pr-retention', `${now - 29 * DAY}-0`, 'action', 'recent');
   await redis.xadd('visita:sio', `${now - 10 * 60_000}-0`, 'uid', 'x', 'type', '1', 'data', 'Ada');
-  await redis.zadd('visita:practitioner:pr-retention:consultations', now - 60 * DAY, 'expired-one', now - 60 * DAY, 'still-here');
+  await redis.zadd(
+    'visita:practitioner:pr-retention:consultations',
+    now - 60 * DAY,
+    'expired-one',
+    now - 60 * DAY,
+    'still-here',
+  );
   await redis.hset('visita:consultation:still-here', 'id', 'still-here');
 
   const removed = await stack.signaling.applyRetention(now);

@@ -42,11 +42,15 @@ describe('JWT attacks on the handshake', () => {
       // HS/RS confusion: an HS256 token keyed with a public key the attacker knows.
       hsWithPublicKey: jwt.sign(claims, pem, { ...opts, algorithm: 'HS256' }),
       foreignKid: jwt.sign(claims, JWT_SECRET, { ...opts, algorithm: 'HS256', keyid: 'attacker' }),
-      patientClaimsPractitionerKind: jwt.sign({ kind: 'practitioner', name: 'x', role: 'ops', sid: 'sess-1' }, JWT_SECRET, {
-        ...opts,
-        algorithm: 'HS256',
-        audience: Audience.PATIENT,
-      }),
+      patientClaimsPractitionerKind: jwt.sign(
+        { kind: 'practitioner', name: 'x', role: 'ops', sid: 'sess-1' },
+        JWT_SECRET,
+        {
+          ...opts,
+          algorithm: 'HS256',
+          audience: Audience.PATIENT,
+        },
+      ),
       practitionerRoleInvalid: jwt.sign({ ...claims, role: 'root' }, JWT_SECRET, { ...opts, algorithm: 'HS256' }),
       notYetValid: jwt.sign({ ...claims, nbf: now + 3600 }, JWT_SECRET, { ...opts, algorithm: 'HS256' }),
     };
@@ -106,7 +110,11 @@ describe('authorization of every event', () => {
     for (const name of Object.keys(clientRequestSchemas) as ClientRequestName[]) {
       if (name === 'queue:watch') continue;
       const r = await patient.raw(name, payloadFor(name, other.consultationId));
-      attack('authorization matrix', `patient, another consultation: ${name}`, !r.ok && /^(FORBIDDEN|NOT_FOUND)$/.test(r.code));
+      attack(
+        'authorization matrix',
+        `patient, another consultation: ${name}`,
+        !r.ok && /^(FORBIDDEN|NOT_FOUND)$/.test(r.code),
+      );
       expect([name, r.ok ? 'ok' : r.code]).toEqual([name, expect.stringMatching(/^(FORBIDDEN|NOT_FOUND)$/)]);
     }
   });

@@ -17,7 +17,12 @@ afterAll(async () => {
 });
 
 /** A consultation in a call: the practitioner and the patient joined, the patient admitted. */
-async function inCall(): Promise<{ consultationId: string; patientToken: string; doctor: TestClient; patient: TestClient }> {
+async function inCall(): Promise<{
+  consultationId: string;
+  patientToken: string;
+  doctor: TestClient;
+  patient: TestClient;
+}> {
   const doctorToken = await stack.login();
   const { consultationId, patientToken } = await stack.createConsultation(doctorToken);
   const doctor = await stack.connect(doctorToken);
@@ -34,7 +39,9 @@ describe('media resource limits per participant', () => {
     // 200 requests over four sockets of the same patient (one peer on the node), all at once.
     const sockets = [patient, ...(await Promise.all(Array.from({ length: 3 }, () => stack.connect(patientToken))))];
     const acks = await Promise.all(
-      sockets.flatMap((s) => Array.from({ length: 50 }, () => s.request('media:createTransport', { consultationId, direction: 'send' }))),
+      sockets.flatMap((s) =>
+        Array.from({ length: 50 }, () => s.request('media:createTransport', { consultationId, direction: 'send' })),
+      ),
     );
     const codes = acks.map((a) => (a.ok ? 'ok' : a.code));
     attack(
@@ -45,13 +52,18 @@ describe('media resource limits per participant', () => {
     expect(codes.filter((c) => c === 'ok')).toHaveLength(MAX_TRANSPORTS_PER_PEER);
     expect(codes.filter((c) => c === ErrorCode.LIMIT_EXCEEDED).length).toBeGreaterThan(0);
     // Nothing but the limit (or a per-socket request budget, should one refuse first).
-    expect(codes.filter((c) => c !== 'ok' && c !== ErrorCode.LIMIT_EXCEEDED && c !== ErrorCode.RATE_LIMITED)).toEqual([]);
-    const room = () => stack.signaling.sfu.client(stack.node.nodeId).then((c) => c.call('room.get', { roomId: consultationId }));
+    expect(codes.filter((c) => c !== 'ok' && c !== ErrorCode.LIMIT_EXCEEDED && c !== ErrorCode.RATE_LIMITED)).toEqual(
+      [],
+    );
+    const room = () =>
+      stack.signaling.sfu.client(stack.node.nodeId).then((c) => c.call('room.get', { roomId: consultationId }));
     expect((await room()).peers.find((p) => p.peerId === 'patient')?.transports).toBe(MAX_TRANSPORTS_PER_PEER);
 
     // The practitioner sets up their media as usual.
     await doctor.produceAudio(consultationId);
-    expect(await doctor.request('media:createTransport', { consultationId, direction: 'recv' })).toMatchObject({ ok: true });
+    expect(await doctor.request('media:createTransport', { consultationId, direction: 'recv' })).toMatchObject({
+      ok: true,
+    });
     const practitioner = (await room()).peers.find((p) => p.peerId === 'practitioner');
     expect(practitioner).toMatchObject({ transports: 2, producers: [{ kind: 'audio', paused: false }] });
   });
@@ -67,7 +79,10 @@ describe('media resource limits per participant', () => {
     const second = await inCall();
     await second.patient.produceAudio(second.consultationId);
     await second.doctor.produceAudio(second.consultationId);
-    const unaffected = await second.patient.request('media:createTransport', { consultationId: second.consultationId, direction: 'recv' });
+    const unaffected = await second.patient.request('media:createTransport', {
+      consultationId: second.consultationId,
+      direction: 'recv',
+    });
     attack(
       'SFU media limits',
       '30 media:createTransport, then another call on the node',

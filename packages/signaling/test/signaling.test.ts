@@ -91,9 +91,15 @@ describe('join, admit, media and hang-up', () => {
     const patient = await stack.connect(patientToken);
 
     const joinedDoctor = await doctor.request('consultation:join', { consultationId });
-    expect(joinedDoctor).toMatchObject({ ok: true, data: { state: 'waiting', patientPresent: false, practitionerPresent: true } });
+    expect(joinedDoctor).toMatchObject({
+      ok: true,
+      data: { state: 'waiting', patientPresent: false, practitionerPresent: true },
+    });
     // Admitting before the patient arrives is refused.
-    expect(await doctor.request('consultation:admit', { consultationId })).toMatchObject({ ok: false, code: ErrorCode.INVALID_STATE });
+    expect(await doctor.request('consultation:admit', { consultationId })).toMatchObject({
+      ok: false,
+      code: ErrorCode.INVALID_STATE,
+    });
 
     const seen = doctor.next('consultation:updated');
     const joined = await patient.request('consultation:join', { consultationId, displayName: 'Alice Martin' });
@@ -101,7 +107,10 @@ describe('join, admit, media and hang-up', () => {
     expect(await seen).toMatchObject({ patientPresent: true, patientName: 'Alice Martin' });
 
     // The patient cannot admit themself, nor touch media before admission.
-    expect(await patient.request('consultation:admit', { consultationId })).toMatchObject({ ok: false, code: ErrorCode.FORBIDDEN });
+    expect(await patient.request('consultation:admit', { consultationId })).toMatchObject({
+      ok: false,
+      code: ErrorCode.FORBIDDEN,
+    });
     expect(await patient.request('media:routerCapabilities', { consultationId })).toMatchObject({
       ok: false,
       code: ErrorCode.INVALID_STATE,
@@ -112,7 +121,10 @@ describe('join, admit, media and hang-up', () => {
     expect(admit).toMatchObject({ ok: true, data: { state: 'in_call' } });
     expect(await admittedP).toMatchObject({ state: 'in_call' });
     // Admitting twice is refused.
-    expect(await doctor.request('consultation:admit', { consultationId })).toMatchObject({ ok: false, code: ErrorCode.INVALID_STATE });
+    expect(await doctor.request('consultation:admit', { consultationId })).toMatchObject({
+      ok: false,
+      code: ErrorCode.INVALID_STATE,
+    });
     expect(stack.node.roomIds).toEqual([consultationId]);
 
     const caps = await patient.request('media:routerCapabilities', { consultationId });
@@ -127,8 +139,18 @@ describe('join, admit, media and hang-up', () => {
       rtpParameters: videoRtpParameters,
     });
     if (!produced.ok) throw new Error(produced.message);
-    expect(await newProducer).toEqual({ producerId: produced.data.producerId, kind: 'video', role: 'patient', paused: false });
-    await patient.request('media:produce', { consultationId, transportId: send.data.id, kind: 'audio', rtpParameters: audioRtpParameters });
+    expect(await newProducer).toEqual({
+      producerId: produced.data.producerId,
+      kind: 'video',
+      role: 'patient',
+      paused: false,
+    });
+    await patient.request('media:produce', {
+      consultationId,
+      transportId: send.data.id,
+      kind: 'audio',
+      rtpParameters: audioRtpParameters,
+    });
 
     // The doctor cannot use the patient's transport.
     expect(
@@ -159,13 +181,22 @@ describe('join, admit, media and hang-up', () => {
 
     const endedP = patient.next('consultation:ended');
     const endedD = doctor.next('consultation:ended');
-    expect(await patient.request('consultation:hangUp', { consultationId })).toMatchObject({ ok: true, data: { state: 'ended' } });
+    expect(await patient.request('consultation:hangUp', { consultationId })).toMatchObject({
+      ok: true,
+      data: { state: 'ended' },
+    });
     expect(await endedP).toEqual({ consultationId, reason: 'hung_up' });
     expect(await endedD).toEqual({ consultationId, reason: 'hung_up' });
     expect(stack.node.roomIds).toEqual([]);
     for (const w of stack.pool.workers) expect((await w.dump()).routerIds).toEqual([]);
-    expect(await patient.request('consultation:join', { consultationId })).toMatchObject({ ok: false, code: ErrorCode.INVALID_STATE });
-    expect(await doctor.request('consultation:hangUp', { consultationId })).toMatchObject({ ok: false, code: ErrorCode.INVALID_STATE });
+    expect(await patient.request('consultation:join', { consultationId })).toMatchObject({
+      ok: false,
+      code: ErrorCode.INVALID_STATE,
+    });
+    expect(await doctor.request('consultation:hangUp', { consultationId })).toMatchObject({
+      ok: false,
+      code: ErrorCode.INVALID_STATE,
+    });
   });
 
   it('places the room again when its worker dies mid-call, and has both sides rebuild their media', async () => {
@@ -195,7 +226,9 @@ describe('join, admit, media and hang-up', () => {
         dtlsParameters: before.data.dtlsParameters,
       }),
     ).toMatchObject({ ok: false, code: ErrorCode.NOT_FOUND });
-    expect(await patient.request('media:createTransport', { consultationId, direction: 'send' })).toMatchObject({ ok: true });
+    expect(await patient.request('media:createTransport', { consultationId, direction: 'send' })).toMatchObject({
+      ok: true,
+    });
     await doctor.request('consultation:hangUp', { consultationId });
   });
 
@@ -215,11 +248,15 @@ describe('join, admit, media and hang-up', () => {
       ok: false,
       code: ErrorCode.BAD_REQUEST,
     });
-    expect(await patient.raw('consultation:join', { consultationId: a.consultationId, displayName: 'x'.repeat(500) })).toMatchObject({
+    expect(
+      await patient.raw('consultation:join', { consultationId: a.consultationId, displayName: 'x'.repeat(500) }),
+    ).toMatchObject({
       ok: false,
       code: ErrorCode.BAD_REQUEST,
     });
-    expect(await patient.raw('media:createTransport', { consultationId: a.consultationId, direction: 'sideways' })).toMatchObject({
+    expect(
+      await patient.raw('media:createTransport', { consultationId: a.consultationId, direction: 'sideways' }),
+    ).toMatchObject({
       ok: false,
       code: ErrorCode.BAD_REQUEST,
     });

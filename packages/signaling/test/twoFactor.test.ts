@@ -19,7 +19,11 @@ const LOGIN_ATTEMPTS = 8;
 let stack: TestStack;
 beforeAll(async () => {
   stack = await TestStack.start({
-    env: { VISITA_IDLE_TIMEOUT_S: '60', VISITA_LOGIN_ATTEMPTS: String(LOGIN_ATTEMPTS), VISITA_LOGIN_ADDRESS_ATTEMPTS: '1000' },
+    env: {
+      VISITA_IDLE_TIMEOUT_S: '60',
+      VISITA_LOGIN_ATTEMPTS: String(LOGIN_ATTEMPTS),
+      VISITA_LOGIN_ADDRESS_ATTEMPTS: '1000',
+    },
   });
 });
 afterAll(async () => {
@@ -92,13 +96,22 @@ describe('two-factor authentication', () => {
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
     const uri = new URL(setup.body.data!['uri'] as string);
     expect(`${uri.protocol}//${uri.host}${decodeURIComponent(uri.pathname)}`).toBe(`otpauth://totp/Visita:${email}`);
-    expect(Object.fromEntries(uri.searchParams)).toMatchObject({ secret, issuer: 'Visita', algorithm: 'SHA1', digits: '6', period: '30' });
+    expect(Object.fromEntries(uri.searchParams)).toMatchObject({
+      secret,
+      issuer: 'Visita',
+      algorithm: 'SHA1',
+      digits: '6',
+      period: '30',
+    });
 
     expect(await post('/api/2fa/enable', { code: wrongCode(secret) }, token)).toMatchObject({
       status: 403,
       body: { code: ErrorCode.FORBIDDEN },
     });
-    expect(await post('/api/2fa/enable', { code: 'abc' }, token)).toMatchObject({ status: 400, body: { code: ErrorCode.BAD_REQUEST } });
+    expect(await post('/api/2fa/enable', { code: 'abc' }, token)).toMatchObject({
+      status: 400,
+      body: { code: ErrorCode.BAD_REQUEST },
+    });
     const enabled = await post('/api/2fa/enable', { code: code(secret) }, token);
     expect(enabled.status).toBe(200);
     const recoveryCodes = enabled.body.data!['recoveryCodes'] as string[];
@@ -110,7 +123,10 @@ describe('two-factor authentication', () => {
       status: 200,
       body: { ok: true, data: { enabled: true, recoveryCodesLeft: 10 } },
     });
-    expect(await post('/api/2fa/setup', {}, token)).toMatchObject({ status: 409, body: { code: ErrorCode.INVALID_STATE } });
+    expect(await post('/api/2fa/setup', {}, token)).toMatchObject({
+      status: 409,
+      body: { code: ErrorCode.INVALID_STATE },
+    });
     // At rest: neither the secret nor a recovery code, in any form.
     const account = (await stack.signaling.accounts.findByEmail(email))!;
     const raw = JSON.stringify(await stack.signaling.redis.hgetall(`visita:account:${account.id}`));
@@ -133,14 +149,20 @@ describe('two-factor authentication', () => {
       status: 401,
       body: { code: ErrorCode.UNAUTHENTICATED },
     });
-    expect(await post('/api/login/2fa', { challenge, code: '12' })).toMatchObject({ status: 400, body: { code: ErrorCode.BAD_REQUEST } });
+    expect(await post('/api/login/2fa', { challenge, code: '12' })).toMatchObject({
+      status: 400,
+      body: { code: ErrorCode.BAD_REQUEST },
+    });
     expect(await post('/api/login/2fa', { challenge: 'x', code: code(secret) })).toMatchObject({
       status: 400,
       body: { code: ErrorCode.BAD_REQUEST },
     });
     const good = code(secret);
     const session = await post('/api/login/2fa', { challenge, code: good });
-    expect(session).toMatchObject({ status: 200, body: { ok: true, data: { idleTimeoutS: 60, practitioner: { role: 'practitioner' } } } });
+    expect(session).toMatchObject({
+      status: 200,
+      body: { ok: true, data: { idleTimeoutS: 60, practitioner: { role: 'practitioner' } } },
+    });
     const token = session.body.data!['token'] as string;
     expect((await post('/api/consultations', {}, token)).status).toBe(201);
     // The challenge is spent; the same code on a new login is a replay.
@@ -154,12 +176,17 @@ describe('two-factor authentication', () => {
   it('a recovery code works once, typed in any case', async () => {
     const { email, token, recoveryCodes } = await enrolled();
     const [recovery] = recoveryCodes as [string];
-    expect((await post('/api/login/2fa', { challenge: await challengeFor(email), code: recovery.toUpperCase() })).status).toBe(200);
+    expect(
+      (await post('/api/login/2fa', { challenge: await challengeFor(email), code: recovery.toUpperCase() })).status,
+    ).toBe(200);
     expect(await post('/api/login/2fa', { challenge: await challengeFor(email), code: recovery })).toMatchObject({
       status: 401,
       body: { code: ErrorCode.UNAUTHENTICATED },
     });
-    expect((await call('GET', '/api/2fa', undefined, token)).body.data).toEqual({ enabled: true, recoveryCodesLeft: 9 });
+    expect((await call('GET', '/api/2fa', undefined, token)).body.data).toEqual({
+      enabled: true,
+      recoveryCodesLeft: 9,
+    });
   });
 
   it('the challenge is no access token: REST, refresh and the Socket.IO handshake refuse it', async () => {
@@ -192,21 +219,27 @@ describe('two-factor authentication', () => {
       body: { code: ErrorCode.RATE_LIMITED },
     });
     // Logging in again gives a new challenge, and the code (unspent) works there.
-    expect((await post('/api/login/2fa', { challenge: await challengeFor(email), code: code(secret) })).status).toBe(200);
+    expect((await post('/api/login/2fa', { challenge: await challengeFor(email), code: code(secret) })).status).toBe(
+      200,
+    );
   });
 
   it('wrong codes count against the login limits of the email and address, across challenges', async () => {
     const { email, secret } = await enrolled();
     // The password step keeps its point until the code is right: 1 + 5 wrong codes.
     const first = await challengeFor(email);
-    for (let i = 0; i < 5; i++) expect((await post('/api/login/2fa', { challenge: first, code: wrongCode(secret) })).status).toBe(401);
+    for (let i = 0; i < 5; i++)
+      expect((await post('/api/login/2fa', { challenge: first, code: wrongCode(secret) })).status).toBe(401);
     const second = await challengeFor(email); // the 7th point
     expect((await post('/api/login/2fa', { challenge: second, code: wrongCode(secret) })).status).toBe(401); // the 8th
     expect(await post('/api/login/2fa', { challenge: second, code: code(secret) })).toMatchObject({
       status: 429,
       body: { code: ErrorCode.RATE_LIMITED },
     });
-    expect(await post('/api/login', { email, password: PASSWORD })).toMatchObject({ status: 429, body: { code: ErrorCode.RATE_LIMITED } });
+    expect(await post('/api/login', { email, password: PASSWORD })).toMatchObject({
+      status: 429,
+      body: { code: ErrorCode.RATE_LIMITED },
+    });
   });
 
   it('disables with a current code or a recovery code (wrong ones refused); then the password alone logs in', async () => {
@@ -220,7 +253,10 @@ describe('two-factor authentication', () => {
       status: 200,
       body: { data: { enabled: false } },
     });
-    expect((await call('GET', '/api/2fa', undefined, token)).body.data).toEqual({ enabled: false, recoveryCodesLeft: 0 });
+    expect((await call('GET', '/api/2fa', undefined, token)).body.data).toEqual({
+      enabled: false,
+      recoveryCodesLeft: 0,
+    });
     expect((await post('/api/login', { email, password: PASSWORD })).body.data).toMatchObject({
       token: expect.any(String),
       idleTimeoutS: 60,
@@ -238,7 +274,9 @@ describe('two-factor authentication', () => {
       code: 0,
       out: expect.stringContaining('two-factor authentication of'),
     });
-    expect((await post('/api/login', { email, password: PASSWORD })).body.data).toMatchObject({ token: expect.any(String) });
+    expect((await post('/api/login', { email, password: PASSWORD })).body.data).toMatchObject({
+      token: expect.any(String),
+    });
     expect(await runCli(['practitioner', 'reset-2fa', '--email', email])).toMatchObject({
       code: 0,
       out: expect.stringContaining('nothing changed'),
@@ -268,6 +306,9 @@ describe('automatic logoff after inactivity', () => {
     // As if the 60 s had passed unused: the token is gone, the session cannot be refreshed.
     await stack.signaling.redis.pexpire(`visita:refresh:${createHash('sha256').update(second).digest('hex')}`, 1);
     await new Promise((r) => setTimeout(r, 20));
-    expect(await post('/api/refresh', { refreshToken: second })).toMatchObject({ status: 401, body: { code: ErrorCode.UNAUTHENTICATED } });
+    expect(await post('/api/refresh', { refreshToken: second })).toMatchObject({
+      status: 401,
+      body: { code: ErrorCode.UNAUTHENTICATED },
+    });
   });
 });

@@ -37,7 +37,9 @@ it('queues patients in check-in order, tells each their position, and moves them
   const chloeFirst = checkIn(cs[2]!.patientToken, cs[2]!.consultationId, 'Chloé');
   const queueOf3 = await dashboard.until('queue:updated', (q) => q.entries.length === before + 3);
   const chloe = await chloeFirst;
-  expect(queueOf3.entries.slice(before).map((e) => [e.patientName, e.reason, e.deviceCheck?.microphone, e.present])).toEqual([
+  expect(
+    queueOf3.entries.slice(before).map((e) => [e.patientName, e.reason, e.deviceCheck?.microphone, e.present]),
+  ).toEqual([
     ['Alice', 'fever', true, true],
     ['Bob', null, true, true],
     ['Chloé', null, false, true],
@@ -47,7 +49,9 @@ it('queues patients in check-in order, tells each their position, and moves them
   const bobMoves = bob.until('waiting:position', (p) => p.position === before + 1);
   const chloeMoves = chloe.until('waiting:position', (p) => p.position === before + 2);
   const queueOf2 = dashboard.until('queue:updated', (q) => q.entries.length === before + 2);
-  expect(await dashboard.request('consultation:admit', { consultationId: cs[0]!.consultationId })).toMatchObject({ ok: true });
+  expect(await dashboard.request('consultation:admit', { consultationId: cs[0]!.consultationId })).toMatchObject({
+    ok: true,
+  });
   expect(await bobMoves).toMatchObject({
     practitionerStatus: 'in_call',
     estimatedWaitMs: before * AVERAGE_CONSULTATION_MS + AVERAGE_CONSULTATION_MS / 2,
@@ -57,7 +61,12 @@ it('queues patients in check-in order, tells each their position, and moves them
 
   // A message reaches the waiting patient; a patient cannot send one.
   const msg = bob.next('waiting:message');
-  expect(await dashboard.request('waiting:message', { consultationId: cs[1]!.consultationId, text: 'Running 10 minutes late' })).toEqual({
+  expect(
+    await dashboard.request('waiting:message', {
+      consultationId: cs[1]!.consultationId,
+      text: 'Running 10 minutes late',
+    }),
+  ).toEqual({
     ok: true,
     data: { sent: true },
   });
@@ -72,16 +81,27 @@ it('queues patients in check-in order, tells each their position, and moves them
   const bobEnded = bob.next('consultation:ended');
   const chloeFirstNow = chloe.until('waiting:position', (p) => p.position === before + 1);
   expect(
-    await dashboard.request('consultation:decline', { consultationId: cs[1]!.consultationId, reason: 'Please call the practice' }),
+    await dashboard.request('consultation:decline', {
+      consultationId: cs[1]!.consultationId,
+      reason: 'Please call the practice',
+    }),
   ).toMatchObject({ ok: true, data: { state: 'ended' } });
-  expect(await bobEnded).toEqual({ consultationId: cs[1]!.consultationId, reason: 'declined', message: 'Please call the practice' });
+  expect(await bobEnded).toEqual({
+    consultationId: cs[1]!.consultationId,
+    reason: 'declined',
+    message: 'Please call the practice',
+  });
   await chloeFirstNow;
   // Declining twice, or declining someone in a call, is refused.
-  expect(await dashboard.request('consultation:decline', { consultationId: cs[1]!.consultationId, reason: 'x' })).toMatchObject({
+  expect(
+    await dashboard.request('consultation:decline', { consultationId: cs[1]!.consultationId, reason: 'x' }),
+  ).toMatchObject({
     ok: false,
     code: ErrorCode.INVALID_STATE,
   });
-  expect(await dashboard.request('consultation:decline', { consultationId: cs[0]!.consultationId, reason: 'x' })).toMatchObject({
+  expect(
+    await dashboard.request('consultation:decline', { consultationId: cs[0]!.consultationId, reason: 'x' }),
+  ).toMatchObject({
     ok: false,
     code: ErrorCode.INVALID_STATE,
   });
@@ -100,7 +120,9 @@ it('keeps the place of a patient who reconnects', async () => {
   const first = await checkIn(a.patientToken, a.consultationId, 'Dana');
   await checkIn(b.patientToken, b.consultationId, 'Eli');
   first.socket.close();
-  await dashboard.until('queue:updated', (q) => q.entries.some((e) => e.consultationId === a.consultationId && !e.present));
+  await dashboard.until('queue:updated', (q) =>
+    q.entries.some((e) => e.consultationId === a.consultationId && !e.present),
+  );
   const back = await stack.connect(a.patientToken);
   const position = back.until('waiting:position', (p) => p.consultationId === a.consultationId);
   await back.request('consultation:join', { consultationId: a.consultationId, displayName: 'Dana' });
@@ -122,7 +144,9 @@ it('opens a scheduled consultation’s waiting room when the patient checks in e
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ scheduledAt }),
   });
-  const created = (await res.json()) as { data: { consultationId: string; patientToken: string; state: string; scheduledAt: number } };
+  const created = (await res.json()) as {
+    data: { consultationId: string; patientToken: string; state: string; scheduledAt: number };
+  };
   expect(created.data).toMatchObject({ state: 'scheduled', scheduledAt });
   const doctor = await stack.connect(token);
   // Nobody can be admitted before the check-in.
@@ -160,7 +184,8 @@ it('revokes a patient link: the patient is disconnected and leaves the queue; a 
   const patient = await checkIn(patientToken, consultationId, 'Revoked');
   const gone = new Promise((r) => patient.socket.once('disconnect', r));
   const left = dashboard.until('queue:updated', (q) => !q.entries.some((e) => e.consultationId === consultationId));
-  const post = (path: string) => fetch(`${stack.signalingUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+  const post = (path: string) =>
+    fetch(`${stack.signalingUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
   expect((await post(`/api/consultations/${consultationId}/revoke`)).status).toBe(200);
   await gone;
   await left;
@@ -172,7 +197,9 @@ it('revokes a patient link: the patient is disconnected and leaves the queue; a 
   const fresh = (await (await post(`/api/consultations/${consultationId}/link`)).json()) as AckOk<ConsultationLink>;
   await checkIn(fresh.data.patientToken, consultationId, 'Welcome back');
   // Another practitioner cannot revoke or re-issue it.
-  expect((await fetch(`${stack.signalingUrl}/api/consultations/${consultationId}/revoke`, { method: 'POST' })).status).toBe(401);
+  expect(
+    (await fetch(`${stack.signalingUrl}/api/consultations/${consultationId}/revoke`, { method: 'POST' })).status,
+  ).toBe(401);
   await dashboard.request('consultation:hangUp', { consultationId });
 });
 
@@ -195,7 +222,10 @@ it('lets the waiting patient and the practitioner chat, with history for whoever
     ['patient', 'Is it far to park?'],
     ['practitioner', 'No, 2 minutes.'],
   ]);
-  expect(await patient.request('chat:send', { consultationId, text: ' ' })).toMatchObject({ ok: false, code: ErrorCode.BAD_REQUEST });
+  expect(await patient.request('chat:send', { consultationId, text: ' ' })).toMatchObject({
+    ok: false,
+    code: ErrorCode.BAD_REQUEST,
+  });
   await doctor.request('consultation:hangUp', { consultationId });
   expect(await patient.request('chat:send', { consultationId, text: 'hello?' })).toMatchObject({
     ok: false,

@@ -12,7 +12,10 @@ const CALLS = Number(process.env['BENCH_CALLS'] ?? 20);
 const HOLD_MS = Number(process.env['BENCH_HOLD_MS'] ?? 5_000);
 
 const firstFrame = async (page: Page, timeoutMs = 30_000): Promise<number> => {
-  const handle = await page.waitForFunction(() => window.__visitaFirstFrameAt ?? null, undefined, { timeout: timeoutMs, polling: 10 });
+  const handle = await page.waitForFunction(() => window.__visitaFirstFrameAt ?? null, undefined, {
+    timeout: timeoutMs,
+    polling: 10,
+  });
   return (await handle.jsonValue()) as number;
 };
 const pct = (xs: number[], p: number): number => {
@@ -64,7 +67,9 @@ try {
   await e2e.stop();
 }
 
-const chromium = execFileSync(process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] })
+const chromium = execFileSync(process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', ['--version'], {
+  stdio: ['ignore', 'pipe', 'ignore'],
+})
   .toString()
   .trim();
 const rows = [

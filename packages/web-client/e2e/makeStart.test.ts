@@ -53,7 +53,12 @@ const portOpen = (port: number) =>
   });
 
 it('make start prints working links, carries a call, and stops cleanly on Ctrl-C', async () => {
-  const ports = { redis: await freePort(), signaling: await freePort(), control: await freePort(), web: await freePort() };
+  const ports = {
+    redis: await freePort(),
+    signaling: await freePort(),
+    control: await freePort(),
+    web: await freePort(),
+  };
   proc = spawn('make', ['--no-print-directory', 'start'], {
     cwd: root,
     detached: true,

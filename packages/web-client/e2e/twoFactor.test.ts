@@ -49,7 +49,10 @@ it('a practitioner enables two-factor authentication, then logs in with password
   const recoveryCodes = await page.getByTestId('recovery-codes').locator('li').allTextContents();
   expect(recoveryCodes).toHaveLength(10);
   await page.getByTestId('recovery-done').click();
-  await page.getByTestId('two-factor-status').getByText('Two-factor authentication is on (10 recovery codes left).').waitFor();
+  await page
+    .getByTestId('two-factor-status')
+    .getByText('Two-factor authentication is on (10 recovery codes left).')
+    .waitFor();
   // The key is not shown again.
   expect(await page.getByTestId('totp-secret').count()).toBe(0);
 
@@ -74,7 +77,10 @@ it('a practitioner enables two-factor authentication, then logs in with password
   await page.getByRole('button', { name: 'Use a recovery code instead' }).click();
   await page.getByLabel('Recovery code').fill(recoveryCodes[0]!);
   await page.getByTestId('login-code-submit').click();
-  await page.getByTestId('two-factor-status').getByText('Two-factor authentication is on (9 recovery codes left).').waitFor();
+  await page
+    .getByTestId('two-factor-status')
+    .getByText('Two-factor authentication is on (9 recovery codes left).')
+    .waitFor();
 });
 
 it('logs out after the idle timeout, with a warning and "Stay signed in" first', async () => {
@@ -85,7 +91,9 @@ it('logs out after the idle timeout, with a warning and "Stay signed in" first',
   await page.getByTestId('new-consultation').waitFor();
   const refreshToken = () =>
     page.evaluate(
-      () => (JSON.parse(sessionStorage.getItem('visita.session') ?? 'null') as { refreshToken: string } | null)?.refreshToken ?? null,
+      () =>
+        (JSON.parse(sessionStorage.getItem('visita.session') ?? 'null') as { refreshToken: string } | null)
+          ?.refreshToken ?? null,
     );
   const atLogin = await refreshToken();
   expect(atLogin).toBeTruthy();

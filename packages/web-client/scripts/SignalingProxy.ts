@@ -1,4 +1,11 @@
-import { Agent, request, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import {
+  Agent,
+  request,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from 'node:http';
 import type { Socket } from 'node:net';
 import { pipeline, Transform, type Duplex } from 'node:stream';
 import { ErrorCode, fail } from '@visita/protocol';
@@ -39,7 +46,13 @@ const FORWARDING = [
   'x-request-id',
 ];
 /** Socket errors of a peer going away: routine (a browser leaving a page), not worth a log line. */
-const ROUTINE_SOCKET_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END']);
+const ROUTINE_SOCKET_ERRORS = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ECONNABORTED',
+  'ERR_STREAM_DESTROYED',
+  'ERR_STREAM_WRITE_AFTER_END',
+]);
 
 export interface SignalingProxyOptions {
   /** Where signaling listens (internal, plain HTTP), e.g. http://127.0.0.1:4000. */
@@ -126,7 +139,12 @@ export class SignalingProxy {
     const peer = peerAddress(req);
     if (!peer) return void client.destroy();
     if (req.method !== 'GET' || req.headers.upgrade?.toLowerCase() !== 'websocket') {
-      return sendRawJson(client, 400, fail(ErrorCode.BAD_REQUEST, 'only WebSocket upgrades are proxied'), this.#o.securityHeaders);
+      return sendRawJson(
+        client,
+        400,
+        fail(ErrorCode.BAD_REQUEST, 'only WebSocket upgrades are proxied'),
+        this.#o.securityHeaders,
+      );
     }
     const headers = { ...this.#requestHeaders(req, peer, requestId), connection: 'Upgrade', upgrade: 'websocket' };
     const upstream = request({ host: this.#host, port: this.#port, path: target, headers, agent: false });
@@ -134,14 +152,18 @@ export class SignalingProxy {
     upstream.on('upgrade', (answer, socket, upstreamHead) => {
       this.#own(socket, requestId);
       if (client.destroyed) return void socket.destroy();
-      client.write(responseHead(101, { ...this.#answerHeaders(answer.headers), connection: 'Upgrade', upgrade: 'websocket' }));
+      client.write(
+        responseHead(101, { ...this.#answerHeaders(answer.headers), connection: 'Upgrade', upgrade: 'websocket' }),
+      );
       if (upstreamHead.length > 0) client.write(upstreamHead);
       if (head.length > 0) socket.write(head);
       splice(client, socket);
     });
     upstream.on('response', (answer) => {
       // Signaling refused the upgrade (say, an unknown session id): its answer goes back as is.
-      client.write(responseHead(answer.statusCode ?? 502, { ...this.#answerHeaders(answer.headers), connection: 'close' }));
+      client.write(
+        responseHead(answer.statusCode ?? 502, { ...this.#answerHeaders(answer.headers), connection: 'close' }),
+      );
       pipeline(answer, client, () => client.destroy());
     });
     upstream.on('error', (e) => {
@@ -163,21 +185,29 @@ export class SignalingProxy {
     this.#tunnelSockets.add(socket);
     socket.once('close', () => this.#tunnelSockets.delete(socket));
     socket.on('error', (e) => {
-      if (!ROUTINE_SOCKET_ERRORS.has(errorName(e))) this.#o.log('warn', 'websocket tunnel error', { requestId, err: errorName(e) });
+      if (!ROUTINE_SOCKET_ERRORS.has(errorName(e)))
+        this.#o.log('warn', 'websocket tunnel error', { requestId, err: errorName(e) });
     });
   }
 
   #requestHeaders(req: IncomingMessage, peer: string, requestId: string): OutgoingHttpHeaders {
     const dropped = new Set([...HOP_BY_HOP, ...FORWARDING, ...listedIn(req.headers.connection)]);
     const headers: OutgoingHttpHeaders = {};
-    for (const [name, value] of Object.entries(req.headers)) if (value !== undefined && !dropped.has(name)) headers[name] = value;
+    for (const [name, value] of Object.entries(req.headers))
+      if (value !== undefined && !dropped.has(name)) headers[name] = value;
     return { ...headers, 'x-forwarded-for': peer, 'x-forwarded-proto': this.#o.proto, 'x-request-id': requestId };
   }
 
   #answerHeaders(upstream: IncomingHttpHeaders): OutgoingHttpHeaders {
-    const dropped = new Set([...HOP_BY_HOP, ...listedIn(upstream.connection), 'x-powered-by', ...Object.keys(this.#o.securityHeaders)]);
+    const dropped = new Set([
+      ...HOP_BY_HOP,
+      ...listedIn(upstream.connection),
+      'x-powered-by',
+      ...Object.keys(this.#o.securityHeaders),
+    ]);
     const headers: OutgoingHttpHeaders = {};
-    for (const [name, value] of Object.entries(upstream)) if (value !== undefined && !dropped.has(name)) headers[name] = value;
+    for (const [name, value] of Object.entries(upstream))
+      if (value !== undefined && !dropped.has(name)) headers[name] = value;
     return { ...headers, ...this.#o.securityHeaders };
   }
 }
@@ -230,5 +260,7 @@ const bodyLimit = (max: number): Transform => {
 
 function refuseBody(res: ServerResponse): void {
   if (res.headersSent) return void res.destroy();
-  sendJson(res, 413, fail(ErrorCode.BAD_REQUEST, `request body larger than ${MAX_BODY_BYTES} bytes`), { connection: 'close' });
+  sendJson(res, 413, fail(ErrorCode.BAD_REQUEST, `request body larger than ${MAX_BODY_BYTES} bytes`), {
+    connection: 'close',
+  });
 }

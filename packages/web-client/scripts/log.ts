@@ -6,4 +6,5 @@ export const jsonLog: Log = (level, msg, fields) => {
 };
 
 /** What an error says about itself in a log line: its code (ECONNREFUSED, EPIPE…) or its message. */
-export const errorName = (e: unknown): string => (e instanceof Error ? ((e as NodeJS.ErrnoException).code ?? e.message) : String(e));
+export const errorName = (e: unknown): string =>
+  e instanceof Error ? ((e as NodeJS.ErrnoException).code ?? e.message) : String(e);

@@ -33,7 +33,8 @@ export function routeRequest(rawTarget: string): Route {
   if (/[\u0000-\u001f\u007f\\%]/.test(path)) return refused('control character, backslash or double encoding in path');
   const segments = path.slice(1).split('/');
   const last = segments.length - 1;
-  if (segments.some((s, i) => s === '.' || s === '..' || (s === '' && i < last))) return refused('dot or empty segment in path');
+  if (segments.some((s, i) => s === '.' || s === '..' || (s === '' && i < last)))
+    return refused('dot or empty segment in path');
 
   if (SIGNALING_PATHS.includes(path) || SIGNALING_PREFIXES.some((p) => path.startsWith(p))) {
     return { kind: 'signaling', target: `/${segments.map(encodeURIComponent).join('/')}${query}` };

@@ -14,7 +14,9 @@ const server = await startWebServer({
   host: env['VISITA_WEB_HOST'] ?? '0.0.0.0',
   port: Number(env['VISITA_WEB_PORT'] ?? 8443),
   signalingUrl: env['VISITA_SIGNALING_URL']!,
-  ...(env['VISITA_TLS_CERT'] && env['VISITA_TLS_KEY'] ? { tls: { certFile: env['VISITA_TLS_CERT'], keyFile: env['VISITA_TLS_KEY'] } } : {}),
+  ...(env['VISITA_TLS_CERT'] && env['VISITA_TLS_KEY']
+    ? { tls: { certFile: env['VISITA_TLS_CERT'], keyFile: env['VISITA_TLS_KEY'] } }
+    : {}),
   ...(env['VISITA_WEB_DIST'] ? { distDir: env['VISITA_WEB_DIST'] } : {}),
 });
 console.log(JSON.stringify({ service: 'web', msg: 'web client ready', url: server.url }));

@@ -48,7 +48,11 @@ export function loadStaticFiles(distDir: string): StaticFiles {
 
 function readStaticFile(file: string, urlPath: string): StaticFile {
   const cacheControl = urlPath.startsWith('/assets/') ? IMMUTABLE : urlPath === '/index.html' ? 'no-store' : 'no-cache';
-  return { body: readFileSync(file), contentType: CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', cacheControl };
+  return {
+    body: readFileSync(file),
+    contentType: CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+    cacheControl,
+  };
 }
 
 /**
@@ -74,6 +78,10 @@ export function serveStatic(files: StaticFiles, req: IncomingMessage, res: Serve
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end('not found\n');
     return;
   }
-  res.writeHead(200, { 'content-type': file.contentType, 'content-length': file.body.length, 'cache-control': file.cacheControl });
+  res.writeHead(200, {
+    'content-type': file.contentType,
+    'content-length': file.body.length,
+    'cache-control': file.cacheControl,
+  });
   res.end(req.method === 'HEAD' ? undefined : file.body);
 }

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerOptions,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -50,7 +56,12 @@ export async function startWebServer(o: WebServerOptions): Promise<{ url: string
   const log = o.log ?? jsonLog;
   const files = loadStaticFiles(o.distDir ?? DIST_DIR);
   const headers = securityHeaders(o.tls !== undefined);
-  const proxy = new SignalingProxy({ signalingUrl: o.signalingUrl, proto: o.tls ? 'https' : 'http', securityHeaders: headers, log });
+  const proxy = new SignalingProxy({
+    signalingUrl: o.signalingUrl,
+    proto: o.tls ? 'https' : 'http',
+    securityHeaders: headers,
+    log,
+  });
 
   const serverOptions: ServerOptions = {
     maxHeaderSize: LIMITS.maxHeaderSize,
@@ -58,7 +69,9 @@ export async function startWebServer(o: WebServerOptions): Promise<{ url: string
     requestTimeout: LIMITS.requestTimeoutMs,
     keepAliveTimeout: LIMITS.keepAliveTimeoutMs,
   };
-  const server: Server = o.tls ? createHttpsServer({ ...serverOptions, ...tlsOptions(o.tls) }) : createHttpServer(serverOptions);
+  const server: Server = o.tls
+    ? createHttpsServer({ ...serverOptions, ...tlsOptions(o.tls) })
+    : createHttpServer(serverOptions);
   server.maxHeadersCount = LIMITS.maxHeadersCount;
   server.keepAliveTimeout = LIMITS.keepAliveTimeoutMs;
 
@@ -96,7 +109,8 @@ export async function startWebServer(o: WebServerOptions): Promise<{ url: string
         return proxy.upgrade(req, socket as Socket, head, route.target, requestId);
       const reason = route.kind === 'refused' ? route.reason : 'not a Socket.IO path';
       log('warn', 'upgrade refused', { requestId, reason });
-      if (route.kind === 'refused' && route.status === 400) sendRawJson(socket, 400, fail(ErrorCode.BAD_REQUEST, reason), headers);
+      if (route.kind === 'refused' && route.status === 400)
+        sendRawJson(socket, 400, fail(ErrorCode.BAD_REQUEST, reason), headers);
       else sendRawJson(socket, 404, fail(ErrorCode.NOT_FOUND, 'no WebSocket here'), headers);
     } catch (e) {
       log('error', 'upgrade failed', { requestId, err: errorName(e) });

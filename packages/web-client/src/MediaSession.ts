@@ -68,11 +68,18 @@ export class MediaSession {
     if (!producer) return;
     if (paused) producer.pause();
     else producer.resume();
-    await request(this.#socket, 'media:setProducerPaused', { consultationId: this.#consultationId, producerId: producer.id, paused });
+    await request(this.#socket, 'media:setProducerPaused', {
+      consultationId: this.#consultationId,
+      producerId: producer.id,
+      paused,
+    });
   }
 
   /** Inbound RTP statistics of the receive side (used by the e2e tests and the diagnostics). */
-  async inboundStats(): Promise<{ video: { framesDecoded: number; packetsReceived: number }; audio: { packetsReceived: number } }> {
+  async inboundStats(): Promise<{
+    video: { framesDecoded: number; packetsReceived: number };
+    audio: { packetsReceived: number };
+  }> {
     const out = { video: { framesDecoded: 0, packetsReceived: 0 }, audio: { packetsReceived: 0 } };
     if (!this.#recv) return out;
     const report = await this.#recv.getStats();
@@ -100,7 +107,8 @@ export class MediaSession {
     const consultationId = this.#consultationId;
     const options = await request(this.#socket, 'media:createTransport', { consultationId, direction });
     const params = options as unknown as types.TransportOptions;
-    const transport = direction === 'send' ? this.#device.createSendTransport(params) : this.#device.createRecvTransport(params);
+    const transport =
+      direction === 'send' ? this.#device.createSendTransport(params) : this.#device.createRecvTransport(params);
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
       request(this.#socket, 'media:connectTransport', {
         consultationId,
@@ -139,7 +147,10 @@ export class MediaSession {
     this.#consumers.set(consumer.id, consumer);
     this.remoteStream.addTrack(consumer.track);
     this.#emit();
-    await request(this.#socket, 'media:resumeConsumer', { consultationId: this.#consultationId, consumerId: consumer.id });
+    await request(this.#socket, 'media:resumeConsumer', {
+      consultationId: this.#consultationId,
+      consumerId: consumer.id,
+    });
   }
 
   #dropConsumer(consumerId: string): void {

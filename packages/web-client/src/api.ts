@@ -60,7 +60,8 @@ export const api = {
     call<TwoFactorEnabled>('/api/2fa/enable', { method: 'POST', auth: true, body: JSON.stringify({ code }) }),
   twoFactorDisable: (code: string) =>
     call<TwoFactorStatus>('/api/2fa/disable', { method: 'POST', auth: true, body: JSON.stringify({ code }) }),
-  logout: (refreshToken: string) => call<LoggedOut>('/api/logout', { method: 'POST', body: JSON.stringify({ refreshToken }) }),
+  logout: (refreshToken: string) =>
+    call<LoggedOut>('/api/logout', { method: 'POST', body: JSON.stringify({ refreshToken }) }),
   createConsultation: () => call<CreatedConsultation>('/api/consultations', { method: 'POST', auth: true }),
   consultations: () => call<ConsultationList>('/api/consultations', { auth: true }),
 };

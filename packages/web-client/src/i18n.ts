@@ -77,7 +77,8 @@ const en = {
   startAgain: 'Start again',
   security: 'Security',
   twoFactorOff: 'Two-factor authentication is off.',
-  twoFactorOn: (left: number) => `Two-factor authentication is on (${left} recovery code${left === 1 ? '' : 's'} left).`,
+  twoFactorOn: (left: number) =>
+    `Two-factor authentication is on (${left} recovery code${left === 1 ? '' : 's'} left).`,
   enableTwoFactor: 'Enable two-factor authentication',
   scanQr: 'Scan this QR code with your authenticator app, or type the key below, then enter the code it shows.',
   qrAlt: 'QR code adding Visita to an authenticator app',
@@ -104,7 +105,8 @@ const en = {
   waitingForVideo: 'Waiting for the other participant’s video…',
   ended: 'The consultation has ended.',
   mediaLost: 'The connection to the media server was lost.',
-  replacedElsewhere: 'This link was opened on another device or in another tab. The consultation continues there: you can close this page.',
+  replacedElsewhere:
+    'This link was opened on another device or in another tab. The consultation continues there: you can close this page.',
   back: 'Back',
   // states
   state_scheduled: 'scheduled',
@@ -154,7 +156,8 @@ const fr: Strings = {
   thePatient: 'Patient :',
   reasonOptional: 'Motif de consultation (facultatif)',
   position: (n: number) => (n === 1 ? 'Vous êtes le prochain patient.' : `Vous êtes en position ${n}.`),
-  estimate: (min: number) => (min < 1 ? 'Attente estimée : quelques instants.' : `Attente estimée : environ ${min} min.`),
+  estimate: (min: number) =>
+    min < 1 ? 'Attente estimée : quelques instants.' : `Attente estimée : environ ${min} min.`,
   status_online: 'Votre praticien est en ligne.',
   status_in_call: 'Votre praticien est en consultation avec un autre patient.',
   status_away: 'Votre praticien n’est pas encore connecté.',
@@ -203,7 +206,8 @@ const fr: Strings = {
   twoFactorOn: (left: number) =>
     `La double authentification est activée (${left} code${left > 1 ? 's' : ''} de secours restant${left > 1 ? 's' : ''}).`,
   enableTwoFactor: 'Activer la double authentification',
-  scanQr: 'Scannez ce QR code avec votre application d’authentification, ou saisissez la clé ci-dessous, puis entrez le code affiché.',
+  scanQr:
+    'Scannez ce QR code avec votre application d’authentification, ou saisissez la clé ci-dessous, puis entrez le code affiché.',
   qrAlt: 'QR code pour ajouter Visita à une application d’authentification',
   secretKey: 'Clé',
   confirm: 'Confirmer',

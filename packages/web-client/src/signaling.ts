@@ -1,5 +1,11 @@
 import { io, type Socket } from 'socket.io-client';
-import { PROTOCOL_VERSION, type Ack, type ClientRequests, type ClientToServerEvents, type ServerToClientEvents } from '@visita/protocol';
+import {
+  PROTOCOL_VERSION,
+  type Ack,
+  type ClientRequests,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+} from '@visita/protocol';
 
 export type SignalingSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 

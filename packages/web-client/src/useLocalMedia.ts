@@ -1,6 +1,9 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 
-export type LocalMedia = { status: 'idle' | 'starting' } | { status: 'ready'; stream: MediaStream } | { status: 'error'; name: string };
+export type LocalMedia =
+  | { status: 'idle' | 'starting' }
+  | { status: 'ready'; stream: MediaStream }
+  | { status: 'error'; name: string };
 
 /** Camera + microphone, started on demand and stopped on unmount. */
 export function useLocalMedia(): { media: LocalMedia; start: () => void } {

@@ -60,7 +60,11 @@ afterAll(async () => {
 });
 
 /** A Socket.IO client through the web server; resolves once connected. */
-function connect(url: string, transports: ('websocket' | 'polling')[], extraHeaders: Record<string, string> = {}): Promise<Socket> {
+function connect(
+  url: string,
+  transports: ('websocket' | 'polling')[],
+  extraHeaders: Record<string, string> = {},
+): Promise<Socket> {
   const socket = io(url, { transports, forceNew: true, reconnection: false, extraHeaders, rejectUnauthorized: false });
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(socket));
@@ -115,7 +119,8 @@ async function rawWebSocket(port: number): Promise<NetSocket> {
   return socket;
 }
 
-const json = (a: Answer) => JSON.parse(a.body) as { ok: boolean; code?: string; message?: string; data?: Record<string, unknown> };
+const json = (a: Answer) =>
+  JSON.parse(a.body) as { ok: boolean; code?: string; message?: string; data?: Record<string, unknown> };
 
 describe('web server: forwarded address', () => {
   it('sets X-Forwarded-For to the TCP peer and drops the client’s forwarding claims', async () => {
@@ -129,8 +134,13 @@ describe('web server: forwarded address', () => {
       },
     });
     const seen = json(answer).data!['headers'] as Record<string, string | undefined>;
-    const refused = seen['x-forwarded-for'] === '127.0.0.1' && !seen['forwarded'] && !seen['x-real-ip'] && !seen['x-forwarded-host'];
-    attack('web server: forwarded address', 'X-Forwarded-For, Forwarded, X-Real-IP, X-Forwarded-Host from the client (HTTP)', refused);
+    const refused =
+      seen['x-forwarded-for'] === '127.0.0.1' && !seen['forwarded'] && !seen['x-real-ip'] && !seen['x-forwarded-host'];
+    attack(
+      'web server: forwarded address',
+      'X-Forwarded-For, Forwarded, X-Real-IP, X-Forwarded-Host from the client (HTTP)',
+      refused,
+    );
     expect(seen['x-forwarded-for']).toBe('127.0.0.1');
     expect(seen['x-forwarded-proto']).toBe('http');
     expect(seen['forwarded']).toBeUndefined();
@@ -142,7 +152,11 @@ describe('web server: forwarded address', () => {
     const socket = await connect(web.url, ['websocket'], { 'x-forwarded-for': '6.6.6.6' });
     const answer = await socket.emitWithAck('echo', 1);
     socket.close();
-    attack('web server: forwarded address', 'X-Forwarded-For from the client (WebSocket handshake)', answer.forwardedFor === '127.0.0.1');
+    attack(
+      'web server: forwarded address',
+      'X-Forwarded-For from the client (WebSocket handshake)',
+      answer.forwardedFor === '127.0.0.1',
+    );
     expect(answer).toEqual({ value: 1, forwardedFor: '127.0.0.1' });
   });
 });
@@ -151,7 +165,8 @@ describe('web server: request targets', () => {
   it('never lets any spelling of a path reach signaling’s /metrics', async () => {
     // The stand-in resolves these as signaling's URL parsing would: sent straight, they hit /metrics.
     const upstreamPort = Number(new URL(upstream.url).port);
-    for (const target of ['/api/../metrics', '/api/%2e%2e/metrics', '/api\\..\\metrics']) await send(upstreamPort, target);
+    for (const target of ['/api/../metrics', '/api/%2e%2e/metrics', '/api\\..\\metrics'])
+      await send(upstreamPort, target);
     expect(upstream.metricsHits).toBe(3);
     upstream.metricsHits = 0;
     const reachedBefore = upstream.targets.length;
@@ -182,13 +197,21 @@ describe('web server: request targets', () => {
     for (const target of targets) {
       const hitsBefore = upstream.metricsHits;
       const answer = await send(web.port, target, target === '*' ? { method: 'OPTIONS' } : {});
-      attack('web server: request targets', target, [400, 404].includes(answer.status) && upstream.metricsHits === hitsBefore);
+      attack(
+        'web server: request targets',
+        target,
+        [400, 404].includes(answer.status) && upstream.metricsHits === hitsBefore,
+      );
       expect([400, 404], target).toContain(answer.status);
     }
     for (const target of ['/socket.io/../metrics', '/socket.io/%2e%2e/metrics', '/metrics', '/api/anything']) {
       const { socket, status } = await rawUpgrade(web.port, target);
       socket.destroy();
-      attack('web server: request targets', `WebSocket upgrade to ${target}`, [400, 404].includes(status) && upstream.metricsHits === 0);
+      attack(
+        'web server: request targets',
+        `WebSocket upgrade to ${target}`,
+        [400, 404].includes(status) && upstream.metricsHits === 0,
+      );
       expect([400, 404], target).toContain(status);
     }
     expect(upstream.metricsHits).toBe(0);
@@ -228,7 +251,10 @@ describe('web server: responses', () => {
 
   it('serves index.html for app routes, uncached, and hashed assets immutable', async () => {
     const index = await send(web.port, '/');
-    expect(index).toMatchObject({ status: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } });
+    expect(index).toMatchObject({
+      status: 200,
+      headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
+    });
     for (const route of ['/c/abc123', '/c/abc123/', '/settings'])
       expect(await send(web.port, route)).toMatchObject({ status: 200, body: index.body });
     expect(await send(web.port, SCRIPT)).toMatchObject({
@@ -259,7 +285,11 @@ describe('web server: responses', () => {
       '64 KiB + 1 byte, with Content-Length',
       declared.status === 413 && upstream.largestBody <= 64 * 1024,
     );
-    attack('web server: request bodies', '256 KiB, chunked', chunked.status === 413 && upstream.largestBody <= 64 * 1024);
+    attack(
+      'web server: request bodies',
+      '256 KiB, chunked',
+      chunked.status === 413 && upstream.largestBody <= 64 * 1024,
+    );
     expect(declared.status).toBe(413);
     expect(chunked.status).toBe(413);
     expect(upstream.largestBody).toBe(64 * 1024);
@@ -295,7 +325,12 @@ describe('web server: Socket.IO through the proxy', () => {
     }
     expect(peak).toBeGreaterThanOrEqual(before + 40); // the count does see the tunnels
     const released = await eventually(() => web.openDescriptors() <= before + 3, 5_000);
-    attack('web server: WebSocket teardown', '200 tunnels ended by client, server, FIN or RST', released && web.alive, 200);
+    attack(
+      'web server: WebSocket teardown',
+      '200 tunnels ended by client, server, FIN or RST',
+      released && web.alive,
+      200,
+    );
     expect(released, `descriptors: ${before} before, ${web.openDescriptors()} after`).toBe(true);
     expect(web.alive).toBe(true);
     expect(web.output.join('\n')).not.toMatch(/ended by the other party/);
@@ -304,7 +339,10 @@ describe('web server: Socket.IO through the proxy', () => {
   it('proxies long-polling', async () => {
     const socket = await connect(web.url, ['polling']);
     expect(socket.io.engine.transport.name).toBe('polling');
-    expect(await socket.emitWithAck('echo', { hello: 'polling' })).toEqual({ value: { hello: 'polling' }, forwardedFor: '127.0.0.1' });
+    expect(await socket.emitWithAck('echo', { hello: 'polling' })).toEqual({
+      value: { hello: 'polling' },
+      forwardedFor: '127.0.0.1',
+    });
     socket.close();
   });
 });
@@ -322,7 +360,11 @@ describe('web server: signaling down', () => {
 
   it('answers 502 with a JSON error, logs it with a request id and stays up', async () => {
     const answer = await send(down.port, '/api/echo-headers');
-    attack('web server: signaling down', 'API request and WebSocket upgrade with signaling down', answer.status === 502 && down.alive);
+    attack(
+      'web server: signaling down',
+      'API request and WebSocket upgrade with signaling down',
+      answer.status === 502 && down.alive,
+    );
     expect(answer.status).toBe(502);
     expect(json(answer)).toEqual({ ok: false, code: 'INTERNAL', message: 'signaling unavailable' });
     await expect(connect(down.url, ['websocket'])).rejects.toThrow();
@@ -341,7 +383,11 @@ describe('web server: TLS', () => {
   let cert: ReturnType<typeof selfSignedCert>;
   beforeAll(async () => {
     cert = selfSignedCert();
-    tlsWeb = await WebProcess.start({ VISITA_SIGNALING_URL: upstream.url, VISITA_TLS_CERT: cert.certFile, VISITA_TLS_KEY: cert.keyFile });
+    tlsWeb = await WebProcess.start({
+      VISITA_SIGNALING_URL: upstream.url,
+      VISITA_TLS_CERT: cert.certFile,
+      VISITA_TLS_KEY: cert.keyFile,
+    });
   });
   afterAll(async () => {
     await tlsWeb?.stop();
@@ -359,7 +405,10 @@ describe('web server: TLS', () => {
     });
 
   it('refuses TLS 1.2 with CBC-SHA1 suites, accepts ECDHE with AEAD and TLS 1.3', async () => {
-    const cbc = await handshake({ maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA:AES128-SHA' });
+    const cbc = await handshake({
+      maxVersion: 'TLSv1.2',
+      ciphers: 'ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA:AES128-SHA',
+    });
     attack('web server: TLS', 'TLS 1.2 offering only CBC-SHA1 suites', !cbc.ok);
     expect(cbc).toEqual({ ok: false });
     expect(await handshake({ maxVersion: 'TLSv1.2' })).toMatchObject({
@@ -377,7 +426,10 @@ describe('web server: TLS', () => {
         'strict-transport-security': HSTS,
       });
     }
-    const seen = json(await send(tlsWeb.port, '/api/echo-headers', { tls: true })).data!['headers'] as Record<string, string>;
+    const seen = json(await send(tlsWeb.port, '/api/echo-headers', { tls: true })).data!['headers'] as Record<
+      string,
+      string
+    >;
     expect(seen['x-forwarded-proto']).toBe('https');
     const socket = await connect(tlsWeb.url, ['websocket']);
     expect(await socket.emitWithAck('echo', 'tls')).toEqual({ value: 'tls', forwardedFor: '127.0.0.1' });

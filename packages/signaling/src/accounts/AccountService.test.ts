@@ -31,7 +31,14 @@ beforeEach(async () => {
   guarded = [];
   const clock = () => now;
   store = new MemoryAccountStore();
-  await store.create({ id: 'pr-1', email: 'dr@example.org', name: 'Dr', role: 'practitioner', passwordHash, createdAt: 1 });
+  await store.create({
+    id: 'pr-1',
+    email: 'dr@example.org',
+    name: 'Dr',
+    role: 'practitioner',
+    passwordHash,
+    createdAt: 1,
+  });
   twoFactor = new TwoFactorService(store, new SecretBox({ jwtKeys: keys }), clock);
   const revoked = new Set<string>();
   service = new AccountService(
@@ -52,7 +59,8 @@ const challenge = (o: LoginOutcome): string => {
   if (o.kind !== 'challenge') throw new Error('expected a challenge');
   return o.challenge;
 };
-const codeAt = (secret: string, ms: number) => new Totp({ secret: Secret.fromBase32(secret) }).generate({ timestamp: ms });
+const codeAt = (secret: string, ms: number) =>
+  new Totp({ secret: Secret.fromBase32(secret) }).generate({ timestamp: ms });
 
 describe('sessions expire when unused for the idle timeout', () => {
   it('refreshes within the idle timeout, each refresh renewing it; not after it', async () => {
@@ -77,16 +85,22 @@ describe('login with a second factor', () => {
 
   it('gives a challenge for the right password, and the session of that login for a right code, once', async () => {
     const c = challenge(await service.login('dr@example.org', PASSWORD, 'a'));
-    await expect(service.completeLogin(c, '000000' === codeAt(secret, now) ? '111111' : '000000', guard)).rejects.toMatchObject({
+    await expect(
+      service.completeLogin(c, '000000' === codeAt(secret, now) ? '111111' : '000000', guard),
+    ).rejects.toMatchObject({
       code: ErrorCode.UNAUTHENTICATED,
     });
     const s = await service.completeLogin(c, codeAt(secret, now), guard);
     expect(s.practitioner.id).toBe('pr-1');
     expect(guarded).toEqual(['dr@example.org', 'dr@example.org', 'succeeded']);
     now += 30_000;
-    await expect(service.completeLogin(c, codeAt(secret, now), guard)).rejects.toMatchObject({ code: ErrorCode.UNAUTHENTICATED });
+    await expect(service.completeLogin(c, codeAt(secret, now), guard)).rejects.toMatchObject({
+      code: ErrorCode.UNAUTHENTICATED,
+    });
     // A wrong password still gets nothing.
-    await expect(service.login('dr@example.org', 'wrong password', 'a')).rejects.toMatchObject({ code: ErrorCode.UNAUTHENTICATED });
+    await expect(service.login('dr@example.org', 'wrong password', 'a')).rejects.toMatchObject({
+      code: ErrorCode.UNAUTHENTICATED,
+    });
   });
 
   it(`takes at most ${MAX_CHALLENGE_ATTEMPTS} codes per challenge`, async () => {
@@ -94,16 +108,22 @@ describe('login with a second factor', () => {
     const wrong = codeAt(secret, now) === '000000' ? '111111' : '000000';
     for (let i = 0; i < MAX_CHALLENGE_ATTEMPTS; i++)
       await expect(service.completeLogin(c, wrong, guard)).rejects.toMatchObject({ code: ErrorCode.UNAUTHENTICATED });
-    await expect(service.completeLogin(c, codeAt(secret, now), guard)).rejects.toMatchObject({ code: ErrorCode.RATE_LIMITED });
+    await expect(service.completeLogin(c, codeAt(secret, now), guard)).rejects.toMatchObject({
+      code: ErrorCode.RATE_LIMITED,
+    });
     // A new login can still succeed.
     const c2 = challenge(await service.login('dr@example.org', PASSWORD, 'a'));
-    await expect(service.completeLogin(c2, codeAt(secret, now), guard)).resolves.toMatchObject({ practitioner: { id: 'pr-1' } });
+    await expect(service.completeLogin(c2, codeAt(secret, now), guard)).resolves.toMatchObject({
+      practitioner: { id: 'pr-1' },
+    });
   });
 
   it('expires the challenge after 5 minutes', async () => {
     const c = challenge(await service.login('dr@example.org', PASSWORD, 'a'));
     now += 5 * 60_000 + 1;
-    await expect(service.completeLogin(c, codeAt(secret, now), guard)).rejects.toMatchObject({ code: ErrorCode.UNAUTHENTICATED });
+    await expect(service.completeLogin(c, codeAt(secret, now), guard)).rejects.toMatchObject({
+      code: ErrorCode.UNAUTHENTICATED,
+    });
   });
 
   it('stops at the login limits: the guard refuses before the code is checked', async () => {
@@ -111,8 +131,12 @@ describe('login with a second factor', () => {
     const limited = async () => {
       throw Object.assign(new Error('limited'), { code: ErrorCode.RATE_LIMITED });
     };
-    await expect(service.completeLogin(c, codeAt(secret, now), limited)).rejects.toMatchObject({ code: ErrorCode.RATE_LIMITED });
+    await expect(service.completeLogin(c, codeAt(secret, now), limited)).rejects.toMatchObject({
+      code: ErrorCode.RATE_LIMITED,
+    });
     // The code was not spent.
-    await expect(service.completeLogin(c, codeAt(secret, now), guard)).resolves.toMatchObject({ practitioner: { id: 'pr-1' } });
+    await expect(service.completeLogin(c, codeAt(secret, now), guard)).resolves.toMatchObject({
+      practitioner: { id: 'pr-1' },
+    });
   });
 });

@@ -1,5 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { ErrorCode, LOGIN_CHALLENGE_TTL_S, MAX_CHALLENGE_ATTEMPTS, VisitaError, type SessionGrant } from '@visita/protocol';
+import {
+  ErrorCode,
+  LOGIN_CHALLENGE_TTL_S,
+  MAX_CHALLENGE_ATTEMPTS,
+  VisitaError,
+  type SessionGrant,
+} from '@visita/protocol';
 import type { Account, AccountRole, AccountStore, RefreshTokenStore } from '../store/AccountStore.ts';
 import type { LoginChallengeStore } from '../store/LoginChallengeStore.ts';
 import type { CodeGuard, TwoFactorService } from './TwoFactorService.ts';
@@ -115,10 +121,12 @@ export class AccountService {
     const key = sha256(challenge);
     const held = await this.#challenges.attempt(key);
     if (!held) throw new VisitaError(ErrorCode.UNAUTHENTICATED, 'this login has expired: please log in again');
-    if (held.attempts > MAX_CHALLENGE_ATTEMPTS) throw new VisitaError(ErrorCode.RATE_LIMITED, 'too many wrong codes: please log in again');
+    if (held.attempts > MAX_CHALLENGE_ATTEMPTS)
+      throw new VisitaError(ErrorCode.RATE_LIMITED, 'too many wrong codes: please log in again');
     const attempt = await guard(held.email);
     const account = await this.#accounts.get(held.accountId);
-    if (!account || !(await this.#twoFactor.verify(account, code))) throw new VisitaError(ErrorCode.UNAUTHENTICATED, 'wrong code');
+    if (!account || !(await this.#twoFactor.verify(account, code)))
+      throw new VisitaError(ErrorCode.UNAUTHENTICATED, 'wrong code');
     if (!(await this.#challenges.take(key)))
       throw new VisitaError(ErrorCode.UNAUTHENTICATED, 'this login has expired: please log in again');
     await attempt.succeeded();
@@ -128,7 +136,8 @@ export class AccountService {
   /** Exchanges a refresh token (once) for a new session; a replayed or expired token is refused. */
   async refresh(refreshToken: string): Promise<Session> {
     const held = parseHolder(await this.#refresh.take(sha256(refreshToken)));
-    const account = held && !(await this.#revocations.isRevoked(held.sessionId)) ? await this.#accounts.get(held.accountId) : null;
+    const account =
+      held && !(await this.#revocations.isRevoked(held.sessionId)) ? await this.#accounts.get(held.accountId) : null;
     if (!account || !held) throw new VisitaError(ErrorCode.UNAUTHENTICATED, 'session expired: please log in again');
     return this.#session(account, held.sessionId);
   }
@@ -153,7 +162,11 @@ export class AccountService {
     const refreshToken = randomBytes(32).toString('base64url');
     // Only a hash is stored: a copy of Redis does not hand out sessions. It expires when unused for
     // the idle timeout (each refresh stores a new one), and at the latest after the refresh TTL.
-    await this.#refresh.save(sha256(refreshToken), `${account.id}.${sessionId}`, Math.min(this.#ttl.refreshS, this.#ttl.idleS) * 1000);
+    await this.#refresh.save(
+      sha256(refreshToken),
+      `${account.id}.${sessionId}`,
+      Math.min(this.#ttl.refreshS, this.#ttl.idleS) * 1000,
+    );
     return {
       sessionId,
       accessToken: this.#tokens.practitioner(

@@ -27,7 +27,10 @@ export class HashGate {
   async run<T>(key: string, work: () => Promise<T>, priority = false): Promise<T> {
     const mine = this.#inFlight.get(key) ?? 0;
     if (mine >= this.#perKey)
-      throw new VisitaError(ErrorCode.RATE_LIMITED, 'a login from this address is already being checked; retry in a moment');
+      throw new VisitaError(
+        ErrorCode.RATE_LIMITED,
+        'a login from this address is already being checked; retry in a moment',
+      );
     if (!priority && this.#running >= this.#concurrency && this.#queue.length >= this.#maxQueued) {
       throw new VisitaError(ErrorCode.RATE_LIMITED, 'too many logins at once; retry in a moment');
     }

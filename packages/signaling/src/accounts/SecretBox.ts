@@ -31,7 +31,8 @@ export class SecretBox {
     const first = source.jwtKeys[0];
     if (!source.dataKey && !first) throw new Error('SecretBox needs VISITA_DATA_KEY or a JWT key');
     const keys = new Map<string, { seal: Buffer; hash: Buffer }>();
-    const add = (id: string, ikm: string) => keys.set(id, { seal: derive(ikm, DATA_KEY_INFO), hash: derive(ikm, HASH_KEY_INFO) });
+    const add = (id: string, ikm: string) =>
+      keys.set(id, { seal: derive(ikm, DATA_KEY_INFO), hash: derive(ikm, HASH_KEY_INFO) });
     if (source.dataKey) add('data', source.dataKey);
     for (const k of source.jwtKeys) add(`jwt-${k.kid}`, k.secret);
     this.#current = source.dataKey ? 'data' : `jwt-${first!.kid}`;
@@ -57,16 +58,21 @@ export class SecretBox {
     const cipher = createCipheriv('aes-256-gcm', this.#keys.get(this.#current)!.seal, iv);
     cipher.setAAD(Buffer.from(context));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return [VERSION, this.#current, iv.toString('base64url'), body.toString('base64url'), cipher.getAuthTag().toString('base64url')].join(
-      '.',
-    );
+    return [
+      VERSION,
+      this.#current,
+      iv.toString('base64url'),
+      body.toString('base64url'),
+      cipher.getAuthTag().toString('base64url'),
+    ].join('.');
   }
 
   /** The plaintext; throws if the value was altered, sealed for another context or with an unknown key. */
   open(sealed: string, context: string): string {
     const [version, keyId, iv, body, tag] = sealed.split('.');
     const key = keyId ? this.#keys.get(keyId)?.seal : undefined;
-    if (version !== VERSION || !key || !iv || body === undefined || !tag) throw new Error('cannot open this sealed value');
+    if (version !== VERSION || !key || !iv || body === undefined || !tag)
+      throw new Error('cannot open this sealed value');
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
     decipher.setAAD(Buffer.from(context));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));

@@ -6,7 +6,8 @@ import { SecretBox } from './SecretBox.ts';
 import { TwoFactorService } from './TwoFactorService.ts';
 
 const box = new SecretBox({ jwtKeys: [{ kid: 'k1', secret: 'k1-jwt-secret-0123456789abcdefghijklmnop' }] });
-const codeAt = (secret: string, ms: number) => new Totp({ secret: Secret.fromBase32(secret) }).generate({ timestamp: ms });
+const codeAt = (secret: string, ms: number) =>
+  new Totp({ secret: Secret.fromBase32(secret) }).generate({ timestamp: ms });
 const allow = async () => ({ succeeded: async () => undefined });
 
 let store: MemoryAccountStore;
@@ -14,7 +15,14 @@ let now: number;
 let service: TwoFactorService;
 beforeEach(async () => {
   store = new MemoryAccountStore();
-  await store.create({ id: 'pr-1', email: 'dr@example.org', name: 'Dr', role: 'practitioner', passwordHash: 'x', createdAt: 1 });
+  await store.create({
+    id: 'pr-1',
+    email: 'dr@example.org',
+    name: 'Dr',
+    role: 'practitioner',
+    passwordHash: 'x',
+    createdAt: 1,
+  });
   now = 1_800_000_000_000;
   service = new TwoFactorService(store, box, () => now);
 });

@@ -39,7 +39,8 @@ export class TwoFactorService {
   /** A new secret, pending until `enable` confirms a code of it (a new setup replaces the previous one). */
   async setup(accountId: string): Promise<TwoFactorSetup> {
     const account = await this.#account(accountId);
-    if (account.twoFactor) throw new VisitaError(ErrorCode.INVALID_STATE, 'two-factor authentication is already enabled: disable it first');
+    if (account.twoFactor)
+      throw new VisitaError(ErrorCode.INVALID_STATE, 'two-factor authentication is already enabled: disable it first');
     const secret = newTotpSecret();
     await this.#accounts.setPendingTotpSecret(account.id, this.#box.seal(secret, account.id));
     return { secret, uri: totpUri(secret, account.email) };
@@ -48,10 +49,13 @@ export class TwoFactorService {
   /** Enables the pending secret if `code` is one of its codes; returns the recovery codes (shown once). */
   async enable(accountId: string, code: string): Promise<TwoFactorEnabled> {
     const account = await this.#account(accountId);
-    if (account.twoFactor) throw new VisitaError(ErrorCode.INVALID_STATE, 'two-factor authentication is already enabled');
-    if (!account.pendingTotpSecret) throw new VisitaError(ErrorCode.INVALID_STATE, 'set up two-factor authentication first');
+    if (account.twoFactor)
+      throw new VisitaError(ErrorCode.INVALID_STATE, 'two-factor authentication is already enabled');
+    if (!account.pendingTotpSecret)
+      throw new VisitaError(ErrorCode.INVALID_STATE, 'set up two-factor authentication first');
     const step = verifyTotp(this.#open(account.pendingTotpSecret, account.id), code, this.#now(), -1);
-    if (step === null) throw new VisitaError(ErrorCode.FORBIDDEN, 'wrong code: check the authenticator app and the device’s clock');
+    if (step === null)
+      throw new VisitaError(ErrorCode.FORBIDDEN, 'wrong code: check the authenticator app and the device’s clock');
     const recoveryCodes = newRecoveryCodes(RECOVERY_CODE_COUNT);
     await this.#accounts.setTwoFactor(account.id, {
       secretEnc: account.pendingTotpSecret,
@@ -86,7 +90,10 @@ export class TwoFactorService {
       return step !== null && (await this.#accounts.acceptTotpStep(account.id, step));
     }
     const recovery = normalizeRecoveryCode(code);
-    return recovery !== null && (await this.#accounts.consumeRecoveryCode(account.id, this.#box.hashes(`${account.id}:${recovery}`)));
+    return (
+      recovery !== null &&
+      (await this.#accounts.consumeRecoveryCode(account.id, this.#box.hashes(`${account.id}:${recovery}`)))
+    );
   }
 
   /** A sealed secret in clear; a typed error if it cannot be opened (VISITA_DATA_KEY or the JWT key it was sealed with is gone). */

@@ -23,7 +23,8 @@ export interface SealedFields {
 }
 
 const DOMAIN = 'visita/account/v1\n';
-const text = (f: SealedFields): string => DOMAIN + JSON.stringify([f.id, f.email, f.name, f.role, f.passwordHash, f.createdAt, f.tfSecret]);
+const text = (f: SealedFields): string =>
+  DOMAIN + JSON.stringify([f.id, f.email, f.name, f.role, f.passwordHash, f.createdAt, f.tfSecret]);
 
 /** The seal made with SecretBox's keyed hash (any listed key verifies, the current one seals). */
 export function accountSeal(box: SecretBox): AccountSeal {

@@ -15,7 +15,10 @@ export const NewAccount = z.object({
 export async function addAccount(store: AccountStore, input: z.input<typeof NewAccount>): Promise<Account> {
   const parsed = NewAccount.safeParse(input);
   if (!parsed.success)
-    throw new VisitaError(ErrorCode.BAD_REQUEST, parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; '));
+    throw new VisitaError(
+      ErrorCode.BAD_REQUEST,
+      parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; '),
+    );
   const a = parsed.data;
   const account: Account = {
     id: `pr-${randomUUID().replaceAll('-', '').slice(0, 20)}`,

@@ -49,6 +49,12 @@ describe('totpUri', () => {
     const uri = new URL(totpUri(secret, 'dr.house@example.org'));
     expect(`${uri.protocol}//${uri.host}`).toBe('otpauth://totp');
     expect(decodeURIComponent(uri.pathname)).toBe('/Visita:dr.house@example.org');
-    expect(Object.fromEntries(uri.searchParams)).toEqual({ issuer: 'Visita', secret, algorithm: 'SHA1', digits: '6', period: '30' });
+    expect(Object.fromEntries(uri.searchParams)).toEqual({
+      issuer: 'Visita',
+      secret,
+      algorithm: 'SHA1',
+      digits: '6',
+      period: '30',
+    });
   });
 });

@@ -114,13 +114,15 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   app.post('/api/login', async (req, res, next) => {
     try {
       const body = LoginRequest.safeParse(req.body);
-      if (!body.success) return void res.status(400).json(fail(ErrorCode.BAD_REQUEST, 'email and password are required'));
+      if (!body.success)
+        return void res.status(400).json(fail(ErrorCode.BAD_REQUEST, 'email and password are required'));
       const from = req.ip ?? 'unknown';
       // Only failures count: the attempt's points come back when the password is right.
       const attempt = await limits.login.attempt(body.data.email, from);
       const outcome = await accounts.login(body.data.email, body.data.password, from, attempt.known);
       // With a second factor the password alone is no success: its point stays counted until the code is right.
-      if (outcome.kind === 'challenge') return void res.json(ok<LoginResponse>({ twoFactorRequired: true, challenge: outcome.challenge }));
+      if (outcome.kind === 'challenge')
+        return void res.json(ok<LoginResponse>({ twoFactorRequired: true, challenge: outcome.challenge }));
       await attempt.succeeded();
       res.json(ok<LoginResponse>(toGrant(outcome.session)));
     } catch (e) {
@@ -155,14 +157,18 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   // A patient link: the token rides in the fragment, which browsers never send to a server, so it
   // stays out of access logs. It expires (VISITA_PATIENT_LINK_TTL_S) and can be revoked.
   const patientLink = (consultationId: string, version: number) => {
-    const patientToken = tokens.patient({ sub: `pt-${consultationId.slice(0, 12)}`, consultationId, v: version }, config.patientLinkTtlS);
+    const patientToken = tokens.patient(
+      { sub: `pt-${consultationId.slice(0, 12)}`, consultationId, v: version },
+      config.patientLinkTtlS,
+    );
     return { patientToken, patientLink: `${config.publicUrl}/c/${consultationId}#t=${patientToken}` };
   };
 
   app.post('/api/consultations', practitionerOnly, async (req, res, next) => {
     try {
       const body = CreateConsultation.safeParse(req.body ?? {});
-      if (!body.success) return void res.status(400).json(fail(ErrorCode.BAD_REQUEST, body.error.issues[0]?.message ?? 'invalid body'));
+      if (!body.success)
+        return void res.status(400).json(fail(ErrorCode.BAD_REQUEST, body.error.issues[0]?.message ?? 'invalid body'));
       const me = res.locals['practitioner'] as PractitionerClaims;
       const c = await consultations.consultations.create(
         me.sub,
@@ -184,7 +190,10 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   /** A fresh link for the consultation (to send again, or after a revocation). */
   app.post('/api/consultations/:id/link', practitionerOnly, async (req, res, next) => {
     try {
-      const c = await consultations.consultations.owned(res.locals['practitioner'] as PractitionerClaims, String(req.params['id']));
+      const c = await consultations.consultations.owned(
+        res.locals['practitioner'] as PractitionerClaims,
+        String(req.params['id']),
+      );
       res.status(201).json(ok<ConsultationLink>({ consultationId: c.id, ...patientLink(c.id, c.linkVersion) }));
     } catch (e) {
       next(e);
@@ -209,10 +218,13 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   app.get('/api/audit', practitionerOnly, async (req, res, next) => {
     try {
       const q = AuditQuerySchema.safeParse(req.query);
-      if (!q.success) return void res.status(400).json(fail(ErrorCode.BAD_REQUEST, q.error.issues[0]?.message ?? 'invalid query'));
+      if (!q.success)
+        return void res.status(400).json(fail(ErrorCode.BAD_REQUEST, q.error.issues[0]?.message ?? 'invalid query'));
       const me = res.locals['practitioner'] as PractitionerClaims;
       if (q.data.practitionerId && q.data.practitionerId !== me.sub && me.role !== 'ops') {
-        return void res.status(403).json(fail(ErrorCode.FORBIDDEN, 'only ops can read another practitioner’s audit log'));
+        return void res
+          .status(403)
+          .json(fail(ErrorCode.FORBIDDEN, 'only ops can read another practitioner’s audit log'));
       }
       const practitionerId = me.role === 'ops' ? q.data.practitionerId : me.sub;
       const records = await deps.audit.list({
@@ -257,7 +269,11 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     }
     res
       .status(HTTP_STATUS[body.code])
-      .json(body.code === ErrorCode.INTERNAL ? fail(ErrorCode.INTERNAL, `internal error (request ${res.locals['requestId']})`) : body);
+      .json(
+        body.code === ErrorCode.INTERNAL
+          ? fail(ErrorCode.INTERNAL, `internal error (request ${res.locals['requestId']})`)
+          : body,
+      );
   });
   return app;
 }
@@ -278,7 +294,8 @@ function clientError(err: unknown): { status: number; message: string } | null {
     case 'stream.encoding.set':
       return { status: 400, message: 'invalid request body' };
   }
-  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return { status: e.status, message: 'invalid request' };
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500)
+    return { status: e.status, message: 'invalid request' };
   return null;
 }
 
@@ -289,7 +306,8 @@ function requirePractitioner(tokens: TokenService, accounts: AccountService) {
     try {
       const identity = tokens.verify(token);
       if (identity.kind !== 'practitioner') throw new VisitaError(ErrorCode.FORBIDDEN, 'practitioners only');
-      if (await accounts.isRevoked(identity.sid)) throw new VisitaError(ErrorCode.UNAUTHENTICATED, 'logged out: please log in again');
+      if (await accounts.isRevoked(identity.sid))
+        throw new VisitaError(ErrorCode.UNAUTHENTICATED, 'logged out: please log in again');
       res.locals['practitioner'] = identity;
       next();
     } catch (e) {

@@ -37,9 +37,13 @@ export function twoFactorRoutes(
     try {
       const body = LoginSecondStepRequest.safeParse(req.body);
       if (!body.success)
-        return void res.status(400).json(fail(ErrorCode.BAD_REQUEST, 'a challenge and a 6-digit or recovery code are required'));
+        return void res
+          .status(400)
+          .json(fail(ErrorCode.BAD_REQUEST, 'a challenge and a 6-digit or recovery code are required'));
       const from = req.ip ?? 'unknown';
-      const session = await accounts.completeLogin(body.data.challenge, body.data.code, (email) => limits.login.attempt(email, from));
+      const session = await accounts.completeLogin(body.data.challenge, body.data.code, (email) =>
+        limits.login.attempt(email, from),
+      );
       res.json(ok<SessionGrant>(toGrant(session)));
     } catch (e) {
       next(e);
@@ -75,7 +79,8 @@ export function twoFactorRoutes(
   app.post('/api/2fa/disable', practitionerOnly, async (req, res, next) => {
     try {
       const body = TwoFactorDisableRequest.safeParse(req.body);
-      if (!body.success) return void res.status(400).json(fail(ErrorCode.BAD_REQUEST, 'a 6-digit or recovery code is required'));
+      if (!body.success)
+        return void res.status(400).json(fail(ErrorCode.BAD_REQUEST, 'a 6-digit or recovery code is required'));
       const from = req.ip ?? 'unknown';
       await twoFactor.disable(me(res), body.data.code, (email) => limits.login.attempt(email, from));
       res.json(ok<TwoFactorStatus>({ enabled: false, recoveryCodesLeft: 0 }));

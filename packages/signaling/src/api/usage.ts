@@ -1,6 +1,13 @@
 import type express from 'express';
 import { z } from 'zod';
-import { ErrorCode, fail, ok, type PractitionerClaims, type PractitionerUsage, type UsageReport } from '@visita/protocol';
+import {
+  ErrorCode,
+  fail,
+  ok,
+  type PractitionerClaims,
+  type PractitionerUsage,
+  type UsageReport,
+} from '@visita/protocol';
 import type { PlanBook } from '../metering/PlanBook.ts';
 import { priceForPeriod } from '../metering/plans.ts';
 import type { UsageStore } from '../metering/UsageStore.ts';
@@ -19,7 +26,12 @@ export type { PractitionerUsage };
 /** The stable name of the usage meter, as a Stripe meter would be configured. */
 export const METER_EVENT_NAME = 'visita_consultation_seconds';
 
-async function usageOf(usage: UsageStore, plans: PlanBook, practitionerId: string, period: string): Promise<PractitionerUsage> {
+async function usageOf(
+  usage: UsageStore,
+  plans: PlanBook,
+  practitionerId: string,
+  period: string,
+): Promise<PractitionerUsage> {
   const consultations = await usage.forPractitioner(practitionerId, period);
   const plan = await plans.of(practitionerId);
   const billedSeconds = consultations.reduce((s, r) => s + r.billedSeconds, 0);
@@ -73,21 +85,35 @@ export function meterEvents(all: readonly PractitionerUsage[]): string {
 }
 
 /** GET /api/usage: a practitioner's own usage for a period; ops everyone's, or one practitioner's. */
-export function usageRoutes(app: express.Express, auth: express.RequestHandler, usage: UsageStore, plans: PlanBook): void {
+export function usageRoutes(
+  app: express.Express,
+  auth: express.RequestHandler,
+  usage: UsageStore,
+  plans: PlanBook,
+): void {
   app.get('/api/usage', auth, async (req, res, next) => {
     try {
       const q = UsageQuery.safeParse(req.query);
-      if (!q.success) return void res.status(400).json(fail(ErrorCode.BAD_REQUEST, q.error.issues[0]?.message ?? 'invalid query'));
+      if (!q.success)
+        return void res.status(400).json(fail(ErrorCode.BAD_REQUEST, q.error.issues[0]?.message ?? 'invalid query'));
       const me = res.locals['practitioner'] as PractitionerClaims;
       if (q.data.practitionerId && q.data.practitionerId !== me.sub && me.role !== 'ops') {
         return void res.status(403).json(fail(ErrorCode.FORBIDDEN, 'only ops can read another practitioner’s usage'));
       }
       const who =
-        me.role === 'ops' ? (q.data.practitionerId ? [q.data.practitionerId] : await usage.practitioners(q.data.period)) : [me.sub];
+        me.role === 'ops'
+          ? q.data.practitionerId
+            ? [q.data.practitionerId]
+            : await usage.practitioners(q.data.period)
+          : [me.sub];
       const all = await Promise.all(who.map((id) => usageOf(usage, plans, id, q.data.period)));
-      if (q.data.format === 'csv') return void res.type('text/csv').attachment(`visita-usage-${q.data.period}.csv`).send(usageCsv(all));
+      if (q.data.format === 'csv')
+        return void res.type('text/csv').attachment(`visita-usage-${q.data.period}.csv`).send(usageCsv(all));
       if (q.data.format === 'meter-events')
-        return void res.attachment(`visita-meter-events-${q.data.period}.jsonl`).type('application/x-ndjson').send(meterEvents(all));
+        return void res
+          .attachment(`visita-meter-events-${q.data.period}.jsonl`)
+          .type('application/x-ndjson')
+          .send(meterEvents(all));
       res.json(ok<UsageReport>({ period: q.data.period, practitioners: all }));
     } catch (e) {
       next(e);

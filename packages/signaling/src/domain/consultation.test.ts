@@ -37,7 +37,8 @@ describe('consultation state machine', () => {
 
   it('covers the whole state x event table', () => {
     let count = 0;
-    for (const state of Object.values(S)) for (const event of Object.values(E)) count += transition(state, event).ok ? 1 : 0;
+    for (const state of Object.values(S))
+      for (const event of Object.values(E)) count += transition(state, event).ok ? 1 : 0;
     expect(count).toBe(6);
   });
 });

@@ -26,7 +26,9 @@ describe('chooseNode', () => {
   });
   it('never picks a draining or stale node', () => {
     expect(chooseNode([node('a', { state: 'draining' }), node('b', { consumers: 100 })], now)?.nodeId).toBe('b');
-    expect(chooseNode([node('a', { updatedAt: now - SFU_STALE_MS - 1 }), node('b', { consumers: 100 })], now)?.nodeId).toBe('b');
+    expect(
+      chooseNode([node('a', { updatedAt: now - SFU_STALE_MS - 1 }), node('b', { consumers: 100 })], now)?.nodeId,
+    ).toBe('b');
     expect(chooseNode([node('a', { state: 'draining' }), node('b', { updatedAt: 0 })], now)).toBeUndefined();
   });
   it('is deterministic on ties', () => {

@@ -27,7 +27,12 @@ describe('waiting-room entry', () => {
   });
 
   it('keeps the place and check-in time across a disconnection', () => {
-    expect(disconnected).toMatchObject({ state: 'waiting', connected: false, disconnectedAt: t0 + 10, checkedInAt: t0 });
+    expect(disconnected).toMatchObject({
+      state: 'waiting',
+      connected: false,
+      disconnectedAt: t0 + 10,
+      checkedInAt: t0,
+    });
     expect(apply(disconnected, { type: 'reconnect', now: t0 + 20 })).toEqual(waiting);
     // A disconnected patient can still be admitted (they will be brought in on reconnect).
     expect(apply(disconnected, { type: 'admit', by: 'dr1', now: t0 + 20 })).toMatchObject({ state: 'admitted' });
@@ -42,7 +47,9 @@ describe('waiting-room entry', () => {
       ok: false,
       reason: expect.stringMatching(/grace/),
     });
-    expect(apply(disconnected, { type: 'expire', now: t0 + 10 + RECONNECT_GRACE_MS })).toMatchObject({ state: 'expired' });
+    expect(apply(disconnected, { type: 'expire', now: t0 + 10 + RECONNECT_GRACE_MS })).toMatchObject({
+      state: 'expired',
+    });
   });
 
   it('rejects duplicate connection events', () => {

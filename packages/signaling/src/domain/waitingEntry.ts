@@ -43,7 +43,8 @@ export function checkIn(consultationId: string, now: number): WaitingEntry {
 }
 
 export function applyEntryEvent(entry: WaitingEntry, event: EntryEvent, graceMs = RECONNECT_GRACE_MS): EntryTransition {
-  if (entry.state !== 'waiting') return { ok: false, reason: `cannot ${event.type}: the patient is already ${entry.state}` };
+  if (entry.state !== 'waiting')
+    return { ok: false, reason: `cannot ${event.type}: the patient is already ${entry.state}` };
   const base = { consultationId: entry.consultationId, checkedInAt: entry.checkedInAt };
   switch (event.type) {
     case 'admit':

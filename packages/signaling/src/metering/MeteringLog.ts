@@ -35,7 +35,15 @@ export class MeteringLog {
   /** Appends the event; false when that fact (key) was already recorded. */
   async append(event: MeteringEvent): Promise<boolean> {
     const e = MeteringEvent.parse(event);
-    const r = await this.#redis.eval(APPEND, 3, keyOf(e.key), STREAM, listOf(e.consultationId), JSON.stringify(e), String(RETENTION_MS));
+    const r = await this.#redis.eval(
+      APPEND,
+      3,
+      keyOf(e.key),
+      STREAM,
+      listOf(e.consultationId),
+      JSON.stringify(e),
+      String(RETENTION_MS),
+    );
     return r === 1;
   }
 
@@ -51,10 +59,15 @@ export class MeteringLog {
 
   /** New deliveries for `consumer`, or ones another rater left pending too long. */
   async read(consumer: string, count: number, blockMs: number): Promise<Array<{ id: string; event: MeteringEvent }>> {
-    const claimed = (await this.#redis.xautoclaim(STREAM, GROUP, consumer, RATER_CLAIM_IDLE_MS, '0', 'COUNT', count)) as [
-      string,
-      Array<[string, string[]]>,
-    ];
+    const claimed = (await this.#redis.xautoclaim(
+      STREAM,
+      GROUP,
+      consumer,
+      RATER_CLAIM_IDLE_MS,
+      '0',
+      'COUNT',
+      count,
+    )) as [string, Array<[string, string[]]>];
     let entries = claimed[1] ?? [];
     if (entries.length === 0) {
       const res = (await this.#redis.xreadgroup(

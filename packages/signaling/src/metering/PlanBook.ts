@@ -25,7 +25,8 @@ export class PlanBook {
   }
 
   async assign(practitionerId: string, planId: string): Promise<void> {
-    if (!this.#plans.has(planId)) throw new Error(`no plan ${planId}; configured: ${[...this.#plans.keys()].join(', ')}`);
+    if (!this.#plans.has(planId))
+      throw new Error(`no plan ${planId}; configured: ${[...this.#plans.keys()].join(', ')}`);
     await this.#redis.hset(ASSIGNMENTS, practitionerId, planId);
   }
 }

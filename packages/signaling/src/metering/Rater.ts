@@ -20,7 +20,13 @@ export class Rater {
   #running = false;
   #loop: Promise<void> | null = null;
 
-  constructor(log: MeteringLog, usage: UsageStore, planOf: (practitionerId: string) => Promise<Plan>, consumer: string, logger: Logger) {
+  constructor(
+    log: MeteringLog,
+    usage: UsageStore,
+    planOf: (practitionerId: string) => Promise<Plan>,
+    consumer: string,
+    logger: Logger,
+  ) {
     this.#log = log;
     this.#usage = usage;
     this.#planOf = planOf;

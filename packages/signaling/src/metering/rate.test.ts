@@ -151,7 +151,13 @@ describe('rater', () => {
 });
 
 describe('plans', () => {
-  const perSecond: Plan = { id: 's', currency: 'EUR', pricePerMinuteCents: 120, rounding: 'per_second', includedMinutesPerMonth: 0 };
+  const perSecond: Plan = {
+    id: 's',
+    currency: 'EUR',
+    pricePerMinuteCents: 120,
+    rounding: 'per_second',
+    includedMinutesPerMonth: 0,
+  };
   const perMinute: Plan = { ...perSecond, id: 'm', rounding: 'per_started_minute', includedMinutesPerMonth: 10 };
   it('rounds per second or per started minute', () => {
     expect(roundSeconds(61_999, perSecond)).toBe(61);

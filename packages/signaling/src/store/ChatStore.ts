@@ -8,7 +8,11 @@ export interface ChatStore {
 }
 
 /** One page of a history (oldest first): the last `limit` messages older than `before`. */
-export function chatPage(all: readonly ChatMessage[], limit: number, before?: number): { messages: ChatMessage[]; more: boolean } {
+export function chatPage(
+  all: readonly ChatMessage[],
+  limit: number,
+  before?: number,
+): { messages: ChatMessage[]; more: boolean } {
   const older = before === undefined ? all : all.filter((m) => m.at < before);
   return { messages: older.slice(-limit), more: older.length > limit };
 }

@@ -40,7 +40,17 @@ export class RedisConnectionCaps implements ConnectionCaps {
   }
 
   async tryAdd(identityKey: string, member: string, cap: number, now: number): Promise<boolean> {
-    return (await this.#redis.eval(TRY_ADD, 1, key(identityKey), member, String(cap), String(now), String(now + this.#ttlMs))) === 1;
+    return (
+      (await this.#redis.eval(
+        TRY_ADD,
+        1,
+        key(identityKey),
+        member,
+        String(cap),
+        String(now),
+        String(now + this.#ttlMs),
+      )) === 1
+    );
   }
 
   async remove(identityKey: string, member: string): Promise<void> {
@@ -51,7 +61,8 @@ export class RedisConnectionCaps implements ConnectionCaps {
     if (entries.length === 0) return;
     const expiry = now + this.#ttlMs;
     const batch = this.#redis.pipeline();
-    for (const e of entries) batch.zadd(key(e.identityKey), 'XX', expiry, e.member).pexpireat(key(e.identityKey), expiry);
+    for (const e of entries)
+      batch.zadd(key(e.identityKey), 'XX', expiry, e.member).pexpireat(key(e.identityKey), expiry);
     await batch.exec();
   }
 }

@@ -70,7 +70,17 @@ export class RedisDeadlineStore implements DeadlineStore {
     const m = memberOf(d);
     const json = JSON.stringify({ consultationId: d.consultationId, role: d.role, goneAt: d.goneAt });
     return (
-      (await this.#redis.eval(SCHEDULE, 2, DUE, detail(m), m, String(dueAt), json, String(DETAIL_TTL_MS), onlyIfAbsent ? '1' : '0')) === 1
+      (await this.#redis.eval(
+        SCHEDULE,
+        2,
+        DUE,
+        detail(m),
+        m,
+        String(dueAt),
+        json,
+        String(DETAIL_TTL_MS),
+        onlyIfAbsent ? '1' : '0',
+      )) === 1
     );
   }
 }

@@ -33,7 +33,10 @@ export class MemoryAccountStore implements AccountStore {
     const a = this.#byId.get(id);
     if (!a) return;
     const { twoFactor: _old, pendingTotpSecret: _pending, ...rest } = a;
-    this.#byId.set(id, twoFactor ? { ...rest, twoFactor: { ...twoFactor, recoveryHashes: [...twoFactor.recoveryHashes] } } : rest);
+    this.#byId.set(
+      id,
+      twoFactor ? { ...rest, twoFactor: { ...twoFactor, recoveryHashes: [...twoFactor.recoveryHashes] } } : rest,
+    );
   }
 
   async setPendingTotpSecret(id: string, secretEnc: string | null): Promise<void> {

@@ -49,7 +49,8 @@ export class MemoryConsultationStore implements ConsultationStore {
   }
 
   async hasCallInProgress(practitionerId: string): Promise<boolean> {
-    for (const c of this.#records.values()) if (c.practitionerId === practitionerId && c.state === ConsultationState.IN_CALL) return true;
+    for (const c of this.#records.values())
+      if (c.practitionerId === practitionerId && c.state === ConsultationState.IN_CALL) return true;
     return false;
   }
 

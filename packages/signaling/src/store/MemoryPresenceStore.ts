@@ -31,7 +31,8 @@ export class MemoryPresenceStore implements PresenceStore {
   }
 
   async isPresent(consultationId: string, role: Role, now: number): Promise<boolean> {
-    for (const expiresAt of this.#members.get(`${consultationId}:${role}`)?.values() ?? []) if (expiresAt > now) return true;
+    for (const expiresAt of this.#members.get(`${consultationId}:${role}`)?.values() ?? [])
+      if (expiresAt > now) return true;
     return false;
   }
 }

@@ -1,6 +1,12 @@
 import type { Redis } from 'ioredis';
 import { ErrorCode, VisitaError } from '@visita/protocol';
-import { AccountRole, type Account, type AccountStore, type RefreshTokenStore, type TwoFactor } from './AccountStore.ts';
+import {
+  AccountRole,
+  type Account,
+  type AccountStore,
+  type RefreshTokenStore,
+  type TwoFactor,
+} from './AccountStore.ts';
 import type { AccountSeal, SealedFields } from '../accounts/accountSeal.ts';
 
 const accountKey = (id: string): string => `visita:account:${id}`;
@@ -143,7 +149,9 @@ export class RedisAccountStore implements AccountStore {
   }
 
   async setTwoFactor(id: string, tf: TwoFactor | null): Promise<void> {
-    const fields = tf ? ['tfSecret', tf.secretEnc, 'tfStep', String(tf.lastStep), 'tfRecovery', tf.recoveryHashes.join(' ')] : [];
+    const fields = tf
+      ? ['tfSecret', tf.secretEnc, 'tfStep', String(tf.lastStep), 'tfRecovery', tf.recoveryHashes.join(' ')]
+      : [];
     await this.#reseal(
       id,
       (h) => ({ ...sealedFields(h), tfSecret: tf?.secretEnc ?? '' }),

@@ -1,5 +1,12 @@
 import type { Redis } from 'ioredis';
-import { AUDIT_MAX_LIST, type AuditAction, type AuditEvent, type AuditQuery, type AuditRecord, type AuditStore } from './AuditStore.ts';
+import {
+  AUDIT_MAX_LIST,
+  type AuditAction,
+  type AuditEvent,
+  type AuditQuery,
+  type AuditRecord,
+  type AuditStore,
+} from './AuditStore.ts';
 
 export const AUDIT_STREAM = 'visita:audit';
 export const AUDIT_PRACTITIONER_PATTERN = 'visita:audit:p:*';
@@ -65,6 +72,8 @@ export class RedisAuditStore implements AuditStore {
         instanceId: f['instanceId'] ?? '',
       };
     });
-    return records.filter((r) => (q.from === undefined || r.at >= q.from) && (q.to === undefined || r.at <= q.to)).slice(0, limit);
+    return records
+      .filter((r) => (q.from === undefined || r.at >= q.from) && (q.to === undefined || r.at <= q.to))
+      .slice(0, limit);
   }
 }

@@ -14,7 +14,12 @@ export class RedisChatStore implements ChatStore {
 
   async append(m: ChatMessage): Promise<void> {
     const k = key(m.consultationId);
-    await this.#redis.multi().rpush(k, JSON.stringify(m)).ltrim(k, -CHAT_MAX_MESSAGES, -1).pexpire(k, CHAT_RETENTION_MS).exec();
+    await this.#redis
+      .multi()
+      .rpush(k, JSON.stringify(m))
+      .ltrim(k, -CHAT_MAX_MESSAGES, -1)
+      .pexpire(k, CHAT_RETENTION_MS)
+      .exec();
   }
 
   async history(consultationId: string): Promise<ChatMessage[]> {

@@ -38,12 +38,14 @@ export async function applyRetention(
   policy: RetentionPolicy,
   now: number,
 ): Promise<{ streamEntries: number; indexEntries: number }> {
-  const trim = async (key: string, maxAgeMs: number) => Number(await redis.xtrim(key, 'MINID', `${Math.max(0, now - maxAgeMs)}-0`));
+  const trim = async (key: string, maxAgeMs: number) =>
+    Number(await redis.xtrim(key, 'MINID', `${Math.max(0, now - maxAgeMs)}-0`));
   let streamEntries = 0;
   streamEntries += await trim(policy.socketStream.key, policy.socketStream.maxAgeMs);
   streamEntries += await trim(policy.meteringStream.key, policy.meteringStream.maxAgeMs);
   streamEntries += await trim(policy.audit.key, policy.audit.maxAgeMs);
-  for await (const key of scanKeys(redis, policy.audit.perPractitionerPattern)) streamEntries += await trim(key, policy.audit.maxAgeMs);
+  for await (const key of scanKeys(redis, policy.audit.perPractitionerPattern))
+    streamEntries += await trim(key, policy.audit.maxAgeMs);
 
   let indexEntries = 0;
   for await (const index of scanKeys(redis, policy.consultationIndexPattern)) {

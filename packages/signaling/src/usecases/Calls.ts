@@ -72,9 +72,11 @@ export class Calls {
   }
 
   async decline(identity: Identity, p: Req<'consultation:decline'>): Res<'consultation:decline'> {
-    if (identity.kind !== 'practitioner') throw new VisitaError(ErrorCode.FORBIDDEN, 'only the practitioner can decline');
+    if (identity.kind !== 'practitioner')
+      throw new VisitaError(ErrorCode.FORBIDDEN, 'only the practitioner can decline');
     const c = await this.#consultations.authorize(identity, p.consultationId);
-    if (c.state !== ConsultationState.WAITING) throw new VisitaError(ErrorCode.INVALID_STATE, `cannot decline: consultation is ${c.state}`);
+    if (c.state !== ConsultationState.WAITING)
+      throw new VisitaError(ErrorCode.INVALID_STATE, `cannot decline: consultation is ${c.state}`);
     const ended = await this.#end(c, ConsultationState.WAITING, {
       reason: EndReason.DECLINED,
       actor: identity,
@@ -179,7 +181,8 @@ export class Calls {
   /** A heartbeat for a call in progress (several instances in one slot count once). */
   async meterHeartbeat(consultationId: string, slotMs: number, now = this.#ctx.now()): Promise<void> {
     const c = await this.#ctx.store.get(consultationId);
-    if (c?.state === ConsultationState.IN_CALL) await this.#ctx.metering(c, 'heartbeat', `hb:${Math.floor(now / slotMs)}`, undefined, now);
+    if (c?.state === ConsultationState.IN_CALL)
+      await this.#ctx.metering(c, 'heartbeat', `hb:${Math.floor(now / slotMs)}`, undefined, now);
   }
 
   /** The node lost the room (its worker died): place it again and have both sides rebuild media. */
@@ -198,7 +201,11 @@ export class Calls {
       if (fresh) notify.toConsultation(c.id, 'consultation:admitted', await this.#consultations.view(fresh));
     } catch (e) {
       log.error({ consultationId: c.id, err: (e as Error).message }, 'media room lost and could not be re-placed');
-      await this.#end(c, ConsultationState.IN_CALL, { reason: EndReason.MEDIA_LOST, actor: 'system', at: this.#ctx.now() });
+      await this.#end(c, ConsultationState.IN_CALL, {
+        reason: EndReason.MEDIA_LOST,
+        actor: 'system',
+        at: this.#ctx.now(),
+      });
     }
   }
 }

@@ -22,7 +22,13 @@ export class Chat {
   async send(identity: Identity, p: Req<'chat:send'>): Res<'chat:send'> {
     const c = await this.#consultations.authorize(identity, p.consultationId);
     if (c.state === ConsultationState.ENDED) throw new VisitaError(ErrorCode.INVALID_STATE, 'consultation has ended');
-    const message = { id: randomUUID(), consultationId: c.id, from: roleOf(identity), text: p.text, at: this.#ctx.now() };
+    const message = {
+      id: randomUUID(),
+      consultationId: c.id,
+      from: roleOf(identity),
+      text: p.text,
+      at: this.#ctx.now(),
+    };
     await this.#ctx.chat.append(message);
     this.#ctx.notify.toConsultation(c.id, 'chat:message', message);
     return message;

@@ -13,7 +13,11 @@ export class Consultations {
   }
 
   /** A consultation now (its waiting room is open) or scheduled (opens at the patient's check-in). */
-  async create(practitionerId: string, opts: { scheduledAt?: number } = {}, now = this.#ctx.now()): Promise<Consultation> {
+  async create(
+    practitionerId: string,
+    opts: { scheduledAt?: number } = {},
+    now = this.#ctx.now(),
+  ): Promise<Consultation> {
     const scheduled = opts.scheduledAt !== undefined && opts.scheduledAt > now;
     const c: Consultation = {
       id: randomUUID().replaceAll('-', ''),
@@ -44,7 +48,9 @@ export class Consultations {
   /** The consultation, if `identity` may see it; NOT_FOUND otherwise (no existence leak). */
   async authorize(identity: Identity, consultationId: string): Promise<Consultation> {
     const c = await this.#ctx.store.get(consultationId);
-    const allowed = c !== null && (identity.kind === 'patient' ? identity.consultationId === c.id : identity.sub === c.practitionerId);
+    const allowed =
+      c !== null &&
+      (identity.kind === 'patient' ? identity.consultationId === c.id : identity.sub === c.practitionerId);
     if (!allowed) {
       if (identity.kind === 'patient' && identity.consultationId !== consultationId) {
         throw new VisitaError(ErrorCode.FORBIDDEN, 'this link is for another consultation');

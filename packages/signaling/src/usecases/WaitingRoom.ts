@@ -92,7 +92,11 @@ export class WaitingRoom {
    * queue, and the waiting patients from position `positionsFrom` on (those whose position or
    * estimate changed) get theirs. `positionsFrom` null: only presence changed, positions did not.
    */
-  async publishQueue(practitionerId: string, positionsFrom: number | null = null, positionsTo: number | null = null): Promise<void> {
+  async publishQueue(
+    practitionerId: string,
+    positionsFrom: number | null = null,
+    positionsTo: number | null = null,
+  ): Promise<void> {
     this.#ctx.notify.queueChanged(practitionerId, positionsFrom, positionsTo);
   }
 
@@ -141,10 +145,15 @@ export class WaitingRoom {
   }
 
   async message(identity: Identity, p: Req<'waiting:message'>): Res<'waiting:message'> {
-    if (identity.kind !== 'practitioner') throw new VisitaError(ErrorCode.FORBIDDEN, 'only the practitioner can send messages');
+    if (identity.kind !== 'practitioner')
+      throw new VisitaError(ErrorCode.FORBIDDEN, 'only the practitioner can send messages');
     const c = await this.#consultations.authorize(identity, p.consultationId);
     if (c.state === ConsultationState.ENDED) throw new VisitaError(ErrorCode.INVALID_STATE, 'consultation has ended');
-    this.#ctx.notify.toRole(c.id, Role.PATIENT, 'waiting:message', { consultationId: c.id, text: p.text, at: this.#ctx.now() });
+    this.#ctx.notify.toRole(c.id, Role.PATIENT, 'waiting:message', {
+      consultationId: c.id,
+      text: p.text,
+      at: this.#ctx.now(),
+    });
     await this.#ctx.record(AuditAction.MESSAGE_SENT, identity, c);
     return { sent: true };
   }

@@ -87,7 +87,9 @@ describe.each<[string, () => AccountStore]>([
     await store.create(a);
     expect(await store.consumeRecoveryCode(a.id, ['k:h1'])).toBe(false);
     await store.setTwoFactor(a.id, { secretEnc: 's', lastStep: 0, recoveryHashes: ['k:h1', 'k:h2', 'k:h3'] });
-    const raced = await Promise.all(Array.from({ length: 10 }, () => store.consumeRecoveryCode(a.id, ['old:h2', 'k:h2'])));
+    const raced = await Promise.all(
+      Array.from({ length: 10 }, () => store.consumeRecoveryCode(a.id, ['old:h2', 'k:h2'])),
+    );
     expect(raced.filter(Boolean)).toHaveLength(1);
     expect(await store.consumeRecoveryCode(a.id, ['k:nope'])).toBe(false);
     expect(await store.consumeRecoveryCode(a.id, [])).toBe(false);

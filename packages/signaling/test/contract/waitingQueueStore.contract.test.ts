@@ -66,7 +66,11 @@ describe.each(implementations)('WaitingQueueStore contract (%s)', (_name, make) 
 
   it('gives concurrent check-ins of one patient a single place', async () => {
     const { store, p, c } = fresh();
-    await Promise.all([store.checkIn(p, entry(c(1), 100)), store.checkIn(p, entry(c(1), 101)), store.checkIn(p, entry(c(1), 99))]);
+    await Promise.all([
+      store.checkIn(p, entry(c(1), 100)),
+      store.checkIn(p, entry(c(1), 101)),
+      store.checkIn(p, entry(c(1), 99)),
+    ]);
     expect(await store.list(p)).toHaveLength(1);
   });
 });

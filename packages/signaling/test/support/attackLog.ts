@@ -22,6 +22,12 @@ export function attack(group: string, name: string, refused: boolean, count = 1)
   const path = process.env['VISITA_ATTACK_LOG'];
   if (!path) return;
   const testPath = expect.getState().testPath;
-  const record: AttackRecord = { group, name, refused, count, file: testPath ? relative(process.cwd(), testPath) : 'unknown' };
+  const record: AttackRecord = {
+    group,
+    name,
+    refused,
+    count,
+    file: testPath ? relative(process.cwd(), testPath) : 'unknown',
+  };
   appendFileSync(path, `${JSON.stringify(record)}\n`);
 }

@@ -87,7 +87,9 @@ export class MultiStack {
     const redis = await RedisServer.start();
     await seedDemoAccount(redis.url);
     const sfu = await InProcessSfu.start(redis.url);
-    const instances = await Promise.all(Array.from({ length: count }, (_, i) => SignalingProcess.start(redis.url, `sig-${i}`, extra)));
+    const instances = await Promise.all(
+      Array.from({ length: count }, (_, i) => SignalingProcess.start(redis.url, `sig-${i}`, extra)),
+    );
     return new MultiStack(redis, sfu, instances);
   }
 

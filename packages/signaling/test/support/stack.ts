@@ -52,7 +52,12 @@ export class TestStack {
   readonly #sfu: InProcessSfu;
   readonly #sockets: Socket[] = [];
 
-  private constructor(parts: { redis: RedisServer; sfu: InProcessSfu; signaling: SignalingServer; signalingUrl: string }) {
+  private constructor(parts: {
+    redis: RedisServer;
+    sfu: InProcessSfu;
+    signaling: SignalingServer;
+    signalingUrl: string;
+  }) {
     this.redis = parts.redis;
     this.#sfu = parts.sfu;
     this.pool = parts.sfu.pool;
@@ -61,7 +66,9 @@ export class TestStack {
     this.signalingUrl = parts.signalingUrl;
   }
 
-  static async start(opts: { workers?: number; publicUrl?: string; env?: Record<string, string> } = {}): Promise<TestStack> {
+  static async start(
+    opts: { workers?: number; publicUrl?: string; env?: Record<string, string> } = {},
+  ): Promise<TestStack> {
     const redis = await RedisServer.start();
     await seedDemoAccount(redis.url);
     const sfu = await InProcessSfu.start(redis.url, opts.workers ?? 1);
@@ -119,7 +126,12 @@ export class InProcessSfu {
   static async start(redisUrl: string, workers = 1, nodeId = 'sfu-test'): Promise<InProcessSfu> {
     const log = createSfuLogger(process.env['VISITA_TEST_LOG'] ?? 'silent', { nodeId });
     const pool = await WorkerPool.create(workers, log);
-    const node = new SfuNode(nodeId, pool, { listenIp: '127.0.0.1', announcedAddress: undefined, minPort: 40000, maxPort: 49999 }, log);
+    const node = new SfuNode(
+      nodeId,
+      pool,
+      { listenIp: '127.0.0.1', announcedAddress: undefined, minPort: 40000, maxPort: 49999 },
+      log,
+    );
     const control = new ControlServer(node, SFU_SECRET, log);
     const controlPort = await control.listen(0, '127.0.0.1');
     const redis = new Redis(redisUrl);
@@ -150,7 +162,10 @@ export async function login(signalingUrl: string): Promise<string> {
   return body.data.token;
 }
 
-export async function createConsultation(signalingUrl: string, practitionerToken: string): Promise<CreatedConsultation> {
+export async function createConsultation(
+  signalingUrl: string,
+  practitionerToken: string,
+): Promise<CreatedConsultation> {
   const res = await fetch(`${signalingUrl}/api/consultations`, {
     method: 'POST',
     headers: { authorization: `Bearer ${practitionerToken}` },
@@ -263,9 +278,13 @@ export async function waitForUsage(
   const period = new Date().toISOString().slice(0, 7);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const res = await fetch(`${signalingUrl}/api/usage?period=${period}`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${signalingUrl}/api/usage?period=${period}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     const body = (await res.json()) as Partial<AckOk<UsageReport>>;
-    const record = body.data?.practitioners.flatMap((p) => p.consultations).find((c) => c.consultationId === consultationId && c.complete);
+    const record = body.data?.practitioners
+      .flatMap((p) => p.consultations)
+      .find((c) => c.consultationId === consultationId && c.complete);
     if (record) return record;
     if (Date.now() > deadline) throw new Error(`no complete usage record for ${consultationId} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));

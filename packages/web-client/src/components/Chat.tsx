@@ -4,7 +4,17 @@ import { errorText, type Strings } from '../i18n.ts';
 import { request, type RequestError, type SignalingSocket } from '../signaling.ts';
 
 /** The patient–practitioner chat of one consultation; history is reloaded after a reconnection. */
-export function Chat({ t, socket, consultationId, me }: { t: Strings; socket: SignalingSocket; consultationId: string; me: Role }) {
+export function Chat({
+  t,
+  socket,
+  consultationId,
+  me,
+}: {
+  t: Strings;
+  socket: SignalingSocket;
+  consultationId: string;
+  me: Role;
+}) {
   const [messages, setMessages] = useState<ChatMessage[]>([]);
   const [text, setText] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -48,7 +58,10 @@ export function Chat({ t, socket, consultationId, me }: { t: Strings; socket: Si
       <ul data-testid="chat-messages" aria-live="polite">
         {messages.map((m) => (
           <li key={m.id} className={m.from === me ? 'mine' : 'theirs'}>
-            <span className="who">{m.from === me ? t.you : m.from === 'practitioner' ? t.thePractitioner : t.thePatient}</span> {m.text}
+            <span className="who">
+              {m.from === me ? t.you : m.from === 'practitioner' ? t.thePractitioner : t.thePatient}
+            </span>{' '}
+            {m.text}
           </li>
         ))}
       </ul>

@@ -34,7 +34,10 @@ export function SecondFactorForm({
             setCode('');
             // Too many codes on this login: it is over, start from the password again.
             if (err.code === 'RATE_LIMITED') onRestart(errorText(t, err.code));
-            else setError(err.code === 'UNAUTHENTICATED' || err.code === 'BAD_REQUEST' ? t.wrongCode : errorText(t, err.code));
+            else
+              setError(
+                err.code === 'UNAUTHENTICATED' || err.code === 'BAD_REQUEST' ? t.wrongCode : errorText(t, err.code),
+              );
           },
         );
       }}

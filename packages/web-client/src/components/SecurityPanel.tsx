@@ -18,7 +18,8 @@ export function SecurityPanel({ t }: { t: Strings }) {
   const [code, setCode] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
-  const failed = (e: RequestError) => setError(e.code === 'FORBIDDEN' || e.code === 'BAD_REQUEST' ? t.wrongCode : errorText(t, e.code));
+  const failed = (e: RequestError) =>
+    setError(e.code === 'FORBIDDEN' || e.code === 'BAD_REQUEST' ? t.wrongCode : errorText(t, e.code));
   const reload = () => api.twoFactorStatus().then(setStatus, failed);
   useEffect(() => {
     api.twoFactorStatus().then(setStatus, (e: RequestError) => setError(errorText(t, e.code)));
@@ -68,7 +69,9 @@ export function SecurityPanel({ t }: { t: Strings }) {
       <h2 id="security-title">{t.security}</h2>
       {status && step.kind === 'status' && (
         <>
-          <p data-testid="two-factor-status">{status.enabled ? t.twoFactorOn(status.recoveryCodesLeft) : t.twoFactorOff}</p>
+          <p data-testid="two-factor-status">
+            {status.enabled ? t.twoFactorOn(status.recoveryCodesLeft) : t.twoFactorOff}
+          </p>
           {status.enabled ? (
             <button className="secondary" data-testid="disable-2fa" onClick={() => go({ kind: 'disable' })}>
               {t.disableTwoFactor}

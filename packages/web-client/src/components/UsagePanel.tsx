@@ -71,7 +71,9 @@ export function UsagePanel({ t }: { t: Strings }) {
       </button>
       <button
         className="secondary"
-        onClick={() => void api.downloadUsage(period, 'meter-events').catch((e: RequestError) => setError(errorText(t, e.code)))}
+        onClick={() =>
+          void api.downloadUsage(period, 'meter-events').catch((e: RequestError) => setError(errorText(t, e.code)))
+        }
       >
         {t.downloadMeterEvents}
       </button>

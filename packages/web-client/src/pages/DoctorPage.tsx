@@ -91,7 +91,8 @@ function Login({ t, notice, onLogin }: { t: Strings; notice: string | null; onLo
           setError(null);
           api.login(email, password).then(
             (r) => (needsSecondFactor(r) ? setChallenge(r.challenge) : onLogin(sessionFrom(r))),
-            (err: RequestError) => setError(err.code === 'UNAUTHENTICATED' ? `${t.email} / ${t.password}: ✗` : errorText(t, err.code)),
+            (err: RequestError) =>
+              setError(err.code === 'UNAUTHENTICATED' ? `${t.email} / ${t.password}: ✗` : errorText(t, err.code)),
           );
         }}
       >
@@ -128,7 +129,9 @@ function Login({ t, notice, onLogin }: { t: Strings; notice: string | null; onLo
 
 function Dashboard({ t, session, onLogout }: { t: Strings; session: Session; onLogout: () => void }) {
   const [list, setList] = useState<ConsultationView[]>([]);
-  const [links, setLinks] = useState<Record<string, string>>(() => JSON.parse(localStorage.getItem('visita.links') ?? '{}'));
+  const [links, setLinks] = useState<Record<string, string>>(() =>
+    JSON.parse(localStorage.getItem('visita.links') ?? '{}'),
+  );
   const [open, setOpen] = useState<string | null>(() => new URLSearchParams(location.search).get('c'));
   const [error, setError] = useState<string | null>(null);
 
@@ -252,8 +255,17 @@ function LinkBox({ t, link }: { t: Strings; link: string }) {
   const [copied, setCopied] = useState(false);
   return (
     <span className="link">
-      <input readOnly value={link} data-testid="patient-link" aria-label={t.patientLink} onFocus={(e) => e.target.select()} />
-      <button className="secondary" onClick={() => void navigator.clipboard?.writeText(link).then(() => setCopied(true))}>
+      <input
+        readOnly
+        value={link}
+        data-testid="patient-link"
+        aria-label={t.patientLink}
+        onFocus={(e) => e.target.select()}
+      />
+      <button
+        className="secondary"
+        onClick={() => void navigator.clipboard?.writeText(link).then(() => setCopied(true))}
+      >
         {copied ? t.copied : t.copy}
       </button>
     </span>
@@ -298,7 +310,10 @@ function ConsultationRoom({ t, consultationId, onClose }: { t: Strings; consulta
   }, [consultationId, t]);
 
   const admit = () => {
-    if (socket) request(socket, 'consultation:admit', { consultationId }).catch((e: RequestError) => setError(errorText(t, e.code)));
+    if (socket)
+      request(socket, 'consultation:admit', { consultationId }).catch((e: RequestError) =>
+        setError(errorText(t, e.code)),
+      );
   };
   const hangUp = () => {
     if (socket) void request(socket, 'consultation:hangUp', { consultationId }).catch(() => undefined);
@@ -331,7 +346,16 @@ function ConsultationRoom({ t, consultationId, onClose }: { t: Strings; consulta
     );
   }
   if (generation !== null && socket && media.status === 'ready') {
-    return <CallView key={generation} t={t} socket={socket} consultationId={consultationId} local={media.stream} onHangUp={hangUp} />;
+    return (
+      <CallView
+        key={generation}
+        t={t}
+        socket={socket}
+        consultationId={consultationId}
+        local={media.stream}
+        onHangUp={hangUp}
+      />
+    );
   }
   return (
     <Panel title={t.doctorTitle}>

@@ -35,7 +35,8 @@ export function PatientPage({ t, consultationId }: { t: Strings; consultationId:
   // Replaced by another device: release the camera and microphone too (the call's media closed
   // with the call view).
   useEffect(() => {
-    if (phase.name === 'replaced' && media.status === 'ready') for (const track of media.stream.getTracks()) track.stop();
+    if (phase.name === 'replaced' && media.status === 'ready')
+      for (const track of media.stream.getTracks()) track.stop();
   }, [phase.name, media]);
   useEffect(() => () => void socket?.close(), [socket]);
 
@@ -44,8 +45,12 @@ export function PatientPage({ t, consultationId }: { t: Strings; consultationId:
     const s = connectSignaling(token);
     setSocket(s);
     s.on('consultation:updated', (view) => setPhase((p) => (p.name === 'waiting' ? { name: 'waiting', view } : p)));
-    s.on('consultation:admitted', () => setPhase((p) => ({ name: 'call', generation: p.name === 'call' ? p.generation + 1 : 0 })));
-    s.on('consultation:ended', ({ reason, message }) => setPhase({ name: 'ended', reason, ...(message ? { message } : {}) }));
+    s.on('consultation:admitted', () =>
+      setPhase((p) => ({ name: 'call', generation: p.name === 'call' ? p.generation + 1 : 0 })),
+    );
+    s.on('consultation:ended', ({ reason, message }) =>
+      setPhase({ name: 'ended', reason, ...(message ? { message } : {}) }),
+    );
     s.on('waiting:position', setPosition);
     s.on('waiting:message', ({ text }) => setMessage(text));
     s.on('session:replaced', () => {
@@ -69,7 +74,8 @@ export function PatientPage({ t, consultationId }: { t: Strings; consultationId:
       })
         .then((view) => {
           // In a call after a reconnection: rebuild the media (the server freed the old transports).
-          if (view.state === 'in_call') setPhase((p) => ({ name: 'call', generation: p.name === 'call' ? p.generation + 1 : 0 }));
+          if (view.state === 'in_call')
+            setPhase((p) => ({ name: 'call', generation: p.name === 'call' ? p.generation + 1 : 0 }));
           else if (view.state === 'waiting') setPhase({ name: 'waiting', view });
         })
         .catch((e: RequestError) => setPhase({ name: 'error', message: errorText(t, e.code) }));
@@ -112,7 +118,16 @@ export function PatientPage({ t, consultationId }: { t: Strings; consultationId:
     );
   }
   if (phase.name === 'call' && socket && media.status === 'ready') {
-    return <CallView key={phase.generation} t={t} socket={socket} consultationId={consultationId} local={media.stream} onHangUp={hangUp} />;
+    return (
+      <CallView
+        key={phase.generation}
+        t={t}
+        socket={socket}
+        consultationId={consultationId}
+        local={media.stream}
+        onHangUp={hangUp}
+      />
+    );
   }
   if (phase.name === 'waiting') {
     return (
@@ -161,7 +176,13 @@ export function PatientPage({ t, consultationId }: { t: Strings; consultationId:
             onChange={(e) => setName(e.target.value)}
           />
           <label htmlFor="reason">{t.reasonOptional}</label>
-          <input id="reason" data-testid="patient-reason" value={reason} maxLength={200} onChange={(e) => setReason(e.target.value)} />
+          <input
+            id="reason"
+            data-testid="patient-reason"
+            value={reason}
+            maxLength={200}
+            onChange={(e) => setReason(e.target.value)}
+          />
           <button data-testid="enter-waiting-room" disabled={name.trim().length === 0} onClick={() => void enter()}>
             {t.joinWaitingRoom}
           </button>

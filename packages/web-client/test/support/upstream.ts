@@ -29,7 +29,12 @@ export class Upstream {
     let upstream: Upstream | undefined;
     const http = createServer((req, res) => upstream?.handle(req, res));
     // Same settings as signaling's socketServer.ts where they matter to a proxy.
-    const io = new IoServer(http, { pingInterval: 10_000, pingTimeout: 10_000, maxHttpBufferSize: 64 * 1024, perMessageDeflate: false });
+    const io = new IoServer(http, {
+      pingInterval: 10_000,
+      pingTimeout: 10_000,
+      maxHttpBufferSize: 64 * 1024,
+      perMessageDeflate: false,
+    });
     io.on('connection', (socket) => {
       socket.on('echo', (value: unknown, ack: (answer: unknown) => void) =>
         ack({ value, forwardedFor: socket.handshake.headers['x-forwarded-for'] }),
@@ -51,7 +56,9 @@ export class Upstream {
     this.targets.push(target);
     const path = new URL(target, 'http://upstream').pathname;
     const json = (status: number, value: unknown): void => {
-      res.writeHead(status, { 'content-type': 'application/json', 'x-powered-by': 'Express' }).end(JSON.stringify(value));
+      res
+        .writeHead(status, { 'content-type': 'application/json', 'x-powered-by': 'Express' })
+        .end(JSON.stringify(value));
     };
     switch (path) {
       case '/metrics':

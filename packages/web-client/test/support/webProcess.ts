@@ -23,7 +23,14 @@ export class WebProcess {
 
   static async start(env: Record<string, string>): Promise<WebProcess> {
     const child = spawn(process.execPath, [SERVE], {
-      env: { ...process.env, VISITA_TLS_CERT: '', VISITA_TLS_KEY: '', VISITA_WEB_HOST: '127.0.0.1', VISITA_WEB_PORT: '0', ...env },
+      env: {
+        ...process.env,
+        VISITA_TLS_CERT: '',
+        VISITA_TLS_KEY: '',
+        VISITA_WEB_HOST: '127.0.0.1',
+        VISITA_WEB_PORT: '0',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const output: string[] = [];
@@ -97,12 +104,21 @@ export interface SendOptions {
 /** One request with `target` sent exactly as given (no URL normalisation, unlike fetch), on its own connection. */
 export function send(port: number, target: string, o: SendOptions = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const options = { host: '127.0.0.1', port, path: target, method: o.method ?? 'GET', headers: o.headers ?? {}, agent: false as const };
+    const options = {
+      host: '127.0.0.1',
+      port,
+      path: target,
+      method: o.method ?? 'GET',
+      headers: o.headers ?? {},
+      agent: false as const,
+    };
     const req = o.tls ? httpsRequest({ ...options, rejectUnauthorized: false }) : request(options);
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
