@@ -1,7 +1,7 @@
 import { MediaCalls } from './MediaCalls.ts';
 import { practitionerPresenceKey, roleOf, type Notifier } from './notifier.ts';
 import type { Logger } from './logger.ts';
-import type { SfuRegistry } from './sfu/SfuRegistry.ts';
+import type { SfuNodes } from './sfu/SfuNodes.ts';
 import { AuditAction } from './store/AuditStore.ts';
 import { Calls } from './usecases/Calls.ts';
 import { Chat } from './usecases/Chat.ts';
@@ -24,7 +24,7 @@ export class ConsultationService {
   readonly chat: Chat;
   readonly media: MediaCalls;
 
-  constructor(ports: UseCasePorts, sfu: SfuRegistry, notify: Notifier, log: Logger) {
+  constructor(ports: UseCasePorts, sfu: SfuNodes, notify: Notifier, log: Logger) {
     const ctx = useCaseContext(ports, sfu, notify, log);
     this.consultations = new Consultations(ctx);
     this.waitingRoom = new WaitingRoom(ctx, this.consultations);

@@ -1,7 +1,7 @@
 import { ConsultationState, ErrorCode, Role, VisitaError, type ClientRequests } from '@visita/protocol';
 import { otherRole, roleOf, type Notifier } from './notifier.ts';
 import type { Consultation } from './domain/consultation.ts';
-import type { SfuRegistry } from './sfu/SfuRegistry.ts';
+import type { SfuNodes } from './sfu/SfuNodes.ts';
 import type { Identity } from './tokens.ts';
 
 type Req<K extends keyof ClientRequests> = ClientRequests[K][0];
@@ -13,13 +13,13 @@ type Res<K extends keyof ClientRequests> = Promise<ClientRequests[K][1]>;
  * consultation and that it is in a call.
  */
 export class MediaCalls {
-  readonly #sfu: SfuRegistry;
+  readonly #sfu: SfuNodes;
   readonly #notify: Notifier;
   readonly #authorize: (identity: Identity, consultationId: string) => Promise<Consultation>;
   readonly #onMicrophone: (identity: Identity, c: Consultation, producerId: string) => Promise<void>;
 
   constructor(
-    sfu: SfuRegistry,
+    sfu: SfuNodes,
     notify: Notifier,
     authorize: (identity: Identity, consultationId: string) => Promise<Consultation>,
     onMicrophone: (identity: Identity, c: Consultation, producerId: string) => Promise<void>,

@@ -3,7 +3,7 @@ import type { Consultation } from '../domain/consultation.ts';
 import type { Logger } from '../logger.ts';
 import type { MeteringEvent } from '../metering/events.ts';
 import { roleOf, type Notifier } from '../notifier.ts';
-import type { SfuRegistry } from '../sfu/SfuRegistry.ts';
+import type { SfuNodes } from '../sfu/SfuNodes.ts';
 import type { AuditAction, AuditStore } from '../store/AuditStore.ts';
 import type { ChatStore } from '../store/ChatStore.ts';
 import type { ConsultationStore } from '../store/ConsultationStore.ts';
@@ -29,7 +29,7 @@ export interface UseCasePorts {
 /** What the use cases share: the ports, the SFU nodes, the notifier, the log, and two recorders. */
 export interface UseCaseContext extends UseCasePorts {
   now: () => number;
-  sfu: SfuRegistry;
+  sfu: SfuNodes;
   notify: Notifier;
   log: Logger;
   /** Appends a metering fact; `key` makes a retry of the same fact count once. */
@@ -38,7 +38,7 @@ export interface UseCaseContext extends UseCasePorts {
   record(action: AuditAction, actor: Identity | 'system', c: Consultation): Promise<void>;
 }
 
-export function useCaseContext(ports: UseCasePorts, sfu: SfuRegistry, notify: Notifier, log: Logger): UseCaseContext {
+export function useCaseContext(ports: UseCasePorts, sfu: SfuNodes, notify: Notifier, log: Logger): UseCaseContext {
   const now = ports.now ?? Date.now;
   return {
     ...ports,

@@ -1,0 +1,136 @@
+import { EventEmitter } from 'node:events';
+import { ErrorCode, Role, VisitaError, type SfuMethod, type ServerToClientEvents } from '@visita/protocol';
+import { ConsultationService } from '../../src/ConsultationService.ts';
+import { createLogger } from '../../src/logger.ts';
+import type { MeteringEvent } from '../../src/metering/events.ts';
+import type { Notifier } from '../../src/notifier.ts';
+import type { SfuClientEvents } from '../../src/sfu/SfuClient.ts';
+import type { SfuNodes, SfuRpc } from '../../src/sfu/SfuNodes.ts';
+import { MemoryAuditStore } from '../../src/store/MemoryAuditStore.ts';
+import { MemoryChatStore } from '../../src/store/MemoryChatStore.ts';
+import { MemoryConsultationStore } from '../../src/store/MemoryConsultationStore.ts';
+import { MemoryDeadlineStore } from '../../src/store/MemoryDeadlineStore.ts';
+import { MemoryPresenceStore } from '../../src/store/MemoryPresenceStore.ts';
+import { MemoryWaitingQueueStore } from '../../src/store/MemoryWaitingQueueStore.ts';
+
+// The use cases with in-memory twins, a fake SFU and a recording notifier, on a clock the test
+// moves: unit tests of every use case without Redis, a worker or sockets.
+
+/** Media nodes that answer every RPC and remember it; a node in `gone` answers nothing. */
+export class FakeSfuNodes extends EventEmitter<SfuClientEvents> implements SfuNodes {
+  readonly rpcs: Array<{ nodeId: string; method: SfuMethod; params: unknown }> = [];
+  readonly gone = new Set<string>();
+
+  async place(): Promise<string> {
+    return 'node-1';
+  }
+
+  async client(nodeId: string): Promise<SfuRpc> {
+    if (this.gone.has(nodeId))
+      throw new VisitaError(ErrorCode.NO_MEDIA_CAPACITY, 'the media server of this consultation is gone');
+    return {
+      call: async (method, params) => {
+        this.rpcs.push({ nodeId, method, params });
+        const answers: Record<string, unknown> = {
+          'room.open': { rtpCapabilities: { codecs: [] }, created: true },
+          'room.close': { closed: true },
+          'peer.close': { closed: true },
+        };
+        return answers[method] as never;
+      },
+    };
+  }
+}
+
+type Sent = { to: string; event: keyof ServerToClientEvents; payload: unknown };
+
+/** Everything the use cases tell clients, in order. */
+export class RecordingNotifier implements Notifier {
+  readonly sent: Sent[] = [];
+  readonly #presence: MemoryPresenceStore;
+  readonly #now: () => number;
+
+  constructor(presence: MemoryPresenceStore, now: () => number) {
+    this.#presence = presence;
+    this.#now = now;
+  }
+
+  toConsultation<E extends keyof ServerToClientEvents>(
+    id: string,
+    event: E,
+    ...args: Parameters<ServerToClientEvents[E]>
+  ): void {
+    this.sent.push({ to: `c:${id}`, event, payload: args[0] });
+  }
+  toRole<E extends keyof ServerToClientEvents>(
+    id: string,
+    role: Role,
+    event: E,
+    ...args: Parameters<ServerToClientEvents[E]>
+  ): void {
+    this.sent.push({ to: `c:${id}:${role}`, event, payload: args[0] });
+  }
+  toRoleHere<E extends keyof ServerToClientEvents>(
+    id: string,
+    role: Role,
+    event: E,
+    ...args: Parameters<ServerToClientEvents[E]>
+  ): void {
+    this.toRole(id, role, event, ...args);
+  }
+  toPractitionerHere<E extends keyof ServerToClientEvents>(
+    id: string,
+    event: E,
+    ...args: Parameters<ServerToClientEvents[E]>
+  ): void {
+    this.sent.push({ to: `p:${id}`, event, payload: args[0] });
+  }
+  hasPractitionerHere(): boolean {
+    return false;
+  }
+  queueChanged(): void {}
+  disconnectRole(): void {}
+  async claim(): Promise<boolean> {
+    return true;
+  }
+  async presence(id: string): Promise<Record<Role, boolean>> {
+    const now = this.#now();
+    return {
+      patient: await this.#presence.isPresent(id, Role.PATIENT, now),
+      practitioner: await this.#presence.isPresent(id, Role.PRACTITIONER, now),
+    };
+  }
+}
+
+export const PRESENCE_TTL_MS = 30_000;
+
+export function useCaseHarness(start = 1_800_000_000_000) {
+  let now = start;
+  const clock = {
+    now: () => now,
+    advance: (ms: number): void => {
+      now += ms;
+    },
+  };
+  const presence = new MemoryPresenceStore(PRESENCE_TTL_MS);
+  const ports = {
+    now: clock.now,
+    store: new MemoryConsultationStore(),
+    queue: new MemoryWaitingQueueStore(),
+    presence,
+    audit: new MemoryAuditStore(),
+    deadlines: new MemoryDeadlineStore(),
+    chat: new MemoryChatStore(),
+    metered: [] as MeteringEvent[],
+    instanceId: 'sig-unit',
+  };
+  const sfu = new FakeSfuNodes();
+  const notify = new RecordingNotifier(presence, clock.now);
+  const service = new ConsultationService(
+    { ...ports, meter: async (e) => void ports.metered.push(e) },
+    sfu,
+    notify,
+    createLogger('silent'),
+  );
+  return { service, clock, sfu, notify, ...ports };
+}
