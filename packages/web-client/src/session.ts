@@ -63,3 +63,8 @@ export function refreshSession(): Promise<Session | null> {
   });
   return inFlight;
 }
+
+/** The current access token (what a signaling connection authenticates with). */
+export const sessionToken = (): string => loadSession()?.token ?? '';
+/** Refreshes the session; whether it worked (a signaling connection retries with the new token). */
+export const refreshed = async (): Promise<boolean> => (await refreshSession()) !== null;

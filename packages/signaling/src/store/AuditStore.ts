@@ -2,16 +2,8 @@ import { AuditAction, type AuditRecordView } from '@visita/protocol';
 
 export { AuditAction };
 
-/** One audit record: ids only — never names, tokens or free text. */
-export interface AuditEvent {
-  action: AuditAction;
-  actorRole: 'patient' | 'practitioner' | 'system';
-  actorId: string;
-  consultationId: string;
-  practitionerId: string;
-  at: number;
-  instanceId: string;
-}
+/** One audit record before it is stored: ids only — never names, tokens or free text. */
+export type AuditEvent = Omit<AuditRecordView, 'id'>;
 
 /** A stored event with its stable, ordered id (the wire shape of `GET /api/audit`). */
 export type AuditRecord = AuditRecordView;
