@@ -34,8 +34,11 @@ describe('waiting-room entry', () => {
       checkedInAt: t0,
     });
     expect(apply(disconnected, { type: 'reconnect', now: t0 + 20 })).toEqual(waiting);
-    // A disconnected patient can still be admitted (they will be brought in on reconnect).
-    expect(apply(disconnected, { type: 'admit', by: 'dr1', now: t0 + 20 })).toMatchObject({ state: 'admitted' });
+    // A disconnected patient cannot be admitted (the service refuses it too: nobody to bring in).
+    expect(applyEntryEvent(disconnected, { type: 'admit', by: 'dr1', now: t0 + 20 })).toEqual({
+      ok: false,
+      reason: 'cannot admit: the patient is not connected',
+    });
   });
 
   it('expires only a disconnected patient, and only after the grace period', () => {

@@ -1,5 +1,5 @@
 // A patient's place in a practitioner's waiting room, as a pure state machine:
-//   waiting --admit--> admitted        waiting --decline--> declined
+//   waiting(connected) --admit--> admitted        waiting --decline--> declined
 //   waiting --leave--> left            waiting(disconnected, grace elapsed) --expire--> expired
 //   waiting --disconnect/reconnect--> waiting (keeps its place and check-in time)
 // Each state carries only its own fields; out-of-order or duplicate events are rejected with a reason.
@@ -48,6 +48,8 @@ export function applyEntryEvent(entry: WaitingEntry, event: EntryEvent, graceMs 
   const base = { consultationId: entry.consultationId, checkedInAt: entry.checkedInAt };
   switch (event.type) {
     case 'admit':
+      // As the service does: a patient who is not connected cannot be brought into a call.
+      if (!entry.connected) return { ok: false, reason: 'cannot admit: the patient is not connected' };
       return { ok: true, entry: { ...base, state: 'admitted', admittedAt: event.now, admittedBy: event.by } };
     case 'decline':
       return { ok: true, entry: { ...base, state: 'declined', declinedAt: event.now, reason: event.reason } };
