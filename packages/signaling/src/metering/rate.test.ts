@@ -4,27 +4,27 @@ import type { MeteringEvent } from './events.ts';
 import { roundSeconds, priceForPeriod, type Plan } from './plans.ts';
 import { MEDIA_GRACE_MS, rateConsultation, type Interval } from './rate.ts';
 
-// Oracle: the true billable set, computed from intervals directly (not by replaying events).
-const intersect = (a: Interval[], b: Interval[]): Interval[] => {
-  const out: Interval[] = [];
-  for (const x of a)
-    for (const y of b) {
-      const start = Math.max(x.start, y.start);
-      const end = Math.min(x.end, y.end);
-      if (end > start) out.push({ start, end });
-    }
-  return out.sort((p, q) => p.start - q.start);
-};
-const bridge = (xs: Interval[], graceMs: number): Interval[] => {
-  const out: Interval[] = [];
-  for (const i of xs) {
-    const last = out.at(-1);
-    if (last && i.start - last.end < graceMs) last.end = Math.max(last.end, i.end);
-    else out.push({ ...i });
+// Oracle, written from the billing rules rather than from rate.ts: every scenario has whole-second
+// endpoints, so each second of the timeline is billable or not on its own — billable while
+// admitted and not ended and both media up; then a stretch of non-billable seconds between two
+// billable ones is billed through when it is shorter than MEDIA_GRACE_MS.
+const upAt = (xs: Interval[], t: number) => xs.some((i) => i.start <= t && t < i.end);
+function billableByScan(
+  s: { admitAt: number; patient: Interval[]; practitioner: Interval[] },
+  windowEnd: number,
+): number {
+  const seconds: boolean[] = [];
+  for (let t = s.admitAt; t < windowEnd; t += 1000) seconds.push(upAt(s.patient, t) && upAt(s.practitioner, t));
+  let billed = 0;
+  let lastBillable = -1;
+  for (const [k, on] of seconds.entries()) {
+    if (!on) continue;
+    const gap = lastBillable < 0 ? 0 : k - lastBillable - 1;
+    billed += 1 + (gap > 0 && gap * 1000 < MEDIA_GRACE_MS ? gap : 0);
+    lastBillable = k;
   }
-  return out;
-};
-const total = (xs: Interval[]) => xs.reduce((s, i) => s + i.end - i.start, 0);
+  return billed * 1000;
+}
 
 /** Disjoint, strictly separated intervals (whole seconds) inside [from, to]. */
 const intervalsIn = (from: number, to: number) =>
@@ -96,8 +96,7 @@ describe('rater', () => {
   it('bills exactly the overlap of admitted and both media up, whatever the order and the duplicates', () => {
     fc.assert(
       fc.property(scenario, (s) => {
-        const window: Interval[] = [{ start: s.admitAt, end: s.endAt }];
-        const expected = total(bridge(intersect(intersect(s.patient, s.practitioner), window), MEDIA_GRACE_MS));
+        const expected = billableByScan(s, s.endAt);
         const rated = rateConsultation(deliver(eventsOf(s), s));
         expect(rated?.billableMs).toBe(expected);
         expect(rated?.complete).toBe(true);
@@ -112,8 +111,7 @@ describe('rater', () => {
         const lastHeartbeat = Math.min(s.endAt, s.admitAt + cut * 1000);
         // What reached the stream before the crash: everything up to the last heartbeat.
         const known = eventsOf({ ...s, heartbeats: [lastHeartbeat] }, false).filter((e) => e.at <= lastHeartbeat);
-        const window: Interval[] = [{ start: s.admitAt, end: lastHeartbeat }];
-        const expected = total(bridge(intersect(intersect(s.patient, s.practitioner), window), MEDIA_GRACE_MS));
+        const expected = billableByScan(s, lastHeartbeat);
         const rated = rateConsultation(deliver(known, s));
         expect(rated?.billableMs).toBe(expected);
         expect(rated?.complete).toBe(false);
@@ -146,6 +144,9 @@ describe('rater', () => {
       { ...base, key: 'e', type: 'ended', at: 200_000 + gapMs },
     ];
     expect(rateConsultation(call(10_000))?.billableMs).toBe(210_000);
+    // At the boundary: a gap just under the grace is billed through, the grace itself is not.
+    expect(rateConsultation(call(MEDIA_GRACE_MS - 1))?.billableMs).toBe(200_000 + MEDIA_GRACE_MS - 1);
+    expect(rateConsultation(call(MEDIA_GRACE_MS))?.billableMs).toBe(200_000);
     expect(rateConsultation(call(MEDIA_GRACE_MS + 1_000))?.billableMs).toBe(200_000);
   });
 });
