@@ -1,5 +1,5 @@
 # Visita: the two commands of the README, and a few more.
-.PHONY: start test security bench-join bench-capacity install
+.PHONY: start test security fuzz bench-join bench-capacity install
 
 start: ## install what is missing, then run redis, one SFU node, signaling and the web client
 	@bash scripts/bootstrap.sh
@@ -12,6 +12,10 @@ test: ## install what is missing, then run every test
 security: ## install what is missing, then run the attack suites (larger fuzzing) and print the attacks tried and refused
 	@bash scripts/bootstrap.sh
 	@bash scripts/security.sh
+
+fuzz: ## install what is missing, then fuzz every client event with 10,000 cases aimed at real ids and states
+	@bash scripts/bootstrap.sh
+	@bash scripts/fuzz.sh
 
 bench-join: ## 20 consultations in headless Chromium; writes docs/benchmarks.md
 	@bash scripts/bootstrap.sh

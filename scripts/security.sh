@@ -2,7 +2,7 @@
 # The attack suites as one run (`make security`): every test file of scripts/attackTable.ts's list,
 # inside a loopback-only network namespace, fuzzing at a larger size than `make test`; then the
 # table of attacks tried and refused. Exits non-zero if an attack was not refused or a test failed.
-#   VISITA_FUZZ_RUNS           random Socket.IO payloads (fuzz.test.ts; make test: 300)     default 3000
+#   VISITA_FUZZ_RUNS           fuzzed Socket.IO events, real ids (fuzz.test.ts; make test: 300) default 3000
 #   VISITA_API_FUZZ_EXAMPLES   schemathesis cases per operation (apiFuzz.test.ts; make test: 25) default 300
 #   VISITA_NO_NETNS=1          without the network namespace (where namespaces are not allowed)
 set -euo pipefail

@@ -1,89 +1,254 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ErrorCode, clientRequestSchemas, type Ack } from '@visita/protocol';
+import {
+  type Ack,
+  type ClientRequestName,
+  ConsultationState,
+  clientRequestSchemas,
+  ErrorCode,
+  type RtpCapabilities,
+} from '@visita/protocol';
+import { audioRtpParameters } from '../../sfu/test/fixtures.ts';
+import { addAccount } from '../src/accounts/manage.ts';
 import { attack } from './support/attackLog.ts';
-import { TestStack, type TestClient } from './support/stack.ts';
+import { type TestClient, TestStack, testAccountStore } from './support/stack.ts';
 
-// Property: whatever payload a client sends with any event, the server answers with a typed ack
-// (never crashes, never hangs), and random payloads change nothing.
+// Fuzzing aimed at the real ids and states: consultations waiting, in a call (with a real
+// transport and producer), ended and scheduled; their practitioner, their patients, another
+// practitioner and another consultation's patient. Whatever anyone sends, every ack is typed and
+// never INTERNAL, and nothing changes unless an actor allowed to change it sent what allows it.
 let stack: TestStack;
-let patient: TestClient;
-let doctor: TestClient;
-let consultationId: string;
+const ids: Record<'waiting' | 'inCall' | 'ended' | 'scheduled' | 'other', string> = {
+  waiting: '',
+  inCall: '',
+  ended: '',
+  scheduled: '',
+  other: '',
+};
+let real: { transportId: string; producerId: string };
+let actors: Record<'doctor' | 'patientWaiting' | 'patientInCall' | 'stranger' | 'otherPatient', TestClient>;
+let rtpCapabilities: RtpCapabilities;
+
+let token: string;
+/** Fresh consultations in every state (the previous event's cases may have ended them). */
+async function setUp(): Promise<void> {
+  actors?.patientWaiting?.socket.close();
+  actors?.patientInCall?.socket.close();
+  const doctor = actors?.doctor ?? (await stack.connect(token));
+  const create = async (scheduledAt?: number) => {
+    const res = await fetch(`${stack.signalingUrl}/api/consultations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(scheduledAt ? { scheduledAt } : {}),
+    });
+    return ((await res.json()) as { data: { consultationId: string; patientToken: string } }).data;
+  };
+  const [waiting, inCall, ended, scheduled] = [
+    await create(),
+    await create(),
+    await create(),
+    await create(Date.now() + 3_600_000),
+  ];
+  Object.assign(ids, {
+    waiting: waiting.consultationId,
+    inCall: inCall.consultationId,
+    ended: ended.consultationId,
+    scheduled: scheduled.consultationId,
+  });
+  const patientWaiting = await stack.connect(waiting.patientToken);
+  await patientWaiting.request('consultation:join', { consultationId: ids.waiting, displayName: 'W' });
+  const patientInCall = await stack.connect(inCall.patientToken);
+  await patientInCall.request('consultation:join', { consultationId: ids.inCall, displayName: 'C' });
+  await doctor.request('consultation:admit', { consultationId: ids.inCall });
+  const transport = await patientInCall.request('media:createTransport', {
+    consultationId: ids.inCall,
+    direction: 'send',
+  });
+  if (!transport.ok) throw new Error(transport.message);
+  const producer = await patientInCall.request('media:produce', {
+    consultationId: ids.inCall,
+    transportId: transport.data.id,
+    kind: 'audio',
+    rtpParameters: audioRtpParameters,
+  });
+  if (!producer.ok) throw new Error(producer.message);
+  real = { transportId: transport.data.id, producerId: producer.data.producerId };
+  const caps = await doctor.request('media:routerCapabilities', { consultationId: ids.inCall });
+  if (!caps.ok) throw new Error(caps.message);
+  rtpCapabilities = caps.data.rtpCapabilities;
+  await doctor.request('consultation:hangUp', { consultationId: ids.ended });
+  actors = { ...actors, doctor, patientWaiting, patientInCall };
+}
 
 beforeAll(async () => {
-  // Budgets scaled up: this test is about payloads, not about request rates.
-  stack = await TestStack.start({ env: { VISITA_SOCKET_RATE_SCALE: '100' } });
-  const doctorToken = await stack.login();
-  const created = await stack.createConsultation(doctorToken);
-  consultationId = created.consultationId;
-  patient = await stack.connect(created.patientToken);
-  doctor = await stack.connect(doctorToken);
+  // Budgets scaled up: this test is about payloads and rights, not request rates.
+  stack = await TestStack.start({ env: { VISITA_SOCKET_RATE_SCALE: '1000' } });
+  token = await stack.login();
+  // Another practitioner, and the patient of that practitioner's consultation.
+  await addAccount(testAccountStore(stack.signaling.redis), {
+    email: 'stranger@clinic.test',
+    name: 'Dr S',
+    password: 'stranger password 1',
+  });
+  const login = await fetch(`${stack.signalingUrl}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'stranger@clinic.test', password: 'stranger password 1' }),
+  });
+  const strangerToken = ((await login.json()) as { data: { token: string } }).data.token;
+  const stranger = await stack.connect(strangerToken);
+  const res = await fetch(`${stack.signalingUrl}/api/consultations`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${strangerToken}` },
+  });
+  const other = ((await res.json()) as { data: { consultationId: string; patientToken: string } }).data;
+  ids.other = other.consultationId;
+  const otherPatient = await stack.connect(other.patientToken);
+  actors = { stranger, otherPatient } as typeof actors;
+  await setUp();
 });
 afterAll(async () => {
   await stack?.stop();
 });
 
-const events = Object.keys(clientRequestSchemas);
-/** Random payloads per run: 300 in `make test`, more in `make security` (VISITA_FUZZ_RUNS). */
-const RUNS = Number(process.env['VISITA_FUZZ_RUNS'] ?? 300);
+const events = Object.keys(clientRequestSchemas) as ClientRequestName[];
+/** Cases in all (`make test`: 300; `make security`: 3,000; `make fuzz`: 10,000 per event), spread over the events. */
+const PER_EVENT = Math.max(1, Math.ceil(Number(process.env['VISITA_FUZZ_RUNS'] ?? 300) / events.length));
 const codes = new Set<string>(Object.values(ErrorCode));
+type Actor = keyof typeof actors;
+const ACTORS: Actor[] = ['doctor', 'patientWaiting', 'patientInCall', 'stranger', 'otherPatient'];
+type Target = keyof typeof ids;
+const TARGETS: Target[] = ['waiting', 'inCall', 'ended', 'scheduled', 'other'];
+
+/** Who may act on which consultation at all (the doctor owns all but `other`; a patient only their own). */
+const mayTouch = (actor: Actor, target: Target): boolean =>
+  (actor === 'doctor' && target !== 'other') ||
+  (actor === 'patientWaiting' && target === 'waiting') ||
+  (actor === 'patientInCall' && target === 'inCall') ||
+  (actor === 'stranger' && target === 'other') ||
+  (actor === 'otherPatient' && target === 'other');
+
+const field = {
+  consultationId: fc.oneof(
+    fc.constantFrom(...TARGETS).map((t) => ids[t]),
+    fc.string({ maxLength: 70 }),
+    fc.constant('c'.repeat(65)),
+  ),
+  transportId: fc.oneof(
+    fc.constant(0).map(() => real.transportId),
+    fc.uuid(),
+    fc.string({ maxLength: 40 }),
+  ),
+  producerId: fc.oneof(
+    fc.constant(0).map(() => real.producerId),
+    fc.uuid(),
+  ),
+  consumerId: fc.uuid(),
+  direction: fc.constantFrom('send', 'recv', 'sideways'),
+  kind: fc.constantFrom('audio', 'video', 'smell'),
+  rtpParameters: fc.oneof(fc.constant(audioRtpParameters), fc.anything({ maxDepth: 2 })),
+  rtpCapabilities: fc.oneof(
+    fc.constant(0).map(() => rtpCapabilities),
+    fc.anything({ maxDepth: 2 }),
+  ),
+  dtlsParameters: fc.anything({ maxDepth: 2 }),
+  paused: fc.boolean(),
+  text: fc.oneof(fc.string({ maxLength: 50 }), fc.string({ minLength: 1000, maxLength: 1200 })),
+  reason: fc.string({ maxLength: 210 }),
+  displayName: fc.string({ maxLength: 90 }),
+  limit: fc.integer({ min: -5, max: 100 }),
+};
 const payload = fc.oneof(
-  fc.anything({ maxDepth: 3 }),
-  fc.record(
-    { consultationId: fc.oneof(fc.string(), fc.constant('c'.repeat(100))), direction: fc.string(), kind: fc.string() },
-    { requiredKeys: [] },
-  ),
-  fc.record(
-    {
-      consultationId: fc.constantFrom('x', 'nope'),
-      transportId: fc.uuid(),
-      producerId: fc.uuid(),
-      consumerId: fc.uuid(),
-      dtlsParameters: fc.anything(),
-      rtpParameters: fc.anything(),
-      rtpCapabilities: fc.anything(),
-      paused: fc.boolean(),
-    },
-    { requiredKeys: [] },
-  ),
+  { weight: 4, arbitrary: fc.record(field, { requiredKeys: ['consultationId'] }) },
+  { weight: 1, arbitrary: fc.anything({ maxDepth: 3 }) },
 );
 
-it('answers every client event with a typed ack, whatever the payload', async () => {
+/** What an actor allowed on the consultation may change with each event (state before → after). */
+function allowed(event: ClientRequestName, actor: Actor, before: string, after: string): boolean {
+  // The practitioner who owns it (the stranger owns `other`), or else its patient.
+  const doctor = actor === 'doctor' || actor === 'stranger';
+  switch (event) {
+    case 'consultation:admit':
+      return doctor && before === ConsultationState.WAITING && after === ConsultationState.IN_CALL;
+    case 'consultation:decline':
+      return doctor && before === ConsultationState.WAITING && after === ConsultationState.ENDED;
+    case 'consultation:hangUp':
+      return before !== ConsultationState.ENDED && after === ConsultationState.ENDED;
+    case 'consultation:join':
+      return !doctor && before === ConsultationState.SCHEDULED && after === ConsultationState.WAITING;
+    default:
+      return false;
+  }
+}
+
+async function snapshot() {
+  const out: Record<string, { state: string; chat: number; room: string }> = {};
+  for (const t of TARGETS) {
+    const c = await stack.signaling.redis.hget(`visita:consultation:${ids[t]}`, 'state');
+    const chat = await stack.signaling.redis.llen(`visita:chat:${ids[t]}`);
+    const room = await stack.node.handlers['room.get']({ roomId: ids[t] }).then(
+      (r) => JSON.stringify(r.peers.map((p) => [p.peerId, p.transports, p.producers.length, p.consumers])),
+      () => 'none',
+    );
+    out[t] = { state: c ?? 'none', chat, room };
+  }
+  return out;
+}
+
+it.each(events)('%s: typed acks for everyone, and no change but an allowed one', async (event) => {
+  await setUp();
+  let cases = 0;
   await fc.assert(
-    fc.asyncProperty(fc.constantFrom(...events), payload, fc.boolean(), async (event, body, asDoctor) => {
-      const ack = (await (asDoctor ? doctor : patient).raw(event, body)) as Ack<unknown>;
-      // Held: a typed ack, and never INTERNAL (a random payload may be valid: then it is simply answered).
-      attack(
-        'event fuzzing (random payloads)',
-        event,
-        typeof ack === 'object' && (ack.ok || (codes.has(ack.code) && ack.code !== ErrorCode.INTERNAL)),
-      );
-      expect(typeof ack).toBe('object');
-      if (!ack.ok) {
-        expect(codes.has(ack.code)).toBe(true);
-        expect(ack.code).not.toBe(ErrorCode.INTERNAL);
-        expect(typeof ack.message).toBe('string');
-      }
+    fc.asyncProperty(fc.constantFrom(...ACTORS), payload, async (actor, body) => {
+      cases++;
+      const before = await snapshot();
+      const ack = (await actors[actor].raw(event, body)) as Ack<unknown>;
+      const after = await snapshot();
+      const typed = typeof ack === 'object' && (ack.ok || (codes.has(ack.code) && ack.code !== ErrorCode.INTERNAL));
+      // queue:watch names no consultation (its schema drops the field): it touches none.
+      const target =
+        event === 'queue:watch'
+          ? undefined
+          : TARGETS.find((t) => (body as { consultationId?: unknown } | null)?.consultationId === ids[t]);
+      // Nothing of a consultation changes unless its own actor sent an event allowed to change it.
+      const unexpected = TARGETS.filter((t) => {
+        const b = before[t]!;
+        const a = after[t]!;
+        if (b.state === a.state && b.chat === a.chat && b.room === a.room) return false;
+        if (t !== target || !mayTouch(actor, t) || !ack.ok) return true;
+        if (b.state !== a.state && !allowed(event, actor, b.state, a.state)) return true;
+        if (b.chat !== a.chat && event !== 'chat:send') return true;
+        if (
+          b.room !== a.room &&
+          !event.startsWith('media:') &&
+          event !== 'consultation:join' &&
+          event !== 'consultation:admit' &&
+          event !== 'consultation:hangUp'
+        )
+          return true;
+        return false;
+      });
+      const refusedWhereItMust = !target || mayTouch(actor, target) || !ack.ok;
+      attack('event fuzzing (real ids, every actor)', event, typed && unexpected.length === 0 && refusedWhereItMust);
+      expect(typed).toBe(true);
+      expect([actor, event, unexpected]).toEqual([actor, event, []]);
+      expect([actor, event, target, refusedWhereItMust]).toEqual([actor, event, target, true]);
     }),
-    { numRuns: RUNS },
+    { numRuns: PER_EVENT },
   );
-  // Still alive and unchanged: the consultation waits, nobody was admitted, no room was opened.
-  const view = await doctor.request('consultation:join', { consultationId });
-  expect(view).toMatchObject({ ok: true, data: { state: 'waiting' } });
-  expect(stack.node.roomIds).toEqual([]);
+  expect(cases).toBe(PER_EVENT);
 });
 
 it('ignores events without an ack callback and unknown events, and stays up', async () => {
-  const raw = patient.socket as unknown as { emit: (e: string, ...a: unknown[]) => void };
-  raw.emit('consultation:admit', { consultationId });
+  const raw = actors.stranger.socket as unknown as { emit: (e: string, ...a: unknown[]) => void };
+  raw.emit('consultation:hangUp', { consultationId: ids.inCall });
   raw.emit('no:such:event', { x: 1 }, () => undefined);
-  const view = await doctor.request('consultation:join', { consultationId });
+  const view = await actors.doctor.request('queue:watch', {});
   attack(
-    'event fuzzing (random payloads)',
-    'admit without ack callback, unknown event',
-    view.ok && view.data.state === 'waiting' && patient.socket.connected,
+    'event fuzzing (real ids, every actor)',
+    'hang-up without ack callback, unknown event',
+    view.ok && actors.stranger.socket.connected,
   );
-  expect(view).toMatchObject({ ok: true, data: { state: 'waiting' } });
-  expect(patient.socket.connected).toBe(true);
+  expect(view.ok).toBe(true);
+  expect(actors.stranger.socket.connected).toBe(true);
 });
