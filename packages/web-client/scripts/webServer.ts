@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, fail } from '@visita/protocol';
-import { errorName, jsonLog, type Log } from './log.ts';
+import { boundedLog, errorName, jsonLog, type Log } from './log.ts';
 import { sendJson, sendRawJson } from './replies.ts';
 import { routeRequest, type Route } from './requestTarget.ts';
 import { securityHeaders } from './securityHeaders.ts';
@@ -53,7 +53,8 @@ export interface WebServerOptions {
  * (its /metrics) is reachable through this port.
  */
 export async function startWebServer(o: WebServerOptions): Promise<{ url: string; close: () => Promise<void> }> {
-  const log = o.log ?? jsonLog;
+  // A stranger's refused requests must not fill the disk: 50 lines of one message per 10 s at most.
+  const log = boundedLog(o.log ?? jsonLog, { perWindow: 50, windowMs: 10_000 });
   const files = loadStaticFiles(o.distDir ?? DIST_DIR);
   const headers = securityHeaders(o.tls !== undefined);
   const proxy = new SignalingProxy({
