@@ -7,14 +7,16 @@ import { Calls } from './usecases/Calls.ts';
 import { Chat } from './usecases/Chat.ts';
 import { Consultations } from './usecases/Consultations.ts';
 import { useCaseContext, type UseCasePorts } from './usecases/context.ts';
+import { Lifecycle } from './usecases/Lifecycle.ts';
 import { WaitingRoom } from './usecases/WaitingRoom.ts';
 
 export { practitionerPresenceKey, roleOf, type Notifier };
 
 /**
  * The consultation use cases, by capability: consultations (records, who may see one), the
- * waiting room, the call (admission, the one way a consultation ends, departures), the chat, and
- * the media calls forwarded to the SFU node hosting the consultation. Callers are authenticated;
+ * waiting room, the call (admission, hang-up, departures), the chat, and the media calls forwarded
+ * to the SFU node hosting the consultation; every state change goes through Lifecycle (machine,
+ * compare-and-set, effects). Callers are authenticated;
  * every use case checks that the caller belongs to the consultation and that its state allows it.
  */
 export class ConsultationService {
@@ -27,8 +29,9 @@ export class ConsultationService {
   constructor(ports: UseCasePorts, sfu: SfuNodes, notify: Notifier, log: Logger) {
     const ctx = useCaseContext(ports, sfu, notify, log);
     this.consultations = new Consultations(ctx);
-    this.waitingRoom = new WaitingRoom(ctx, this.consultations);
-    this.calls = new Calls(ctx, this.consultations, this.waitingRoom);
+    const lifecycle = new Lifecycle(ctx, this.consultations);
+    this.waitingRoom = new WaitingRoom(ctx, this.consultations, lifecycle);
+    this.calls = new Calls(ctx, this.consultations, this.waitingRoom, lifecycle);
     this.chat = new Chat(ctx, this.consultations);
     this.media = new MediaCalls(
       sfu,

@@ -27,6 +27,7 @@ import {
 import type { AuditStore } from './store/AuditStore.ts';
 import { AUDIT_PRACTITIONER_PATTERN, AUDIT_STREAM, RedisAuditStore } from './store/RedisAuditStore.ts';
 import { RETENTION_EVERY_MS, Retention, applyRetention } from './store/retention.ts';
+import { RedisClaims } from './store/Claims.ts';
 import { RedisChatStore } from './store/RedisChatStore.ts';
 import { METERING_STREAM, MeteringLog } from './metering/MeteringLog.ts';
 import { PlanBook } from './metering/PlanBook.ts';
@@ -105,7 +106,8 @@ export class SignalingServer {
     );
     const local: LocalHandlers = {};
     this.#local = local;
-    const notify = socketNotifier(this.io, presence, this.redis, local);
+    const notify = socketNotifier(this.io, local);
+    const claims = new RedisClaims(this.redis);
     this.consultations = new ConsultationService(
       {
         store: new RedisConsultationStore(this.redis),
@@ -114,6 +116,7 @@ export class SignalingServer {
         audit: this.audit,
         deadlines: new RedisDeadlineStore(this.redis),
         chat: new RedisChatStore(this.redis),
+        claims,
         meter: (e) => this.#metering.append(e),
         instanceId: config.instanceId,
       },
@@ -160,7 +163,7 @@ export class SignalingServer {
     // The waiting-room sweeper: one instance per interval does the pass (a Redis claim).
     const sweepEveryMs = Math.max(500, Math.min(config.presenceTtlMs, config.reconnectGraceMs) / 3);
     this.#sweeper = setInterval(() => {
-      void notify
+      void claims
         .claim('sweep', sweepEveryMs - 100)
         .then(async (mine) => {
           if (!mine) return;
@@ -172,7 +175,7 @@ export class SignalingServer {
     this.#sweeper.unref();
     // Retention: streams and indexes trimmed by age, by one instance every RETENTION_EVERY_MS.
     this.#retention = setInterval(() => {
-      void notify
+      void claims
         .claim('retention', RETENTION_EVERY_MS - 1_000)
         .then((mine) => (mine ? this.applyRetention() : null))
         .catch((e: Error) => log.warn({ err: e.message }, 'retention pass failed'));

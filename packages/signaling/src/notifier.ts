@@ -38,9 +38,6 @@ export interface Notifier {
     event: E,
     ...args: Parameters<ServerToClientEvents[E]>
   ): void;
-  /** True for exactly one instance per key within `ttlMs` (a Redis lock): who handles a shared event. */
-  claim(key: string, ttlMs: number): Promise<boolean>;
-  presence(id: string): Promise<Record<Role, boolean>>;
 }
 
 export const roleOf = (identity: Identity): Role => (identity.kind === 'patient' ? Role.PATIENT : Role.PRACTITIONER);

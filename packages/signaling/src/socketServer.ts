@@ -1,5 +1,4 @@
 import type { Server as HttpServer } from 'node:http';
-import type { Redis } from 'ioredis';
 import { Server, type Socket } from 'socket.io';
 import {
   ErrorCode,
@@ -69,7 +68,7 @@ export function createSocketServer(http: HttpServer, graceMs: number, log: Logge
   return io;
 }
 
-export function socketNotifier(io: SignalingIo, presence: PresenceStore, redis: Redis, local: LocalHandlers): Notifier {
+export function socketNotifier(io: SignalingIo, local: LocalHandlers): Notifier {
   const open = () => !local.closing;
   return {
     queueChanged: (practitionerId, from, to) => {
@@ -83,15 +82,6 @@ export function socketNotifier(io: SignalingIo, presence: PresenceStore, redis: 
     toPractitionerHere: (id, event, ...args) => open() && io.local.to(practitionerRoom(id)).emit(event, ...args),
     hasPractitionerHere: (id) => (io.of('/').adapter.rooms.get(practitionerRoom(id))?.size ?? 0) > 0,
     disconnectRole: (id, role) => open() && io.in(roleRoom(id, role)).disconnectSockets(true),
-    presence: async (id) => {
-      const now = Date.now();
-      const [patient, practitioner] = await Promise.all([
-        presence.isPresent(id, Role.PATIENT, now),
-        presence.isPresent(id, Role.PRACTITIONER, now),
-      ]);
-      return { patient, practitioner };
-    },
-    claim: async (key, ttlMs) => (await redis.set(`visita:claim:${key}`, '1', 'PX', ttlMs, 'NX')) === 'OK',
   };
 }
 

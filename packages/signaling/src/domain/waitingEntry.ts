@@ -42,6 +42,22 @@ export function checkIn(consultationId: string, now: number): WaitingEntry {
   return { consultationId, checkedInAt: now, state: 'waiting', connected: true };
 }
 
+/**
+ * A waiting entry as the stores hold it: the queue's record (check-in time), connected when the
+ * patient is present, otherwise disconnected since the absence first noted (or `now`).
+ */
+export function waitingEntryFrom(
+  queued: { consultationId: string; checkedInAt: number },
+  connected: boolean,
+  absentSince: number | null,
+  now: number,
+): Extract<WaitingEntry, { state: 'waiting' }> {
+  const base = { consultationId: queued.consultationId, checkedInAt: queued.checkedInAt };
+  return connected
+    ? { ...base, state: 'waiting', connected: true }
+    : { ...base, state: 'waiting', connected: false, disconnectedAt: absentSince ?? now };
+}
+
 export function applyEntryEvent(entry: WaitingEntry, event: EntryEvent, graceMs = RECONNECT_GRACE_MS): EntryTransition {
   if (entry.state !== 'waiting')
     return { ok: false, reason: `cannot ${event.type}: the patient is already ${entry.state}` };

@@ -1,4 +1,3 @@
-import type { ConsultationState } from '@visita/protocol';
 import type { Consultation } from '../domain/consultation.ts';
 
 /** Where consultations live. Redis in production; every signaling instance sees the same records. */
@@ -8,16 +7,11 @@ export interface ConsultationStore {
   /** A practitioner's most recent consultations, newest first. */
   listByPractitioner(practitionerId: string, limit: number): Promise<Consultation[]>;
   /**
-   * Atomically moves `id` from `from` to `to` and merges `patch`; returns the new record, or null
-   * when the record is not (or no longer) in `from` — a concurrent transition won.
+   * Atomically replaces the record `expected` with `next` (what the state machine returned), if the
+   * stored one is still in `expected`'s state (and, in a call, on the same node); returns `next`, or
+   * null when a concurrent transition won (nothing written).
    */
-  compareAndSet(
-    id: string,
-    from: ConsultationState,
-    to: ConsultationState,
-    patch: Partial<Pick<Consultation, 'nodeId' | 'admittedAt' | 'endedAt'>>,
-  ): Promise<Consultation | null>;
-  setNode(id: string, nodeId: string | null): Promise<void>;
+  compareAndSet(expected: Consultation, next: Consultation): Promise<Consultation | null>;
   /** Refuses every patient link issued so far; returns the new link version. */
   revokeLinks(id: string): Promise<number>;
   /** Whether the practitioner has a consultation in a call right now. */

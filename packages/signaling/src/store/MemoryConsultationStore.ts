@@ -23,22 +23,14 @@ export class MemoryConsultationStore implements ConsultationStore {
       .slice(0, limit);
   }
 
-  async compareAndSet(
-    id: string,
-    from: ConsultationState,
-    to: ConsultationState,
-    patch: Partial<Pick<Consultation, 'nodeId' | 'admittedAt' | 'endedAt'>>,
-  ): Promise<Consultation | null> {
-    const c = this.#records.get(id);
-    if (!c || c.state !== from) return null;
-    const next = { ...c, ...patch, state: to };
-    this.#records.set(id, next);
-    return next;
-  }
-
-  async setNode(id: string, nodeId: string | null): Promise<void> {
-    const c = this.#records.get(id);
-    if (c) this.#records.set(id, { ...c, nodeId });
+  async compareAndSet(expected: Consultation, next: Consultation): Promise<Consultation | null> {
+    const c = this.#records.get(expected.id);
+    if (!c || c.state !== expected.state || nodeOf(c) !== nodeOf(expected)) return null;
+    if (next.id !== c.id || next.practitionerId !== c.practitionerId) return null;
+    // The link version is the store's own (revocations between the read and the write are kept).
+    const stored = { ...next, linkVersion: c.linkVersion };
+    this.#records.set(c.id, stored);
+    return stored;
   }
 
   async revokeLinks(id: string): Promise<number> {
@@ -66,3 +58,5 @@ export class MemoryConsultationStore implements ConsultationStore {
     return this.#names.get(id) ?? null;
   }
 }
+
+const nodeOf = (c: Consultation): string | null => (c.state === 'in_call' ? c.nodeId : null);

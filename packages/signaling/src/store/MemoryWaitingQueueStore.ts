@@ -19,6 +19,10 @@ export class MemoryWaitingQueueStore implements WaitingQueueStore {
     return this.#queues.get(practitionerId)?.delete(consultationId) ?? false;
   }
 
+  async entry(practitionerId: string, consultationId: string): Promise<QueueEntry | null> {
+    return this.#queues.get(practitionerId)?.get(consultationId) ?? null;
+  }
+
   async ids(practitionerId: string, start = 0, stop = -1): Promise<string[]> {
     const all = (await this.list(practitionerId)).map((e) => e.consultationId);
     return all.slice(start, stop < 0 ? all.length + stop + 1 : stop + 1);
@@ -36,6 +40,10 @@ export class MemoryWaitingQueueStore implements WaitingQueueStore {
   async markAbsent(consultationId: string, now: number): Promise<number> {
     if (!this.#absent.has(consultationId)) this.#absent.set(consultationId, now);
     return this.#absent.get(consultationId)!;
+  }
+
+  async absences(consultationIds: string[]): Promise<Array<number | null>> {
+    return consultationIds.map((id) => this.#absent.get(id) ?? null);
   }
 
   async clearAbsent(consultationId: string): Promise<boolean> {

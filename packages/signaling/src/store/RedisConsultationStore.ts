@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { ConsultationState } from '@visita/protocol';
+import { ConsultationState, EndReason } from '@visita/protocol';
 import type { Consultation } from '../domain/consultation.ts';
 import type { ConsultationStore } from './ConsultationStore.ts';
 import { Retention } from './retention.ts';
@@ -15,19 +15,24 @@ const IN_CALL = 'visita:in_call';
 export const consultationKey = key;
 
 // KEYS[1] record, KEYS[2] the practitioner's in-call set, KEYS[3] every consultation in a call;
-// ARGV: id, from, to, then field/value pairs to set. Returns 1 when applied.
+// ARGV: id, expected state, expected node ('' outside a call), then the next record's field/value
+// pairs (state first). Returns the stored link version when applied (a revocation made between the
+// read and this write is kept: linkVersion is never among the pairs), nil when not.
 const CAS = `
-if redis.call('HGET', KEYS[1], 'state') ~= ARGV[2] then return 0 end
-redis.call('HSET', KEYS[1], 'state', ARGV[3])
+if redis.call('HGET', KEYS[1], 'state') ~= ARGV[2] then return nil end
+if (redis.call('HGET', KEYS[1], 'nodeId') or '') ~= ARGV[3] then return nil end
 for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-if ARGV[3] == 'in_call' then
+if ARGV[5] == 'in_call' then
   redis.call('SADD', KEYS[2], ARGV[1])
   redis.call('SADD', KEYS[3], ARGV[1])
 else
   redis.call('SREM', KEYS[2], ARGV[1])
   redis.call('SREM', KEYS[3], ARGV[1])
 end
-return 1`;
+return redis.call('HGET', KEYS[1], 'linkVersion')`;
+
+/** Fields a transition never writes: the identity, the state (sent first), the link version (revocations). */
+const FIXED = new Set(['id', 'practitionerId', 'state', 'linkVersion']);
 
 export class RedisConsultationStore implements ConsultationStore {
   readonly #redis: Redis;
@@ -57,23 +62,27 @@ export class RedisConsultationStore implements ConsultationStore {
 
   async get(id: string): Promise<Consultation | null> {
     const h = await this.#redis.hgetall(key(id));
-    return h['id'] ? deserialize(h) : null;
+    return h['id'] ? parseConsultation(h) : null;
   }
 
-  async compareAndSet(
-    id: string,
-    from: ConsultationState,
-    to: ConsultationState,
-    patch: Partial<Pick<Consultation, 'nodeId' | 'admittedAt' | 'endedAt'>>,
-  ): Promise<Consultation | null> {
-    const practitionerId = await this.#redis.hget(key(id), 'practitionerId');
-    if (!practitionerId) return null;
-    const args: string[] = [id, from, to];
-    for (const [k, v] of Object.entries(patch)) args.push(k, v === null || v === undefined ? '' : String(v));
-    const applied = await this.#redis.eval(CAS, 3, key(id), inCall(practitionerId), IN_CALL, ...args);
-    if (applied !== 1) return null;
-    if (to === ConsultationState.ENDED) await this.#redis.pexpire(key(id), Retention.ENDED_CONSULTATION_MS);
-    return this.get(id);
+  async compareAndSet(expected: Consultation, next: Consultation): Promise<Consultation | null> {
+    if (next.id !== expected.id || next.practitionerId !== expected.practitionerId) return null;
+    const fields = serialize(next);
+    const args: string[] = [expected.id, expected.state, expected.state === 'in_call' ? expected.nodeId : ''];
+    args.push('state', next.state);
+    for (const [k, v] of Object.entries(fields)) if (!FIXED.has(k)) args.push(k, v);
+    const linkVersion = await this.#redis.eval(
+      CAS,
+      3,
+      key(expected.id),
+      inCall(expected.practitionerId),
+      IN_CALL,
+      ...args,
+    );
+    if (typeof linkVersion !== 'string') return null;
+    if (next.state === ConsultationState.ENDED)
+      await this.#redis.pexpire(key(next.id), Retention.ENDED_CONSULTATION_MS);
+    return { ...next, linkVersion: Number(linkVersion) };
   }
 
   async hasCallInProgress(practitionerId: string): Promise<boolean> {
@@ -88,10 +97,6 @@ export class RedisConsultationStore implements ConsultationStore {
     return this.#redis.hincrby(key(id), 'linkVersion', 1);
   }
 
-  async setNode(id: string, nodeId: string | null): Promise<void> {
-    await this.#redis.hset(key(id), 'nodeId', nodeId ?? '');
-  }
-
   async setPatientName(id: string, name: string): Promise<void> {
     await this.#redis.hset(key(id), 'patientName', name);
   }
@@ -101,31 +106,55 @@ export class RedisConsultationStore implements ConsultationStore {
   }
 }
 
+/** Every field of every state, '' where the state has none (a transition overwrites them all). */
 function serialize(c: Consultation): Record<string, string> {
+  const opt = (v: number | string | null | undefined): string => (v === null || v === undefined ? '' : String(v));
   return {
     id: c.id,
     practitionerId: c.practitionerId,
     state: c.state,
     createdAt: String(c.createdAt),
-    scheduledAt: c.scheduledAt === null ? '' : String(c.scheduledAt),
+    scheduledAt: opt(c.scheduledAt),
     linkVersion: String(c.linkVersion),
-    nodeId: c.nodeId ?? '',
-    admittedAt: c.admittedAt === null ? '' : String(c.admittedAt),
-    endedAt: c.endedAt === null ? '' : String(c.endedAt),
+    nodeId: c.state === 'in_call' ? c.nodeId : '',
+    admittedAt: opt(c.state === 'in_call' || c.state === 'ended' ? c.admittedAt : null),
+    endedAt: c.state === 'ended' ? String(c.endedAt) : '',
+    endReason: c.state === 'ended' ? c.endReason : '',
   };
 }
 
-function deserialize(h: Record<string, string>): Consultation {
-  const num = (v: string | undefined): number | null => (v ? Number(v) : null);
-  return {
-    id: h['id'] ?? '',
-    practitionerId: h['practitionerId'] ?? '',
-    state: (h['state'] ?? ConsultationState.WAITING) as ConsultationState,
-    createdAt: Number(h['createdAt'] ?? 0),
-    scheduledAt: num(h['scheduledAt']),
-    linkVersion: Number(h['linkVersion'] ?? 0),
-    nodeId: h['nodeId'] || null,
-    admittedAt: num(h['admittedAt']),
-    endedAt: num(h['endedAt']),
-  };
+/**
+ * The record read back, checked field by field: a hash that is not a well-formed consultation
+ * (written by hand, half-expired, or by an older version) reads as absent rather than as a state
+ * the machine would act on.
+ */
+export function parseConsultation(h: Record<string, string>): Consultation | null {
+  const int = (v: string | undefined): number | null => (v !== undefined && /^-?\d{1,16}$/.test(v) ? Number(v) : null);
+  const id = h['id'];
+  const practitionerId = h['practitionerId'];
+  const createdAt = int(h['createdAt']);
+  const linkVersion = int(h['linkVersion']);
+  const scheduledAt = h['scheduledAt'] ? int(h['scheduledAt']) : null;
+  if (!id || !practitionerId || createdAt === null || linkVersion === null) return null;
+  if (h['scheduledAt'] && scheduledAt === null) return null;
+  const base = { id, practitionerId, createdAt, scheduledAt, linkVersion };
+  switch (h['state']) {
+    case ConsultationState.SCHEDULED:
+      return scheduledAt === null ? null : { ...base, state: 'scheduled', scheduledAt };
+    case ConsultationState.WAITING:
+      return { ...base, state: 'waiting' };
+    case ConsultationState.IN_CALL: {
+      const admittedAt = int(h['admittedAt']);
+      const nodeId = h['nodeId'];
+      return admittedAt === null || !nodeId ? null : { ...base, state: 'in_call', nodeId, admittedAt };
+    }
+    case ConsultationState.ENDED: {
+      const endedAt = int(h['endedAt']);
+      const endReason = h['endReason'] as EndReason;
+      if (endedAt === null || !Object.values(EndReason).includes(endReason)) return null;
+      return { ...base, state: 'ended', endedAt, endReason, admittedAt: h['admittedAt'] ? int(h['admittedAt']) : null };
+    }
+    default:
+      return null;
+  }
 }

@@ -65,6 +65,14 @@ export class RedisWaitingQueueStore implements WaitingQueueStore {
     return Number(removed) > 0;
   }
 
+  async entry(practitionerId: string, consultationId: string): Promise<QueueEntry | null> {
+    const [at, raw] = await Promise.all([
+      this.#redis.zscore(queueKey(practitionerId), consultationId),
+      this.#redis.get(entryKey(consultationId)),
+    ]);
+    return at === null || raw === null ? null : { ...(JSON.parse(raw) as QueueEntry), checkedInAt: Number(at) };
+  }
+
   ids(practitionerId: string, start = 0, stop = -1): Promise<string[]> {
     return this.#redis.zrange(queueKey(practitionerId), String(start), String(stop));
   }
@@ -84,6 +92,13 @@ export class RedisWaitingQueueStore implements WaitingQueueStore {
   async markAbsent(consultationId: string, now: number): Promise<number> {
     await this.#redis.set(absentKey(consultationId), String(now), 'PX', ABSENT_TTL_MS, 'NX');
     return Number((await this.#redis.get(absentKey(consultationId))) ?? now);
+  }
+
+  async absences(consultationIds: string[]): Promise<Array<number | null>> {
+    if (consultationIds.length === 0) return [];
+    const raw = await this.#redis.mget(consultationIds.map(absentKey));
+    // Redis contents are not trusted: anything but a time reads as "not noted".
+    return raw.map((v) => (v !== null && /^\d{1,16}$/.test(v) ? Number(v) : null));
   }
 
   async clearAbsent(consultationId: string): Promise<boolean> {

@@ -17,6 +17,8 @@ export interface WaitingQueueStore {
   checkIn(practitionerId: string, entry: QueueEntry): Promise<QueueEntry>;
   /** Removes the entry (admitted, declined, ended); false if it was not there. */
   remove(practitionerId: string, consultationId: string): Promise<boolean>;
+  /** One patient's entry, or null if they are not waiting. */
+  entry(practitionerId: string, consultationId: string): Promise<QueueEntry | null>;
   /** Entries in check-in order (oldest first); the first `limit` only, when given. */
   list(practitionerId: string, limit?: number): Promise<QueueEntry[]>;
   /** How many patients wait. */
@@ -29,6 +31,8 @@ export interface WaitingQueueStore {
   practitioners(): Promise<string[]>;
   /** Notes that the patient was seen absent at `now`, unless already noted; returns since when. */
   markAbsent(consultationId: string, now: number): Promise<number>;
+  /** Since when each patient has been noted absent (null: not noted), in the order asked. */
+  absences(consultationIds: string[]): Promise<Array<number | null>>;
   /** Forgets the absence (the patient is back); true if one was noted. */
   clearAbsent(consultationId: string): Promise<boolean>;
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ConsultationState, EndReason, Role } from '@visita/protocol';
 import { PRESENCE_TTL_MS, useCaseHarness } from '../../test/support/useCaseHarness.ts';
 import type { Identity } from '../tokens.ts';
@@ -90,5 +90,43 @@ describe('Calls', () => {
     expect((await h.store.get(id))?.state).toBe(ConsultationState.IN_CALL);
     expect(h.metered.filter((e) => e.type === 'media_down')).toMatchObject([{ role: 'patient', at: goneAt }]);
     expect(ended(h, id)).toEqual([]);
+  });
+
+  it('moves a call whose media room was lost to a node again: both sides told to rebuild, nothing ended', async () => {
+    const { h, id } = await inCall();
+    h.sfu.emit('roomClosed', { roomId: id, reason: 'worker_died' });
+    await vi.waitFor(() => expect(h.sfu.rpcs.filter((r) => r.method === 'room.open')).toHaveLength(2));
+    await vi.waitFor(() =>
+      expect(h.notify.sent.filter((s) => s.event === 'consultation:admitted' && s.to === `c:${id}`)).toHaveLength(2),
+    );
+    expect((await h.store.get(id))?.state).toBe(ConsultationState.IN_CALL);
+    expect(ended(h, id)).toEqual([]);
+    expect(h.metered.map((e) => e.type)).toEqual(['admitted']);
+  });
+
+  it('ends a call whose media room was lost when no node can take it: media_lost, metered and audited', async () => {
+    const { h, id } = await inCall();
+    h.sfu.place = async () => {
+      throw new Error('no node');
+    };
+    h.sfu.emit('roomClosed', { roomId: id, reason: 'worker_died' });
+    await vi.waitFor(() => expect(ended(h, id)).toEqual([{ consultationId: id, reason: EndReason.MEDIA_LOST }]));
+    expect((await h.store.get(id))?.state).toBe(ConsultationState.ENDED);
+    expect(h.metered.map((e) => e.type)).toEqual(['admitted', 'ended']);
+    expect((await h.audit.list({})).map((r) => r.action)).toEqual(['checked_in', 'admitted', 'ended']);
+  });
+
+  it('refuses to admit a patient who is not connected, before any room is opened', async () => {
+    const h = useCaseHarness();
+    const c = await h.service.consultations.create('pr-1', {}, h.clock.now());
+    const patient: Identity = { kind: 'patient', sub: 'pt-1', consultationId: c.id, v: 0 };
+    await h.presence.touch(c.id, Role.PATIENT, 'i1:patient', h.clock.now());
+    await h.service.waitingRoom.join(patient, { consultationId: c.id, displayName: 'Ada' });
+    await h.presence.remove(c.id, Role.PATIENT, 'i1:patient');
+    await expect(h.service.calls.admit(doctor, { consultationId: c.id })).rejects.toMatchObject({
+      code: 'INVALID_STATE',
+    });
+    expect(h.sfu.rpcs).toEqual([]);
+    expect((await h.store.get(c.id))?.state).toBe(ConsultationState.WAITING);
   });
 });

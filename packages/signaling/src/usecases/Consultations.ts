@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ConsultationState, ErrorCode, VisitaError, type ConsultationView } from '@visita/protocol';
+import { ErrorCode, VisitaError, type ConsultationView } from '@visita/protocol';
 import type { Consultation } from '../domain/consultation.ts';
 import type { Identity } from '../tokens.ts';
 import type { UseCaseContext } from './context.ts';
@@ -19,17 +19,11 @@ export class Consultations {
     now = this.#ctx.now(),
   ): Promise<Consultation> {
     const scheduled = opts.scheduledAt !== undefined && opts.scheduledAt > now;
-    const c: Consultation = {
-      id: randomUUID().replaceAll('-', ''),
-      practitionerId,
-      state: scheduled ? ConsultationState.SCHEDULED : ConsultationState.WAITING,
-      createdAt: now,
-      scheduledAt: scheduled ? opts.scheduledAt! : null,
-      linkVersion: 0,
-      nodeId: null,
-      admittedAt: null,
-      endedAt: null,
-    };
+    const base = { id: randomUUID().replaceAll('-', ''), practitionerId, createdAt: now, linkVersion: 0 };
+    const c: Consultation =
+      opts.scheduledAt !== undefined && scheduled
+        ? { ...base, state: 'scheduled', scheduledAt: opts.scheduledAt }
+        : { ...base, state: 'waiting', scheduledAt: null };
     await this.#ctx.store.create(c);
     return c;
   }
@@ -63,7 +57,7 @@ export class Consultations {
   }
 
   async view(c: Consultation): Promise<ConsultationView> {
-    const presence = await this.#ctx.notify.presence(c.id);
+    const presence = await this.#ctx.presentRoles(c.id);
     return {
       consultationId: c.id,
       state: c.state,

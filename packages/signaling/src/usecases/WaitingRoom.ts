@@ -8,14 +8,15 @@ import {
   type PractitionerStatus,
   type QueueView,
 } from '@visita/protocol';
-import { ConsultationEvent, nextState, type Consultation } from '../domain/consultation.ts';
+import type { Consultation } from '../domain/consultation.ts';
 import { estimateWaitMs, practitionerStatus } from '../domain/queue.ts';
-import { applyEntryEvent } from '../domain/waitingEntry.ts';
+import { applyEntryEvent, waitingEntryFrom, type WaitingEntry } from '../domain/waitingEntry.ts';
 import { practitionerPresenceKey, roleOf } from '../notifier.ts';
 import { AuditAction } from '../store/AuditStore.ts';
 import type { Identity } from '../tokens.ts';
 import type { UseCaseContext } from './context.ts';
 import type { Consultations } from './Consultations.ts';
+import type { Lifecycle } from './Lifecycle.ts';
 
 type Req<K extends keyof ClientRequests> = ClientRequests[K][0];
 type Res<K extends keyof ClientRequests> = Promise<ClientRequests[K][1]>;
@@ -29,9 +30,12 @@ export class WaitingRoom {
   readonly #ctx: UseCaseContext;
   readonly #consultations: Consultations;
 
-  constructor(ctx: UseCaseContext, consultations: Consultations) {
+  readonly #lifecycle: Lifecycle;
+
+  constructor(ctx: UseCaseContext, consultations: Consultations, lifecycle: Lifecycle) {
     this.#ctx = ctx;
     this.#consultations = consultations;
+    this.#lifecycle = lifecycle;
   }
 
   async join(identity: Identity, p: Req<'consultation:join'>): Res<'consultation:join'> {
@@ -40,11 +44,9 @@ export class WaitingRoom {
     if (c.state === ConsultationState.ENDED) throw new VisitaError(ErrorCode.INVALID_STATE, 'consultation has ended');
     if (identity.kind === 'patient' && c.state === ConsultationState.SCHEDULED) {
       // Early arrival: the check-in opens the waiting room (a concurrent check-in may have done it).
-      nextState(c.state, ConsultationEvent.CHECK_IN);
-      await store.compareAndSet(c.id, ConsultationState.SCHEDULED, ConsultationState.WAITING, {});
-      c = (await store.get(c.id)) ?? c;
+      c = (await this.#lifecycle.apply(c, { type: 'checkIn' }, identity)) ?? (await store.get(c.id)) ?? c;
     }
-    if (c.state === ConsultationState.IN_CALL && c.nodeId) {
+    if (c.state === 'in_call') {
       // A participant joining a call in progress (reload, reconnection without recovery) rebuilds
       // their media: free what their previous connection left on the node first.
       const client = await sfu.client(c.nodeId).catch(() => undefined);
@@ -173,49 +175,59 @@ export class WaitingRoom {
   }
 
   /**
-   * One pass over every waiting room (run by one instance at a time): notes who is newly absent
-   * (their dashboards are told at once, even when the instance holding them died), and expires
-   * entries absent for longer than the grace period. Returns how many entries expired.
+   * One pass over every waiting room (run by one instance at a time): each entry's presence is
+   * fed to its machine (disconnect, reconnect, expire) and the store applies what it returns.
+   * Dashboards are told of a new absence at once, even when the instance holding the patient
+   * died; an entry absent for longer than the grace period expires. Returns how many expired.
    */
   async sweep(graceMs: number, now = this.#ctx.now()): Promise<number> {
-    const { queue, presence, store } = this.#ctx;
+    const { queue, presence } = this.#ctx;
     let expired = 0;
     for (const practitionerId of await queue.practitioners()) {
       let changed = false;
       let from: number | null = null;
       const entries = await queue.list(practitionerId);
-      const present = await presence.presentMany(
-        entries.map((e) => e.consultationId),
-        Role.PATIENT,
-        now,
-      );
+      const ids = entries.map((e) => e.consultationId);
+      const [present, absentSince] = await Promise.all([
+        presence.presentMany(ids, Role.PATIENT, now),
+        queue.absences(ids),
+      ]);
       for (const [i, e] of entries.entries()) {
-        if (present[i]) {
-          changed = (await queue.clearAbsent(e.consultationId)) || changed;
-          continue;
-        }
-        const since = await queue.markAbsent(e.consultationId, now);
-        if (since === now) changed = true;
-        const entry = {
-          consultationId: e.consultationId,
-          checkedInAt: e.checkedInAt,
-          state: 'waiting',
-          connected: false,
-          disconnectedAt: since,
-        } as const;
-        if (!applyEntryEvent(entry, { type: 'expire', now }, graceMs).ok) continue;
-        await queue.remove(practitionerId, e.consultationId);
-        const c = await store.get(e.consultationId);
-        if (c) await this.#ctx.record(AuditAction.EXPIRED, 'system', c);
-        this.#ctx.log.info({ consultationId: e.consultationId }, 'waiting entry expired');
-        expired++;
+        const stored = waitingEntryFrom(e, absentSince[i] === null, absentSince[i] ?? null, now);
+        const type = present[i] ? 'reconnect' : stored.connected ? 'disconnect' : 'expire';
+        const t = applyEntryEvent(stored, { type, now }, graceMs);
+        if (!t.ok) continue; // present and known so, or absent but still within the grace period
         changed = true;
+        await this.#storeEntry(practitionerId, t.entry);
+        if (t.entry.state !== 'expired') continue;
+        expired++;
         // Entries after the first expired one moved up (positions are 1-based, after removals).
         from ??= i + 1 - (expired - 1);
       }
       if (changed) await this.publishQueue(practitionerId, from);
     }
     return expired;
+  }
+
+  /** Applies what the entry machine returned to the queue store (absence notes, expiry). */
+  async #storeEntry(practitionerId: string, entry: WaitingEntry): Promise<void> {
+    const { queue, store, log } = this.#ctx;
+    switch (entry.state) {
+      case 'waiting':
+        if (entry.connected) await queue.clearAbsent(entry.consultationId);
+        else await queue.markAbsent(entry.consultationId, entry.disconnectedAt);
+        return;
+      case 'expired': {
+        await queue.remove(practitionerId, entry.consultationId);
+        const c = await store.get(entry.consultationId);
+        if (c) await this.#ctx.record(AuditAction.EXPIRED, 'system', c);
+        log.info({ consultationId: entry.consultationId }, 'waiting entry expired');
+        return;
+      }
+      default:
+        // Admission, decline and leaving end the consultation's waiting through Lifecycle.
+        throw new Error(`the sweep does not produce ${entry.state}`);
+    }
   }
 
   /** What waiting patients see of their practitioner: in a call, online, or away. */

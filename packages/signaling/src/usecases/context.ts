@@ -6,6 +6,7 @@ import { roleOf, type Notifier } from '../notifier.ts';
 import type { SfuNodes } from '../sfu/SfuNodes.ts';
 import type { AuditAction, AuditStore } from '../store/AuditStore.ts';
 import type { ChatStore } from '../store/ChatStore.ts';
+import type { Claims } from '../store/Claims.ts';
 import type { ConsultationStore } from '../store/ConsultationStore.ts';
 import type { DeadlineStore } from '../store/DeadlineStore.ts';
 import type { PresenceStore } from '../store/PresenceStore.ts';
@@ -22,6 +23,7 @@ export interface UseCasePorts {
   audit: AuditStore;
   deadlines: DeadlineStore;
   chat: ChatStore;
+  claims: Claims;
   meter: (e: MeteringEvent) => Promise<unknown>;
   instanceId: string;
 }
@@ -36,6 +38,8 @@ export interface UseCaseContext extends UseCasePorts {
   metering(c: Consultation, type: MeteringEvent['type'], key: string, role?: Role, at?: number): Promise<void>;
   /** Appends to the audit log: who did what to which consultation, ids only. */
   record(action: AuditAction, actor: Identity | 'system', c: Consultation): Promise<void>;
+  /** Which participants are present right now. */
+  presentRoles(consultationId: string): Promise<Record<Role, boolean>>;
 }
 
 export function useCaseContext(ports: UseCasePorts, sfu: SfuNodes, notify: Notifier, log: Logger): UseCaseContext {
@@ -55,6 +59,14 @@ export function useCaseContext(ports: UseCasePorts, sfu: SfuNodes, notify: Notif
         at,
         ...(role ? { role } : {}),
       });
+    },
+    presentRoles: async (consultationId) => {
+      const at = now();
+      const [patient, practitioner] = await Promise.all([
+        ports.presence.isPresent(consultationId, 'patient', at),
+        ports.presence.isPresent(consultationId, 'practitioner', at),
+      ]);
+      return { patient, practitioner };
     },
     record: async (action, actor, c) => {
       await ports.audit.append({

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Consultation } from '../../src/domain/consultation.ts';
+import { EndReason } from '@visita/protocol';
+import { transition, type Consultation, type ConsultationEvent } from '../../src/domain/consultation.ts';
 import type { ConsultationStore } from '../../src/store/ConsultationStore.ts';
 import { MemoryConsultationStore } from '../../src/store/MemoryConsultationStore.ts';
 import { RedisConsultationStore } from '../../src/store/RedisConsultationStore.ts';
@@ -8,46 +9,84 @@ import { useRedis } from '../support/useRedis.ts';
 const redis = useRedis();
 
 let n = 0;
-const consultation = (over: Partial<Consultation> = {}): Consultation => ({
+const consultation = (over: Partial<Pick<Consultation, 'practitionerId' | 'createdAt'>> = {}): Consultation => ({
   id: `c${Date.now()}x${n++}`,
   practitionerId: 'pr-1',
   state: 'waiting',
   createdAt: 1_000 + n,
   scheduledAt: null,
   linkVersion: 0,
-  nodeId: null,
-  admittedAt: null,
-  endedAt: null,
   ...over,
 });
+/** What the machine returns for `event` (the store only ever applies that). */
+const after = (c: Consultation, event: ConsultationEvent, now = 5_000): Consultation => {
+  const t = transition(c, event, now);
+  if (!t.ok) throw new Error(t.reason);
+  return t.next;
+};
 
 describe.each<[string, () => ConsultationStore]>([
   ['memory', () => new MemoryConsultationStore()],
   ['redis', () => new RedisConsultationStore(redis())],
 ])('ConsultationStore contract (%s)', (_name, make) => {
-  it('creates once and reads back exactly', async () => {
+  it('creates once and reads back exactly, in every state', async () => {
     const store = make();
-    const c = consultation({ state: 'scheduled', scheduledAt: 99_000 });
+    const c: Consultation = { ...consultation(), state: 'scheduled', scheduledAt: 99_000 };
     await store.create(c);
     expect(await store.get(c.id)).toEqual(c);
     await expect(store.create(c)).rejects.toThrow(/already exists/);
     expect(await store.get('nope')).toBeNull();
+    const waiting = after(c, { type: 'checkIn' });
+    expect(await store.compareAndSet(c, waiting)).toEqual(waiting);
+    const inCall = after(waiting, { type: 'admit', nodeId: 'n1' });
+    expect(await store.compareAndSet(waiting, inCall)).toEqual(inCall);
+    expect(await store.get(c.id)).toEqual(inCall);
+    const ended = after(inCall, { type: 'hangUp' }, 6_000);
+    expect(await store.compareAndSet(inCall, ended)).toEqual(ended);
+    expect(await store.get(c.id)).toEqual({ ...ended, endReason: EndReason.HUNG_UP, admittedAt: 5_000 });
   });
 
-  it('moves state only from the expected state, exactly once under concurrency', async () => {
+  it('applies exactly one of concurrent transitions from the same state', async () => {
     const store = make();
     const c = consultation();
     await store.create(c);
     const results = await Promise.all([
-      store.compareAndSet(c.id, 'waiting', 'in_call', { nodeId: 'n1', admittedAt: 5 }),
-      store.compareAndSet(c.id, 'waiting', 'in_call', { nodeId: 'n2', admittedAt: 6 }),
-      store.compareAndSet(c.id, 'waiting', 'ended', { endedAt: 7 }),
+      store.compareAndSet(c, after(c, { type: 'admit', nodeId: 'n1' })),
+      store.compareAndSet(c, after(c, { type: 'admit', nodeId: 'n2' })),
+      store.compareAndSet(c, after(c, { type: 'decline' })),
     ]);
     expect(results.filter(Boolean)).toHaveLength(1);
     const winner = results.find(Boolean)!;
     expect(await store.get(c.id)).toEqual(winner);
-    expect(await store.compareAndSet(c.id, 'scheduled', 'waiting', {})).toBeNull();
-    expect(await store.compareAndSet('nope', 'waiting', 'ended', {})).toBeNull();
+    // A stale expectation (the record moved on) writes nothing.
+    expect(await store.compareAndSet(c, after(c, { type: 'hangUp' }))).toBeNull();
+    expect(await store.get(c.id)).toEqual(winner);
+    expect(await store.compareAndSet({ ...c, id: 'nope' }, { ...after(c, { type: 'hangUp' }), id: 'nope' })).toBeNull();
+  });
+
+  it('moves a call to another node only from the node it was read on', async () => {
+    const store = make();
+    const c = consultation();
+    await store.create(c);
+    const onN1 = after(c, { type: 'admit', nodeId: 'n1' });
+    await store.compareAndSet(c, onN1);
+    const onN2 = after(onN1, { type: 'moveMedia', nodeId: 'n2' });
+    const [first, second] = await Promise.all([
+      store.compareAndSet(onN1, onN2),
+      store.compareAndSet(onN1, after(onN1, { type: 'moveMedia', nodeId: 'n3' })),
+    ]);
+    expect([first, second].filter(Boolean)).toHaveLength(1);
+    expect(await store.get(c.id)).toEqual(first ?? second);
+  });
+
+  it('keeps a revocation made between the read and the transition', async () => {
+    const store = make();
+    const c = consultation();
+    await store.create(c);
+    expect(await store.revokeLinks(c.id)).toBe(1);
+    const applied = await store.compareAndSet(c, after(c, { type: 'admit', nodeId: 'n1' }));
+    expect(applied?.linkVersion).toBe(1);
+    expect((await store.get(c.id))?.linkVersion).toBe(1);
   });
 
   it('knows whether a practitioner is in a call', async () => {
@@ -57,15 +96,16 @@ describe.each<[string, () => ConsultationStore]>([
     await store.create(c);
     expect(await store.hasCallInProgress(p)).toBe(false);
     expect(await store.inCallIds()).not.toContain(c.id);
-    await store.compareAndSet(c.id, 'waiting', 'in_call', { nodeId: 'n1' });
+    const inCall = after(c, { type: 'admit', nodeId: 'n1' });
+    await store.compareAndSet(c, inCall);
     expect(await store.hasCallInProgress(p)).toBe(true);
     expect(await store.inCallIds()).toContain(c.id);
-    await store.compareAndSet(c.id, 'in_call', 'ended', { endedAt: 9 });
+    await store.compareAndSet(inCall, after(inCall, { type: 'abandon' }, 9));
     expect(await store.hasCallInProgress(p)).toBe(false);
     expect(await store.inCallIds()).not.toContain(c.id);
   });
 
-  it('lists a practitioner’s consultations newest first, and keeps node, links and name', async () => {
+  it('lists a practitioner’s consultations newest first, and keeps links and name', async () => {
     const store = make();
     const p = `pr-${Date.now()}-${n++}`;
     const older = consultation({ practitionerId: p, createdAt: 10 });
@@ -75,13 +115,35 @@ describe.each<[string, () => ConsultationStore]>([
     await store.create(consultation({ practitionerId: `${p}-other` }));
     expect((await store.listByPractitioner(p, 10)).map((c) => c.id)).toEqual([newer.id, older.id]);
     expect(await store.listByPractitioner(p, 1)).toHaveLength(1);
-    await store.setNode(older.id, 'sfu-9');
-    expect((await store.get(older.id))?.nodeId).toBe('sfu-9');
     expect(await store.revokeLinks(older.id)).toBe(1);
     expect(await store.revokeLinks(older.id)).toBe(2);
     expect((await store.get(older.id))?.linkVersion).toBe(2);
     expect(await store.getPatientName(older.id)).toBeNull();
     await store.setPatientName(older.id, 'Zoé');
     expect(await store.getPatientName(older.id)).toBe('Zoé');
+  });
+});
+
+describe('RedisConsultationStore reading what others wrote', () => {
+  it('reads a malformed record as absent, never as a state to act on', async () => {
+    const store = new RedisConsultationStore(redis());
+    const id = `bad${Date.now()}`;
+    const good = { id, practitionerId: 'pr-1', createdAt: '5', linkVersion: '0', scheduledAt: '', nodeId: '' };
+    const cases: Array<Record<string, string>> = [
+      { ...good, state: 'flying' },
+      { ...good, state: 'in_call', admittedAt: '6' }, // no node
+      { ...good, state: 'in_call', nodeId: 'n1', admittedAt: 'soon' },
+      { ...good, state: 'ended', endedAt: '7', endReason: 'bored' },
+      { ...good, state: 'scheduled' }, // no appointment
+      { ...good, createdAt: 'yesterday', state: 'waiting' },
+    ];
+    for (const h of cases) {
+      await redis().del(`visita:consultation:${id}`);
+      await redis().hset(`visita:consultation:${id}`, h);
+      expect(await store.get(id)).toBeNull();
+    }
+    await redis().del(`visita:consultation:${id}`);
+    await redis().hset(`visita:consultation:${id}`, { ...good, state: 'waiting' });
+    expect(await store.get(id)).toMatchObject({ id, state: 'waiting' });
   });
 });

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { ErrorCode, Role, VisitaError, type SfuMethod, type ServerToClientEvents } from '@visita/protocol';
+import { ErrorCode, type Role, VisitaError, type SfuMethod, type ServerToClientEvents } from '@visita/protocol';
 import { ConsultationService } from '../../src/ConsultationService.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { MeteringEvent } from '../../src/metering/events.ts';
@@ -7,6 +7,7 @@ import type { Notifier } from '../../src/notifier.ts';
 import type { SfuClientEvents } from '../../src/sfu/SfuClient.ts';
 import type { SfuNodes, SfuRpc } from '../../src/sfu/SfuNodes.ts';
 import { MemoryAuditStore } from '../../src/store/MemoryAuditStore.ts';
+import { MemoryClaims } from '../../src/store/MemoryClaims.ts';
 import { MemoryChatStore } from '../../src/store/MemoryChatStore.ts';
 import { MemoryConsultationStore } from '../../src/store/MemoryConsultationStore.ts';
 import { MemoryDeadlineStore } from '../../src/store/MemoryDeadlineStore.ts';
@@ -47,13 +48,6 @@ type Sent = { to: string; event: keyof ServerToClientEvents; payload: unknown };
 /** Everything the use cases tell clients, in order. */
 export class RecordingNotifier implements Notifier {
   readonly sent: Sent[] = [];
-  readonly #presence: MemoryPresenceStore;
-  readonly #now: () => number;
-
-  constructor(presence: MemoryPresenceStore, now: () => number) {
-    this.#presence = presence;
-    this.#now = now;
-  }
 
   toConsultation<E extends keyof ServerToClientEvents>(
     id: string,
@@ -90,16 +84,6 @@ export class RecordingNotifier implements Notifier {
   }
   queueChanged(): void {}
   disconnectRole(): void {}
-  async claim(): Promise<boolean> {
-    return true;
-  }
-  async presence(id: string): Promise<Record<Role, boolean>> {
-    const now = this.#now();
-    return {
-      patient: await this.#presence.isPresent(id, Role.PATIENT, now),
-      practitioner: await this.#presence.isPresent(id, Role.PRACTITIONER, now),
-    };
-  }
 }
 
 export const PRESENCE_TTL_MS = 30_000;
@@ -121,11 +105,12 @@ export function useCaseHarness(start = 1_800_000_000_000) {
     audit: new MemoryAuditStore(),
     deadlines: new MemoryDeadlineStore(),
     chat: new MemoryChatStore(),
+    claims: new MemoryClaims(clock.now),
     metered: [] as MeteringEvent[],
     instanceId: 'sig-unit',
   };
   const sfu = new FakeSfuNodes();
-  const notify = new RecordingNotifier(presence, clock.now);
+  const notify = new RecordingNotifier();
   const service = new ConsultationService(
     { ...ports, meter: async (e) => void ports.metered.push(e) },
     sfu,
