@@ -15,8 +15,9 @@ import { createHttpApp } from './api/http.ts';
 import { guardHttpServer } from './api/guard.ts';
 import type { Logger } from './logger.ts';
 import { SfuRegistry } from './sfu/SfuRegistry.ts';
+import { startBackgroundPasses } from './backgroundPasses.ts';
+import { bindClientHandlers } from './clientHandlers.ts';
 import {
-  bindClientHandlers,
   createSocketServer,
   socketNotifier,
   startPresenceHeartbeat,
@@ -26,7 +27,7 @@ import {
 } from './socketServer.ts';
 import type { AuditStore } from './store/AuditStore.ts';
 import { AUDIT_PRACTITIONER_PATTERN, AUDIT_STREAM, RedisAuditStore } from './store/RedisAuditStore.ts';
-import { RETENTION_EVERY_MS, Retention, applyRetention } from './store/retention.ts';
+import { Retention, applyRetention } from './store/retention.ts';
 import { RedisClaims } from './store/Claims.ts';
 import { RedisChatStore } from './store/RedisChatStore.ts';
 import { METERING_STREAM, MeteringLog } from './metering/MeteringLog.ts';
@@ -62,12 +63,10 @@ export class SignalingServer {
   readonly #stopPresence: () => void;
   readonly #metering: MeteringLog;
   readonly #raterRedis: Redis;
-  readonly #meterTimer: NodeJS.Timeout;
   readonly usage: UsageStore;
   readonly plans: PlanBook;
   readonly rater: Rater;
-  readonly #sweeper: NodeJS.Timeout;
-  readonly #retention: NodeJS.Timeout;
+  readonly #stopPasses: () => void;
   readonly #local: LocalHandlers;
 
   constructor(config: SignalingConfig, log: Logger) {
@@ -160,36 +159,14 @@ export class SignalingServer {
       log,
       rateScale: config.socketRateScale,
     });
-    // The waiting-room sweeper: one instance per interval does the pass (a Redis claim).
-    const sweepEveryMs = Math.max(500, Math.min(config.presenceTtlMs, config.reconnectGraceMs) / 3);
-    this.#sweeper = setInterval(() => {
-      void claims
-        .claim('sweep', sweepEveryMs - 100)
-        .then(async (mine) => {
-          if (!mine) return;
-          await this.consultations.waitingRoom.sweep(config.reconnectGraceMs);
-          await this.consultations.calls.sweep(config.reconnectGraceMs);
-        })
-        .catch((e: Error) => log.warn({ err: e.message }, 'sweep failed'));
-    }, sweepEveryMs);
-    this.#sweeper.unref();
-    // Retention: streams and indexes trimmed by age, by one instance every RETENTION_EVERY_MS.
-    this.#retention = setInterval(() => {
-      void claims
-        .claim('retention', RETENTION_EVERY_MS - 1_000)
-        .then((mine) => (mine ? this.applyRetention() : null))
-        .catch((e: Error) => log.warn({ err: e.message }, 'retention pass failed'));
-    }, RETENTION_EVERY_MS);
-    this.#retention.unref();
-    // Metering heartbeats for the calls this instance holds participants of.
-    this.#meterTimer = setInterval(() => {
-      const calls = new Set<string>();
-      for (const socket of this.io.of('/').sockets.values())
-        if (socket.data.consultationId) calls.add(socket.data.consultationId);
-      for (const id of calls)
-        void this.consultations.calls.meterHeartbeat(id, config.meteringHeartbeatMs).catch(() => undefined);
-    }, config.meteringHeartbeatMs);
-    this.#meterTimer.unref();
+    this.#stopPasses = startBackgroundPasses({
+      claims,
+      service: this.consultations,
+      io: this.io,
+      config,
+      log,
+      retention: () => this.applyRetention(),
+    });
     this.rater.start();
     this.#stopPresence = startPresenceHeartbeat(this.io, presence, caps, config.instanceId, config.presenceTtlMs);
     app = createHttpApp({
@@ -241,9 +218,7 @@ export class SignalingServer {
   async close(): Promise<void> {
     this.#local.closing = true;
     this.#stopPresence();
-    clearInterval(this.#sweeper);
-    clearInterval(this.#retention);
-    clearInterval(this.#meterTimer);
+    this.#stopPasses();
     await this.rater.stop();
     this.#raterRedis.disconnect();
     this.sfu.close();

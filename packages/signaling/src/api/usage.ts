@@ -2,6 +2,7 @@ import type express from 'express';
 import { z } from 'zod';
 import {
   ErrorCode,
+  Id,
   fail,
   ok,
   type PractitionerClaims,
@@ -14,10 +15,7 @@ import type { UsageStore } from '../metering/UsageStore.ts';
 
 const UsageQuery = z.object({
   period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'period must be YYYY-MM'),
-  practitionerId: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/)
-    .optional(),
+  practitionerId: Id.optional(),
   format: z.enum(['json', 'csv', 'meter-events']).default('json'),
 });
 

@@ -1,0 +1,102 @@
+import type express from 'express';
+import { z } from 'zod';
+import {
+  ErrorCode,
+  fail,
+  ok,
+  type ConsultationLink,
+  type ConsultationList,
+  type CreatedConsultation,
+  type PractitionerClaims,
+  type RevokedLinks,
+} from '@visita/protocol';
+import type { SignalingConfig } from '../config.ts';
+import type { ConsultationService } from '../ConsultationService.ts';
+import type { TokenService } from '../tokens.ts';
+
+const CreateConsultation = z.object({
+  /** Epoch milliseconds of the appointment; absent: the waiting room opens now. */
+  scheduledAt: z.number().int().positive().max(8_640_000_000_000).optional(),
+});
+
+export interface ConsultationRouteDeps {
+  config: SignalingConfig;
+  tokens: TokenService;
+  consultations: ConsultationService;
+}
+
+/** A practitioner's consultations: create (now or scheduled), list, a fresh patient link, revoke the links. */
+export function consultationRoutes(
+  app: express.Express,
+  practitionerOnly: express.RequestHandler,
+  deps: ConsultationRouteDeps,
+): void {
+  const { config, tokens, consultations } = deps;
+  // A patient link: the token rides in the fragment, which browsers never send to a server, so it
+  // stays out of access logs. It expires (VISITA_PATIENT_LINK_TTL_S) and can be revoked.
+  const patientLink = (consultationId: string, version: number) => {
+    const patientToken = tokens.patient(
+      { sub: `pt-${consultationId.slice(0, 12)}`, consultationId, v: version },
+      config.patientLinkTtlS,
+    );
+    return { patientToken, patientLink: `${config.publicUrl}/c/${consultationId}#t=${patientToken}` };
+  };
+
+  app.post('/api/consultations', practitionerOnly, async (req, res, next) => {
+    try {
+      const body = CreateConsultation.safeParse(req.body ?? {});
+      if (!body.success)
+        return void res.status(400).json(fail(ErrorCode.BAD_REQUEST, body.error.issues[0]?.message ?? 'invalid body'));
+      const me = res.locals['practitioner'] as PractitionerClaims;
+      const c = await consultations.consultations.create(
+        me.sub,
+        body.data.scheduledAt !== undefined ? { scheduledAt: body.data.scheduledAt } : {},
+      );
+      res.status(201).json(
+        ok<CreatedConsultation>({
+          consultationId: c.id,
+          state: c.state,
+          scheduledAt: c.scheduledAt,
+          ...patientLink(c.id, c.linkVersion),
+        }),
+      );
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  /** A fresh link for the consultation (to send again, or after a revocation). */
+  app.post('/api/consultations/:id/link', practitionerOnly, async (req, res, next) => {
+    try {
+      const c = await consultations.consultations.owned(
+        res.locals['practitioner'] as PractitionerClaims,
+        String(req.params['id']),
+      );
+      res.status(201).json(ok<ConsultationLink>({ consultationId: c.id, ...patientLink(c.id, c.linkVersion) }));
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  /** Revokes every link issued so far; connected patients are disconnected. */
+  app.post('/api/consultations/:id/revoke', practitionerOnly, async (req, res, next) => {
+    try {
+      const version = await consultations.waitingRoom.revokeLinks(
+        res.locals['practitioner'] as PractitionerClaims,
+        String(req.params['id']),
+      );
+      res.json(ok<RevokedLinks>({ revoked: true, linkVersion: version }));
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  app.get('/api/consultations', practitionerOnly, async (_req, res, next) => {
+    try {
+      const me = res.locals['practitioner'] as PractitionerClaims;
+      res.json(ok<ConsultationList>({ consultations: await consultations.consultations.list(me.sub) }));
+    } catch (e) {
+      next(e);
+    }
+  });
+}

@@ -1,0 +1,66 @@
+import type { NextFunction, Request, Response } from 'express';
+import { ErrorCode, fail, toAckErr } from '@visita/protocol';
+import type { Logger } from '../logger.ts';
+
+const HTTP_STATUS: Record<ErrorCode, number> = {
+  BAD_REQUEST: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  INVALID_STATE: 409,
+  PROTOCOL_MISMATCH: 400,
+  NO_MEDIA_CAPACITY: 503,
+  MEDIA_ERROR: 502,
+  TIMEOUT: 504,
+  RATE_LIMITED: 429,
+  LIMIT_EXCEEDED: 429,
+  INTERNAL: 500,
+};
+
+/** The last handlers: an unknown endpoint is 404; an error is its typed body with its status, never a stack. */
+export function errorHandlers(log: Logger) {
+  return [
+    (_req: Request, res: Response) => {
+      res.status(404).json(fail(ErrorCode.NOT_FOUND, 'no such endpoint'));
+    },
+    (err: unknown, req: Request, res: Response, _next: NextFunction) => {
+      const client = clientError(err);
+      if (client) return void res.status(client.status).json(fail(ErrorCode.BAD_REQUEST, client.message));
+      const body = toAckErr(err);
+      if (body.code === ErrorCode.INTERNAL) {
+        log.error(
+          { requestId: res.locals['requestId'], route: req.route?.path ?? 'unknown', err: (err as Error)?.message },
+          'request failed',
+        );
+      }
+      res
+        .status(HTTP_STATUS[body.code])
+        .json(
+          body.code === ErrorCode.INTERNAL
+            ? fail(ErrorCode.INTERNAL, `internal error (request ${res.locals['requestId']})`)
+            : body,
+        );
+    },
+  ] as const;
+}
+
+/** A body the client got wrong (body-parser's errors carry a 4xx status and a type): never a 500. */
+function clientError(err: unknown): { status: number; message: string } | null {
+  const e = err as { type?: string; status?: number };
+  switch (e?.type) {
+    case 'entity.parse.failed':
+      return { status: 400, message: 'malformed JSON' };
+    case 'entity.too.large':
+      return { status: 413, message: 'request body too large' };
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return { status: 415, message: 'unsupported content encoding or charset' };
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return { status: 400, message: 'invalid request body' };
+  }
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500)
+    return { status: e.status, message: 'invalid request' };
+  return null;
+}

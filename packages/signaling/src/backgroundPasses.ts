@@ -1,0 +1,52 @@
+import type { SignalingConfig } from './config.ts';
+import type { ConsultationService } from './ConsultationService.ts';
+import type { Logger } from './logger.ts';
+import type { SignalingIo } from './socketServer.ts';
+import type { Claims } from './store/Claims.ts';
+import { RETENTION_EVERY_MS } from './store/retention.ts';
+
+export interface BackgroundDeps {
+  claims: Claims;
+  service: ConsultationService;
+  io: SignalingIo;
+  config: SignalingConfig;
+  log: Logger;
+  /** One retention pass over Redis (SignalingServer.applyRetention). */
+  retention: () => Promise<unknown>;
+}
+
+/**
+ * The periodic passes of an instance: the sweep of waiting rooms and calls (deadlines in Redis,
+ * one instance per interval through a claim), retention (one instance per interval), and the
+ * metering heartbeats of the calls this instance holds participants of. Returns the stop function.
+ */
+export function startBackgroundPasses(deps: BackgroundDeps): () => void {
+  const { claims, service, io, config, log } = deps;
+  const sweepEveryMs = Math.max(500, Math.min(config.presenceTtlMs, config.reconnectGraceMs) / 3);
+  const sweeper = setInterval(() => {
+    void claims
+      .claim('sweep', sweepEveryMs - 100)
+      .then(async (mine) => {
+        if (!mine) return;
+        await service.waitingRoom.sweep(config.reconnectGraceMs);
+        await service.calls.sweep(config.reconnectGraceMs);
+      })
+      .catch((e: Error) => log.warn({ err: e.message }, 'sweep failed'));
+  }, sweepEveryMs);
+  const retention = setInterval(() => {
+    void claims
+      .claim('retention', RETENTION_EVERY_MS - 1_000)
+      .then((mine) => (mine ? deps.retention() : null))
+      .catch((e: Error) => log.warn({ err: e.message }, 'retention pass failed'));
+  }, RETENTION_EVERY_MS);
+  const meter = setInterval(() => {
+    const calls = new Set<string>();
+    for (const socket of io.of('/').sockets.values())
+      if (socket.data.consultationId) calls.add(socket.data.consultationId);
+    for (const id of calls) void service.calls.meterHeartbeat(id, config.meteringHeartbeatMs).catch(() => undefined);
+  }, config.meteringHeartbeatMs);
+  for (const t of [sweeper, retention, meter]) t.unref();
+  return () => {
+    for (const t of [sweeper, retention, meter]) clearInterval(t);
+  };
+}

@@ -1,0 +1,198 @@
+import {
+  ErrorCode,
+  Role,
+  VisitaError,
+  clientRequestSchemas,
+  requestClass,
+  fail,
+  ok,
+  toAckErr,
+  type Ack,
+  type ClientRequestName,
+  type ClientRequests,
+} from '@visita/protocol';
+import { practitionerPresenceKey, roleOf, type ConsultationService } from './ConsultationService.ts';
+import type { Logger } from './logger.ts';
+import type { RateLimits } from './rateLimits.ts';
+import { SocketBudgets } from './socketBudgets.ts';
+import {
+  consultationRoom,
+  practitionerRoom,
+  presenceMember,
+  roleRoom,
+  sessionRoom,
+  type ClientSocket,
+  type LocalHandlers,
+  type SignalingIo,
+} from './socketServer.ts';
+import type { PresenceStore } from './store/PresenceStore.ts';
+
+type Handler<K extends ClientRequestName> = (
+  socket: ClientSocket,
+  payload: ClientRequests[K][0],
+) => Promise<ClientRequests[K][1]>;
+
+export interface HandlerDeps {
+  service: ConsultationService;
+  presence: PresenceStore;
+  limits: RateLimits;
+  instanceId: string;
+  graceMs: number;
+  local: LocalHandlers;
+  log: Logger;
+  /** VISITA_SOCKET_RATE_SCALE. */
+  rateScale: number;
+}
+
+/** Binds every client request: validate the payload, call the service, answer with a typed ack. */
+export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
+  const { service, presence, limits, instanceId, graceMs, local, log, rateScale } = deps;
+  local.queueChanged = (practitionerId, from, to) => {
+    void service.waitingRoom
+      .sendQueueHere(practitionerId, from, to)
+      .catch((e: Error) => log.warn({ err: e.message }, 'queue update failed'));
+  };
+  io.on('queueChanged', (practitionerId, from, to) => local.queueChanged?.(practitionerId, from, to));
+  const id = (s: ClientSocket) => s.data.identity;
+  const handlers: { [K in ClientRequestName]: Handler<K> } = {
+    'consultation:join': async (socket, p) => {
+      const who = id(socket);
+      if (who.kind === 'patient') await limits.checkIn(who.sub);
+      const view = await service.waitingRoom.join(who, p);
+      const prev = socket.data.consultationId;
+      if (prev && prev !== p.consultationId) await leave(socket);
+      socket.data.consultationId = p.consultationId;
+      const role = roleOf(id(socket));
+      if (role === Role.PATIENT) {
+        // One active patient session per link: the newest takes over, older tabs or devices are
+        // told and disconnected (they release their media; the call goes on here).
+        const older = io.to(roleRoom(p.consultationId, role)).except(socket.id);
+        older.emit('session:replaced', { consultationId: p.consultationId });
+        io.in(roleRoom(p.consultationId, role)).except(socket.id).disconnectSockets(true);
+      }
+      await socket.join([consultationRoom(p.consultationId), roleRoom(p.consultationId, role)]);
+      await presence.touch(p.consultationId, role, presenceMember(instanceId, socket.id), Date.now());
+      await service.waitingRoom.publish(p.consultationId);
+      return { ...view, ...(role === Role.PATIENT ? { patientPresent: true } : { practitionerPresent: true }) };
+    },
+    'consultation:admit': (socket, p) => service.calls.admit(id(socket), p),
+    'consultation:hangUp': (socket, p) => service.calls.hangUp(id(socket), p),
+    'consultation:decline': (socket, p) => service.calls.decline(id(socket), p),
+    'waiting:message': (socket, p) => service.waitingRoom.message(id(socket), p),
+    'chat:send': (socket, p) => service.chat.send(id(socket), p),
+    'chat:history': (socket, p) => service.chat.history(id(socket), p),
+    'queue:watch': async (socket) => {
+      const queue = await service.waitingRoom.watchQueue(id(socket));
+      await socket.join(practitionerRoom(id(socket).sub));
+      return queue;
+    },
+    'media:routerCapabilities': (socket, p) => service.media.routerCapabilities(id(socket), p),
+    'media:createTransport': (socket, p) => service.media.createTransport(id(socket), p),
+    'media:connectTransport': (socket, p) => service.media.connectTransport(id(socket), p),
+    'media:produce': (socket, p) => service.media.produce(id(socket), p),
+    'media:producers': (socket, p) => service.media.producers(id(socket), p),
+    'media:consume': (socket, p) => service.media.consume(id(socket), p),
+    'media:resumeConsumer': (socket, p) => service.media.resumeConsumer(id(socket), p),
+    'media:setProducerPaused': (socket, p) => service.media.setProducerPaused(id(socket), p),
+  };
+
+  /** Leaves the consultation now (joining another one). */
+  async function leave(socket: ClientSocket): Promise<void> {
+    const cid = socket.data.consultationId;
+    if (!cid) return;
+    const role = roleOf(id(socket));
+    socket.data.consultationId = null;
+    await socket.leave(consultationRoom(cid));
+    await socket.leave(roleRoom(cid, role));
+    await presence.remove(cid, role, presenceMember(instanceId, socket.id));
+    // The participant's last connection (on any instance) is gone.
+    if (!(await presence.isPresent(cid, role, Date.now()))) await service.calls.leave(role, cid);
+    else await service.waitingRoom.publish(cid);
+  }
+
+  /**
+   * A dropped connection: everyone sees the participant disconnected at once, but their place in
+   * the waiting room and their media in a call are kept for the grace period; freed only if they
+   * have not come back (on any instance) by then. The deadline lives in Redis: the shared sweeper
+   * honours it even if this instance dies meanwhile.
+   */
+  async function dropped(socket: ClientSocket): Promise<void> {
+    const cid = socket.data.consultationId;
+    if (!cid) return;
+    const role = roleOf(id(socket));
+    await presence.remove(cid, role, presenceMember(instanceId, socket.id));
+    await service.calls.dropped(cid, role, Date.now(), graceMs);
+  }
+
+  io.on('connection', (socket) => {
+    const budgets = new SocketBudgets(rateScale);
+    if (socket.data.identity.kind === 'practitioner') void socket.join(sessionRoom(socket.data.identity.sid));
+    for (const name of Object.keys(handlers) as ClientRequestName[]) {
+      socket.on(name, (async (payload: unknown, ack: unknown) => {
+        if (typeof ack !== 'function') return; // nobody to answer: ignore, change nothing
+        const reply = ack as (r: Ack<unknown>) => void;
+        const verdict = budgets.spend(requestClass[name], Date.now());
+        if (verdict !== 'ok') {
+          reply(fail(ErrorCode.RATE_LIMITED, 'too many requests; slow down'));
+          if (verdict === 'disconnect') {
+            log.warn({ event: name }, 'socket disconnected: request flood');
+            socket.disconnect(true);
+          }
+          return;
+        }
+        const parsed = clientRequestSchemas[name].safeParse(payload);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          return reply(
+            fail(
+              ErrorCode.BAD_REQUEST,
+              `${name}: ${issue ? `${issue.path.join('.') || 'payload'}: ${issue.message}` : 'invalid payload'}`,
+            ),
+          );
+        }
+        try {
+          const handler = handlers[name] as Handler<typeof name>;
+          reply(ok(await handler(socket, parsed.data as never)));
+        } catch (e) {
+          if (!(e instanceof VisitaError)) log.error({ event: name, err: (e as Error).message }, 'handler failed');
+          reply(toAckErr(e));
+        }
+      }) as never);
+    }
+    const identity = socket.data.identity;
+    if (socket.recovered && socket.data.consultationId) {
+      // Back within the grace period with its session: present again, nothing to rebuild.
+      const cid = socket.data.consultationId;
+      void presence
+        .touch(cid, roleOf(identity), presenceMember(instanceId, socket.id), Date.now())
+        .then(() => service.waitingRoom.publish(cid))
+        .catch(() => undefined);
+    }
+    if (identity.kind === 'practitioner') {
+      // The practitioner's dashboard presence (their status as waiting patients see it).
+      void presence
+        .touch(
+          practitionerPresenceKey(identity.sub),
+          Role.PRACTITIONER,
+          presenceMember(instanceId, socket.id),
+          Date.now(),
+        )
+        .then(() => service.waitingRoom.publishQueue(identity.sub, 1))
+        .catch(() => undefined);
+    }
+    socket.on('disconnect', () => {
+      if (local.closing) return; // the instance is stopping: others take over by presence expiry
+      void (async () => {
+        await dropped(socket);
+        if (identity.kind === 'practitioner') {
+          await presence.remove(
+            practitionerPresenceKey(identity.sub),
+            Role.PRACTITIONER,
+            presenceMember(instanceId, socket.id),
+          );
+          await service.waitingRoom.publishQueue(identity.sub, 1);
+        }
+      })().catch((e: Error) => log.warn({ err: e.message }, 'leave failed'));
+    });
+  });
+}
