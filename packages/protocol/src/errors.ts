@@ -34,5 +34,11 @@ export class VisitaError extends Error {
   }
 }
 
+/** The data of a successful ack; a failed one is thrown as a VisitaError with its code (every client unwraps here). */
+export function unwrap<T>(ack: Ack<T>): T {
+  if (!ack.ok) throw new VisitaError(ack.code, ack.message);
+  return ack.data;
+}
+
 export const toAckErr = (error: unknown): AckErr =>
   error instanceof VisitaError ? fail(error.code, error.message) : fail(ErrorCode.INTERNAL, 'internal error');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AccountRole } from './ids.ts';
 import type { ConsultationState, ConsultationView } from './client.ts';
 
 // Client <-> signaling over HTTP (`/api/...`): the bodies of login, two-factor authentication and
@@ -48,7 +49,7 @@ export const TwoFactorDisableRequest = z.object({ code: SecondFactorCode });
 export interface PractitionerView {
   id: string;
   name: string;
-  role: 'practitioner' | 'ops';
+  role: AccountRole;
 }
 
 /** A session (login, second step, refresh). */

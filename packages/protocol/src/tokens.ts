@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id } from './ids.ts';
+import { AccountRole, Id } from './ids.ts';
 
 /** Issuer of every Visita token; each token kind has its own audience, so one cannot pass for another. */
 export const TOKEN_ISSUER = 'visita';
@@ -20,8 +20,7 @@ export const PractitionerClaims = z.object({
   kind: z.literal('practitioner'),
   sub: Id,
   name: z.string().max(120),
-  /** `ops` accounts also see every practitioner's data (usage, audit). */
-  role: z.enum(['practitioner', 'ops']),
+  role: AccountRole,
   /** The login session this token belongs to: logging out refuses every token of the session. */
   sid: Id,
 });

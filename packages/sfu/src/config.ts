@@ -1,13 +1,11 @@
 import os from 'node:os';
 import { z } from 'zod';
+import { Id } from '@visita/protocol';
 
 // The SFU node's whole configuration, read from the environment here only, validated at start-up
 // with every problem listed, then passed down frozen.
 const Env = z.object({
-  VISITA_SFU_NODE_ID: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/)
-    .default(`sfu-${os.hostname().replace(/[^A-Za-z0-9_-]/g, '')}-${process.pid}`),
+  VISITA_SFU_NODE_ID: Id.default(`sfu-${os.hostname().replace(/[^A-Za-z0-9_-]/g, '')}-${process.pid}`),
   VISITA_SFU_WORKERS: z.coerce.number().int().min(1).max(64).default(os.availableParallelism()),
   VISITA_SFU_CONTROL_HOST: z.string().default('127.0.0.1'),
   VISITA_SFU_CONTROL_PORT: z.coerce.number().int().min(0).max(65535).default(4443),

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { VisitaError } from '@visita/protocol';
+import { AccountRole, VisitaError } from '@visita/protocol';
 import { addAccount, resetTwoFactor, setAccountPassword } from './accounts/manage.ts';
 import { loadSignalingConfig } from './config.ts';
 import { PlanBook } from './metering/PlanBook.ts';
@@ -95,7 +95,7 @@ try {
       const account = await addAccount(store, {
         email: values.email,
         name: values.name ?? '',
-        role: values.role as 'practitioner' | 'ops',
+        role: role(values.role),
         password: await readPassword(),
       });
       console.log(`created ${account.role} account ${account.email} (${account.id})`);
@@ -128,4 +128,10 @@ try {
   fail(e instanceof VisitaError ? e.message : (e as Error).message);
 } finally {
   redis.disconnect();
+}
+
+function role(value: string | undefined): AccountRole {
+  const parsed = AccountRole.safeParse(value);
+  if (!parsed.success) fail(`--role must be ${AccountRole.options.join(' or ')}`);
+  return parsed.data;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Id } from '@visita/protocol';
 import { Plan } from './metering/plans.ts';
 
 // Signaling's whole configuration, read from the environment here only, validated at start-up
@@ -6,10 +7,7 @@ import { Plan } from './metering/plans.ts';
 const Env = z.object({
   VISITA_SIGNALING_HOST: z.string().default('127.0.0.1'),
   VISITA_SIGNALING_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-  VISITA_INSTANCE_ID: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/)
-    .default(`sig-${process.pid}`),
+  VISITA_INSTANCE_ID: Id.default(`sig-${process.pid}`),
   VISITA_REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   /** One signing key (key id `k1`)... */
   VISITA_JWT_SECRET: z.string().min(32, 'VISITA_JWT_SECRET must be at least 32 characters').optional(),

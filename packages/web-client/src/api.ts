@@ -1,14 +1,15 @@
-import type {
-  Ack,
-  ConsultationList,
-  CreatedConsultation,
-  LoggedOut,
-  LoginResponse,
-  SessionGrant,
-  TwoFactorEnabled,
-  TwoFactorSetup,
-  TwoFactorStatus,
-  UsageReport,
+import {
+  unwrap,
+  type Ack,
+  type ConsultationList,
+  type CreatedConsultation,
+  type LoggedOut,
+  type LoginResponse,
+  type SessionGrant,
+  type TwoFactorEnabled,
+  type TwoFactorSetup,
+  type TwoFactorStatus,
+  type UsageReport,
 } from '@visita/protocol';
 import { loadSession, refreshSession } from './session.ts';
 import { RequestError } from './signaling.ts';
@@ -26,8 +27,7 @@ async function call<T>(path: string, init: RequestInit & { auth?: boolean } = {}
   if (!body.ok && body.code === 'UNAUTHENTICATED' && init.auth && !retried && (await refreshSession())) {
     return call(path, init, true);
   }
-  if (!body.ok) throw new RequestError(body.code, body.message);
-  return body.data;
+  return unwrap(body);
 }
 
 /** A file download that needs the bearer token (CSV and meter-event exports). */

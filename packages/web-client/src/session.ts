@@ -1,12 +1,12 @@
 // The practitioner's session: a short-lived access token and a single-use refresh token, kept for
 // this tab only (sessionStorage). Refreshing is single-flight: concurrent callers share one request.
-import type { SessionGrant } from '@visita/protocol';
+import type { AccountRole, SessionGrant } from '@visita/protocol';
 
 export interface Session {
   token: string;
   refreshToken: string;
   name: string;
-  role: 'practitioner' | 'ops';
+  role: AccountRole;
   /** Automatic logoff after this long without activity (the server's VISITA_IDLE_TIMEOUT_S). */
   idleTimeoutS: number;
 }

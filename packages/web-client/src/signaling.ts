@@ -1,6 +1,9 @@
 import { io, type Socket } from 'socket.io-client';
 import {
+  ErrorCode,
   PROTOCOL_VERSION,
+  VisitaError,
+  unwrap,
   type Ack,
   type ClientRequests,
   type ClientToServerEvents,
@@ -9,14 +12,8 @@ import {
 
 export type SignalingSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-/** An error answered by the server, with its protocol error code. */
-export class RequestError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-  }
-}
+/** An error answered by the server (or a timeout), with its protocol error code. */
+export { VisitaError as RequestError };
 
 /**
  * Opens the one Socket.IO connection a client has (same origin; the web server proxies it). The
@@ -47,10 +44,9 @@ export async function request<K extends keyof ClientRequests>(
     const s = socket as unknown as Socket;
     result = (await s.timeout(15_000).emitWithAck(name, payload)) as Ack<ClientRequests[K][1]>;
   } catch {
-    throw new RequestError('TIMEOUT', `${name} timed out`);
+    throw new VisitaError('TIMEOUT', `${name} timed out`);
   }
-  if (!result.ok) throw new RequestError(result.code, result.message);
-  return result.data;
+  return unwrap(result);
 }
 
 /** Resolves once connected; rejects with the server's handshake error code. */
@@ -58,8 +54,10 @@ export function whenConnected(socket: SignalingSocket): Promise<void> {
   if (socket.connected) return Promise.resolve();
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve());
-    socket.once('connect_error', (e: Error & { data?: { code?: string } }) =>
-      reject(new RequestError(e.data?.code ?? 'UNAUTHENTICATED', e.message)),
-    );
+    socket.once('connect_error', (e: Error & { data?: { code?: unknown } }) => {
+      // The handshake's code, when it is one of ours (anything else reads as "not let in").
+      const code = Object.values(ErrorCode).find((c) => c === e.data?.code) ?? ErrorCode.UNAUTHENTICATED;
+      reject(new VisitaError(code, e.message));
+    });
   });
 }
