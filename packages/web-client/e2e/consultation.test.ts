@@ -67,6 +67,13 @@ it('patient waits (position, message), is admitted; both see and hear each other
     expect(after!.audio.packetsReceived).toBeGreaterThan(before.audio.packetsReceived);
   }
   expect(e2e.stack.node.roomIds).toEqual([consultationId]);
+  // Each side consumes exactly the other's microphone and camera: no producer consumed twice
+  // (the new-producer event and the producer list used to race at start).
+  const room = await e2e.stack.node.handlers['room.get']({ roomId: consultationId });
+  expect(room.peers.map((p) => [p.peerId, p.consumers]).sort()).toEqual([
+    ['patient', 2],
+    ['practitioner', 2],
+  ]);
 
   // The patient hangs up: both see the end, and the SFU closed the router.
   const endAt = Date.now();

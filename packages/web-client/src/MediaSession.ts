@@ -17,6 +17,11 @@ export class MediaSession {
   readonly #device = new Device();
   readonly #producers = new Map<'audio' | 'video', types.Producer>();
   readonly #consumers = new Map<string, types.Consumer>();
+  /**
+   * Producers consumed or being consumed: claimed before the first await, so the new-producer
+   * event and the producer list cannot both consume one producer (they race at start).
+   */
+  readonly #consumed = new Set<string>();
   readonly #listeners = new Set<Listener>();
   readonly #off: Array<() => void> = [];
   #send: types.Transport | undefined;
@@ -130,15 +135,24 @@ export class MediaSession {
   }
 
   async #consume(producerId: string): Promise<void> {
-    if (!this.#recv || this.#closed) return;
-    for (const c of this.#consumers.values()) if (c.producerId === producerId) return;
+    if (!this.#recv || this.#closed || this.#consumed.has(producerId)) return;
+    this.#consumed.add(producerId);
+    try {
+      await this.#consumeNew(this.#recv, producerId);
+    } catch (e) {
+      this.#consumed.delete(producerId); // a later announcement may try again
+      throw e;
+    }
+  }
+
+  async #consumeNew(recv: types.Transport, producerId: string): Promise<void> {
     const options = await request(this.#socket, 'media:consume', {
       consultationId: this.#consultationId,
-      transportId: this.#recv.id,
+      transportId: recv.id,
       producerId,
       rtpCapabilities: this.#device.recvRtpCapabilities as never,
     });
-    const consumer = await this.#recv.consume({
+    const consumer = await recv.consume({
       id: options.id,
       producerId: options.producerId,
       kind: options.kind,
