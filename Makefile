@@ -21,7 +21,7 @@ bench-join: ## 20 consultations in headless Chromium; writes docs/benchmarks.md
 	@bash scripts/bootstrap.sh
 	@bash scripts/bench-join.sh
 
-bench-capacity: ## signaling capacity with 1k, 5k and 10k waiting patients; writes docs/benchmarks.md
+bench-capacity: ## signaling capacity with 1k, 5k, 10k and 19k waiting patients (memory after GC, admit latency); writes docs/benchmarks.md
 	@bash scripts/bootstrap.sh
 	@bash scripts/bench-capacity.sh
 

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machine, writeSection } from '../../../scripts/benchmarksDoc.ts';
 import { RedisServer, freePort } from '../test/support/redisServer.ts';
+import { Inspector } from './inspector.ts';
 import {
   InProcessSfu,
   connectClient,
@@ -18,7 +19,7 @@ import {
 // new position. Prints connected sockets, RSS per socket and p50/p99 admit→position latency for each
 // N, and writes them to docs/benchmarks.md.
 const here = dirname(fileURLToPath(import.meta.url));
-const SIZES = (process.env['BENCH_SIZES'] ?? '1000,5000,10000').split(',').map(Number);
+const SIZES = (process.env['BENCH_SIZES'] ?? '1000,5000,10000,19000').split(',').map(Number);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
 const PER_CLIENT_PROCESS = 2_500;
 
@@ -46,6 +47,9 @@ async function run(n: number): Promise<{
   n: number;
   connected: number;
   rssPerSocketKb: number;
+  rssKb: number;
+  heapPerSocketKb: number;
+  heapKb: number;
   p50: number;
   p99: number;
   samples: number;
@@ -56,21 +60,33 @@ async function run(n: number): Promise<{
   const sfu = await InProcessSfu.start(redis.url, 1, 'sfu-bench');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  // Signaling alone on core 0; this driver, the SFU and the clients share core 1.
-  const signaling = spawn('taskset', ['-c', '0', process.execPath, join(here, '../src/main.ts')], {
-    env: {
-      ...process.env,
-      ...signalingEnv(redis.url, {
-        VISITA_SIGNALING_PORT: String(port),
-        VISITA_INSTANCE_ID: 'sig-bench',
-        VISITA_LOG_LEVEL: 'warn',
-        VISITA_CHECKIN_RATE: '10000',
-        VISITA_PRESENCE_TTL_MS: '120000',
-        VISITA_RECONNECT_GRACE_MS: '600000',
-      }),
+  const inspectPort = await freePort();
+  // Signaling alone on core 0; this driver, the SFU and the clients share core 1. Its inspector
+  // (loopback, this namespace only) lets the bench collect garbage before reading memory.
+  const signaling = spawn(
+    'taskset',
+    ['-c', '0', process.execPath, `--inspect=127.0.0.1:${inspectPort}`, join(here, '../src/main.ts')],
+    {
+      env: {
+        ...process.env,
+        ...signalingEnv(redis.url, {
+          VISITA_SIGNALING_PORT: String(port),
+          VISITA_INSTANCE_ID: 'sig-bench',
+          VISITA_LOG_LEVEL: 'warn',
+          VISITA_CHECKIN_RATE: '10000',
+          VISITA_PRESENCE_TTL_MS: '120000',
+          VISITA_RECONNECT_GRACE_MS: '600000',
+        }),
+      },
+      stdio: ['ignore', 'inherit', 'pipe'],
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
+  );
+  // The inspector's banner goes to stderr: pass everything else on.
+  signaling.stderr?.on('data', (b: Buffer) => {
+    const text = b.toString().replace(/^(Debugger listening on|Debugger ending on|For help, see).*\n/gm, '');
+    if (text) process.stderr.write(text);
   });
+  let inspector: Inspector | undefined;
   const clients: ChildProcess[] = [];
   try {
     for (
@@ -84,6 +100,8 @@ async function run(n: number): Promise<{
       if (signaling.exitCode !== null || i > 100) throw new Error('signaling did not start');
       await new Promise((r) => setTimeout(r, 100));
     }
+    inspector = await Inspector.connect(inspectPort);
+    const baseHeapKb = await inspector.heapAfterGcKb();
     const baseKb = rssKb(signaling.pid!);
     const token = await login(url);
     log(`N=${n}: creating ${n} consultations`);
@@ -122,8 +140,13 @@ async function run(n: number): Promise<{
     await new Promise((r) => setTimeout(r, 3_000));
     const metrics = await (await fetch(`${url}/metrics`)).text();
     const connected = Number(/visita_connected_sockets (\d+)/.exec(metrics)?.[1] ?? 0);
-    const rssPerSocketKb = (rssKb(signaling.pid!) - baseKb) / n;
-    log(`N=${n}: ${connected} sockets connected, RSS +${((rssKb(signaling.pid!) - baseKb) / 1024).toFixed(0)} MiB`);
+    const heapKb = (await inspector.heapAfterGcKb()) - baseHeapKb;
+    inspector.close(); // detached before the admits: their latency is measured without it
+    const grownKb = rssKb(signaling.pid!) - baseKb;
+    const rssPerSocketKb = grownKb / n;
+    log(
+      `N=${n}: ${connected} sockets connected, RSS +${(grownKb / 1024).toFixed(0)} MiB, JS heap after GC +${(heapKb / 1024).toFixed(0)} MiB`,
+    );
 
     const latencies: number[] = [];
     let missing = 0;
@@ -153,12 +176,16 @@ async function run(n: number): Promise<{
       n,
       connected,
       rssPerSocketKb,
+      rssKb: grownKb,
+      heapPerSocketKb: heapKb / n,
+      heapKb,
       p50: pct(latencies, 50),
       p99: pct(latencies, 99),
       samples: latencies.length,
       missing,
     };
   } finally {
+    inspector?.close();
     for (const c of clients) c.kill('SIGKILL');
     signaling.kill('SIGKILL');
     await sfu.stop();
@@ -166,7 +193,7 @@ async function run(n: number): Promise<{
   }
 }
 
-const results = [];
+const results: Array<Awaited<ReturnType<typeof run>>> = [];
 // Each patient is a socket of the signaling process: N is bounded by its open-file limit.
 const fdLimit = Number(/Max open files\s+(\d+)/.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? Infinity);
 for (const n of SIZES) {
@@ -179,20 +206,25 @@ for (const n of SIZES) {
   results.push(await run(n));
 }
 const table = [
-  '| waiting patients | connected sockets | signaling RSS per socket | admit → position update p50 | p99 | updates measured (missing) |',
-  '|---|---|---|---|---|---|',
-  ...results.map(
-    (r) =>
-      `| ${r.n} | ${r.connected} | ${r.rssPerSocketKb.toFixed(1)} KiB | ${r.p50} ms | ${r.p99} ms | ${r.samples} (${r.missing}) |`,
-  ),
+  '| waiting patients | connected sockets | RSS per socket (marginal) | JS heap per socket after GC (marginal) | admit → position update p50 | p99 | updates measured (missing) |',
+  '|---|---|---|---|---|---|---|',
+  ...results.map((r, i) => {
+    // Marginal: the growth from the previous size to this one, per added socket.
+    const prev = results[i - 1];
+    const marginal = (now: number, before: number | undefined) =>
+      prev && before !== undefined ? ` (${((now - before) / (r.n - prev.n)).toFixed(1)})` : '';
+    return `| ${r.n} | ${r.connected} | ${r.rssPerSocketKb.toFixed(1)} KiB${marginal(r.rssKb, prev?.rssKb)} | ${r.heapPerSocketKb.toFixed(1)} KiB${marginal(r.heapKb, prev?.heapKb)} | ${r.p50} ms | ${r.p99} ms | ${r.samples} (${r.missing}) |`;
+  }),
 ].join('\n');
 writeSection(
   'Signaling capacity (`make bench-capacity`)',
   `One signaling instance pinned to one core (\`taskset -c 0\`) with Redis, the SFU node and the
 socket.io-client processes on the other core. N patients check in to one practitioner's waiting
 room; then ${ROUNDS} admits, each moving every remaining patient up: latency runs from sending the
-admit to each remaining patient's \`waiting:position\` update (all of them, every round). RSS per
-socket is the signaling process's resident memory growth divided by N.
+admit to each remaining patient's \`waiting:position\` update (all of them, every round). Memory per
+socket is the signaling process's growth divided by N, read after two full garbage collections
+(through its inspector): resident memory, and the JS heap in use; in brackets the marginal cost,
+from the previous size to this one.
 
 Measured ${new Date().toISOString().slice(0, 10)} on: ${machine()}.
 
