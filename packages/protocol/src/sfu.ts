@@ -71,7 +71,48 @@ export interface SfuResponses {
 export type SfuMethod = keyof typeof SfuRequestSchemas;
 export type SfuRequest<M extends SfuMethod> = z.infer<(typeof SfuRequestSchemas)[M]>;
 
-export const SfuRpcEnvelope = z.object({ method: z.string().max(64), params: z.unknown() });
+/** The RPC method map: method -> params -> result. */
+export type SfuMethods = { [M in SfuMethod]: { params: SfuRequest<M>; result: SfuResponses[M] } };
+/** What an SFU node implements: one handler per method, typed by the map. */
+export type SfuHandlers = {
+  [M in SfuMethod]: (params: SfuMethods[M]['params']) => Promise<SfuMethods[M]['result']>;
+};
+/** One call on the wire: a method with its own params (a discriminated union). */
+export type SfuCall = { [M in SfuMethod]: { method: M; params: SfuMethods[M]['params'] } }[SfuMethod];
+/** Any method's result, as the node answers it. */
+export type SfuResult = SfuResponses[SfuMethod];
+
+const SfuRpcEnvelope = z.object({ method: z.string().max(64), params: z.unknown() });
+
+/**
+ * Validates a call as it arrives at a node: the envelope, a method of the map (own keys only, so
+ * `__proto__` or `toString` are unknown methods), and its params against that method's schema.
+ */
+export function parseSfuCall(envelope: unknown): { ok: true; call: SfuCall } | { ok: false; message: string } {
+  const env = SfuRpcEnvelope.safeParse(envelope);
+  if (!env.success) return { ok: false, message: 'malformed rpc envelope' };
+  const { method } = env.data;
+  if (!Object.hasOwn(SfuRequestSchemas, method)) return { ok: false, message: `unknown method ${method}` };
+  const schema: z.ZodType = SfuRequestSchemas[method as SfuMethod];
+  const params = schema.safeParse(env.data.params);
+  if (!params.success) return { ok: false, message: `${method}: ${params.error.issues[0]?.message ?? 'invalid'}` };
+  // The schema of `method` accepted these params: together they are that method's call.
+  return { ok: true, call: { method, params: params.data } as SfuCall };
+}
+
+/** Runs a validated call on the handler of its method. */
+export function dispatchSfuCall(handlers: SfuHandlers, call: SfuCall): Promise<SfuResult> {
+  return run(handlers, call.method, call.params);
+}
+
+function run<M extends SfuMethod>(
+  handlers: SfuHandlers,
+  method: M,
+  params: SfuMethods[M]['params'],
+): Promise<SfuResult> {
+  const handler: (p: SfuMethods[M]['params']) => Promise<SfuMethods[M]['result']> = handlers[method];
+  return handler(params);
+}
 
 export const RoomClosedReason = { CLOSED: 'closed', WORKER_DIED: 'worker_died' } as const;
 export type RoomClosedReason = (typeof RoomClosedReason)[keyof typeof RoomClosedReason];
@@ -84,7 +125,7 @@ export interface SfuToSignalingEvents {
 }
 
 export interface SignalingToSfuEvents {
-  rpc: (envelope: { method: string; params: unknown }, ack: (result: Ack<unknown>) => void) => void;
+  rpc: (call: SfuCall, ack: (result: Ack<SfuResult>) => void) => void;
 }
 
 /** What every SFU node writes to Redis on each heartbeat (key sfuNodeKey(nodeId), with a TTL). */

@@ -8,15 +8,15 @@ import {
   PROTOCOL_VERSION,
   SFU_CONTROL_TOKEN_TTL_S,
   SfuControlClaims,
-  SfuRequestSchemas,
-  SfuRpcEnvelope,
   TOKEN_ISSUER,
   VisitaError,
+  dispatchSfuCall,
   fail,
   ok,
+  parseSfuCall,
   sfuControlAudience,
   type Ack,
-  type SfuMethod,
+  type SfuResult,
   type SfuToSignalingEvents,
   type SignalingToSfuEvents,
 } from '@visita/protocol';
@@ -83,19 +83,14 @@ export class ControlServer {
   }
 
   async #dispatch(node: SfuNode, log: Logger, _socket: Socket, envelope: unknown, ack: unknown): Promise<void> {
+    // The wire is typed, but a connection may send anything: the envelope is parsed, not trusted.
     if (typeof ack !== 'function') return;
-    const reply = ack as (r: Ack<unknown>) => void;
-    const env = SfuRpcEnvelope.safeParse(envelope);
-    if (!env.success) return reply(fail(ErrorCode.BAD_REQUEST, 'malformed rpc envelope'));
-    const method = env.data.method as SfuMethod;
-    const schema = Object.hasOwn(SfuRequestSchemas, method) ? SfuRequestSchemas[method] : undefined;
-    if (!schema) return reply(fail(ErrorCode.BAD_REQUEST, `unknown method ${env.data.method}`));
-    const params = schema.safeParse(env.data.params);
-    if (!params.success)
-      return reply(fail(ErrorCode.BAD_REQUEST, `${method}: ${params.error.issues[0]?.message ?? 'invalid'}`));
+    const reply = ack as (r: Ack<SfuResult>) => void;
+    const parsed = parseSfuCall(envelope);
+    if (!parsed.ok) return reply(fail(ErrorCode.BAD_REQUEST, parsed.message));
+    const { method } = parsed.call;
     try {
-      const handler = node.handlers[method] as (p: unknown) => Promise<unknown>;
-      reply(ok(await handler(params.data)));
+      reply(ok(await dispatchSfuCall(node.handlers, parsed.call)));
     } catch (error) {
       if (error instanceof VisitaError) return reply(fail(error.code, error.message));
       // mediasoup's own validation errors (TypeError, UnsupportedError, InvalidStateError).

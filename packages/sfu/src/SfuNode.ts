@@ -5,9 +5,7 @@ import {
   type NodeStatus,
   type RoomClosedReason,
   type RtpCapabilities,
-  type SfuMethod,
-  type SfuRequest,
-  type SfuResponses,
+  type SfuHandlers,
 } from '@visita/protocol';
 import type { Logger } from './logger.ts';
 import { mediaCodecs } from './mediaCodecs.ts';
@@ -19,8 +17,6 @@ export interface SfuNodeEvents {
   roomClosed: [{ roomId: string; reason: RoomClosedReason }];
   consumerClosed: [{ roomId: string; peerId: string; consumerId: string }];
 }
-
-type Handlers = { [M in SfuMethod]: (params: SfuRequest<M>) => Promise<SfuResponses[M]> };
 
 /**
  * The media side of one SFU node: rooms (one router each) on a worker pool, and the RPC methods
@@ -52,7 +48,7 @@ export class SfuNode extends EventEmitter<SfuNodeEvents> {
     return { nodeId: this.nodeId, workers: this.#pool.workers.length, rooms: this.#rooms.size, consumers };
   }
 
-  readonly handlers: Handlers = {
+  readonly handlers: SfuHandlers = {
     'room.open': async ({ roomId }) => {
       const existing = this.#rooms.get(roomId);
       if (existing) return { rtpCapabilities: existing.router.rtpCapabilities as RtpCapabilities, created: false };
