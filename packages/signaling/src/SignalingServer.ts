@@ -22,7 +22,7 @@ import {
   socketNotifier,
   startPresenceHeartbeat,
   sessionRoom,
-  type LocalHandlers,
+  InstanceBus,
   type SignalingIo,
 } from './socketServer.ts';
 import type { AuditStore } from './store/AuditStore.ts';
@@ -67,7 +67,7 @@ export class SignalingServer {
   readonly plans: PlanBook;
   readonly rater: Rater;
   readonly #stopPasses: () => void;
-  readonly #local: LocalHandlers;
+  readonly #bus: InstanceBus;
 
   constructor(config: SignalingConfig, log: Logger) {
     this.config = config;
@@ -103,9 +103,9 @@ export class SignalingServer {
       config.instanceId,
       log,
     );
-    const local: LocalHandlers = {};
-    this.#local = local;
-    const notify = socketNotifier(this.io, local);
+    const bus = new InstanceBus();
+    this.#bus = bus;
+    const notify = socketNotifier(this.io, bus);
     const claims = new RedisClaims(this.redis);
     this.consultations = new ConsultationService(
       {
@@ -155,7 +155,7 @@ export class SignalingServer {
       limits,
       instanceId: config.instanceId,
       graceMs: config.reconnectGraceMs,
-      local,
+      bus,
       log,
       rateScale: config.socketRateScale,
     });
@@ -216,7 +216,7 @@ export class SignalingServer {
   }
 
   async close(): Promise<void> {
-    this.#local.closing = true;
+    this.#bus.closing = true;
     this.#stopPresence();
     this.#stopPasses();
     await this.rater.stop();

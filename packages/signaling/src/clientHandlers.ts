@@ -22,7 +22,7 @@ import {
   roleRoom,
   sessionRoom,
   type ClientSocket,
-  type LocalHandlers,
+  type InstanceBus,
   type SignalingIo,
 } from './socketServer.ts';
 import type { PresenceStore } from './store/PresenceStore.ts';
@@ -38,7 +38,7 @@ export interface HandlerDeps {
   limits: RateLimits;
   instanceId: string;
   graceMs: number;
-  local: LocalHandlers;
+  bus: InstanceBus;
   log: Logger;
   /** VISITA_SOCKET_RATE_SCALE. */
   rateScale: number;
@@ -46,13 +46,14 @@ export interface HandlerDeps {
 
 /** Binds every client request: validate the payload, call the service, answer with a typed ack. */
 export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
-  const { service, presence, limits, instanceId, graceMs, local, log, rateScale } = deps;
-  local.queueChanged = (practitionerId, from, to) => {
+  const { service, presence, limits, instanceId, graceMs, bus, log, rateScale } = deps;
+  bus.on('queueChanged', (practitionerId, from, to) => {
     void service.waitingRoom
       .sendQueueHere(practitionerId, from, to)
       .catch((e: Error) => log.warn({ err: e.message }, 'queue update failed'));
-  };
-  io.on('queueChanged', (practitionerId, from, to) => local.queueChanged?.(practitionerId, from, to));
+  });
+  // Another instance's queue change: rendered here for the sockets this instance holds.
+  io.on('queueChanged', (practitionerId, from, to) => bus.emit('queueChanged', practitionerId, from, to));
   const id = (s: ClientSocket) => s.data.identity;
   const handlers: { [K in ClientRequestName]: Handler<K> } = {
     'consultation:join': async (socket, p) => {
@@ -181,7 +182,7 @@ export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
         .catch(() => undefined);
     }
     socket.on('disconnect', () => {
-      if (local.closing) return; // the instance is stopping: others take over by presence expiry
+      if (bus.closing) return; // the instance is stopping: others take over by presence expiry
       void (async () => {
         await dropped(socket);
         if (identity.kind === 'practitioner') {

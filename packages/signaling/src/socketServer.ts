@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import { Role, type ClientToServerEvents, type ServerToClientEvents } from '@visita/protocol';
@@ -20,11 +21,15 @@ export interface InterServerEvents {
 export type SignalingIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 export type ClientSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
-/** Set by bindClientHandlers: what this instance does with a queueChanged message. */
-export interface LocalHandlers {
-  queueChanged?: (practitionerId: string, from: number | null, to: number | null) => void;
+/**
+ * This instance's own events: every queue change, its own and those other instances announce
+ * (bindClientHandlers renders them for the sockets held here), and whether it is shutting down.
+ */
+export class InstanceBus extends EventEmitter<{
+  queueChanged: [practitionerId: string, from: number | null, to: number | null];
+}> {
   /** Set while the instance shuts down: no more broadcasts, no more departure handling. */
-  closing?: boolean;
+  closing = false;
 }
 
 export const consultationRoom = (id: string): string => `c:${id}`;
@@ -52,13 +57,13 @@ export function createSocketServer(http: HttpServer, graceMs: number, log: Logge
   return io;
 }
 
-export function socketNotifier(io: SignalingIo, local: LocalHandlers): Notifier {
-  const open = () => !local.closing;
+export function socketNotifier(io: SignalingIo, bus: InstanceBus): Notifier {
+  const open = () => !bus.closing;
   return {
     queueChanged: (practitionerId, from, to) => {
       if (!open()) return;
       io.serverSideEmit('queueChanged', practitionerId, from, to);
-      local.queueChanged?.(practitionerId, from, to);
+      bus.emit('queueChanged', practitionerId, from, to);
     },
     toConsultation: (id, event, ...args) => open() && io.to(consultationRoom(id)).emit(event, ...args),
     toRole: (id, role, event, ...args) => open() && io.to(roleRoom(id, role)).emit(event, ...args),
