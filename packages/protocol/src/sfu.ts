@@ -77,41 +77,66 @@ export type SfuMethods = { [M in SfuMethod]: { params: SfuRequest<M>; result: Sf
 export type SfuHandlers = {
   [M in SfuMethod]: (params: SfuMethods[M]['params']) => Promise<SfuMethods[M]['result']>;
 };
-/** One call on the wire: a method with its own params (a discriminated union). */
-export type SfuCall = { [M in SfuMethod]: { method: M; params: SfuMethods[M]['params'] } }[SfuMethod];
+/**
+ * One call on the wire: a method with its own params. `SfuCall` is the discriminated union of every
+ * method's call; `SfuCall<M>` is the call of the methods M (for a generic M, `{ method: M; params }`).
+ */
+export type SfuCall<M extends SfuMethod = SfuMethod> = {
+  [K in M]: { method: K; params: SfuMethods[K]['params'] };
+}[M];
 /** Any method's result, as the node answers it. */
 export type SfuResult = SfuResponses[SfuMethod];
 
 const SfuRpcEnvelope = z.object({ method: z.string().max(64), params: z.unknown() });
 
+/** The schemas as the method map sees them (a checked assignment): method M's parses to M's params. */
+const paramsSchemas: { [M in SfuMethod]: z.ZodType<SfuRequest<M>> } = SfuRequestSchemas;
+
+/** A method of the map, by own key only (so `__proto__`, `constructor` or `toString` are not). */
+function isSfuMethod(method: string): method is SfuMethod {
+  return Object.hasOwn(SfuRequestSchemas, method);
+}
+
 /**
- * Validates a call as it arrives at a node: the envelope, a method of the map (own keys only, so
- * `__proto__` or `toString` are unknown methods), and its params against that method's schema.
+ * Validates a call as it arrives at a node: the envelope, a method of the map, and its params
+ * against that method's schema. Pure; the messages are those the node answers with (BAD_REQUEST).
  */
 export function parseSfuCall(envelope: unknown): { ok: true; call: SfuCall } | { ok: false; message: string } {
   const env = SfuRpcEnvelope.safeParse(envelope);
   if (!env.success) return { ok: false, message: 'malformed rpc envelope' };
   const { method } = env.data;
-  if (!Object.hasOwn(SfuRequestSchemas, method)) return { ok: false, message: `unknown method ${method}` };
-  const schema: z.ZodType = SfuRequestSchemas[method as SfuMethod];
-  const params = schema.safeParse(env.data.params);
-  if (!params.success) return { ok: false, message: `${method}: ${params.error.issues[0]?.message ?? 'invalid'}` };
-  // The schema of `method` accepted these params: together they are that method's call.
-  return { ok: true, call: { method, params: params.data } as SfuCall };
+  if (!isSfuMethod(method)) return { ok: false, message: `unknown method ${method}` };
+  return parseParams(method, env.data.params);
 }
 
-/** Runs a validated call on the handler of its method. */
-export function dispatchSfuCall(handlers: SfuHandlers, call: SfuCall): Promise<SfuResult> {
-  return run(handlers, call.method, call.params);
-}
-
-function run<M extends SfuMethod>(
-  handlers: SfuHandlers,
+// Correlated generic: `paramsSchemas[method]` parses to `SfuRequest<M>`, so the call is `SfuCall<M>`.
+function parseParams<M extends SfuMethod>(
   method: M,
-  params: SfuMethods[M]['params'],
-): Promise<SfuResult> {
-  const handler: (p: SfuMethods[M]['params']) => Promise<SfuMethods[M]['result']> = handlers[method];
-  return handler(params);
+  raw: unknown,
+): { ok: true; call: SfuCall<M> } | { ok: false; message: string } {
+  const params = paramsSchemas[method].safeParse(raw);
+  if (!params.success) return { ok: false, message: `${method}: ${params.error.issues[0]?.message ?? 'invalid'}` };
+  return { ok: true, call: { method, params: params.data } };
+}
+
+/** The call of method M as it goes on the wire (what signaling sends). */
+export function sfuCall<M extends SfuMethod>(method: M, params: SfuRequest<M>): SfuCall {
+  const call: SfuCall<M> = { method, params };
+  // The one cast of the contract: `SfuCall<M>` is M's member of the union, but TypeScript does not
+  // relate a call of a generic M to the union of all calls.
+  return call as SfuCall;
+}
+
+/**
+ * Runs a call on the handler of its method. Correlated generic: `handlers[call.method]` is
+ * `SfuHandlers[M]` and `call.params` is `SfuMethods[M]['params']`, so no cast is needed.
+ */
+export function dispatchSfuCall<M extends SfuMethod>(
+  handlers: SfuHandlers,
+  call: SfuCall<M>,
+): Promise<SfuMethods[M]['result']> {
+  const handler: SfuHandlers[M] = handlers[call.method];
+  return handler(call.params);
 }
 
 export const RoomClosedReason = { CLOSED: 'closed', WORKER_DIED: 'worker_died' } as const;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dispatchSfuCall, parseSfuCall, type SfuHandlers, type SfuMethod } from './index.ts';
+import { dispatchSfuCall, parseSfuCall, sfuCall, type SfuHandlers, type SfuMethod } from './index.ts';
 
 const peer = { roomId: 'room-1', peerId: 'patient' };
 
@@ -31,6 +31,9 @@ describe('parseSfuCall', () => {
   it("refuses params that are not the method's, naming the method", () => {
     const r = parseSfuCall({ method: 'transport.create', params: { ...peer, direction: 'sideways' } });
     expect(r).toMatchObject({ ok: false, message: expect.stringMatching(/^transport\.create: /) });
+    expect(
+      parseSfuCall({ method: 'producer.setPaused', params: { ...peer, producerId: 'p-1', paused: true } }),
+    ).toEqual({ ok: false, message: 'producer.setPaused: expected a mediasoup id' });
     // Another method's params do not pass either.
     expect(parseSfuCall({ method: 'peer.close', params: { roomId: 'room-1' } })).toMatchObject({ ok: false });
     expect(parseSfuCall({ method: 'room.open', params: { roomId: '../etc' } })).toMatchObject({ ok: false });
@@ -50,5 +53,14 @@ describe('dispatchSfuCall', () => {
     if (!parsed.ok) throw new Error(parsed.message);
     expect(await dispatchSfuCall(handlers, parsed.call)).toEqual({ closed: true });
     expect(calls).toEqual([['peer.close', peer]]);
+  });
+});
+
+describe('sfuCall', () => {
+  it('builds the wire call that a node parses back unchanged', () => {
+    const params = { ...peer, producerId: '0b8a5b6e-3f1c-4d2a-9e7f-1a2b3c4d5e6f', paused: true };
+    const call = sfuCall('producer.setPaused', params);
+    expect(call).toEqual({ method: 'producer.setPaused', params });
+    expect(parseSfuCall(call)).toEqual({ ok: true, call });
   });
 });

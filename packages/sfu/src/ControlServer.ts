@@ -15,8 +15,6 @@ import {
   ok,
   parseSfuCall,
   sfuControlAudience,
-  type Ack,
-  type SfuResult,
   type SfuToSignalingEvents,
   type SignalingToSfuEvents,
 } from '@visita/protocol';
@@ -82,23 +80,27 @@ export class ControlServer {
     await this.#io.close();
   }
 
-  async #dispatch(node: SfuNode, log: Logger, _socket: Socket, envelope: unknown, ack: unknown): Promise<void> {
-    // The wire is typed, but a connection may send anything: the envelope is parsed, not trusted.
+  async #dispatch(node: SfuNode, log: Logger, _socket: Socket, envelope: unknown, ack: RpcAck): Promise<void> {
+    // The wire is typed, but a connection may send anything: the envelope is parsed, not trusted,
+    // and a call sent without an acknowledgement callback is dropped.
     if (typeof ack !== 'function') return;
-    const reply = ack as (r: Ack<SfuResult>) => void;
     const parsed = parseSfuCall(envelope);
-    if (!parsed.ok) return reply(fail(ErrorCode.BAD_REQUEST, parsed.message));
+    if (!parsed.ok) return ack(fail(ErrorCode.BAD_REQUEST, parsed.message));
     const { method } = parsed.call;
     try {
-      reply(ok(await dispatchSfuCall(node.handlers, parsed.call)));
+      ack(ok(await dispatchSfuCall(node.handlers, parsed.call)));
     } catch (error) {
-      if (error instanceof VisitaError) return reply(fail(error.code, error.message));
+      if (error instanceof VisitaError) return ack(fail(error.code, error.message));
       // mediasoup's own validation errors (TypeError, UnsupportedError, InvalidStateError).
-      log.warn({ method, err: (error as Error).message }, 'rpc failed');
-      reply(fail(ErrorCode.MEDIA_ERROR, (error as Error).message.slice(0, 200)));
+      const message = error instanceof Error ? error.message : String(error);
+      log.warn({ method, err: message }, 'rpc failed');
+      ack(fail(ErrorCode.MEDIA_ERROR, message.slice(0, 200)));
     }
   }
 }
+
+/** The acknowledgement callback of the `rpc` event, as the wire contract types it. */
+type RpcAck = Parameters<SignalingToSfuEvents['rpc']>[1];
 
 function handshakeError(code: ErrorCode, message: string): Error & { data: { code: ErrorCode } } {
   return Object.assign(new Error(message), { data: { code } });
