@@ -162,6 +162,8 @@ export const AuditAction = {
   MESSAGE_SENT: 'message_sent',
   EXPIRED: 'expired',
   ENDED: 'ended',
+  /** The call's media moved to another SFU node (its node or worker was lost). */
+  MEDIA_MOVED: 'media_moved',
 } as const;
 export type AuditAction = (typeof AuditAction)[keyof typeof AuditAction];
 

@@ -29,6 +29,8 @@ export class SfuNode extends EventEmitter<SfuNodeEvents> {
   readonly #log: Logger;
   readonly #rooms = new Map<string, Room>();
   readonly #opening = new Map<string, Promise<Room>>();
+  /** Announced in the heartbeat: signaling places no new consultation here. */
+  draining = false;
 
   constructor(nodeId: string, pool: WorkerPool, rtc: RtcListenConfig, log: Logger) {
     super();

@@ -44,7 +44,7 @@ export class Heartbeat {
       const record: SfuNodeRecord = {
         nodeId: this.node.nodeId,
         controlUrl: this.controlUrl,
-        state: 'serving',
+        state: this.node.draining ? 'draining' : 'serving',
         workers: s.workers,
         rooms: s.rooms,
         consumers: s.consumers,

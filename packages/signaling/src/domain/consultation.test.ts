@@ -93,7 +93,13 @@ const TABLE: Array<[ConsultationState, ConsultationEventType, Expected]> = [
   [
     'in_call',
     'moveMedia',
-    { next: { state: 'in_call', nodeId: 'n3', admittedAt: 1_000 }, effects: [{ type: 'announce', event: 'admitted' }] },
+    {
+      next: { state: 'in_call', nodeId: 'n3', admittedAt: 1_000 },
+      effects: [
+        { type: 'audit', action: AuditAction.MEDIA_MOVED },
+        { type: 'announce', event: 'admitted' },
+      ],
+    },
   ],
   ['in_call', 'hangUp', { next: ended(EndReason.HUNG_UP, 1_000), effects: endEffects(EndReason.HUNG_UP, true) }],
   ['in_call', 'decline', /cannot decline: consultation is in_call/],

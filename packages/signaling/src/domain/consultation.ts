@@ -129,7 +129,10 @@ export function transition(c: Consultation, event: ConsultationEvent, now: numbe
         ok: true,
         next: { ...inCall, nodeId: event.nodeId },
         // Both sides rebuild their media on the new node, as after an admission.
-        effects: [{ type: 'announce', event: 'admitted' }],
+        effects: [
+          { type: 'audit', action: AuditAction.MEDIA_MOVED },
+          { type: 'announce', event: 'admitted' },
+        ],
       };
     }
     case 'hangUp':

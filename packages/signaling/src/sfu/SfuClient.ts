@@ -4,10 +4,10 @@ import {
   ErrorCode,
   PROTOCOL_VERSION,
   VisitaError,
+  sfuCall,
   unwrap,
   type Ack,
   type RoomClosedReason,
-  type SfuCall,
   type SfuResult,
   type SfuMethod,
   type SfuRequest,
@@ -17,16 +17,26 @@ import {
 } from '@visita/protocol';
 
 export const SFU_RPC_TIMEOUT_MS = 10_000;
+/**
+ * A node whose control connection closed and did not come back within this long is lost (its
+ * process died, or its machine): the connection retries every 100-200 ms meanwhile, so a node that
+ * only blinked (a restart of the connection) is not taken for dead.
+ */
+export const SFU_LOSS_MS = 600;
 
 export interface SfuClientEvents {
   roomClosed: [{ roomId: string; reason: RoomClosedReason }];
   consumerClosed: [{ roomId: string; peerId: string; consumerId: string }];
+  /** The control connection closed and stayed closed for SFU_LOSS_MS. */
+  nodeLost: [{ nodeId: string }];
 }
 
 /** The persistent, authenticated control connection from this signaling instance to one SFU node. */
 export class SfuClient extends EventEmitter<SfuClientEvents> {
   readonly nodeId: string;
   readonly #socket: Socket<SfuToSignalingEvents, SignalingToSfuEvents>;
+  #lossTimer: NodeJS.Timeout | undefined;
+  #open = true;
 
   constructor(nodeId: string, controlUrl: string, token: () => string) {
     super();
@@ -35,10 +45,19 @@ export class SfuClient extends EventEmitter<SfuClientEvents> {
       transports: ['websocket'],
       // A fresh short-lived token on every (re)connection.
       auth: (cb) => cb({ token: token(), protocolVersion: PROTOCOL_VERSION }),
+      reconnectionDelay: 100,
       reconnectionDelayMax: 2_000,
     });
     this.#socket.on('room.closed', (e) => this.emit('roomClosed', e));
     this.#socket.on('consumer.closed', (e) => this.emit('consumerClosed', e));
+    // Noticed from the connection itself, not from the node's record expiring (6 s).
+    this.#socket.on('disconnect', () => {
+      clearTimeout(this.#lossTimer);
+      this.#lossTimer = setTimeout(() => {
+        if (!this.#socket.connected && this.#open) this.emit('nodeLost', { nodeId });
+      }, SFU_LOSS_MS);
+    });
+    this.#socket.on('connect', () => clearTimeout(this.#lossTimer));
   }
 
   get connected(): boolean {
@@ -46,19 +65,19 @@ export class SfuClient extends EventEmitter<SfuClientEvents> {
   }
 
   async call<M extends SfuMethod>(method: M, params: SfuRequest<M>): Promise<SfuResponses[M]> {
-    const call = { method, params } as SfuCall; // M's params, so M's member of the union
     let result: Ack<SfuResult>;
     try {
-      result = await this.#socket.timeout(SFU_RPC_TIMEOUT_MS).emitWithAck('rpc', call);
+      result = await this.#socket.timeout(SFU_RPC_TIMEOUT_MS).emitWithAck('rpc', sfuCall(method, params));
     } catch {
       throw new VisitaError(ErrorCode.TIMEOUT, `media server did not answer ${method}`);
     }
-    // The node is authenticated (signed record, control token naming it); its answer to method M
-    // is M's result and is not validated again.
+    // Unchecked cast: the node is authenticated (signed record, control token), so M's answer is not re-validated.
     return unwrap(result) as SfuResponses[M];
   }
 
   close(): void {
+    this.#open = false;
+    clearTimeout(this.#lossTimer);
     this.#socket.close();
   }
 }

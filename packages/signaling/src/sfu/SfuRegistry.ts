@@ -30,6 +30,11 @@ export class SfuRegistry extends EventEmitter<SfuClientEvents> {
   readonly #log: Logger;
   readonly #clients = new Map<string, SfuClient>();
   readonly #badRecordsLogged = new Set<string>();
+  /**
+   * Nodes whose connection was lost, with the date of their last heartbeat seen then (null until
+   * read): never placed on nor called until they beat again (the node's own clock, compared with itself).
+   */
+  readonly #lost = new Map<string, number | null>();
 
   constructor(redis: Redis, options: SfuRegistryOptions) {
     super();
@@ -51,9 +56,12 @@ export class SfuRegistry extends EventEmitter<SfuClientEvents> {
     return out;
   }
 
-  /** Chooses a node for a new consultation (never a stale or draining one). */
+  /** Chooses a node for a new consultation (never a stale, draining, full or lost one). */
   async place(now = Date.now()): Promise<string> {
-    const node = chooseNode(await this.nodes(), now);
+    const node = chooseNode(
+      (await this.nodes()).filter((n) => !this.#isLost(n)),
+      now,
+    );
     if (!node) throw new VisitaError(ErrorCode.NO_MEDIA_CAPACITY, 'no media server is available');
     this.#connect(node);
     return node.nodeId;
@@ -64,13 +72,25 @@ export class SfuRegistry extends EventEmitter<SfuClientEvents> {
     const existing = this.#clients.get(nodeId);
     if (existing) return existing;
     const record = this.#verified(nodeId, await this.#redis.get(sfuNodeKey(nodeId)));
-    if (!record) throw new VisitaError(ErrorCode.NO_MEDIA_CAPACITY, 'the media server of this consultation is gone');
+    if (!record || this.#isLost(record))
+      throw new VisitaError(ErrorCode.NO_MEDIA_CAPACITY, 'the media server of this consultation is gone');
     return this.#connect(record);
   }
 
   close(): void {
     for (const c of this.#clients.values()) c.close();
     this.#clients.clear();
+  }
+
+  /** Lost and not heard from since (a node that comes back beats with a newer date). */
+  #isLost(node: SfuNodeRecord): boolean {
+    if (!this.#lost.has(node.nodeId)) return false;
+    const lastBeat = this.#lost.get(node.nodeId);
+    if (lastBeat !== null && lastBeat !== undefined && node.updatedAt > lastBeat) {
+      this.#lost.delete(node.nodeId);
+      return false;
+    }
+    return true;
   }
 
   /** The record stored for `nodeId`, if it is signed with the SFU secret's record key and names that node. */
@@ -91,6 +111,20 @@ export class SfuRegistry extends EventEmitter<SfuClientEvents> {
     const client = new SfuClient(node.nodeId, node.controlUrl, () => this.#token(node.nodeId));
     client.on('roomClosed', (e) => this.emit('roomClosed', e));
     client.on('consumerClosed', (e) => this.emit('consumerClosed', e));
+    client.once('nodeLost', (e) => {
+      this.#log.warn({ nodeId: e.nodeId }, 'SFU node lost (control connection closed)');
+      this.#lost.set(e.nodeId, null);
+      void this.#redis
+        .get(sfuNodeKey(e.nodeId))
+        .then(
+          (raw) => this.#lost.has(e.nodeId) && this.#lost.set(e.nodeId, this.#verified(e.nodeId, raw)?.updatedAt ?? 0),
+        )
+        .catch(() => this.#lost.set(e.nodeId, 0));
+      // Bounded by the nodes ever connected; a node that comes back gets a fresh connection.
+      client.close();
+      this.#clients.delete(e.nodeId);
+      this.emit('nodeLost', e);
+    });
     this.#clients.set(node.nodeId, client);
     return client;
   }

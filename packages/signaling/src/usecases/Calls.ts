@@ -32,7 +32,15 @@ export class Calls {
         ctx.notify.toRoleHere(roomId, peerId, 'media:consumerClosed', { consumerId });
     });
     ctx.sfu.on('roomClosed', ({ roomId, reason }) => {
-      if (reason === 'worker_died') void this.#recoverRoom(roomId);
+      if (reason === 'worker_died')
+        this.#recoverRoom(roomId).catch((e: Error) =>
+          ctx.log.error({ consultationId: roomId, err: e.message }, 'lost media room not recovered'),
+        );
+    });
+    ctx.sfu.on('nodeLost', ({ nodeId }) => {
+      this.#recoverNode(nodeId).catch((e: Error) =>
+        ctx.log.error({ nodeId, err: e.message }, 'calls of a lost media node not recovered'),
+      );
     });
   }
 
@@ -133,11 +141,20 @@ export class Calls {
       await this.#ctx.metering(c, 'heartbeat', `hb:${Math.floor(now / slotMs)}`, undefined, now);
   }
 
-  /** The node lost the room (its worker died): place it again and have both sides rebuild media. */
-  async #recoverRoom(consultationId: string): Promise<void> {
+  /** A whole node was lost: every call it hosted is placed again. */
+  async #recoverNode(nodeId: string): Promise<void> {
+    const ids = await this.#ctx.store.inCallIds();
+    await Promise.all(ids.map((id) => this.#recoverRoom(id, nodeId)));
+  }
+
+  /**
+   * The node lost the room (its worker died, or the node itself): place it again and have both
+   * sides rebuild media. `lostNode`: only if the call is still on that node.
+   */
+  async #recoverRoom(consultationId: string, lostNode?: string): Promise<void> {
     const { store, sfu, claims, log } = this.#ctx;
     const c = await store.get(consultationId);
-    if (c?.state !== 'in_call') return;
+    if (c?.state !== 'in_call' || (lostNode !== undefined && c.nodeId !== lostNode)) return;
     // Every instance connected to the node hears the loss; one of them re-places the room.
     if (!(await claims.claim(`recover:${c.id}:${c.nodeId}`, 30_000))) return;
     try {

@@ -49,7 +49,7 @@ export class TestStack {
   readonly node: SfuNode;
   readonly signaling: SignalingServer;
   readonly signalingUrl: string;
-  readonly #sfu: InProcessSfu;
+  readonly sfu: InProcessSfu;
   readonly #sockets: Socket[] = [];
 
   private constructor(parts: {
@@ -59,7 +59,7 @@ export class TestStack {
     signalingUrl: string;
   }) {
     this.redis = parts.redis;
-    this.#sfu = parts.sfu;
+    this.sfu = parts.sfu;
     this.pool = parts.sfu.pool;
     this.node = parts.sfu.node;
     this.signaling = parts.signaling;
@@ -102,7 +102,7 @@ export class TestStack {
   async stop(): Promise<void> {
     for (const s of this.#sockets) s.close();
     await this.signaling.close();
-    await this.#sfu.stop();
+    await this.sfu.stop();
     await this.redis.stop();
   }
 }
@@ -138,6 +138,12 @@ export class InProcessSfu {
     const heartbeat = new Heartbeat(redis, node, pool, `http://127.0.0.1:${controlPort}`, SFU_SECRET, log);
     await heartbeat.beat();
     return new InProcessSfu(pool, node, control, heartbeat, redis);
+  }
+
+  /** Announces the node as draining (or serving again) at once: signaling stops placing calls here. */
+  async setDraining(draining: boolean): Promise<void> {
+    this.node.draining = draining;
+    await this.#heartbeat.beat();
   }
 
   async stop(): Promise<void> {
