@@ -1,0 +1,83 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { SfuProcess } from '@visita/signaling/testing/sfuProcess';
+import { E2EStack } from './support/stack.ts';
+import { inboundStats, waitForMedia } from './support/browser.ts';
+
+// A consultation survives the loss of its media node, in two real browsers: the node process
+// hosting the call is killed with SIGKILL; both pages rebuild their media on another node by
+// themselves. The time from the kill to media on both sides is printed (goal: 3 s).
+let e2e: E2EStack;
+const nodes: SfuProcess[] = [];
+beforeAll(async () => {
+  e2e = await E2EStack.start();
+  // Calls go to the two node processes: the in-process node announces it is draining.
+  await e2e.stack.sfu.setDraining(true);
+  nodes.push(
+    await SfuProcess.start(e2e.stack.redis.url, 'sfu-a', [50000, 50999]),
+    await SfuProcess.start(e2e.stack.redis.url, 'sfu-b', [51000, 51999]),
+  );
+});
+afterAll(async () => {
+  await Promise.all(nodes.map((n) => n.kill('SIGKILL')));
+  await e2e?.stop();
+});
+
+/** Marks the page's current media session, then waits for a new one that receives video and audio. */
+async function mark(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    (window.__visitaSession as unknown as { old?: boolean }).old = true;
+  });
+}
+async function freshMedia(page: Page, deadline: number): Promise<number> {
+  for (;;) {
+    const fresh = await page.evaluate(
+      () => window.__visitaSession && !(window.__visitaSession as unknown as { old?: boolean }).old,
+    );
+    const s = fresh ? await inboundStats(page) : null;
+    if (s && s.video.framesDecoded > 0 && s.audio.packetsReceived > 0) return Date.now();
+    if (Date.now() > deadline) throw new Error(`no media on a new session: ${JSON.stringify(s)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+it('brings media back on both sides after the SIGKILL of the call’s node, by itself', async () => {
+  const { page: doctor } = await e2e.page();
+  const { page: patient } = await e2e.page();
+  const { consultationId, patientLink } = await e2e.doctorCreatesConsultation(doctor);
+  await patient.goto(patientLink);
+  await patient.getByTestId('patient-name').fill('Inès Moreau');
+  await patient.getByTestId('enter-waiting-room').click();
+  await doctor.getByTestId('queue-entry').filter({ hasText: 'Inès Moreau' }).getByRole('button').click();
+  await doctor.getByTestId('admit').click();
+  await Promise.all([waitForMedia(patient), waitForMedia(doctor)]);
+
+  const nodeOf = () => e2e.stack.signaling.redis.hget(`visita:consultation:${consultationId}`, 'nodeId');
+  const first = await nodeOf();
+  const host = nodes.find((n) => n.nodeId === first);
+  expect(host, `the call is on a node process (${first})`).toBeDefined();
+  await Promise.all([mark(patient), mark(doctor)]);
+
+  const killedAt = Date.now();
+  await host!.kill('SIGKILL');
+  const [patientBack, doctorBack] = await Promise.all([
+    freshMedia(patient, killedAt + 15_000),
+    freshMedia(doctor, killedAt + 15_000),
+  ]);
+  const backMs = Math.max(patientBack, doctorBack) - killedAt;
+  console.log(
+    `media back ${patientBack - killedAt} ms (patient) / ${doctorBack - killedAt} ms (doctor) after the SIGKILL of the call's node`,
+  );
+  expect(await nodeOf()).not.toBe(first);
+  // The time is a measurement (recorded in docs/benchmarks.md), not asserted: behaviour is that
+  // media came back by itself, within the 15 s above.
+  expect(backMs).toBeGreaterThan(0);
+  // Nobody clicked anything: the call goes on, and both pictures keep moving.
+  const [p1, d1] = await Promise.all([inboundStats(patient), inboundStats(doctor)]);
+  await new Promise((r) => setTimeout(r, 1_000));
+  const [p2, d2] = await Promise.all([inboundStats(patient), inboundStats(doctor)]);
+  expect(p2!.video.framesDecoded).toBeGreaterThan(p1!.video.framesDecoded);
+  expect(d2!.video.framesDecoded).toBeGreaterThan(d1!.video.framesDecoded);
+  await doctor.getByTestId('hang-up').click();
+  await patient.getByTestId('ended').waitFor();
+});
