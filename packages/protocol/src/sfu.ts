@@ -139,7 +139,11 @@ export function dispatchSfuCall<M extends SfuMethod>(
   return handler(call.params);
 }
 
-export const RoomClosedReason = { CLOSED: 'closed', WORKER_DIED: 'worker_died' } as const;
+/**
+ * Why a node closed a room: signaling asked (`closed`), its worker died, or the node finished
+ * draining with the room still open (`drained`). The last two mean the call must be placed again.
+ */
+export const RoomClosedReason = { CLOSED: 'closed', WORKER_DIED: 'worker_died', DRAINED: 'drained' } as const;
 export type RoomClosedReason = (typeof RoomClosedReason)[keyof typeof RoomClosedReason];
 
 /** Events the SFU node pushes to signaling on the control connection. */

@@ -88,9 +88,9 @@ export class Room extends EventEmitter<RoomEvents> {
     return n;
   }
 
-  close(): void {
+  close(reason: RoomClosedReason = 'closed'): void {
     if (this.#closed) return;
-    this.#finish('closed');
+    this.#finish(reason);
     this.router.close();
   }
 

@@ -82,8 +82,28 @@ export class SfuNode extends EventEmitter<SfuNodeEvents> {
     'node.status': async () => this.status(),
   };
 
-  close(): void {
-    for (const room of [...this.#rooms.values()]) room.close();
+  close(reason: RoomClosedReason = 'closed'): void {
+    for (const room of [...this.#rooms.values()]) room.close(reason);
+  }
+
+  /**
+   * Drains the node: announced at once (`draining`: no new placements), the calls in progress run
+   * to their end; those still open after `maxMs` are closed as `drained`, which signaling answers
+   * by placing each again on another node (both sides rebuild). Resolves when no room is left.
+   */
+  async drain(maxMs: number, announce: () => Promise<void>, pollMs = 250): Promise<'empty' | 'moved'> {
+    this.draining = true;
+    await announce();
+    const deadline = Date.now() + maxMs;
+    while (this.#rooms.size > 0 || this.#opening.size > 0) {
+      if (Date.now() >= deadline) {
+        this.#log.warn({ rooms: this.#rooms.size }, 'drain time over: the remaining calls are moved');
+        this.close('drained');
+        return 'moved';
+      }
+      await new Promise((r) => setTimeout(r, Math.min(pollMs, Math.max(1, deadline - Date.now()))));
+    }
+    return 'empty';
   }
 
   #room(roomId: string): Room {

@@ -69,6 +69,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
 
   async #spawn(): Promise<types.Worker> {
     const worker = await mediasoup.createWorker({ logLevel: 'warn' });
+    keepThroughSignals(worker);
     this.#workers.push(worker);
     this.#routerCount.set(worker, 0);
     worker.on('died', (error) => void this.#onDied(worker, error));
@@ -95,4 +96,18 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     }
     this.emit('workerDied', { pid: worker.pid, error, replaced });
   }
+}
+
+/**
+ * mediasoup closes each worker as soon as this process receives SIGINT or SIGTERM (listeners it
+ * adds to `process`). This node decides what a signal means (SIGTERM drains: calls go on), so those
+ * listeners are taken off; the node closes its workers itself when it stops. The listener is
+ * mediasoup's `onSignal` (TypeScript-private, present at run time); if a version lacks it there
+ * is nothing to remove.
+ */
+function keepThroughSignals(worker: types.Worker): void {
+  const onSignal = (worker as unknown as { onSignal?: (signal: NodeJS.Signals) => void }).onSignal;
+  if (typeof onSignal !== 'function') return;
+  process.removeListener('SIGINT', onSignal);
+  process.removeListener('SIGTERM', onSignal);
 }

@@ -7,6 +7,13 @@ import { Id } from '@visita/protocol';
 const Env = z.object({
   VISITA_SFU_NODE_ID: Id.default(`sfu-${os.hostname().replace(/[^A-Za-z0-9_-]/g, '')}-${process.pid}`),
   VISITA_SFU_WORKERS: z.coerce.number().int().min(1).max(64).default(os.availableParallelism()),
+  /** On SIGTERM, how long calls in progress may go on before they are moved to another node. */
+  VISITA_SFU_DRAIN_MAX_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 3600_000)
+    .default(30 * 60_000),
   VISITA_SFU_CONTROL_HOST: z.string().default('127.0.0.1'),
   VISITA_SFU_CONTROL_PORT: z.coerce.number().int().min(0).max(65535).default(4443),
   /** The URL signaling uses to reach this node's control port (default: http://host:port). */
@@ -24,6 +31,7 @@ const Env = z.object({
 export interface SfuConfig {
   readonly nodeId: string;
   readonly workers: number;
+  readonly drainMaxMs: number;
   readonly controlHost: string;
   readonly controlPort: number;
   readonly controlUrl: string | undefined;
@@ -51,6 +59,7 @@ export function loadSfuConfig(env: NodeJS.ProcessEnv = process.env): SfuConfig {
   return Object.freeze({
     nodeId: e.VISITA_SFU_NODE_ID,
     workers: e.VISITA_SFU_WORKERS,
+    drainMaxMs: e.VISITA_SFU_DRAIN_MAX_MS,
     controlHost: e.VISITA_SFU_CONTROL_HOST,
     controlPort: e.VISITA_SFU_CONTROL_PORT,
     controlUrl: e.VISITA_SFU_CONTROL_URL,

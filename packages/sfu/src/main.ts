@@ -38,11 +38,12 @@ const heartbeat = new Heartbeat(redis, node, pool, controlUrl, config.secret, lo
 await heartbeat.beat();
 log.info({ controlUrl, workers: config.workers, announced: config.rtc.announcedAddress ?? null }, 'sfu node ready');
 
-let stopping = false;
-async function stop(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  log.info({ signal }, 'stopping');
+// SIGTERM (what an orchestrator sends) drains: announced at once, calls run to their end for at
+// most VISITA_SFU_DRAIN_MAX_MS, then the remaining ones are moved by signaling; exit 0. A second
+// signal, or SIGINT (Ctrl-C at a terminal), stops at once: signaling notices the closed control
+// connection and moves the calls left.
+let signals = 0;
+async function stop(): Promise<void> {
   await heartbeat.stop();
   node.close();
   await control.close();
@@ -50,5 +51,26 @@ async function stop(signal: string): Promise<void> {
   redis.disconnect();
   process.exit(0);
 }
-process.on('SIGINT', () => void stop('SIGINT'));
-process.on('SIGTERM', () => void stop('SIGTERM'));
+function onSignal(signal: string): void {
+  signals++;
+  if (signals > 1 || signal === 'SIGINT') {
+    log.warn({ signal, rooms: node.roomIds.length }, 'second signal: stopping now');
+    void stop();
+    return;
+  }
+  log.info({ signal, rooms: node.roomIds.length, drainMaxMs: config.drainMaxMs }, 'draining');
+  node
+    .drain(config.drainMaxMs, () => heartbeat.beat())
+    .then(async (outcome) => {
+      log.info({ outcome }, 'drained');
+      // Give signaling a moment to re-place what was moved before the control connection closes.
+      if (outcome === 'moved') await new Promise((r) => setTimeout(r, 1_000));
+      await stop();
+    })
+    .catch((e: Error) => {
+      log.error({ err: e.message }, 'drain failed; stopping');
+      void stop();
+    });
+}
+process.on('SIGINT', () => onSignal('SIGINT'));
+process.on('SIGTERM', () => onSignal('SIGTERM'));

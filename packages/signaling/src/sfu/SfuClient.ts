@@ -37,6 +37,7 @@ export class SfuClient extends EventEmitter<SfuClientEvents> {
   readonly #socket: Socket<SfuToSignalingEvents, SignalingToSfuEvents>;
   #lossTimer: NodeJS.Timeout | undefined;
   #open = true;
+  #down = false;
 
   constructor(nodeId: string, controlUrl: string, token: () => string) {
     super();
@@ -52,16 +53,25 @@ export class SfuClient extends EventEmitter<SfuClientEvents> {
     this.#socket.on('consumer.closed', (e) => this.emit('consumerClosed', e));
     // Noticed from the connection itself, not from the node's record expiring (6 s).
     this.#socket.on('disconnect', () => {
+      this.#down = true;
       clearTimeout(this.#lossTimer);
       this.#lossTimer = setTimeout(() => {
         if (!this.#socket.connected && this.#open) this.emit('nodeLost', { nodeId });
       }, SFU_LOSS_MS);
     });
-    this.#socket.on('connect', () => clearTimeout(this.#lossTimer));
+    this.#socket.on('connect', () => {
+      this.#down = false;
+      clearTimeout(this.#lossTimer);
+    });
   }
 
   get connected(): boolean {
     return this.#socket.connected;
+  }
+
+  /** The connection was up and dropped, and is not back yet (a new client that is still connecting is not down). */
+  get down(): boolean {
+    return this.#down;
   }
 
   async call<M extends SfuMethod>(method: M, params: SfuRequest<M>): Promise<SfuResponses[M]> {

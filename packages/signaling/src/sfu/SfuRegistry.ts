@@ -59,7 +59,9 @@ export class SfuRegistry extends EventEmitter<SfuClientEvents> {
   /** Chooses a node for a new consultation (never a stale, draining, full or lost one). */
   async place(now = Date.now()): Promise<string> {
     const node = chooseNode(
-      (await this.nodes()).filter((n) => !this.#isLost(n)),
+      // Not a node known lost, nor one whose control connection is down right now (it may be
+      // dying: the loss is declared SFU_LOSS_MS after the connection closed).
+      (await this.nodes()).filter((n) => !this.#isLost(n) && this.#clients.get(n.nodeId)?.down !== true),
       now,
     );
     if (!node) throw new VisitaError(ErrorCode.NO_MEDIA_CAPACITY, 'no media server is available');

@@ -32,7 +32,8 @@ export class Calls {
         ctx.notify.toRoleHere(roomId, peerId, 'media:consumerClosed', { consumerId });
     });
     ctx.sfu.on('roomClosed', ({ roomId, reason }) => {
-      if (reason === 'worker_died')
+      // The room is gone from a node that is still up: its worker died, or it finished draining.
+      if (reason === 'worker_died' || reason === 'drained')
         this.#recoverRoom(roomId).catch((e: Error) =>
           ctx.log.error({ consultationId: roomId, err: e.message }, 'lost media room not recovered'),
         );

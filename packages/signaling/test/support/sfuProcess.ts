@@ -26,7 +26,12 @@ export class SfuProcess {
   }
 
   /** Starts the node and waits for its first heartbeat in Redis. `rtcPorts`: its own UDP/TCP range. */
-  static async start(redisUrl: string, nodeId: string, rtcPorts: [number, number]): Promise<SfuProcess> {
+  static async start(
+    redisUrl: string,
+    nodeId: string,
+    rtcPorts: [number, number],
+    env: Record<string, string> = {},
+  ): Promise<SfuProcess> {
     const controlPort = await freePort();
     const proc = spawn(process.execPath, [main], {
       env: {
@@ -41,6 +46,7 @@ export class SfuProcess {
         VISITA_RTC_MAX_PORT: String(rtcPorts[1]),
         VISITA_REDIS_URL: redisUrl,
         VISITA_LOG_LEVEL: process.env['VISITA_TEST_LOG'] ?? 'warn',
+        ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -56,6 +62,12 @@ export class SfuProcess {
     } finally {
       redis.disconnect();
     }
+  }
+
+  /** Resolves with the exit code (null when killed by a signal) once the process has exited. */
+  exited(): Promise<number | null> {
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return Promise.resolve(this.proc.exitCode);
+    return new Promise((r) => this.proc.once('exit', (code) => r(code)));
   }
 
   async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
