@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Run the whole platform on this machine: redis-server, one SFU node, one signaling instance and
+# Run the whole platform on this machine: redis-server, SFU nodes, one signaling instance and
 # the web client over HTTPS. Prints the links; Ctrl-C stops everything cleanly.
+#   VISITA_SFU_NODES  how many SFU node processes (default 1): node i takes control port
+#                     VISITA_SFU_CONTROL_PORT+i-1 and its own 1000 RTC ports from VISITA_RTC_MIN_PORT
 #   VISITA_LAN_IP   address announced to browsers (default: this machine's LAN address)
 #   VISITA_WEB_PORT HTTPS port of the web client (default 8443); VISITA_REDIS_PORT (6390),
 #   VISITA_SIGNALING_PORT (4000), VISITA_SFU_CONTROL_PORT (4443), VISITA_RTC_MIN_PORT/MAX_PORT (40000-40999)
@@ -21,9 +23,14 @@ REDIS_PORT="${VISITA_REDIS_PORT:-6390}"
 SIGNALING_PORT="${VISITA_SIGNALING_PORT:-4000}"
 SFU_CONTROL_PORT="${VISITA_SFU_CONTROL_PORT:-4443}"
 WEB_PORT="${VISITA_WEB_PORT:-8443}"
+SFU_NODES="${VISITA_SFU_NODES:-1}"
+case "$SFU_NODES" in ''|*[!0-9]*) die "VISITA_SFU_NODES must be a number from 1 to 16 (got '$SFU_NODES')";; esac
+{ [ "$SFU_NODES" -ge 1 ] && [ "$SFU_NODES" -le 16 ]; } || die "VISITA_SFU_NODES must be a number from 1 to 16 (got $SFU_NODES)"
+RTC_MIN="${VISITA_RTC_MIN_PORT:-40000}"
+SFU_CONTROL_PORTS=(); for ((i=0; i<SFU_NODES; i++)); do SFU_CONTROL_PORTS+=($((SFU_CONTROL_PORT + i))); done
 
 port_busy() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
-for p in "$REDIS_PORT" "$SIGNALING_PORT" "$SFU_CONTROL_PORT" "$WEB_PORT"; do
+for p in "$REDIS_PORT" "$SIGNALING_PORT" "${SFU_CONTROL_PORTS[@]}" "$WEB_PORT"; do
   port_busy "$p" && die "port $p is already in use (is Visita already running? stop it, or set VISITA_*_PORT)"
 done
 
@@ -68,11 +75,13 @@ FINGERPRINT="$(openssl x509 -noout -fingerprint -sha256 -in "$CERT" | cut -d= -f
 step "building the web client"
 pnpm --filter @visita/web-client build >"$LOGS/web-build.log" 2>&1 || { tail -20 "$LOGS/web-build.log"; die "web client build failed"; }
 
-PIDS=(); STOPPING=0
+PIDS=(); SFU_PIDS=(); STOPPING=0
 cleanup() {
   trap - EXIT; trap "" INT TERM   # a second Ctrl-C must not cut the clean stop short
   STOPPING=1
   echo; step "stopping"
+  # SFU nodes get SIGINT: they stop at once (SIGTERM would drain them, calls going on up to 30 min).
+  for p in "${SFU_PIDS[@]}"; do kill -INT "$p" 2>/dev/null || true; done
   for ((i=${#PIDS[@]}-1; i>=0; i--)); do kill -TERM "${PIDS[$i]}" 2>/dev/null || true; done
   # Up to 10 s for a clean stop, then whatever is left is killed.
   for _ in $(seq 100); do
@@ -101,11 +110,17 @@ step "demo practitioner account $DEMO_EMAIL"
   # (and sealed again: a state dir from before account records were sealed keeps working)
   node packages/signaling/src/cli.ts practitioner set-password --email "$DEMO_EMAIL" --password-env VISITA_DEMO_PASSWORD >/dev/null; } >&2 \
   || die "could not create the demo practitioner account"
-step "starting the SFU node (media announced on $LAN_IP)"
-VISITA_SFU_CONTROL_PORT="$SFU_CONTROL_PORT" VISITA_SFU_NODE_ID=sfu-local VISITA_RTC_LISTEN_IP=0.0.0.0 \
-  VISITA_RTC_ANNOUNCED_ADDRESS="$LAN_IP" VISITA_RTC_MIN_PORT="${VISITA_RTC_MIN_PORT:-40000}" VISITA_RTC_MAX_PORT="${VISITA_RTC_MAX_PORT:-40999}" \
-  VISITA_REDIS_URL="$(redis_url sfu "$VISITA_REDIS_SFU_PASSWORD")" node packages/sfu/src/main.ts >"$LOGS/sfu.log" 2>&1 &
-PIDS+=($!)
+sfu_log() { if [ "$SFU_NODES" = 1 ]; then echo "$LOGS/sfu.log"; else echo "$LOGS/sfu-$1.log"; fi; }
+for ((i=1; i<=SFU_NODES; i++)); do
+  # One node keeps the historical id and range; several split 1000 ports each from RTC_MIN.
+  if [ "$SFU_NODES" = 1 ]; then id=sfu-local; lo="$RTC_MIN"; hi="${VISITA_RTC_MAX_PORT:-40999}"
+  else id="sfu-local-$i"; lo=$((RTC_MIN + (i - 1) * 1000)); hi=$((lo + 999)); fi
+  step "starting SFU node $id (control port ${SFU_CONTROL_PORTS[$((i - 1))]}, RTC ports $lo-$hi, media announced on $LAN_IP)"
+  VISITA_SFU_CONTROL_PORT="${SFU_CONTROL_PORTS[$((i - 1))]}" VISITA_SFU_NODE_ID="$id" VISITA_RTC_LISTEN_IP=0.0.0.0 \
+    VISITA_RTC_ANNOUNCED_ADDRESS="$LAN_IP" VISITA_RTC_MIN_PORT="$lo" VISITA_RTC_MAX_PORT="$hi" \
+    VISITA_REDIS_URL="$(redis_url sfu "$VISITA_REDIS_SFU_PASSWORD")" node packages/sfu/src/main.ts >"$(sfu_log "$i")" 2>&1 &
+  PIDS+=($!); SFU_PIDS+=($!)
+done
 step "starting signaling on 127.0.0.1:$SIGNALING_PORT"
 VISITA_SIGNALING_PORT="$SIGNALING_PORT" VISITA_PUBLIC_URL="https://$LAN_IP:$WEB_PORT" VISITA_INSTANCE_ID=sig-local \
   VISITA_REDIS_URL="$(redis_url signaling "$VISITA_REDIS_SIGNALING_PASSWORD")" VISITA_TRUSTED_PROXIES=loopback \
@@ -122,8 +137,11 @@ wait_http() { # url what log
 }
 wait_http "http://127.0.0.1:$SIGNALING_PORT/healthz" signaling "$LOGS/signaling.log"
 wait_http "https://127.0.0.1:$WEB_PORT/" "web client" "$LOGS/web.log"
-for _ in $(seq 50); do grep -q '"sfu node ready"' "$LOGS/sfu.log" && break; sleep 0.2; done
-grep -q '"sfu node ready"' "$LOGS/sfu.log" || { tail -20 "$LOGS/sfu.log" >&2; die "the SFU node did not start (log: $LOGS/sfu.log)"; }
+for ((i=1; i<=SFU_NODES; i++)); do
+  log="$(sfu_log "$i")"
+  for _ in $(seq 50); do grep -q '"sfu node ready"' "$log" && break; sleep 0.2; done
+  grep -q '"sfu node ready"' "$log" || { tail -20 "$log" >&2; die "SFU node $i did not start (log: $log)"; }
+done
 
 PATIENT_LINK="$(VISITA_API="http://127.0.0.1:$SIGNALING_PORT" VISITA_DEMO_EMAIL="$DEMO_EMAIL" node scripts/demoLink.ts)" \
   || die "could not create the demo consultation"
@@ -139,6 +157,7 @@ cat <<BANNER
 
   The certificate is self-signed: accept the browser's warning once. Its SHA-256 fingerprint:
                  $FINGERPRINT
+  SFU nodes:     $SFU_NODES (VISITA_SFU_NODES)
   Logs:          $LOGS/
   Stop:          Ctrl-C
 

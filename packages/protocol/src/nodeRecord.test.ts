@@ -12,6 +12,7 @@ const record: SfuNodeRecord = {
   consumers: 3,
   cpu: 0.125,
   updatedAt: 1_700_000_000_000,
+  maxConsumers: 500,
 };
 
 describe('SFU node records', () => {

@@ -103,6 +103,7 @@ describe('handshake and SFU contract', () => {
       consumers: 0,
       cpu: 0.1,
       updatedAt: 1,
+      maxConsumers: 500,
     };
     expect(SfuNodeRecord.safeParse(rec).success).toBe(true);
     expect(SfuNodeRecord.safeParse({ ...rec, state: 'gone' }).success).toBe(false);

@@ -165,6 +165,8 @@ export const SfuNodeRecord = z.object({
   workers: z.number().int().nonnegative(),
   rooms: z.number().int().nonnegative(),
   consumers: z.number().int().nonnegative(),
+  /** The node's capacity: consumers it takes at most (placement leaves a node that a call would overfill). */
+  maxConsumers: z.number().int().positive(),
   cpu: z.number().nonnegative(),
   updatedAt: z.number().int(),
 });

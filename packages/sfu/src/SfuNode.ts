@@ -13,6 +13,12 @@ import type { RtcListenConfig } from './rtcListen.ts';
 import { Room } from './Room.ts';
 import type { WorkerPool } from './WorkerPool.ts';
 
+/**
+ * Consumers a node takes per worker unless VISITA_SFU_MAX_CONSUMERS says otherwise: mediasoup's
+ * documented order of magnitude for one worker (one CPU core); `make bench-sfu` is to measure ours.
+ */
+export const DEFAULT_CONSUMERS_PER_WORKER = 500;
+
 export interface SfuNodeEvents {
   roomClosed: [{ roomId: string; reason: RoomClosedReason }];
   consumerClosed: [{ roomId: string; peerId: string; consumerId: string }];
@@ -31,6 +37,8 @@ export class SfuNode extends EventEmitter<SfuNodeEvents> {
   readonly #opening = new Map<string, Promise<Room>>();
   /** Announced in the heartbeat: signaling places no new consultation here. */
   draining = false;
+  /** The node's capacity, announced in the heartbeat (placement leaves a node a call would overfill). */
+  maxConsumers: number;
 
   constructor(nodeId: string, pool: WorkerPool, rtc: RtcListenConfig, log: Logger) {
     super();
@@ -38,6 +46,7 @@ export class SfuNode extends EventEmitter<SfuNodeEvents> {
     this.#pool = pool;
     this.#rtc = rtc;
     this.#log = log;
+    this.maxConsumers = DEFAULT_CONSUMERS_PER_WORKER * Math.max(1, pool.workers.length);
   }
 
   get roomIds(): string[] {

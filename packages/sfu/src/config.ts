@@ -7,6 +7,8 @@ import { Id } from '@visita/protocol';
 const Env = z.object({
   VISITA_SFU_NODE_ID: Id.default(`sfu-${os.hostname().replace(/[^A-Za-z0-9_-]/g, '')}-${process.pid}`),
   VISITA_SFU_WORKERS: z.coerce.number().int().min(1).max(64).default(os.availableParallelism()),
+  /** The node's capacity in consumers (default 500 per worker). */
+  VISITA_SFU_MAX_CONSUMERS: z.coerce.number().int().min(4).max(1_000_000).optional(),
   /** On SIGTERM, how long calls in progress may go on before they are moved to another node. */
   VISITA_SFU_DRAIN_MAX_MS: z.coerce
     .number()
@@ -32,6 +34,7 @@ export interface SfuConfig {
   readonly nodeId: string;
   readonly workers: number;
   readonly drainMaxMs: number;
+  readonly maxConsumers: number | undefined;
   readonly controlHost: string;
   readonly controlPort: number;
   readonly controlUrl: string | undefined;
@@ -60,6 +63,7 @@ export function loadSfuConfig(env: NodeJS.ProcessEnv = process.env): SfuConfig {
     nodeId: e.VISITA_SFU_NODE_ID,
     workers: e.VISITA_SFU_WORKERS,
     drainMaxMs: e.VISITA_SFU_DRAIN_MAX_MS,
+    maxConsumers: e.VISITA_SFU_MAX_CONSUMERS,
     controlHost: e.VISITA_SFU_CONTROL_HOST,
     controlPort: e.VISITA_SFU_CONTROL_PORT,
     controlUrl: e.VISITA_SFU_CONTROL_URL,

@@ -48,6 +48,7 @@ export class Heartbeat {
         workers: s.workers,
         rooms: s.rooms,
         consumers: s.consumers,
+        maxConsumers: this.node.maxConsumers,
         cpu: Math.round(cpu * 1000) / 1000,
         updatedAt: now,
       };

@@ -26,6 +26,7 @@ process.on('uncaughtException', (e) => {
 });
 const pool = await WorkerPool.create(config.workers, log);
 const node = new SfuNode(config.nodeId, pool, config.rtc, log);
+if (config.maxConsumers !== undefined) node.maxConsumers = config.maxConsumers;
 pool.on('workerDied', ({ pid, replaced }) =>
   log.warn({ workerPid: pid, replaced }, 'worker replaced; its rooms were reported lost'),
 );

@@ -73,6 +73,7 @@ async function forgeRecords(controlUrl: string): Promise<string[]> {
       consumers: 0,
       cpu: 0,
       updatedAt: Date.now(),
+      maxConsumers: 500,
     };
     await redis
       .multi()

@@ -73,6 +73,8 @@ it('make start prints working links, carries a call, and stops cleanly on Ctrl-C
       VISITA_WEB_PORT: String(ports.web),
       VISITA_RTC_MIN_PORT: '41000',
       VISITA_RTC_MAX_PORT: '41999',
+      // Two SFU nodes (control ports `control` and `control + 1`, RTC ports 41000-42999).
+      VISITA_SFU_NODES: '2',
     },
   });
   let out = '';
@@ -90,6 +92,8 @@ it('make start prints working links, carries a call, and stops cleanly on Ctrl-C
   expect(doctorUrl).toBe(`https://127.0.0.1:${ports.web}/`);
   expect(patientLink).toMatch(new RegExp(`^https://127\\.0\\.0\\.1:${ports.web}/c/[0-9a-f]{32}#t=`));
   expect(out).toMatch(/fingerprint:\s+([0-9A-F]{2}:){31}[0-9A-F]{2}/);
+  expect(out).toMatch(/SFU nodes:\s+2 /);
+  expect(await portOpen(ports.control + 1)).toBe(true);
   // Redis answers nothing without credentials, and the state dir (data, secrets, keys) is private.
   expect(await redisReply(ports.redis, 'PING\r\n')).toMatch(/^-NOAUTH/);
   const shared = walk(stateDir).filter((f) => (statSync(f).mode & 0o077) !== 0);
@@ -119,5 +123,6 @@ it('make start prints working links, carries a call, and stops cleanly on Ctrl-C
   process.kill(-proc.pid!, 'SIGINT');
   await exited;
   expect(out).toContain('stopped');
-  for (const port of Object.values(ports)) expect([port, await portOpen(port)]).toEqual([port, false]);
+  for (const port of [...Object.values(ports), ports.control + 1])
+    expect([port, await portOpen(port)]).toEqual([port, false]);
 });

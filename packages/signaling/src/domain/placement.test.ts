@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SFU_STALE_MS, type SfuNodeRecord } from '@visita/protocol';
-import { chooseNode } from './placement.ts';
+import { CONSUMERS_PER_CALL, chooseNode } from './placement.ts';
 
 const now = 1_000_000;
 const node = (nodeId: string, over: Partial<SfuNodeRecord> = {}): SfuNodeRecord => ({
@@ -12,10 +12,17 @@ const node = (nodeId: string, over: Partial<SfuNodeRecord> = {}): SfuNodeRecord 
   consumers: 0,
   cpu: 0,
   updatedAt: now,
+  maxConsumers: 500,
   ...over,
 });
 
 describe('chooseNode', () => {
+  it('leaves a node that one more call would overfill, at the exact boundary', () => {
+    const full = node('a', { consumers: 500 - CONSUMERS_PER_CALL + 1 });
+    const fits = node('b', { consumers: 500 - CONSUMERS_PER_CALL, cpu: 0.9 });
+    expect(chooseNode([full], now)).toBeUndefined();
+    expect(chooseNode([full, fits], now)?.nodeId).toBe('b');
+  });
   it('returns nothing when there is no node', () => {
     expect(chooseNode([], now)).toBeUndefined();
   });

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
-import { ErrorCode, SFU_NODES_SET, VisitaError, sfuNodeKey, type SfuNodeRecord } from '@visita/protocol';
+import { ErrorCode, SFU_NODES_SET, SFU_STALE_MS, VisitaError, sfuNodeKey, type SfuNodeRecord } from '@visita/protocol';
 import { nodeRecordKey, verifyNodeRecord } from '@visita/protocol/nodeRecord';
-import { chooseNode } from '../domain/placement.ts';
+import { CONSUMERS_PER_CALL, chooseNode } from '../domain/placement.ts';
 import type { Logger } from '../logger.ts';
 import { SfuClient, type SfuClientEvents } from './SfuClient.ts';
 
@@ -35,6 +35,12 @@ export class SfuRegistry extends EventEmitter<SfuClientEvents> {
    * read): never placed on nor called until they beat again (the node's own clock, compared with itself).
    */
   readonly #lost = new Map<string, number | null>();
+  /**
+   * Placements this instance made, per node, with their time: a node's record is up to one
+   * heartbeat old, so calls placed since it was written are added to its load (else several
+   * admits within one heartbeat would all go to the same node).
+   */
+  readonly #placed = new Map<string, number[]>();
 
   constructor(redis: Redis, options: SfuRegistryOptions) {
     super();
@@ -61,10 +67,15 @@ export class SfuRegistry extends EventEmitter<SfuClientEvents> {
     const node = chooseNode(
       // Not a node known lost, nor one whose control connection is down right now (it may be
       // dying: the loss is declared SFU_LOSS_MS after the connection closed).
-      (await this.nodes()).filter((n) => !this.#isLost(n) && this.#clients.get(n.nodeId)?.down !== true),
+      (await this.nodes())
+        .filter((n) => !this.#isLost(n) && this.#clients.get(n.nodeId)?.down !== true)
+        .map((n) => this.#withRecentPlacements(n, now)),
       now,
     );
     if (!node) throw new VisitaError(ErrorCode.NO_MEDIA_CAPACITY, 'no media server is available');
+    const placed = this.#placed.get(node.nodeId) ?? [];
+    placed.push(now);
+    this.#placed.set(node.nodeId, placed);
     this.#connect(node);
     return node.nodeId;
   }
@@ -82,6 +93,14 @@ export class SfuRegistry extends EventEmitter<SfuClientEvents> {
   close(): void {
     for (const c of this.#clients.values()) c.close();
     this.#clients.clear();
+  }
+
+  /** The record with the calls placed here since it was written counted in (older ones forgotten). */
+  #withRecentPlacements(n: SfuNodeRecord, now: number): SfuNodeRecord {
+    const recent = (this.#placed.get(n.nodeId) ?? []).filter((t) => t > n.updatedAt && now - t < SFU_STALE_MS);
+    if (recent.length === 0) this.#placed.delete(n.nodeId);
+    else this.#placed.set(n.nodeId, recent);
+    return { ...n, rooms: n.rooms + recent.length, consumers: n.consumers + recent.length * CONSUMERS_PER_CALL };
   }
 
   /** Lost and not heard from since (a node that comes back beats with a newer date). */
