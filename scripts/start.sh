@@ -6,6 +6,7 @@
 #   VISITA_LAN_IP   address announced to browsers (default: this machine's LAN address)
 #   VISITA_WEB_PORT HTTPS port of the web client (default 8443); VISITA_REDIS_PORT (6390),
 #   VISITA_SIGNALING_PORT (4000), VISITA_SFU_CONTROL_PORT (4443), VISITA_RTC_MIN_PORT/MAX_PORT (40000-40999)
+#   VISITA_METRICS_PORT (9464): Prometheus metrics of signaling on loopback; SFU node i on +i
 #   VISITA_STATE_DIR  redis data, certificate, secrets and logs (default .state/run)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,9 +29,11 @@ case "$SFU_NODES" in ''|*[!0-9]*) die "VISITA_SFU_NODES must be a number from 1 
 { [ "$SFU_NODES" -ge 1 ] && [ "$SFU_NODES" -le 16 ]; } || die "VISITA_SFU_NODES must be a number from 1 to 16 (got $SFU_NODES)"
 RTC_MIN="${VISITA_RTC_MIN_PORT:-40000}"
 SFU_CONTROL_PORTS=(); for ((i=0; i<SFU_NODES; i++)); do SFU_CONTROL_PORTS+=($((SFU_CONTROL_PORT + i))); done
+METRICS_PORT="${VISITA_METRICS_PORT:-9464}"
+METRICS_PORTS=(); for ((i=0; i<=SFU_NODES; i++)); do METRICS_PORTS+=($((METRICS_PORT + i))); done
 
 port_busy() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
-for p in "$REDIS_PORT" "$SIGNALING_PORT" "${SFU_CONTROL_PORTS[@]}" "$WEB_PORT"; do
+for p in "$REDIS_PORT" "$SIGNALING_PORT" "${SFU_CONTROL_PORTS[@]}" "${METRICS_PORTS[@]}" "$WEB_PORT"; do
   port_busy "$p" && die "port $p is already in use (is Visita already running? stop it, or set VISITA_*_PORT)"
 done
 
@@ -117,12 +120,13 @@ for ((i=1; i<=SFU_NODES; i++)); do
   else id="sfu-local-$i"; lo=$((RTC_MIN + (i - 1) * 1000)); hi=$((lo + 999)); fi
   step "starting SFU node $id (control port ${SFU_CONTROL_PORTS[$((i - 1))]}, RTC ports $lo-$hi, media announced on $LAN_IP)"
   VISITA_SFU_CONTROL_PORT="${SFU_CONTROL_PORTS[$((i - 1))]}" VISITA_SFU_NODE_ID="$id" VISITA_RTC_LISTEN_IP=0.0.0.0 \
+    VISITA_SFU_METRICS_PORT="${METRICS_PORTS[$i]}" \
     VISITA_RTC_ANNOUNCED_ADDRESS="$LAN_IP" VISITA_RTC_MIN_PORT="$lo" VISITA_RTC_MAX_PORT="$hi" \
     VISITA_REDIS_URL="$(redis_url sfu "$VISITA_REDIS_SFU_PASSWORD")" node packages/sfu/src/main.ts >"$(sfu_log "$i")" 2>&1 &
   PIDS+=($!); SFU_PIDS+=($!)
 done
 step "starting signaling on 127.0.0.1:$SIGNALING_PORT"
-VISITA_SIGNALING_PORT="$SIGNALING_PORT" VISITA_PUBLIC_URL="https://$LAN_IP:$WEB_PORT" VISITA_INSTANCE_ID=sig-local \
+VISITA_SIGNALING_PORT="$SIGNALING_PORT" VISITA_METRICS_PORT="$METRICS_PORT" VISITA_PUBLIC_URL="https://$LAN_IP:$WEB_PORT" VISITA_INSTANCE_ID=sig-local \
   VISITA_REDIS_URL="$(redis_url signaling "$VISITA_REDIS_SIGNALING_PASSWORD")" VISITA_TRUSTED_PROXIES=loopback \
   node packages/signaling/src/main.ts >"$LOGS/signaling.log" 2>&1 &
 PIDS+=($!)
@@ -158,6 +162,7 @@ cat <<BANNER
   The certificate is self-signed: accept the browser's warning once. Its SHA-256 fingerprint:
                  $FINGERPRINT
   SFU nodes:     $SFU_NODES (VISITA_SFU_NODES)
+  Metrics:       http://127.0.0.1:$METRICS_PORT/metrics (signaling), ports $((METRICS_PORT + 1))-$((METRICS_PORT + SFU_NODES)) (SFU nodes)
   Logs:          $LOGS/
   Stop:          Ctrl-C
 

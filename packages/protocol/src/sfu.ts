@@ -51,6 +51,8 @@ export interface NodeStatus {
   nodeId: string;
   workers: number;
   rooms: number;
+  transports: number;
+  producers: number;
   consumers: number;
 }
 

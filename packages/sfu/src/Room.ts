@@ -75,6 +75,17 @@ export class Room extends EventEmitter<RoomEvents> {
     return this.#closed;
   }
 
+  /** Transports and producers held by the room's peers. */
+  get mediaCounts(): { transports: number; producers: number } {
+    let transports = 0;
+    let producers = 0;
+    for (const p of this.#peers.values()) {
+      transports += p.transports.size;
+      producers += p.producers.size;
+    }
+    return { transports, producers };
+  }
+
   get consumerCount(): number {
     let n = 0;
     for (const p of this.#peers.values()) n += p.consumers.size;

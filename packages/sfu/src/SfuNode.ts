@@ -55,8 +55,22 @@ export class SfuNode extends EventEmitter<SfuNodeEvents> {
 
   status(): NodeStatus {
     let consumers = 0;
-    for (const r of this.#rooms.values()) consumers += r.consumerCount;
-    return { nodeId: this.nodeId, workers: this.#pool.workers.length, rooms: this.#rooms.size, consumers };
+    let transports = 0;
+    let producers = 0;
+    for (const r of this.#rooms.values()) {
+      consumers += r.consumerCount;
+      const m = r.mediaCounts;
+      transports += m.transports;
+      producers += m.producers;
+    }
+    return {
+      nodeId: this.nodeId,
+      workers: this.#pool.workers.length,
+      rooms: this.#rooms.size,
+      transports,
+      producers,
+      consumers,
+    };
   }
 
   readonly handlers: SfuHandlers = {

@@ -7,6 +7,9 @@ import { Id } from '@visita/protocol';
 const Env = z.object({
   VISITA_SFU_NODE_ID: Id.default(`sfu-${os.hostname().replace(/[^A-Za-z0-9_-]/g, '')}-${process.pid}`),
   VISITA_SFU_WORKERS: z.coerce.number().int().min(1).max(64).default(os.availableParallelism()),
+  /** Prometheus metrics on this internal port (absent: not served); on VISITA_SFU_METRICS_HOST. */
+  VISITA_SFU_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  VISITA_SFU_METRICS_HOST: z.string().default('127.0.0.1'),
   /** The node's capacity in consumers (default 500 per worker). */
   VISITA_SFU_MAX_CONSUMERS: z.coerce.number().int().min(4).max(1_000_000).optional(),
   /** On SIGTERM, how long calls in progress may go on before they are moved to another node. */
@@ -35,6 +38,7 @@ export interface SfuConfig {
   readonly workers: number;
   readonly drainMaxMs: number;
   readonly maxConsumers: number | undefined;
+  readonly metrics: { readonly port: number; readonly host: string } | undefined;
   readonly controlHost: string;
   readonly controlPort: number;
   readonly controlUrl: string | undefined;
@@ -64,6 +68,10 @@ export function loadSfuConfig(env: NodeJS.ProcessEnv = process.env): SfuConfig {
     workers: e.VISITA_SFU_WORKERS,
     drainMaxMs: e.VISITA_SFU_DRAIN_MAX_MS,
     maxConsumers: e.VISITA_SFU_MAX_CONSUMERS,
+    metrics:
+      e.VISITA_SFU_METRICS_PORT === undefined
+        ? undefined
+        : Object.freeze({ port: e.VISITA_SFU_METRICS_PORT, host: e.VISITA_SFU_METRICS_HOST }),
     controlHost: e.VISITA_SFU_CONTROL_HOST,
     controlPort: e.VISITA_SFU_CONTROL_PORT,
     controlUrl: e.VISITA_SFU_CONTROL_URL,

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { loadSfuConfig, type SfuConfig } from './config.ts';
 import { ControlServer } from './ControlServer.ts';
 import { Heartbeat } from './heartbeat.ts';
+import { SfuMetrics } from './metrics.ts';
 import { createLogger } from './logger.ts';
 import { SfuNode } from './SfuNode.ts';
 import { WorkerPool } from './WorkerPool.ts';
@@ -30,6 +31,9 @@ if (config.maxConsumers !== undefined) node.maxConsumers = config.maxConsumers;
 pool.on('workerDied', ({ pid, replaced }) =>
   log.warn({ workerPid: pid, replaced }, 'worker replaced; its rooms were reported lost'),
 );
+const metrics = new SfuMetrics(node, pool);
+const metricsServer = config.metrics ? await metrics.listen(config.metrics.port, config.metrics.host) : undefined;
+if (metricsServer) log.info({ port: metricsServer.port, host: config.metrics?.host }, 'metrics served');
 const control = new ControlServer(node, config.secret, log);
 const port = await control.listen(config.controlPort, config.controlHost);
 const controlUrl = config.controlUrl ?? `http://${config.controlHost}:${port}`;
@@ -48,6 +52,7 @@ async function stop(): Promise<void> {
   await heartbeat.stop();
   node.close();
   await control.close();
+  metricsServer?.server.close();
   pool.close();
   redis.disconnect();
   process.exit(0);
@@ -60,6 +65,7 @@ function onSignal(signal: string): void {
     return;
   }
   log.info({ signal, rooms: node.roomIds.length, drainMaxMs: config.drainMaxMs }, 'draining');
+  metrics.drains.inc();
   node
     .drain(config.drainMaxMs, () => heartbeat.beat())
     .then(async (outcome) => {

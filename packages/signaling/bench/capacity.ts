@@ -61,6 +61,7 @@ async function run(n: number): Promise<{
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const inspectPort = await freePort();
+  const metricsPort = await freePort();
   // Signaling alone on core 0; this driver, the SFU and the clients share core 1. Its inspector
   // (loopback, this namespace only) lets the bench collect garbage before reading memory.
   const signaling = spawn(
@@ -71,6 +72,7 @@ async function run(n: number): Promise<{
         ...process.env,
         ...signalingEnv(redis.url, {
           VISITA_SIGNALING_PORT: String(port),
+          VISITA_METRICS_PORT: String(metricsPort),
           VISITA_INSTANCE_ID: 'sig-bench',
           VISITA_LOG_LEVEL: 'warn',
           VISITA_CHECKIN_RATE: '10000',
@@ -138,8 +140,8 @@ async function run(n: number): Promise<{
     // The practitioner comes online (which updates every patient's status once), then all settles.
     const doctor = await connectClient(url, token);
     await new Promise((r) => setTimeout(r, 3_000));
-    const metrics = await (await fetch(`${url}/metrics`)).text();
-    const connected = Number(/visita_connected_sockets (\d+)/.exec(metrics)?.[1] ?? 0);
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const connected = Number(/^visita_signaling_connected_sockets\{[^}]*\} (\d+)/m.exec(metrics)?.[1] ?? 0);
     const heapKb = (await inspector.heapAfterGcKb()) - baseHeapKb;
     inspector.close(); // detached before the admits: their latency is measured without it
     const grownKb = rssKb(signaling.pid!) - baseKb;

@@ -16,6 +16,7 @@ import { guardHttpServer } from './api/guard.ts';
 import type { Logger } from './logger.ts';
 import { SfuRegistry } from './sfu/SfuRegistry.ts';
 import { startBackgroundPasses } from './backgroundPasses.ts';
+import { SignalingMetrics } from './metrics.ts';
 import { bindClientHandlers } from './clientHandlers.ts';
 import {
   createSocketServer,
@@ -36,7 +37,12 @@ import { Rater } from './metering/Rater.ts';
 import { UsageStore } from './metering/UsageStore.ts';
 import { RedisPresenceStore } from './store/RedisPresenceStore.ts';
 import { RedisWaitingQueueStore } from './store/RedisWaitingQueueStore.ts';
-import { CONSULTATION_INDEX_PATTERN, RedisConsultationStore, consultationKey } from './store/RedisConsultationStore.ts';
+import {
+  CONSULTATION_INDEX_PATTERN,
+  IN_CALL_SET,
+  RedisConsultationStore,
+  consultationKey,
+} from './store/RedisConsultationStore.ts';
 import { TokenService } from './tokens.ts';
 import { installHandshake } from './handshake.ts';
 import { RedisConnectionCaps } from './store/ConnectionCaps.ts';
@@ -67,6 +73,10 @@ export class SignalingServer {
   readonly plans: PlanBook;
   readonly rater: Rater;
   readonly #stopPasses: () => void;
+  readonly metrics: SignalingMetrics;
+  #metricsServer: HttpServer | undefined;
+  /** The internal metrics port, once listening (undefined when metrics are not served). */
+  metricsPort: number | undefined;
   readonly #bus: InstanceBus;
 
   constructor(config: SignalingConfig, log: Logger) {
@@ -103,6 +113,12 @@ export class SignalingServer {
       config.instanceId,
       log,
     );
+    this.metrics = new SignalingMetrics({
+      instanceId: config.instanceId,
+      connectedSockets: () => this.io.engine.clientsCount,
+      sfuNodes: async () => (await this.sfu.nodes()).length,
+      callsInProgress: async () => this.redis.scard(IN_CALL_SET),
+    });
     const bus = new InstanceBus();
     this.#bus = bus;
     const notify = socketNotifier(this.io, bus);
@@ -116,6 +132,7 @@ export class SignalingServer {
         deadlines: new RedisDeadlineStore(this.redis),
         chat: new RedisChatStore(this.redis),
         claims,
+        observer: this.metrics.observer,
         meter: (e) => this.#metering.append(e),
         instanceId: config.instanceId,
       },
@@ -158,6 +175,7 @@ export class SignalingServer {
       bus,
       log,
       rateScale: config.socketRateScale,
+      onRefused: (code) => this.metrics.refused(code),
     });
     this.#stopPasses = startBackgroundPasses({
       claims,
@@ -179,10 +197,6 @@ export class SignalingServer {
       usage: this.usage,
       plans: this.plans,
       limits,
-      metrics: async () => ({
-        connected_sockets: this.io.engine.clientsCount,
-        sfu_nodes: (await this.sfu.nodes()).length,
-      }),
       log,
       onLogout: (sessionId) => this.io.in(sessionRoom(sessionId)).disconnectSockets(true),
     });
@@ -207,11 +221,17 @@ export class SignalingServer {
     );
   }
 
+  /** Listens on the public port, and on the internal metrics port when one is configured. */
   async listen(port = this.config.port, host = this.config.host): Promise<number> {
     await new Promise<void>((resolve, reject) => {
       this.#http.once('error', reject);
       this.#http.listen(port, host, () => resolve());
     });
+    if (this.config.metrics) {
+      const served = await this.metrics.listen(this.config.metrics.port, this.config.metrics.host);
+      this.#metricsServer = served.server;
+      this.metricsPort = served.port;
+    }
     return (this.#http.address() as AddressInfo).port;
   }
 
@@ -219,6 +239,7 @@ export class SignalingServer {
     this.#bus.closing = true;
     this.#stopPresence();
     this.#stopPasses();
+    this.#metricsServer?.close();
     await this.rater.stop();
     this.#raterRedis.disconnect();
     this.sfu.close();

@@ -42,6 +42,8 @@ export interface HandlerDeps {
   log: Logger;
   /** VISITA_SOCKET_RATE_SCALE. */
   rateScale: number;
+  /** A request answered with an error (for metrics). */
+  onRefused?: (code: ErrorCode) => void;
 }
 
 /** Binds every client request: validate the payload, call the service, answer with a typed ack. */
@@ -131,7 +133,10 @@ export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
     for (const name of Object.keys(handlers) as ClientRequestName[]) {
       socket.on(name, (async (payload: unknown, ack: unknown) => {
         if (typeof ack !== 'function') return; // nobody to answer: ignore, change nothing
-        const reply = ack as (r: Ack<unknown>) => void;
+        const reply = (r: Ack<unknown>) => {
+          if (!r.ok) deps.onRefused?.(r.code);
+          (ack as (r: Ack<unknown>) => void)(r);
+        };
         const verdict = budgets.spend(requestClass[name], Date.now());
         if (verdict !== 'ok') {
           reply(fail(ErrorCode.RATE_LIMITED, 'too many requests; slow down'));

@@ -6,6 +6,9 @@ import { Plan } from './metering/plans.ts';
 // with every problem listed, then passed down frozen.
 const Env = z.object({
   VISITA_SIGNALING_HOST: z.string().default('127.0.0.1'),
+  /** Prometheus metrics on this internal port (absent: not served), on VISITA_METRICS_HOST. */
+  VISITA_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  VISITA_METRICS_HOST: z.string().default('127.0.0.1'),
   VISITA_SIGNALING_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   VISITA_INSTANCE_ID: Id.default(`sig-${process.pid}`),
   VISITA_REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
@@ -94,6 +97,7 @@ const Env = z.object({
 export interface SignalingConfig {
   readonly host: string;
   readonly port: number;
+  readonly metrics: { readonly port: number; readonly host: string } | undefined;
   readonly instanceId: string;
   readonly redisUrl: string;
   readonly jwtKeys: ReadonlyArray<{ readonly kid: string; readonly secret: string }>;
@@ -144,6 +148,10 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
   return Object.freeze({
     host: e.VISITA_SIGNALING_HOST,
     port: e.VISITA_SIGNALING_PORT,
+    metrics:
+      e.VISITA_METRICS_PORT === undefined
+        ? undefined
+        : Object.freeze({ port: e.VISITA_METRICS_PORT, host: e.VISITA_METRICS_HOST }),
     instanceId: e.VISITA_INSTANCE_ID,
     redisUrl: e.VISITA_REDIS_URL,
     jwtKeys: Object.freeze(jwtKeys),

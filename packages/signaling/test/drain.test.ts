@@ -7,7 +7,8 @@ import { TestStack, type TestClient } from './support/stack.ts';
 // told to rebuild), then the node exits 0; a second signal stops it at once.
 let stack: TestStack;
 let spawned: SfuProcess[] = [];
-let port = 53000;
+// Each node its own RTC ports, apart from those of the other test files running in parallel.
+let port = 56000;
 beforeAll(async () => {
   stack = await TestStack.start();
   await stack.sfu.setDraining(true); // calls go to the node processes only

@@ -58,6 +58,7 @@ it('make start prints working links, carries a call, and stops cleanly on Ctrl-C
     signaling: await freePort(),
     control: await freePort(),
     web: await freePort(),
+    metrics: await freePort(),
   };
   proc = spawn('make', ['--no-print-directory', 'start'], {
     cwd: root,
@@ -71,6 +72,7 @@ it('make start prints working links, carries a call, and stops cleanly on Ctrl-C
       VISITA_SIGNALING_PORT: String(ports.signaling),
       VISITA_SFU_CONTROL_PORT: String(ports.control),
       VISITA_WEB_PORT: String(ports.web),
+      VISITA_METRICS_PORT: String(ports.metrics),
       VISITA_RTC_MIN_PORT: '41000',
       VISITA_RTC_MAX_PORT: '41999',
       // Two SFU nodes (control ports `control` and `control + 1`, RTC ports 41000-42999).
@@ -94,6 +96,10 @@ it('make start prints working links, carries a call, and stops cleanly on Ctrl-C
   expect(out).toMatch(/fingerprint:\s+([0-9A-F]{2}:){31}[0-9A-F]{2}/);
   expect(out).toMatch(/SFU nodes:\s+2 /);
   expect(await portOpen(ports.control + 1)).toBe(true);
+  // Prometheus metrics of signaling and of both nodes, on loopback.
+  const scrape = async (port: number) => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  expect(await scrape(ports.metrics)).toContain('visita_signaling_connected_sockets');
+  for (const i of [1, 2]) expect(await scrape(ports.metrics + i)).toContain(`node="sfu-local-${i}"`);
   // Redis answers nothing without credentials, and the state dir (data, secrets, keys) is private.
   expect(await redisReply(ports.redis, 'PING\r\n')).toMatch(/^-NOAUTH/);
   const shared = walk(stateDir).filter((f) => (statSync(f).mode & 0o077) !== 0);
@@ -123,6 +129,6 @@ it('make start prints working links, carries a call, and stops cleanly on Ctrl-C
   process.kill(-proc.pid!, 'SIGINT');
   await exited;
   expect(out).toContain('stopped');
-  for (const port of [...Object.values(ports), ports.control + 1])
+  for (const port of [...Object.values(ports), ports.control + 1, ports.metrics + 1, ports.metrics + 2])
     expect([port, await portOpen(port)]).toEqual([port, false]);
 });

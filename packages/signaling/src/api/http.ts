@@ -28,7 +28,6 @@ export interface HttpDeps {
   usage: UsageStore;
   plans: PlanBook;
   limits: RateLimits;
-  metrics: () => Promise<Record<string, number>>;
   log: Logger;
   /** A session was logged out: close its sockets. */
   onLogout: (sessionId: string) => void;
@@ -51,15 +50,6 @@ export function createHttpApp(deps: HttpDeps): express.Express {
 
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
-  });
-
-  app.get('/metrics', async (_req, res) => {
-    const m = await deps.metrics();
-    res.type('text/plain').send(
-      `${Object.entries(m)
-        .map(([k, v]) => `visita_${k} ${v}`)
-        .join('\n')}\n`,
-    );
   });
 
   sessionRoutes(app, { accounts, limits, onLogout: deps.onLogout });

@@ -11,6 +11,8 @@ const key = (id: string): string => `visita:consultation:${id}`;
 const byPractitioner = (id: string): string => `visita:practitioner:${id}:consultations`;
 const inCall = (id: string): string => `visita:practitioner:${id}:in_call`;
 const IN_CALL = 'visita:in_call';
+/** Every consultation in a call, all practitioners (a set). */
+export const IN_CALL_SET = IN_CALL;
 /** Every record expires (it holds the patient's name): see Retention. */
 export const consultationKey = key;
 

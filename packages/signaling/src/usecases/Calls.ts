@@ -3,7 +3,7 @@ import { assertAllowed } from '../domain/consultation.ts';
 import { applyEntryEvent, waitingEntryFrom } from '../domain/waitingEntry.ts';
 import { otherRole } from '../notifier.ts';
 import type { Identity } from '../tokens.ts';
-import type { UseCaseContext } from './context.ts';
+import type { MediaMoveReason, UseCaseContext } from './context.ts';
 import type { Consultations } from './Consultations.ts';
 import type { Lifecycle } from './Lifecycle.ts';
 import type { WaitingRoom } from './WaitingRoom.ts';
@@ -34,7 +34,7 @@ export class Calls {
     ctx.sfu.on('roomClosed', ({ roomId, reason }) => {
       // The room is gone from a node that is still up: its worker died, or it finished draining.
       if (reason === 'worker_died' || reason === 'drained')
-        this.#recoverRoom(roomId).catch((e: Error) =>
+        this.#recoverRoom(roomId, reason).catch((e: Error) =>
           ctx.log.error({ consultationId: roomId, err: e.message }, 'lost media room not recovered'),
         );
     });
@@ -69,6 +69,7 @@ export class Calls {
       if (now?.state !== 'in_call' || now.nodeId !== nodeId) await this.#lifecycle.closeRoom(c.id, nodeId);
       throw new VisitaError(ErrorCode.INVALID_STATE, 'the consultation changed meanwhile');
     }
+    this.#ctx.observer.admitted(Math.max(0, now - entry.checkedInAt));
     return this.#consultations.view(admitted);
   }
 
@@ -145,14 +146,14 @@ export class Calls {
   /** A whole node was lost: every call it hosted is placed again. */
   async #recoverNode(nodeId: string): Promise<void> {
     const ids = await this.#ctx.store.inCallIds();
-    await Promise.all(ids.map((id) => this.#recoverRoom(id, nodeId)));
+    await Promise.all(ids.map((id) => this.#recoverRoom(id, 'node_lost', nodeId)));
   }
 
   /**
    * The node lost the room (its worker died, or the node itself): place it again and have both
    * sides rebuild media. `lostNode`: only if the call is still on that node.
    */
-  async #recoverRoom(consultationId: string, lostNode?: string): Promise<void> {
+  async #recoverRoom(consultationId: string, reason: MediaMoveReason, lostNode?: string): Promise<void> {
     const { store, sfu, claims, log } = this.#ctx;
     const c = await store.get(consultationId);
     if (c?.state !== 'in_call' || (lostNode !== undefined && c.nodeId !== lostNode)) return;
@@ -161,9 +162,10 @@ export class Calls {
     try {
       const nodeId = await sfu.place();
       await (await sfu.client(nodeId)).call('room.open', { roomId: c.id });
-      if (await this.#lifecycle.apply(c, { type: 'moveMedia', nodeId }, 'system'))
-        log.warn({ consultationId: c.id, nodeId }, 'media room lost; re-placed');
-      else await this.#lifecycle.closeRoom(c.id, nodeId); // the call ended meanwhile
+      if (await this.#lifecycle.apply(c, { type: 'moveMedia', nodeId }, 'system')) {
+        log.warn({ consultationId: c.id, nodeId, reason }, 'media room lost; re-placed');
+        this.#ctx.observer.mediaMoved(reason);
+      } else await this.#lifecycle.closeRoom(c.id, nodeId); // the call ended meanwhile
     } catch (e) {
       log.error({ consultationId: c.id, err: (e as Error).message }, 'media room lost and could not be re-placed');
       await this.#lifecycle.apply(c, { type: 'loseMedia' }, 'system');

@@ -13,8 +13,20 @@ import type { PresenceStore } from '../store/PresenceStore.ts';
 import type { WaitingQueueStore } from '../store/WaitingQueueStore.ts';
 import type { Identity } from '../tokens.ts';
 
+/** Why a call's media room had to be placed again. */
+export type MediaMoveReason = 'node_lost' | 'worker_died' | 'drained';
+
+/** What the use cases report for metrics (a no-op unless the instance serves metrics). */
+export interface UseCaseObserver {
+  /** A patient was admitted after waiting `waitedMs` since their check-in. */
+  admitted(waitedMs: number): void;
+  mediaMoved(reason: MediaMoveReason): void;
+}
+
 /** The ports every use case works through (Redis in production, in-memory twins in tests). */
 export interface UseCasePorts {
+  /** Metrics; none when absent. */
+  observer?: UseCaseObserver;
   /** The one clock of the use cases (epoch ms); tests pass their own. */
   now?: () => number;
   store: ConsultationStore;
@@ -31,6 +43,7 @@ export interface UseCasePorts {
 /** What the use cases share: the ports, the SFU nodes, the notifier, the log, and two recorders. */
 export interface UseCaseContext extends UseCasePorts {
   now: () => number;
+  observer: UseCaseObserver;
   sfu: SfuNodes;
   notify: Notifier;
   log: Logger;
@@ -47,6 +60,7 @@ export function useCaseContext(ports: UseCasePorts, sfu: SfuNodes, notify: Notif
   return {
     ...ports,
     now,
+    observer: ports.observer ?? { admitted: () => undefined, mediaMoved: () => undefined },
     sfu,
     notify,
     log,

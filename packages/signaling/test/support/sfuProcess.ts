@@ -64,10 +64,22 @@ export class SfuProcess {
     }
   }
 
-  /** Resolves with the exit code (null when killed by a signal) once the process has exited. */
-  exited(): Promise<number | null> {
+  /**
+   * Resolves with the exit code (null when killed by a signal) once the process has exited;
+   * rejects with the node's log if it has not within `timeoutMs`.
+   */
+  exited(timeoutMs = 20_000): Promise<number | null> {
     if (this.proc.exitCode !== null || this.proc.signalCode !== null) return Promise.resolve(this.proc.exitCode);
-    return new Promise((r) => this.proc.once('exit', (code) => r(code)));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`SFU node ${this.nodeId} still running after ${timeoutMs} ms:\n${this.log}`)),
+        timeoutMs,
+      );
+      this.proc.once('exit', (code) => {
+        clearTimeout(timer);
+        resolve(code);
+      });
+    });
   }
 
   async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {

@@ -1,0 +1,104 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ErrorCode } from '@visita/protocol';
+import type { UseCaseObserver } from './usecases/context.ts';
+
+/** What the metrics read from the running instance. */
+export interface SignalingGauges {
+  instanceId: string;
+  connectedSockets: () => number;
+  sfuNodes: () => Promise<number>;
+  callsInProgress: () => Promise<number>;
+}
+
+/**
+ * This instance's Prometheus metrics (prom-client): connections, SFU nodes, calls in progress,
+ * admissions and their queue wait, calls moved to another media node (and why), and refused
+ * requests by error code (rate limits among them). Served on an internal port only
+ * (`VISITA_METRICS_PORT`, loopback by default), never on the public API port.
+ */
+export class SignalingMetrics {
+  readonly registry = new Registry();
+  /** The use cases' observer (see UseCaseObserver). */
+  readonly observer: UseCaseObserver;
+  readonly #refused: Counter<'code'>;
+
+  constructor(g: SignalingGauges) {
+    const registers = [this.registry];
+    this.registry.setDefaultLabels({ instance_id: g.instanceId });
+    collectDefaultMetrics({ register: this.registry, prefix: 'visita_signaling_' });
+    new Gauge({
+      name: 'visita_signaling_connected_sockets',
+      help: 'Socket.IO connections held by this instance',
+      registers,
+      collect() {
+        this.set(g.connectedSockets());
+      },
+    });
+    new Gauge({
+      name: 'visita_signaling_sfu_nodes',
+      help: 'SFU nodes with a valid, signed record',
+      registers,
+      async collect() {
+        this.set(await g.sfuNodes().catch(() => 0));
+      },
+    });
+    new Gauge({
+      name: 'visita_signaling_calls_in_progress',
+      help: 'Consultations in a call, all instances',
+      registers,
+      async collect() {
+        this.set(await g.callsInProgress().catch(() => 0));
+      },
+    });
+    const admissions = new Counter({ name: 'visita_signaling_admissions_total', help: 'Patients admitted', registers });
+    const queueWait = new Histogram({
+      name: 'visita_signaling_queue_wait_seconds',
+      help: 'Time from check-in to admission',
+      buckets: [15, 60, 120, 300, 600, 900, 1200, 1800, 2700, 3600],
+      registers,
+    });
+    const moves = new Counter({
+      name: 'visita_signaling_media_moves_total',
+      help: 'Calls moved to another SFU node, by why their room was lost',
+      labelNames: ['reason'] as const,
+      registers,
+    });
+    this.#refused = new Counter({
+      name: 'visita_signaling_requests_refused_total',
+      help: 'Client requests answered with an error, by code (RATE_LIMITED: budgets and limits)',
+      labelNames: ['code'] as const,
+      registers,
+    });
+    this.observer = {
+      admitted: (waitedMs) => {
+        admissions.inc();
+        queueWait.observe(waitedMs / 1000);
+      },
+      mediaMoved: (reason) => moves.inc({ reason }),
+    };
+  }
+
+  refused(code: ErrorCode): void {
+    this.#refused.inc({ code });
+  }
+
+  /** Serves GET /metrics; anything else is 404. */
+  async listen(port: number, host: string): Promise<{ port: number; server: Server }> {
+    const server = createServer((req, res) => {
+      if (req.method !== 'GET' || req.url !== '/metrics') return void res.writeHead(404).end();
+      this.registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': this.registry.contentType }).end(text),
+        () => res.writeHead(500).end(),
+      );
+    });
+    server.headersTimeout = 5_000;
+    server.requestTimeout = 10_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    return { port: (server.address() as AddressInfo).port, server };
+  }
+}
