@@ -21,6 +21,8 @@ import {
 import type { Logger } from './logger.ts';
 import type { SfuNode } from './SfuNode.ts';
 
+/** How long close() waits for connections to end by themselves. */
+const CLOSE_WAIT_MS = 1_000;
 /** Seconds of clock difference tolerated between signaling and this node when checking a token's dates. */
 const CLOCK_TOLERANCE_S = 5;
 
@@ -76,8 +78,15 @@ export class ControlServer {
     return (this.#http.address() as AddressInfo).port;
   }
 
+  /**
+   * Closes every control connection and the port. A signaling instance reconnects within 100 ms,
+   * and a connection accepted while the server closes would keep it open forever: whatever is
+   * still connected after CLOSE_WAIT_MS is cut.
+   */
   async close(): Promise<void> {
-    await this.#io.close();
+    const closed = this.#io.close();
+    await Promise.race([closed, new Promise((r) => setTimeout(r, CLOSE_WAIT_MS).unref())]);
+    this.#http.closeAllConnections();
   }
 
   async #dispatch(node: SfuNode, log: Logger, _socket: Socket, envelope: unknown, ack: RpcAck): Promise<void> {

@@ -49,6 +49,8 @@ log.info({ controlUrl, workers: config.workers, announced: config.rtc.announcedA
 // connection and moves the calls left.
 let signals = 0;
 async function stop(): Promise<void> {
+  // Whatever happens below, the process ends (a stop that hangs would hold a drained node forever).
+  setTimeout(() => process.exit(0), 5_000).unref();
   await heartbeat.stop();
   node.close();
   await control.close();

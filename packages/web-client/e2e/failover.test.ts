@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { waitForUsage } from '@visita/signaling/testing';
 import { SfuProcess } from '@visita/signaling/testing/sfuProcess';
 import { E2EStack } from './support/stack.ts';
 import { inboundStats, waitForMedia } from './support/browser.ts';
@@ -51,6 +52,7 @@ it('brings media back on both sides after the SIGKILL of the call’s node, by i
   await doctor.getByTestId('queue-entry').filter({ hasText: 'Inès Moreau' }).getByRole('button').click();
   await doctor.getByTestId('admit').click();
   await Promise.all([waitForMedia(patient), waitForMedia(doctor)]);
+  const mediaAt = Date.now();
 
   const nodeOf = () => e2e.stack.signaling.redis.hget(`visita:consultation:${consultationId}`, 'nodeId');
   const first = await nodeOf();
@@ -78,6 +80,15 @@ it('brings media back on both sides after the SIGKILL of the call’s node, by i
   const [p2, d2] = await Promise.all([inboundStats(patient), inboundStats(doctor)]);
   expect(p2!.video.framesDecoded).toBeGreaterThan(p1!.video.framesDecoded);
   expect(d2!.video.framesDecoded).toBeGreaterThan(d1!.video.framesDecoded);
+  const endAt = Date.now();
   await doctor.getByTestId('hang-up').click();
   await patient.getByTestId('ended').waitFor();
+  // Billed as one call across the move: the interruption bridged, nothing counted twice.
+  const { billableMs } = await waitForUsage(e2e.stack.signalingUrl, await e2e.stack.login(), consultationId);
+  console.log(`media from first frames to hang-up ${endAt - mediaAt} ms, billed ${billableMs} ms`);
+  // Billing starts when the microphones are produced, a little before the first frames: billed is
+  // at least the media time seen, and at most a second more. Had the outage (over a second) been cut
+  // out of the bill, it would fall short of the media time.
+  expect(billableMs).toBeGreaterThanOrEqual(endAt - mediaAt - 200);
+  expect(billableMs).toBeLessThanOrEqual(endAt - mediaAt + 1_000);
 });
