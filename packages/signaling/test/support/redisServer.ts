@@ -24,6 +24,11 @@ export class RedisServer {
     this.dir = dir;
   }
 
+  /** The redis-server process id (for resource sampling). */
+  get pid(): number | undefined {
+    return this.#proc?.pid;
+  }
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
