@@ -1,6 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { serveMetrics } from '@visita/protocol/metricsServer';
 import type { SfuNode } from './SfuNode.ts';
 import type { WorkerPool } from './WorkerPool.ts';
 
@@ -51,21 +51,8 @@ export class SfuMetrics {
     this.drains = new Counter({ name: 'visita_sfu_drains_total', help: 'Drains started (SIGTERM)', registers });
   }
 
-  /** Serves GET /metrics; anything else is 404. Resolves with the port. */
-  async listen(port: number, host: string): Promise<{ port: number; server: Server }> {
-    const server = createServer((req, res) => {
-      if (req.method !== 'GET' || req.url !== '/metrics') return void res.writeHead(404).end();
-      this.registry.metrics().then(
-        (text) => res.writeHead(200, { 'content-type': this.registry.contentType }).end(text),
-        () => res.writeHead(500).end(),
-      );
-    });
-    server.headersTimeout = 5_000;
-    server.requestTimeout = 10_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
-    return { port: (server.address() as AddressInfo).port, server };
+  /** Serves GET /metrics on an internal port. */
+  listen(port: number, host: string): Promise<{ port: number; server: Server }> {
+    return serveMetrics(this.registry, port, host);
   }
 }

@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, afterAll, expect, it } from 'vitest';
 import { SfuProcess } from './support/sfuProcess.ts';
-import { TestStack, type TestClient } from './support/stack.ts';
+import { TestStack, startCall, type TestClient } from './support/stack.ts';
 
 // Draining an SFU node with real processes: SIGTERM announces it (no new placements), calls in
 // progress go on, those left when the drain time is over are moved to another node (both sides
@@ -30,14 +30,7 @@ async function node(id: string, env: Record<string, string> = {}): Promise<SfuPr
 }
 
 async function call(): Promise<{ id: string; doctor: TestClient; patient: TestClient }> {
-  const token = await stack.login();
-  const { consultationId, patientToken } = await stack.createConsultation(token);
-  const doctor = await stack.connect(token);
-  const patient = await stack.connect(patientToken);
-  await patient.request('consultation:join', { consultationId, displayName: 'P' });
-  await doctor.request('consultation:join', { consultationId });
-  expect(await doctor.request('consultation:admit', { consultationId })).toMatchObject({ ok: true });
-  await Promise.all([patient.produceAudio(consultationId), doctor.produceAudio(consultationId)]);
+  const { consultationId, doctor, patient } = await startCall(stack);
   return { id: consultationId, doctor, patient };
 }
 

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { sfuNodeKey } from '@visita/protocol';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SfuProcess } from './support/sfuProcess.ts';
-import { TestStack, waitForUsage } from './support/stack.ts';
+import { TestStack, startCall, waitForUsage } from './support/stack.ts';
 
 // A call survives the loss of its media node: the node's process is killed with SIGKILL, signaling
 // notices from the control connection (not the 6 s record expiry), places the room on another node
@@ -33,14 +33,7 @@ const nodeOf = async (consultationId: string): Promise<string> => {
 };
 
 it('moves a call off a node killed with SIGKILL within about a second, audited, billing continuous', async () => {
-  const token = await stack.login();
-  const { consultationId, patientToken } = await stack.createConsultation(token);
-  const doctor = await stack.connect(token);
-  const patient = await stack.connect(patientToken);
-  await patient.request('consultation:join', { consultationId, displayName: 'P' });
-  await doctor.request('consultation:join', { consultationId });
-  await doctor.request('consultation:admit', { consultationId });
-  await Promise.all([patient.produceAudio(consultationId), doctor.produceAudio(consultationId)]);
+  const { consultationId, token, doctor, patient } = await startCall(stack);
   const mediaUpAt = Date.now();
   const first = await nodeOf(consultationId);
   const host = nodes.find((n) => n.nodeId === first);

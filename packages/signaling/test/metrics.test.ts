@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SfuProcess } from './support/sfuProcess.ts';
-import { TestStack } from './support/stack.ts';
+import { TestStack, startCall } from './support/stack.ts';
 import { freePort } from './support/redisServer.ts';
 
 // The Prometheus metrics of a signaling instance and of an SFU node process, scraped as
@@ -39,15 +39,8 @@ const value = (text: string, name: string, labels: Record<string, string> = {}):
 };
 
 it('counts sockets, calls, admissions, queue waits and refusals; the node counts its media and capacity', async () => {
-  const token = await stack.login();
-  const { consultationId, patientToken } = await stack.createConsultation(token);
-  const doctor = await stack.connect(token);
-  const patient = await stack.connect(patientToken);
-  await patient.request('consultation:join', { consultationId, displayName: 'P' });
-  await doctor.request('consultation:join', { consultationId });
-  await new Promise((r) => setTimeout(r, 1_100));
-  await doctor.request('consultation:admit', { consultationId });
-  await Promise.all([patient.produceAudio(consultationId), doctor.produceAudio(consultationId)]);
+  // A second in the waiting room before the admission (the queue-wait histogram sees it).
+  const { consultationId, doctor, patient } = await startCall(stack, { beforeAdmitMs: 1_100 });
   await patient.raw('consultation:admit', { consultationId }); // refused: FORBIDDEN
 
   const sig = await scrape(stack.signaling.metricsPort!);

@@ -275,6 +275,27 @@ export { freePort, RedisServer } from './redisServer.ts';
 export type UsageRecordJson = UsageRecord;
 
 /** Polls GET /api/usage until the consultation's record is complete (the rater runs asynchronously). */
+/**
+ * A consultation in a call through `stack`: the patient checks in, the practitioner joins and
+ * admits (after `beforeAdmitMs`), and both produce a microphone. Returns both clients.
+ */
+export async function startCall(
+  stack: TestStack,
+  opts: { beforeAdmitMs?: number } = {},
+): Promise<{ consultationId: string; token: string; doctor: TestClient; patient: TestClient }> {
+  const token = await stack.login();
+  const { consultationId, patientToken } = await stack.createConsultation(token);
+  const doctor = await stack.connect(token);
+  const patient = await stack.connect(patientToken);
+  await patient.request('consultation:join', { consultationId, displayName: 'P' });
+  await doctor.request('consultation:join', { consultationId });
+  if (opts.beforeAdmitMs) await new Promise((r) => setTimeout(r, opts.beforeAdmitMs));
+  const admitted = await doctor.request('consultation:admit', { consultationId });
+  if (!admitted.ok) throw new Error(`admit failed: ${admitted.code} ${admitted.message}`);
+  await Promise.all([patient.produceAudio(consultationId), doctor.produceAudio(consultationId)]);
+  return { consultationId, token, doctor, patient };
+}
+
 export async function waitForUsage(
   signalingUrl: string,
   token: string,
