@@ -6,6 +6,6 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$ROOT/.state/env.sh"
 cd "$ROOT"
 step "building the web client"
-pnpm --filter @visita/web-client build >"$ROOT/.state/web-build.log" 2>&1 || { cat "$ROOT/.state/web-build.log"; die "web client build failed"; }
+build_web_client "$ROOT/.state/web-build.log"
 step "running ${BENCH_CALLS:-20} consultations (about 10 s each)"
 unshare -n bash -c 'ip link set lo up && exec node packages/web-client/e2e/benchJoin.ts'

@@ -27,7 +27,7 @@ mapfile -t FILES < <(node scripts/attackTable.ts --files)
 [ ${#FILES[@]} -gt 0 ] || die "no attack suite found"
 if printf '%s\n' "${FILES[@]}" | grep -q '^packages/web-client/'; then
   step "building the web client (its server is attacked)"
-  pnpm --filter @visita/web-client build >"$ROOT/.state/web-build.log" 2>&1 || { cat "$ROOT/.state/web-build.log"; die "web client build failed"; }
+  build_web_client "$ROOT/.state/web-build.log"
 fi
 
 OUT="$ROOT/.state/security"; rm -rf "$OUT"; mkdir -p "$OUT"

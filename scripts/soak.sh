@@ -7,6 +7,6 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$ROOT/.state/env.sh"
 cd "$ROOT"
 step "building the web client"
-pnpm --filter @visita/web-client build >"$ROOT/.state/web-build.log" 2>&1 || { cat "$ROOT/.state/web-build.log"; die "web client build failed"; }
+build_web_client "$ROOT/.state/web-build.log"
 step "soak: consultations for ${SOAK_MINUTES:-30} minutes (progress every 10 calls)"
 unshare -n bash -c 'ip link set lo up && exec node --expose-gc packages/web-client/e2e/soak.ts'

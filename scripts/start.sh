@@ -76,7 +76,7 @@ fi
 FINGERPRINT="$(openssl x509 -noout -fingerprint -sha256 -in "$CERT" | cut -d= -f2)"
 
 step "building the web client"
-pnpm --filter @visita/web-client build >"$LOGS/web-build.log" 2>&1 || { tail -20 "$LOGS/web-build.log"; die "web client build failed"; }
+build_web_client "$LOGS/web-build.log"
 
 PIDS=(); SFU_PIDS=(); STOPPING=0
 cleanup() {

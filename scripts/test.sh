@@ -13,7 +13,7 @@ pnpm -r --reporter=append-only typecheck >/dev/null || { pnpm -r typecheck; die 
 step "format and lint (Biome; \`pnpm format\` rewrites the files)"
 pnpm exec biome check . >"$ROOT/.state/biome.log" 2>&1 || { cat "$ROOT/.state/biome.log"; die "format or lint check failed (pnpm format fixes the formatting)"; }
 step "building the web client"
-pnpm --filter @visita/web-client build >"$ROOT/.state/web-build.log" 2>&1 || { cat "$ROOT/.state/web-build.log"; die "web client build failed"; }
+build_web_client "$ROOT/.state/web-build.log"
 
 run_isolated() { # $@: a command, run in a fresh network namespace where only `lo` exists
   if [ "${VISITA_NO_NETNS:-0}" = 1 ]; then "$@"; else unshare -n bash -c 'ip link set lo up && exec "$@"' netns "$@"; fi

@@ -152,8 +152,8 @@ if (process.env['SOAK_WRITE'] !== '0' && calls >= 20) {
   writeSection(
     'Soak (`make soak`)',
     `Consultations cycling in headless Chromium (two pages, fake camera and microphone, ${HOLD_MS / 1000} s of
-media each) through the real stack: signaling and the SFU node in one process, mediasoup workers,
-redis-server. After each call and a full garbage collection: every process's memory and descriptors,
+media each) through the real stack: signaling and the SFU node in one process (with the driver's Playwright
+client and the web server: growth there is not yet attributed), mediasoup workers, redis-server. After each call and a full garbage collection: every process's memory and descriptors,
 Redis keys and memory, and the SFU node's objects (all must be 0 between calls). Growth per call is a
 least-squares slope over each half of the run; "kept by design" are records Visita keeps (consultations,
 audit, metering, usage) until their retention.
