@@ -62,7 +62,7 @@ async function stop(): Promise<void> {
 function onSignal(signal: string): void {
   signals++;
   if (signals > 1 || signal === 'SIGINT') {
-    log.warn({ signal, rooms: node.roomIds.length }, 'second signal: stopping now');
+    log.warn({ signal, rooms: node.roomIds.length }, 'stopping now (SIGINT, or a second signal)');
     void stop();
     return;
   }

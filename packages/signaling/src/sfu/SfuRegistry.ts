@@ -95,7 +95,11 @@ export class SfuRegistry extends EventEmitter<SfuClientEvents> {
     this.#clients.clear();
   }
 
-  /** The record with the calls placed here since it was written counted in (older ones forgotten). */
+  /**
+   * The record with the calls placed here since it was written counted in (older ones forgotten).
+   * Placement times are this instance's clock, `updatedAt` the node's: with clocks apart by more
+   * than a heartbeat, a burst is spread less well (or counted a little longer), never refused.
+   */
   #withRecentPlacements(n: SfuNodeRecord, now: number): SfuNodeRecord {
     const recent = (this.#placed.get(n.nodeId) ?? []).filter((t) => t > n.updatedAt && now - t < SFU_STALE_MS);
     if (recent.length === 0) this.#placed.delete(n.nodeId);
