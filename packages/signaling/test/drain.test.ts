@@ -13,7 +13,12 @@ beforeAll(async () => {
   stack = await TestStack.start();
   await stack.sfu.setDraining(true); // calls go to the node processes only
 });
+// Each test's calls end with it: a call left open would be moved onto the next test's node when its
+// own node is killed here, and keep that node from draining.
+let calls: Array<{ id: string; doctor: TestClient }> = [];
 afterEach(async () => {
+  await Promise.all(calls.map((c) => c.doctor.request('consultation:hangUp', { consultationId: c.id })));
+  calls = [];
   await Promise.all(spawned.map((n) => n.kill('SIGKILL')));
   spawned = [];
 });
@@ -31,6 +36,7 @@ async function node(id: string, env: Record<string, string> = {}): Promise<SfuPr
 
 async function call(): Promise<{ id: string; doctor: TestClient; patient: TestClient }> {
   const { consultationId, doctor, patient } = await startCall(stack);
+  calls.push({ id: consultationId, doctor });
   return { id: consultationId, doctor, patient };
 }
 
