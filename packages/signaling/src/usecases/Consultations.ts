@@ -18,11 +18,11 @@ export class Consultations {
     opts: { scheduledAt?: number } = {},
     now = this.#ctx.now(),
   ): Promise<Consultation> {
-    const scheduled = opts.scheduledAt !== undefined && opts.scheduledAt > now;
+    const at = opts.scheduledAt;
     const base = { id: randomUUID().replaceAll('-', ''), practitionerId, createdAt: now, linkVersion: 0 };
     const c: Consultation =
-      opts.scheduledAt !== undefined && scheduled
-        ? { ...base, state: 'scheduled', scheduledAt: opts.scheduledAt }
+      at !== undefined && at > now
+        ? { ...base, state: 'scheduled', scheduledAt: at }
         : { ...base, state: 'waiting', scheduledAt: null };
     await this.#ctx.store.create(c);
     return c;

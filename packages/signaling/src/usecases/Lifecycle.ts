@@ -71,6 +71,13 @@ export class Lifecycle {
     return stored;
   }
 
+  /** Removes the patient from the waiting room; returns the position they had (those after moved up), or null. */
+  async leaveQueue(c: Consultation): Promise<number | null> {
+    const rank = await this.#ctx.queue.rank(c.practitionerId, c.id);
+    await this.#ctx.queue.remove(c.practitionerId, c.id);
+    return rank === null ? null : rank + 1;
+  }
+
   /** Closes a media room; a node that is gone or does not answer changes nothing else. */
   async closeRoom(consultationId: string, nodeId: string): Promise<void> {
     try {
@@ -90,10 +97,8 @@ export class Lifecycle {
       case 'audit':
         return ctx.record(effect.action, actor, after);
       case 'leaveQueue': {
-        const rank = await ctx.queue.rank(after.practitionerId, after.id);
-        await ctx.queue.remove(after.practitionerId, after.id);
-        const behind = rank === null ? 1 : rank + 1;
-        ctx.notify.queueChanged(after.practitionerId, effect.refresh === 'everyone' ? 1 : behind, null);
+        const position = await this.leaveQueue(after);
+        ctx.notify.queueChanged(after.practitionerId, effect.refresh === 'everyone' ? 1 : (position ?? 1), null);
         return;
       }
       case 'announce':

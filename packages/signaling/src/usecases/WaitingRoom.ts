@@ -8,7 +8,6 @@ import {
   type PractitionerStatus,
   type QueueView,
 } from '@visita/protocol';
-import type { Consultation } from '../domain/consultation.ts';
 import { estimateWaitMs, practitionerStatus } from '../domain/queue.ts';
 import { applyEntryEvent, waitingEntryFrom, type WaitingEntry } from '../domain/waitingEntry.ts';
 import { practitionerPresenceKey, roleOf } from '../notifier.ts';
@@ -129,13 +128,6 @@ export class WaitingRoom {
     }
   }
 
-  /** Removes the entry; returns the position it had (those after it moved up), or null. */
-  async leaveQueue(c: Consultation): Promise<number | null> {
-    const rank = await this.#ctx.queue.rank(c.practitionerId, c.id);
-    await this.#ctx.queue.remove(c.practitionerId, c.id);
-    return rank === null ? null : rank + 1;
-  }
-
   /** Broadcast the current view to everyone in the consultation, and the queue (after a join or a departure). */
   async publish(consultationId: string): Promise<void> {
     const c = await this.#ctx.store.get(consultationId);
@@ -167,7 +159,7 @@ export class WaitingRoom {
   async revokeLinks(identity: Identity, consultationId: string): Promise<number> {
     const c = await this.#consultations.owned(identity, consultationId);
     const version = await this.#ctx.store.revokeLinks(c.id);
-    const from = await this.leaveQueue(c);
+    const from = await this.#lifecycle.leaveQueue(c);
     this.#ctx.notify.disconnectRole(c.id, Role.PATIENT);
     this.#ctx.log.info({ consultationId: c.id }, 'patient links revoked');
     await this.publishQueue(c.practitionerId, from);
