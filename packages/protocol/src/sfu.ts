@@ -42,7 +42,8 @@ export interface RoomSummary {
   peers: Array<{
     peerId: string;
     transports: number;
-    producers: Array<{ id: string; kind: MediaKind; paused: boolean }>;
+    /** `flowingAt`: when the producer's first RTP packet reached the node (its clock, ms), or null. */
+    producers: Array<{ id: string; kind: MediaKind; paused: boolean; flowingAt: number | null }>;
     consumers: number;
   }>;
 }
@@ -153,7 +154,20 @@ export interface SfuToSignalingEvents {
   'room.closed': (event: { roomId: string; reason: RoomClosedReason }) => void;
   'consumer.closed': (event: { roomId: string; peerId: string; consumerId: string }) => void;
   'producer.paused': (event: { roomId: string; peerId: string; producerId: string; paused: boolean }) => void;
+  /** A producer's first RTP packet reached the node: its media flows (billing starts from here). */
+  'producer.flowing': (event: ProducerFlowing) => void;
 }
+
+/** `producer.flowing` as signaling checks it (a node is authenticated, but an event is still parsed). */
+export const ProducerFlowing = z.object({
+  roomId: Id,
+  peerId: Id,
+  producerId: MediaId,
+  kind: MediaKind,
+  /** The node's clock, ms. */
+  at: z.number().int().nonnegative(),
+});
+export type ProducerFlowing = z.infer<typeof ProducerFlowing>;
 
 export interface SignalingToSfuEvents {
   rpc: (call: SfuCall, ack: (result: Ack<SfuResult>) => void) => void;

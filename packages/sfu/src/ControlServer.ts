@@ -68,6 +68,7 @@ export class ControlServer {
     });
     node.on('roomClosed', (e) => this.#io.emit('room.closed', e));
     node.on('consumerClosed', (e) => this.#io.emit('consumer.closed', e));
+    node.on('producerFlowing', (e) => this.#io.emit('producer.flowing', e));
   }
 
   async listen(port: number, host: string): Promise<number> {

@@ -40,6 +40,8 @@ interface Peer {
   readonly transports: Map<string, types.WebRtcTransport>;
   readonly producers: Map<string, types.Producer>;
   readonly consumers: Map<string, types.Consumer>;
+  /** When each producer's first RTP packet arrived (ms, this node's clock). */
+  readonly flowingAt: Map<string, number>;
   /** Creations under way (awaiting the worker): counted against the limits so concurrent calls cannot overshoot. */
   readonly pending: Record<Counted, number>;
 }
@@ -47,6 +49,7 @@ interface Peer {
 export interface RoomEvents {
   closed: [RoomClosedReason];
   consumerClosed: [{ peerId: string; consumerId: string }];
+  producerFlowing: [{ peerId: string; producerId: string; kind: types.MediaKind; at: number }];
 }
 
 /**
@@ -161,8 +164,31 @@ export class Room extends EventEmitter<RoomEvents> {
     // whose consumers close and are reported to the other side.
     for (const existing of [...peer.producers.values()]) if (existing.kind === p.kind) existing.close();
     peer.producers.set(producer.id, producer);
-    producer.observer.once('close', () => peer.producers.delete(producer.id));
+    producer.observer.once('close', () => {
+      peer.producers.delete(producer.id);
+      peer.flowingAt.delete(producer.id);
+    });
+    this.#watchFirstRtp(peer, producer);
     return producer.id;
+  }
+
+  /**
+   * The moment media really flows is the producer's first RTP packet, not its creation (the client
+   * is still connecting ICE and DTLS then): the worker traces RTP until the first packet, which is
+   * dated, kept for the room's summary and announced. The trace is switched off after it.
+   */
+  #watchFirstRtp(peer: Peer, producer: types.Producer): void {
+    const onTrace = (trace: types.ProducerTraceEventData): void => {
+      if (trace.type !== 'rtp' || peer.flowingAt.has(producer.id)) return;
+      const at = Date.now();
+      peer.flowingAt.set(producer.id, at);
+      producer.off('trace', onTrace);
+      producer.enableTraceEvent([]).catch(() => undefined);
+      this.emit('producerFlowing', { peerId: peer.id, producerId: producer.id, kind: producer.kind, at });
+    };
+    producer.on('trace', onTrace);
+    // Refused only if the producer closed meanwhile.
+    producer.enableTraceEvent(['rtp']).catch(() => undefined);
   }
 
   async setProducerPaused(peerId: string, producerId: string, paused: boolean): Promise<void> {
@@ -217,7 +243,12 @@ export class Room extends EventEmitter<RoomEvents> {
       peers: [...this.#peers.values()].map((p) => ({
         peerId: p.id,
         transports: p.transports.size,
-        producers: [...p.producers.values()].map((pr) => ({ id: pr.id, kind: pr.kind, paused: pr.paused })),
+        producers: [...p.producers.values()].map((pr) => ({
+          id: pr.id,
+          kind: pr.kind,
+          paused: pr.paused,
+          flowingAt: p.flowingAt.get(pr.id) ?? null,
+        })),
         consumers: p.consumers.size,
       })),
     };
@@ -251,6 +282,7 @@ export class Room extends EventEmitter<RoomEvents> {
       transports: new Map(),
       producers: new Map(),
       consumers: new Map(),
+      flowingAt: new Map(),
       pending: { transports: 0, producers: 0, consumers: 0 },
     };
     this.#peers.set(peerId, peer);

@@ -3,6 +3,7 @@ import {
   ErrorCode,
   VisitaError,
   type NodeStatus,
+  type ProducerFlowing,
   type RoomClosedReason,
   type RtpCapabilities,
   type SfuHandlers,
@@ -22,6 +23,7 @@ export const DEFAULT_CONSUMERS_PER_WORKER = 500;
 export interface SfuNodeEvents {
   roomClosed: [{ roomId: string; reason: RoomClosedReason }];
   consumerClosed: [{ roomId: string; peerId: string; consumerId: string }];
+  producerFlowing: [ProducerFlowing];
 }
 
 /**
@@ -146,6 +148,7 @@ export class SfuNode extends EventEmitter<SfuNodeEvents> {
       const log = this.#log.child({ roomId });
       log.info('room opened');
       room.on('consumerClosed', (e) => this.emit('consumerClosed', { roomId, ...e }));
+      room.on('producerFlowing', (e) => this.emit('producerFlowing', { roomId, ...e }));
       room.once('closed', (reason) => {
         this.#rooms.delete(roomId);
         log.info({ reason }, 'room closed');

@@ -8,6 +8,7 @@ import { Chat } from './usecases/Chat.ts';
 import { Consultations } from './usecases/Consultations.ts';
 import { useCaseContext, type UseCasePorts } from './usecases/context.ts';
 import { Lifecycle } from './usecases/Lifecycle.ts';
+import { MediaMetering } from './usecases/MediaMetering.ts';
 import { WaitingRoom } from './usecases/WaitingRoom.ts';
 
 export { practitionerPresenceKey, roleOf, type Notifier };
@@ -25,6 +26,7 @@ export class ConsultationService {
   readonly calls: Calls;
   readonly chat: Chat;
   readonly media: MediaCalls;
+  readonly mediaMetering: MediaMetering;
 
   constructor(ports: UseCasePorts, sfu: SfuNodes, notify: Notifier, log: Logger) {
     const ctx = useCaseContext(ports, sfu, notify, log);
@@ -37,11 +39,9 @@ export class ConsultationService {
       sfu,
       notify,
       (identity, id) => this.consultations.authorize(identity, id),
-      async (identity, c, producerId) => {
-        // One record per media session: its microphone is produced once.
-        await ctx.metering(c, 'media_up', `${roleOf(identity)}:up:${producerId}`, roleOf(identity));
-        await ctx.record(AuditAction.JOINED_MEDIA, identity, c);
-      },
+      // Billing starts later, from the microphone's first RTP packet at the node (MediaMetering).
+      (identity, c) => ctx.record(AuditAction.JOINED_MEDIA, identity, c),
     );
+    this.mediaMetering = new MediaMetering(ctx);
   }
 }

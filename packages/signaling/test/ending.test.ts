@@ -24,7 +24,7 @@ it('records the end (metering, audit, both sides told) even when the media node 
   const patient = await stack.connect(patientToken);
   await patient.request('consultation:join', { consultationId, displayName: 'P' });
   await doctor.request('consultation:admit', { consultationId });
-  await Promise.all([patient.produceAudio(consultationId), doctor.produceAudio(consultationId)]);
+  await Promise.all([patient.sendAudio(consultationId), doctor.sendAudio(consultationId)]);
   // The node's record expired and this instance never had a connection to the node now named.
   const redis = new Redis(stack.redis.url);
   await redis.hset(`visita:consultation:${consultationId}`, 'nodeId', 'sfu-gone');
@@ -54,7 +54,7 @@ it('ends a call whose participants were both on an instance killed with SIGKILL,
     const patient = await multi.connect(patientToken, 0);
     await patient.request('consultation:join', { consultationId, displayName: 'P' });
     await doctor.request('consultation:admit', { consultationId });
-    await Promise.all([patient.produceAudio(consultationId), doctor.produceAudio(consultationId)]);
+    await Promise.all([patient.sendAudio(consultationId), doctor.sendAudio(consultationId)]);
     expect(multi.sfu.node.roomIds).toContain(consultationId);
     await new Promise((r) => setTimeout(r, 1_000));
 

@@ -57,7 +57,7 @@ it('moves a call off a node killed with SIGKILL within about a second, audited, 
   for (let i = 0; i < 5; i++) expect(await stack.signaling.sfu.place()).toBe(second);
 
   // Both sides rebuild on the new node: media flows again, the call never ended.
-  await Promise.all([patient.produceAudio(consultationId), doctor.produceAudio(consultationId)]);
+  await Promise.all([patient.sendAudio(consultationId), doctor.sendAudio(consultationId)]);
   const room = await (await stack.signaling.sfu.client(second)).call('room.get', { roomId: consultationId });
   expect(room.peers.map((p) => p.peerId).sort()).toEqual(['patient', 'practitioner']);
   const records = (await stack.signaling.audit.list({})).filter((r) => r.consultationId === consultationId);

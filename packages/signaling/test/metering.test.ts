@@ -60,7 +60,7 @@ async function callWithMedia(): Promise<{
   await doctor.request('consultation:join', { consultationId });
   await new Promise((r) => setTimeout(r, 300)); // waiting time: must not be billed
   await doctor.request('consultation:admit', { consultationId });
-  for (const who of [patient, doctor]) await who.produceAudio(consultationId);
+  for (const who of [patient, doctor]) await who.sendAudio(consultationId);
   return { token, consultationId, doctor, patient, bothUpAt: Date.now() };
 }
 
@@ -97,6 +97,41 @@ describe('metering', () => {
     );
     // Exporting again gives the same identifiers (re-sending cannot bill twice).
     expect(await usage(token, 'meter-events')).toBe(await usage(token, 'meter-events'));
+  });
+
+  it('bills nothing while a microphone is produced but sends no RTP: media up is its first packet at the node', async () => {
+    const token = await stack.login();
+    const { consultationId, patientToken } = await stack.createConsultation(token);
+    const doctor = await stack.connect(token);
+    const patient = await stack.connect(patientToken);
+    await patient.request('consultation:join', { consultationId, displayName: 'Silent' });
+    await doctor.request('consultation:join', { consultationId });
+    await doctor.request('consultation:admit', { consultationId });
+    await patient.sendAudio(consultationId);
+    await doctor.produceAudio(consultationId); // a producer, but its transport never connects
+    await new Promise((r) => setTimeout(r, 1_500));
+    await doctor.request('consultation:hangUp', { consultationId });
+    const { record } = await recordOf(token, consultationId);
+    expect(record.billableMs).toBe(0);
+  });
+
+  it("starts billing at the later microphone's first packet, to 100 ms, not when its producer was created", async () => {
+    const token = await stack.login();
+    const { consultationId, patientToken } = await stack.createConsultation(token);
+    const doctor = await stack.connect(token);
+    const patient = await stack.connect(patientToken);
+    await patient.request('consultation:join', { consultationId, displayName: 'Slow microphone' });
+    await doctor.request('consultation:join', { consultationId });
+    await doctor.request('consultation:admit', { consultationId });
+    await doctor.sendAudio(consultationId);
+    const producedAt = Date.now();
+    // The patient's microphone takes 800 ms to give sound after its producer exists.
+    const { firstSentAt } = await patient.sendAudio(consultationId, 800);
+    await new Promise((r) => setTimeout(r, 500));
+    await doctor.request('consultation:hangUp', { consultationId });
+    const { record } = await recordOf(token, consultationId);
+    expect(firstSentAt - producedAt).toBeGreaterThanOrEqual(800);
+    expect(Math.abs(record.intervals[0]!.start - firstSentAt)).toBeLessThanOrEqual(100);
   });
 
   it('loses no metering event when redis-server restarts mid-consultation (AOF)', async () => {

@@ -186,8 +186,8 @@ describe('signaling across instances', () => {
     await patient.request('consultation:join', { consultationId, displayName: 'Crash' });
     await doctor.request('consultation:join', { consultationId });
     await doctor.request('consultation:admit', { consultationId });
-    await patient.produceAudio(consultationId);
-    await doctor.produceAudio(consultationId);
+    await patient.sendAudio(consultationId);
+    await doctor.sendAudio(consultationId);
     const bothUpAt = Date.now();
     await new Promise((r) => setTimeout(r, 800));
     await stack.instances[2]!.kill('SIGKILL');
@@ -197,7 +197,7 @@ describe('signaling across instances', () => {
       ok: true,
       data: { state: 'in_call' },
     });
-    await back.produceAudio(consultationId);
+    await back.sendAudio(consultationId);
     await new Promise((r) => setTimeout(r, 800));
     const endAt = Date.now();
     await doctor.request('consultation:hangUp', { consultationId });

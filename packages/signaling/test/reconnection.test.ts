@@ -148,7 +148,7 @@ it('ends a call both participants left for longer than the grace period, and bil
   await patient.request('consultation:join', { consultationId, displayName: 'Gone' });
   await doctor.request('consultation:join', { consultationId });
   await doctor.request('consultation:admit', { consultationId });
-  for (const who of [patient, doctor]) await who.produceAudio(consultationId);
+  for (const who of [patient, doctor]) await who.sendAudio(consultationId);
   const bothUpAt = Date.now();
   await new Promise((r) => setTimeout(r, 500));
   const goneAt = Date.now();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { waitForUsage } from '@visita/signaling/testing';
 import { E2EStack } from './support/stack.ts';
-import { inboundStats, waitForMedia } from './support/browser.ts';
+import { firstAudioSentAt, inboundStats, waitForMedia } from './support/browser.ts';
 
 let e2e: E2EStack;
 beforeAll(async () => {
@@ -43,7 +43,8 @@ it('patient waits (position, message), is admitted; both see and hear each other
   await doctor.getByTestId('chat-send').click();
   await patient.getByTestId('chat-messages').getByText('Yes please.').waitFor();
 
-  // Admitted: the call starts.
+  // Admitted: the call starts. Each side's media is up when its microphone's first packet leaves.
+  const sentAt = Promise.all([firstAudioSentAt(patient), firstAudioSentAt(doctor)]);
   await doctor.getByTestId('admit').click();
 
   // The measured media time starts when audio reaches both browsers (what billing counts).
@@ -86,8 +87,14 @@ it('patient waits (position, message), is admitted; both see and hear each other
   // Billed: the media time, within a second (usage API, as the practitioner sees it).
   const token = await e2e.stack.login();
   const period = new Date().toISOString().slice(0, 7);
-  const { billableMs } = await waitForUsage(e2e.stack.signalingUrl, token, consultationId);
+  const { billableMs, intervals } = await waitForUsage(e2e.stack.signalingUrl, token, consultationId);
   expect(Math.abs(billableMs - (endAt - mediaAt))).toBeLessThan(1_000);
+  // Billing starts when the media does: the later of the two microphones' first packets, to 100 ms
+  // (the SFU dates each microphone's first RTP packet; a producer's creation came 0.3-0.5 s earlier).
+  const bothSentAt = Math.max(...(await sentAt));
+  const startGap = intervals[0]!.start - bothSentAt;
+  console.log(`billing started ${startGap} ms after both microphones' first packets left the browsers`);
+  expect(Math.abs(startGap)).toBeLessThanOrEqual(100);
   // Shown in the test output: the record and its export lines, as an auditor would check them.
   const show = async (format: string) =>
     (

@@ -98,6 +98,18 @@ export class MediaSession {
     return out;
   }
 
+  /** Outbound RTP statistics of the send side: when the microphone's packets really leave. */
+  async outboundStats(): Promise<{ audio: { packetsSent: number }; video: { packetsSent: number } }> {
+    const out = { audio: { packetsSent: 0 }, video: { packetsSent: 0 } };
+    if (!this.#send) return out;
+    const report = await this.#send.getStats();
+    report.forEach((s: { type: string; kind?: string; packetsSent?: number }) => {
+      if (s.type === 'outbound-rtp' && (s.kind === 'audio' || s.kind === 'video'))
+        out[s.kind].packetsSent += s.packetsSent ?? 0;
+    });
+    return out;
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

@@ -3,6 +3,7 @@ import { io, type Socket } from 'socket.io-client';
 import {
   ErrorCode,
   PROTOCOL_VERSION,
+  ProducerFlowing,
   VisitaError,
   sfuCall,
   unwrap,
@@ -27,6 +28,10 @@ export const SFU_LOSS_MS = 600;
 export interface SfuClientEvents {
   roomClosed: [{ roomId: string; reason: RoomClosedReason }];
   consumerClosed: [{ roomId: string; peerId: string; consumerId: string }];
+  /** A producer's first RTP packet reached the node (`at` on the node's clock). */
+  producerFlowing: [ProducerFlowing & { nodeId: string }];
+  /** The control connection is up (first time or again): events sent while it was down were missed. */
+  connected: [{ nodeId: string }];
   /** The control connection closed and stayed closed for SFU_LOSS_MS. */
   nodeLost: [{ nodeId: string }];
 }
@@ -51,6 +56,10 @@ export class SfuClient extends EventEmitter<SfuClientEvents> {
     });
     this.#socket.on('room.closed', (e) => this.emit('roomClosed', e));
     this.#socket.on('consumer.closed', (e) => this.emit('consumerClosed', e));
+    this.#socket.on('producer.flowing', (raw) => {
+      const e = ProducerFlowing.safeParse(raw);
+      if (e.success) this.emit('producerFlowing', { ...e.data, nodeId });
+    });
     // Noticed from the connection itself, not from the node's record expiring (6 s).
     this.#socket.on('disconnect', () => {
       this.#down = true;
@@ -62,6 +71,7 @@ export class SfuClient extends EventEmitter<SfuClientEvents> {
     this.#socket.on('connect', () => {
       this.#down = false;
       clearTimeout(this.#lossTimer);
+      this.emit('connected', { nodeId });
     });
   }
 

@@ -136,6 +136,8 @@ export class SfuRegistry extends EventEmitter<SfuClientEvents> {
     const client = new SfuClient(node.nodeId, node.controlUrl, () => this.#token(node.nodeId));
     client.on('roomClosed', (e) => this.emit('roomClosed', e));
     client.on('consumerClosed', (e) => this.emit('consumerClosed', e));
+    client.on('producerFlowing', (e) => this.emit('producerFlowing', e));
+    client.on('connected', (e) => this.emit('connected', e));
     client.once('nodeLost', (e) => {
       this.#log.warn({ nodeId: e.nodeId }, 'SFU node lost (control connection closed)');
       this.#lost.set(e.nodeId, null);

@@ -223,7 +223,20 @@ export class TestClient {
     return this.raw(name, payload) as Promise<Ack<ClientRequests[K][1]>>;
   }
 
-  /** A send transport and a microphone producer (hand-written RTP parameters; no RTP flows). */
+  /**
+   * A microphone sent for real (MediaBot: ICE, DTLS, SRTP, Opus): the SFU sees its first RTP packet
+   * within milliseconds, which is when billing counts this side's media up. Stops on disconnect.
+   */
+  async sendAudio(consultationId: string, silentForMs = 0): Promise<{ producerId: string; firstSentAt: number }> {
+    // Loaded on first use: the native WebRTC module stays out of the processes that never send.
+    const { MediaBot } = await import('./mediaBot.ts');
+    const bot = await MediaBot.sendAudio(this, consultationId, silentForMs);
+    if (this.socket.connected) this.socket.once('disconnect', () => bot.close());
+    else bot.close();
+    return { producerId: bot.producerId, firstSentAt: bot.firstSentAt };
+  }
+
+  /** A send transport and a microphone producer (hand-written RTP parameters; no RTP flows, so never billed). */
   async produceAudio(consultationId: string): Promise<string> {
     const t = await this.request('media:createTransport', { consultationId, direction: 'send' });
     if (!t.ok) throw new Error(t.message);
@@ -277,7 +290,7 @@ export type UsageRecordJson = UsageRecord;
 /** Polls GET /api/usage until the consultation's record is complete (the rater runs asynchronously). */
 /**
  * A consultation in a call through `stack`: the patient checks in, the practitioner joins and
- * admits (after `beforeAdmitMs`), and both produce a microphone. Returns both clients.
+ * admits (after `beforeAdmitMs`), and both send a microphone (real RTP). Returns both clients.
  */
 export async function startCall(
   stack: TestStack,
@@ -292,7 +305,7 @@ export async function startCall(
   if (opts.beforeAdmitMs) await new Promise((r) => setTimeout(r, opts.beforeAdmitMs));
   const admitted = await doctor.request('consultation:admit', { consultationId });
   if (!admitted.ok) throw new Error(`admit failed: ${admitted.code} ${admitted.message}`);
-  await Promise.all([patient.produceAudio(consultationId), doctor.produceAudio(consultationId)]);
+  await Promise.all([patient.sendAudio(consultationId), doctor.sendAudio(consultationId)]);
   return { consultationId, token, doctor, patient };
 }
 

@@ -1,5 +1,12 @@
 import { EventEmitter } from 'node:events';
-import { ErrorCode, type Role, VisitaError, type SfuMethod, type ServerToClientEvents } from '@visita/protocol';
+import {
+  ErrorCode,
+  type Role,
+  type RoomSummary,
+  VisitaError,
+  type SfuMethod,
+  type ServerToClientEvents,
+} from '@visita/protocol';
 import { ConsultationService } from '../../src/ConsultationService.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { MeteringEvent } from '../../src/metering/events.ts';
@@ -21,6 +28,8 @@ import { MemoryWaitingQueueStore } from '../../src/store/MemoryWaitingQueueStore
 export class FakeSfuNodes extends EventEmitter<SfuClientEvents> implements SfuNodes {
   readonly rpcs: Array<{ nodeId: string; method: SfuMethod; params: unknown }> = [];
   readonly gone = new Set<string>();
+  /** What `room.get` answers, by room. */
+  readonly rooms = new Map<string, RoomSummary>();
 
   async place(): Promise<string> {
     return 'node-1';
@@ -36,6 +45,7 @@ export class FakeSfuNodes extends EventEmitter<SfuClientEvents> implements SfuNo
           'room.open': { rtpCapabilities: { codecs: [] }, created: true },
           'room.close': { closed: true },
           'peer.close': { closed: true },
+          'room.get': this.rooms.get((params as { roomId: string }).roomId),
         };
         return answers[method] as never;
       },

@@ -70,6 +70,22 @@ export function inboundStats(page: Page): Promise<InboundStats | null> {
   return page.evaluate(async () => (window.__visitaSession ? window.__visitaSession.inboundStats() : null));
 }
 
+/**
+ * When `page`'s microphone sent its first packet (the browser's clock, the machine's): polled inside
+ * the page every 5 ms, so the date is late by at most that and one stats read.
+ */
+export function firstAudioSentAt(page: Page, timeoutMs = 30_000): Promise<number> {
+  return page.evaluate(async (timeoutMs) => {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const s = window.__visitaSession;
+      if (s && (await s.outboundStats()).audio.packetsSent > 0) return Date.now();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    throw new Error(`no audio sent within ${timeoutMs} ms`);
+  }, timeoutMs);
+}
+
 /** Waits until `page` decodes remote video frames and receives remote audio packets. */
 export async function waitForMedia(page: Page, timeoutMs = 30_000): Promise<InboundStats> {
   const deadline = Date.now() + timeoutMs;

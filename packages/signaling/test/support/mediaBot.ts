@@ -1,0 +1,116 @@
+import wrtc from '@roamhq/wrtc';
+import { Device } from 'mediasoup-client';
+import type { Transport } from 'mediasoup-client/types';
+import type { TestClient } from './stack.ts';
+
+// A real WebRTC stack in Node (libwebrtc through @roamhq/wrtc) under mediasoup-client, as the
+// browser runs it: ICE, DTLS and SRTP to the SFU node, and Opus packets 50 times a second. The
+// integration tests use it wherever the SFU must see media (billing starts at the first RTP packet).
+Object.assign(globalThis, {
+  RTCPeerConnection: wrtc.RTCPeerConnection,
+  RTCSessionDescription: wrtc.RTCSessionDescription,
+  RTCIceCandidate: wrtc.RTCIceCandidate,
+  RTCRtpSender: wrtc.RTCRtpSender,
+  RTCRtpReceiver: wrtc.RTCRtpReceiver,
+  RTCRtpTransceiver: wrtc.RTCRtpTransceiver,
+  MediaStream: wrtc.MediaStream,
+  MediaStreamTrack: wrtc.MediaStreamTrack,
+});
+
+const SAMPLE_RATE = 48_000;
+const FRAME_MS = 10;
+
+/** Resolves once the connection reports its first RTP packet sent (the sender's own stats are not implemented in wrtc) (ICE and DTLS done): the media is up. */
+async function firstPacketSent(transport: Transport, timeoutMs = 5_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const report of (await transport.getStats()).values())
+      if (report.type === 'outbound-rtp' && report.packetsSent > 0) return Date.now();
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`no RTP sent within ${timeoutMs} ms`);
+}
+
+/** One participant's microphone, sent for real: a tone-free 10 ms frame every 10 ms. */
+export class MediaBot {
+  readonly producerId: string;
+  /** When its first packet was seen sent (this process's clock; late by at most one 10 ms poll). */
+  readonly firstSentAt: number;
+  readonly #transport: Transport;
+  readonly #timer: NodeJS.Timeout;
+  readonly #track: MediaStreamTrack;
+
+  private constructor(
+    producerId: string,
+    firstSentAt: number,
+    transport: Transport,
+    timer: NodeJS.Timeout,
+    track: MediaStreamTrack,
+  ) {
+    this.producerId = producerId;
+    this.firstSentAt = firstSentAt;
+    this.#transport = transport;
+    this.#timer = timer;
+    this.#track = track;
+  }
+
+  /**
+   * Loads the room's capabilities, connects a send transport and produces a microphone through
+   * `client`; resolves once its first packet has left (the node sees it about a millisecond later).
+   * `silentForMs`: the microphone gives no sound for that long after the producer exists (no packet
+   * leaves: a device slow to start).
+   */
+  static async sendAudio(client: TestClient, consultationId: string, silentForMs = 0): Promise<MediaBot> {
+    const caps = await client.request('media:routerCapabilities', { consultationId });
+    if (!caps.ok) throw new Error(`routerCapabilities: ${caps.message}`);
+    const device = new Device({ handlerName: 'Chrome111' });
+    await device.load({ routerRtpCapabilities: caps.data.rtpCapabilities as never });
+    const t = await client.request('media:createTransport', { consultationId, direction: 'send' });
+    if (!t.ok) throw new Error(`createTransport: ${t.message}`);
+    const transport = device.createSendTransport(t.data as never);
+    transport.on('connect', ({ dtlsParameters }, done, fail) => {
+      client
+        .request('media:connectTransport', {
+          consultationId,
+          transportId: t.data.id,
+          dtlsParameters: dtlsParameters as never,
+        })
+        .then((r) => (r.ok ? done() : fail(new Error(r.message))), fail);
+    });
+    transport.on('produce', ({ kind, rtpParameters }, done, fail) => {
+      client
+        .request('media:produce', {
+          consultationId,
+          transportId: t.data.id,
+          kind,
+          rtpParameters: rtpParameters as never,
+        })
+        .then((r) => (r.ok ? done({ id: r.data.producerId }) : fail(new Error(r.message))), fail);
+    });
+    const source = new wrtc.nonstandard.RTCAudioSource();
+    const track = source.createTrack() as unknown as MediaStreamTrack;
+    const samples = new Int16Array((SAMPLE_RATE * FRAME_MS) / 1000);
+    let soundFrom = silentForMs > 0 ? Number.POSITIVE_INFINITY : 0;
+    const timer = setInterval(() => {
+      if (Date.now() >= soundFrom) source.onData({ samples, sampleRate: SAMPLE_RATE });
+    }, FRAME_MS);
+    try {
+      const producer = await transport.produce({ track });
+      if (silentForMs > 0) soundFrom = Date.now() + silentForMs;
+      const firstSentAt = await firstPacketSent(transport);
+      return new MediaBot(producer.id, firstSentAt, transport, timer, track);
+    } catch (e) {
+      clearInterval(timer);
+      track.stop();
+      transport.close();
+      throw e;
+    }
+  }
+
+  /** Stops sending (the SFU's producer stays until the client leaves). */
+  close(): void {
+    clearInterval(this.#timer);
+    this.#track.stop();
+    this.#transport.close();
+  }
+}
