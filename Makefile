@@ -1,5 +1,5 @@
 # Visita: the two commands of the README, and a few more.
-.PHONY: start test security fuzz bench-join bench-capacity soak install
+.PHONY: start test security fuzz bench-join bench-capacity bench-sfu soak install
 
 start: ## install what is missing, then run redis, one SFU node, signaling and the web client
 	@bash scripts/bootstrap.sh
@@ -24,6 +24,10 @@ bench-join: ## 20 consultations in headless Chromium; writes docs/benchmarks.md
 bench-capacity: ## signaling capacity with 1k, 5k, 10k and 19k waiting patients (memory after GC, admit latency); writes docs/benchmarks.md
 	@bash scripts/bootstrap.sh
 	@bash scripts/bench-capacity.sh
+
+bench-sfu: ## SFU capacity: consultations through one worker on one core until 1 % loss (CPU, forwarding delay); writes docs/benchmarks.md
+	@bash scripts/bootstrap.sh
+	@bash scripts/bench-sfu.sh
 
 soak: ## consultations cycling for SOAK_MINUTES (30); fails on leftovers or growth that does not level off; writes docs/benchmarks.md
 	@bash scripts/bootstrap.sh
