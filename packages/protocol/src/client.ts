@@ -92,6 +92,11 @@ export const JoinRequest = z.object({
   displayName: z.string().trim().min(1).max(80).optional(),
   reason: z.string().trim().min(1).max(200).optional(),
   deviceCheck: DeviceCheckSchema.optional(),
+  /**
+   * Back in a call after a cut, with this participant's media still up in the page: the node keeps
+   * their transports (the page restarts ICE on them). Without it, joining a call frees them.
+   */
+  keepMedia: z.boolean().optional(),
 });
 export const DeclineRequest = z.object({ consultationId: Id, reason: z.string().trim().min(1).max(200) });
 export const MessageRequest = z.object({ consultationId: Id, text: z.string().trim().min(1).max(280) });
@@ -120,6 +125,8 @@ export const ConnectTransportRequest = z.object({
   transportId: MediaId,
   dtlsParameters: DtlsParameters,
 });
+/** Restarts ICE on one of the caller's transports (its network changed): new ICE credentials. */
+export const RestartIceRequest = z.object({ consultationId: Id, transportId: MediaId });
 export const ProduceRequest = z.object({
   consultationId: Id,
   transportId: MediaId,
@@ -149,6 +156,7 @@ export interface ClientRequests {
   'media:routerCapabilities': [z.infer<typeof ConsultationRequest>, { rtpCapabilities: RtpCapabilities }];
   'media:createTransport': [z.infer<typeof CreateTransportRequest>, TransportOptions];
   'media:connectTransport': [z.infer<typeof ConnectTransportRequest>, { connected: true }];
+  'media:restartIce': [z.infer<typeof RestartIceRequest>, { iceParameters: TransportOptions['iceParameters'] }];
   'media:produce': [z.infer<typeof ProduceRequest>, { producerId: string }];
   'media:producers': [z.infer<typeof ConsultationRequest>, { producers: ProducerInfo[] }];
   'media:consume': [z.infer<typeof ConsumeRequest>, ConsumerOptions];
@@ -169,6 +177,7 @@ export const clientRequestSchemas: { [K in ClientRequestName]: z.ZodType<ClientR
   'media:routerCapabilities': ConsultationRequest,
   'media:createTransport': CreateTransportRequest,
   'media:connectTransport': ConnectTransportRequest,
+  'media:restartIce': RestartIceRequest,
   'media:produce': ProduceRequest,
   'media:producers': ConsultationRequest,
   'media:consume': ConsumeRequest,
@@ -218,6 +227,7 @@ export const requestClass: { [K in ClientRequestName]: RequestClass } = {
   'media:routerCapabilities': RequestClass.MEDIA,
   'media:createTransport': RequestClass.MEDIA,
   'media:connectTransport': RequestClass.MEDIA,
+  'media:restartIce': RequestClass.MEDIA,
   'media:produce': RequestClass.MEDIA,
   'media:producers': RequestClass.MEDIA,
   'media:consume': RequestClass.MEDIA,

@@ -31,6 +31,7 @@ describe('client request schemas', () => {
       'media:createTransport',
       'media:produce',
       'media:producers',
+      'media:restartIce',
       'media:resumeConsumer',
       'media:routerCapabilities',
       'media:setProducerPaused',

@@ -25,6 +25,7 @@ export const SfuRequestSchemas = {
   'peer.close': z.object(Peer),
   'transport.create': z.object({ ...Peer, direction: TransportDirection }),
   'transport.connect': z.object({ ...Peer, transportId: MediaId, dtlsParameters: DtlsParameters }),
+  'transport.restartIce': z.object({ ...Peer, transportId: MediaId }),
   'producer.create': z.object({ ...Peer, transportId: MediaId, kind: MediaKind, rtpParameters: RtpParameters }),
   'producer.setPaused': z.object({ ...Peer, producerId: MediaId, paused: z.boolean() }),
   'consumer.create': z.object({
@@ -64,6 +65,7 @@ export interface SfuResponses {
   'peer.close': { closed: boolean };
   'transport.create': TransportOptions;
   'transport.connect': { connected: true };
+  'transport.restartIce': { iceParameters: TransportOptions['iceParameters'] };
   'producer.create': { producerId: string };
   'producer.setPaused': { paused: boolean };
   'consumer.create': ConsumerOptions;

@@ -68,7 +68,9 @@ export class ControlServer {
     });
     node.on('roomClosed', (e) => this.#io.emit('room.closed', e));
     node.on('consumerClosed', (e) => this.#io.emit('consumer.closed', e));
-    node.on('producerFlowing', (e) => this.#io.emit('producer.flowing', e));
+    node.on('producerFlowing', ({ roomId, peerId, producerId, kind, at }) =>
+      this.#io.emit('producer.flowing', { roomId, peerId, producerId, kind, at }),
+    );
   }
 
   async listen(port: number, host: string): Promise<number> {

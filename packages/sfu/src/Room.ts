@@ -46,10 +46,14 @@ interface Peer {
   readonly pending: Record<Counted, number>;
 }
 
+/** A stream of the room: a producer (from a client) or a consumer (to a client). */
+export type MediaStreamRef = { direction: 'in'; stream: types.Producer } | { direction: 'out'; stream: types.Consumer };
+
 export interface RoomEvents {
   closed: [RoomClosedReason];
   consumerClosed: [{ peerId: string; consumerId: string }];
-  producerFlowing: [{ peerId: string; producerId: string; kind: types.MediaKind; at: number }];
+  /** `waitedMs`: from the producer's creation to its first packet (the client's ICE and DTLS). */
+  producerFlowing: [{ peerId: string; producerId: string; kind: types.MediaKind; at: number; waitedMs: number }];
 }
 
 /**
@@ -145,6 +149,12 @@ export class Room extends EventEmitter<RoomEvents> {
     await transport.connect({ dtlsParameters: p.dtlsParameters as types.DtlsParameters });
   }
 
+  /** New ICE credentials for a peer's transport whose network changed (the client restarts ICE with them). */
+  async restartIce(peerId: string, transportId: string): Promise<TransportOptions['iceParameters']> {
+    const { transport } = this.#transport(peerId, transportId);
+    return transport.restartIce();
+  }
+
   async produce(p: SfuRequest<'producer.create'>): Promise<string> {
     const { peer, transport } = this.#transport(p.peerId, p.transportId);
     if (transport.appData['direction'] !== 'send') throw new VisitaError(ErrorCode.BAD_REQUEST, 'not a send transport');
@@ -178,13 +188,15 @@ export class Room extends EventEmitter<RoomEvents> {
    * dated, kept for the room's summary and announced. The trace is switched off after it.
    */
   #watchFirstRtp(peer: Peer, producer: types.Producer): void {
+    const createdAt = Date.now();
     const onTrace = (trace: types.ProducerTraceEventData): void => {
       if (trace.type !== 'rtp' || peer.flowingAt.has(producer.id)) return;
       const at = Date.now();
       peer.flowingAt.set(producer.id, at);
       producer.off('trace', onTrace);
       producer.enableTraceEvent([]).catch(() => undefined);
-      this.emit('producerFlowing', { peerId: peer.id, producerId: producer.id, kind: producer.kind, at });
+      const flowing = { peerId: peer.id, producerId: producer.id, kind: producer.kind, at, waitedMs: at - createdAt };
+      this.emit('producerFlowing', flowing);
     };
     producer.on('trace', onTrace);
     // Refused only if the producer closed meanwhile.
@@ -235,6 +247,14 @@ export class Room extends EventEmitter<RoomEvents> {
     await consumer.resume();
     // A fresh keyframe so the picture appears at once.
     if (consumer.kind === 'video') await consumer.requestKeyFrame();
+  }
+
+  /** Every producer (media in) and consumer (media out) of the room, for the node's packet counts. */
+  *streams(): Generator<MediaStreamRef> {
+    for (const p of this.#peers.values()) {
+      for (const stream of p.producers.values()) yield { direction: 'in', stream };
+      for (const stream of p.consumers.values()) yield { direction: 'out', stream };
+    }
   }
 
   summary(): RoomSummary {

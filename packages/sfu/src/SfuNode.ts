@@ -11,7 +11,7 @@ import {
 import type { Logger } from './logger.ts';
 import { mediaCodecs } from './mediaCodecs.ts';
 import type { RtcListenConfig } from './rtcListen.ts';
-import { Room } from './Room.ts';
+import { Room, type MediaStreamRef } from './Room.ts';
 import type { WorkerPool } from './WorkerPool.ts';
 
 /**
@@ -24,7 +24,7 @@ export const DEFAULT_CONSUMERS_PER_WORKER = 500;
 export interface SfuNodeEvents {
   roomClosed: [{ roomId: string; reason: RoomClosedReason }];
   consumerClosed: [{ roomId: string; peerId: string; consumerId: string }];
-  producerFlowing: [ProducerFlowing];
+  producerFlowing: [ProducerFlowing & { waitedMs: number }];
 }
 
 /**
@@ -95,6 +95,9 @@ export class SfuNode extends EventEmitter<SfuNodeEvents> {
       await this.#room(p.roomId).connectTransport(p);
       return { connected: true };
     },
+    'transport.restartIce': async ({ roomId, peerId, transportId }) => ({
+      iceParameters: await this.#room(roomId).restartIce(peerId, transportId),
+    }),
     'producer.create': async (p) => ({ producerId: await this.#room(p.roomId).produce(p) }),
     'producer.setPaused': async ({ roomId, peerId, producerId, paused }) => {
       await this.#room(roomId).setProducerPaused(peerId, producerId, paused);
@@ -130,6 +133,11 @@ export class SfuNode extends EventEmitter<SfuNodeEvents> {
       await new Promise((r) => setTimeout(r, Math.min(pollMs, Math.max(1, deadline - Date.now()))));
     }
     return 'empty';
+  }
+
+  /** Every producer and consumer on this node. */
+  *streams(): Generator<MediaStreamRef> {
+    for (const room of this.#rooms.values()) yield* room.streams();
   }
 
   #room(roomId: string): Room {

@@ -164,6 +164,22 @@ describe('SfuNode against a real mediasoup worker', () => {
     });
   });
 
+  it("restarts ICE on a peer's own transport only: new credentials, the transport kept", async () => {
+    await h()['room.open']({ roomId: 'r1' });
+    const send = await h()['transport.create']({ roomId: 'r1', peerId: 'patient', direction: 'send' });
+    const { iceParameters } = await h()['transport.restartIce']({
+      roomId: 'r1',
+      peerId: 'patient',
+      transportId: send.id,
+    });
+    expect(iceParameters.usernameFragment).not.toBe(send.iceParameters.usernameFragment);
+    expect(iceParameters.password).not.toBe(send.iceParameters.password);
+    await expect(
+      h()['transport.restartIce']({ roomId: 'r1', peerId: 'practitioner', transportId: send.id }),
+    ).rejects.toMatchObject({ code: ErrorCode.NOT_FOUND });
+    expect((await h()['room.get']({ roomId: 'r1' })).peers).toMatchObject([{ peerId: 'patient', transports: 1 }]);
+  });
+
   it("tells the consumer's peer when the producer's peer leaves", async () => {
     const { rtpCapabilities } = await h()['room.open']({ roomId: 'r1' });
     const send = await h()['transport.create']({ roomId: 'r1', peerId: 'patient', direction: 'send' });

@@ -51,6 +51,11 @@ export class MediaCalls {
     });
   }
 
+  async restartIce(identity: Identity, p: Req<'media:restartIce'>): Res<'media:restartIce'> {
+    const { client, c } = await this.#inCall(identity, p.consultationId);
+    return client.call('transport.restartIce', { roomId: c.id, peerId: roleOf(identity), transportId: p.transportId });
+  }
+
   async produce(identity: Identity, p: Req<'media:produce'>): Res<'media:produce'> {
     const { client, c } = await this.#inCall(identity, p.consultationId);
     const role = roleOf(identity);

@@ -140,6 +140,49 @@ it('keeps a dropped participant’s media during the grace period, and frees it 
   await doctor.request('consultation:hangUp', { consultationId });
 });
 
+it('lets a page back after a cut keep its media (keepMedia) and restart ICE; joining without it frees the media', async () => {
+  const token = await stack.login();
+  const { consultationId, patientToken } = await stack.createConsultation(token);
+  const doctor = await stack.connect(token);
+  const patient = await stack.connect(patientToken);
+  await patient.request('consultation:join', { consultationId, displayName: 'On a train' });
+  await doctor.request('consultation:join', { consultationId });
+  await doctor.request('consultation:admit', { consultationId });
+  const send = await patient.request('media:createTransport', { consultationId, direction: 'send' });
+  if (!send.ok) throw new Error(send.message);
+  await patient.request('media:produce', {
+    consultationId,
+    transportId: send.data.id,
+    kind: 'audio',
+    rtpParameters: audioRtpParameters,
+  });
+  const patientMedia = async () =>
+    (await stack.node.handlers['room.get']({ roomId: consultationId })).peers.find((p) => p.peerId === 'patient');
+
+  // The page's connection dropped and came back without recovery: it joins again, keeping its media.
+  patient.socket.close();
+  const back = await stack.connect(patientToken);
+  expect(await back.request('consultation:join', { consultationId, keepMedia: true })).toMatchObject({
+    ok: true,
+    data: { state: 'in_call' },
+  });
+  expect(await patientMedia()).toMatchObject({ transports: 1, producers: [{ kind: 'audio' }] });
+  // Its transport restarts ICE: new credentials, same transport.
+  const restarted = await back.request('media:restartIce', { consultationId, transportId: send.data.id });
+  expect(restarted.ok && restarted.data.iceParameters.usernameFragment).not.toBe(
+    send.data.iceParameters.usernameFragment,
+  );
+  // Another participant's transport cannot be restarted, and a reload (no keepMedia) frees the media.
+  expect(await doctor.request('media:restartIce', { consultationId, transportId: send.data.id })).toMatchObject({
+    ok: false,
+    code: 'NOT_FOUND',
+  });
+  const reloaded = await stack.connect(patientToken);
+  await reloaded.request('consultation:join', { consultationId });
+  expect(await patientMedia()).toBeUndefined();
+  await doctor.request('consultation:hangUp', { consultationId });
+});
+
 it('ends a call both participants left for longer than the grace period, and bills it up to then', async () => {
   const token = await stack.login();
   const { consultationId, patientToken } = await stack.createConsultation(token);

@@ -97,6 +97,7 @@ describe('authorization of every event', () => {
         transportId: t,
         dtlsParameters: { fingerprints: [{ algorithm: 'sha-256', value: 'AA' }] },
       },
+      'media:restartIce': { consultationId, transportId: t },
       'media:produce': { consultationId, transportId: t, kind: 'audio', rtpParameters: audioRtpParameters },
       'media:producers': { consultationId },
       'media:consume': { consultationId, transportId: t, producerId: t, rtpCapabilities: {} },

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { waitForUsage } from '@visita/signaling/testing';
 import { SfuProcess } from '@visita/signaling/testing/sfuProcess';
 import { E2EStack } from './support/stack.ts';
-import { inboundStats, waitForMedia } from './support/browser.ts';
+import { billingStartWindow } from './support/billing.ts';
+import { firstAudioSent, inboundStats, waitForMedia } from './support/browser.ts';
 
 // A consultation survives the loss of its media node, in two real browsers: the node process
 // hosting the call is killed with SIGKILL; both pages rebuild their media on another node by
@@ -50,6 +51,7 @@ it('brings media back on both sides after the SIGKILL of the call’s node, by i
   await patient.getByTestId('patient-name').fill('Inès Moreau');
   await patient.getByTestId('enter-waiting-room').click();
   await doctor.getByTestId('queue-entry').filter({ hasText: 'Inès Moreau' }).getByRole('button').click();
+  const sent = Promise.all([firstAudioSent(patient), firstAudioSent(doctor)]);
   await doctor.getByTestId('admit').click();
   await Promise.all([waitForMedia(patient), waitForMedia(doctor)]);
   const mediaAt = Date.now();
@@ -83,12 +85,18 @@ it('brings media back on both sides after the SIGKILL of the call’s node, by i
   const endAt = Date.now();
   await doctor.getByTestId('hang-up').click();
   await patient.getByTestId('ended').waitFor();
+  const endedSeenAt = Date.now();
   // Billed as one call across the move: the interruption bridged, nothing counted twice.
   const { billableMs } = await waitForUsage(e2e.stack.signalingUrl, await e2e.stack.login(), consultationId);
   console.log(`media from first frames to hang-up ${endAt - mediaAt} ms, billed ${billableMs} ms`);
-  // Billing starts when the microphones are produced, a little before the first frames: billed is
-  // at least the media time seen, and at most a second more. Had the outage (over a second) been cut
-  // out of the bill, it would fall short of the media time.
-  expect(billableMs).toBeGreaterThanOrEqual(endAt - mediaAt - 200);
-  expect(billableMs).toBeLessThanOrEqual(endAt - mediaAt + 1_000);
+  // Billing starts when the first microphone packets reach the node (within [lo, hi], see
+  // billingStartWindow) and ends at the hang-up. Had the outage (over a second) been cut out of
+  // the bill, it would fall short of endAt - hi; counted twice, it would pass endedSeenAt - lo.
+  const [patientSent, doctorSent] = await sent;
+  const { lo, hi } = await billingStartWindow(e2e.stack, consultationId, {
+    patient: patientSent!,
+    practitioner: doctorSent!,
+  });
+  expect(billableMs).toBeGreaterThanOrEqual(endAt - hi - 200);
+  expect(billableMs).toBeLessThanOrEqual(endedSeenAt - lo + 200);
 });

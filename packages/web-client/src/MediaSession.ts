@@ -5,6 +5,18 @@ import { request, type SignalingSocket } from './signaling.ts';
 
 type Listener = () => void;
 
+/** A transport 'disconnected' this long gets an ICE restart (Chrome recovers from shorter blips by itself). */
+export const ICE_RESTART_AFTER_MS = 2_000;
+/** How long the node may take to answer a restart (the signaling connection may be the one that died). */
+export const ICE_RESTART_REQUEST_MS = 5_000;
+/** How long one ICE restart may take to connect again before the next one. */
+export const ICE_RESTART_WAIT_MS = 6_000;
+/** ICE restarts tried in a row before the media is given up as lost (the call view then rebuilds it). */
+export const MAX_ICE_RESTARTS = 3;
+
+/** The media's connection as the call view shows it. */
+export type MediaConnection = 'connecting' | 'connected' | 'reconnecting';
+
 /**
  * One participant's media for one consultation: a mediasoup-client Device, a send transport
  * (camera + microphone) and a receive transport (the other participant). Knows no React.
@@ -24,9 +36,14 @@ export class MediaSession {
   readonly #consumed = new Set<string>();
   readonly #listeners = new Set<Listener>();
   readonly #off: Array<() => void> = [];
+  readonly #lostListeners = new Set<Listener>();
+  /** Transports with an ICE restart under way, and each one's latest restart (newer ones supersede). */
+  readonly #restarting = new Set<string>();
+  readonly #restartEpochs = new Map<string, number>();
   #send: types.Transport | undefined;
   #recv: types.Transport | undefined;
   #closed = false;
+  #iceRestarts = 0;
 
   constructor(socket: SignalingSocket, consultationId: string, local: MediaStream) {
     this.#socket = socket;
@@ -34,10 +51,31 @@ export class MediaSession {
     this.#local = local;
   }
 
-  /** Called whenever remote tracks come or go. */
+  /** Called whenever remote tracks come or go, or the media's connection changes. */
   onChange(l: Listener): () => void {
     this.#listeners.add(l);
     return () => this.#listeners.delete(l);
+  }
+
+  /** Called once if ICE restarts could not bring the media back: it must be rebuilt (a full rejoin). */
+  onLost(l: Listener): () => void {
+    this.#lostListeners.add(l);
+    return () => this.#lostListeners.delete(l);
+  }
+
+  /** ICE restarts asked for so far (the network-change test and diagnostics read it). */
+  get iceRestarts(): number {
+    return this.#iceRestarts;
+  }
+
+  get connection(): MediaConnection {
+    if (!navigator.onLine) return 'reconnecting';
+    const transports = [this.#send, this.#recv].filter((t) => t !== undefined);
+    if (transports.some((t) => this.#restarting.has(t.id) || ['disconnected', 'failed'].includes(t.connectionState)))
+      return 'reconnecting';
+    return transports.length === 2 && transports.every((t) => t.connectionState === 'connected')
+      ? 'connected'
+      : 'connecting';
   }
 
   async start(): Promise<void> {
@@ -47,11 +85,42 @@ export class MediaSession {
 
     const onNew = (p: ProducerInfo) => void this.#consume(p.producerId).catch(() => undefined);
     const onClosed = ({ consumerId }: { consumerId: string }) => this.#dropConsumer(consumerId);
+    // Signaling back after a cut: a transport still down restarts ICE now rather than on its timer;
+    // if the server could not recover the connection's missed events, the producers are listed again.
+    const onConnect = () => {
+      for (const t of [this.#send, this.#recv])
+        if (t && t.connectionState !== 'connected' && t.connectionState !== 'new') this.#restartIce(t, true);
+      if (!this.#socket.recovered) void this.#resync().catch(() => undefined);
+    };
     this.#socket.on('media:newProducer', onNew);
     this.#socket.on('media:consumerClosed', onClosed);
+    this.#socket.on('connect', onConnect);
+    // The device changed networks (Wi-Fi to 4G): the old path may look connected for seconds more,
+    // so ICE restarts at once on both transports, gathering candidates on the new network.
+    // One restart for the burst of events a change fires ('online', then the connection's 'change').
+    let changed: ReturnType<typeof setTimeout> | undefined;
+    const onOnline = () => {
+      clearTimeout(changed);
+      changed = setTimeout(() => {
+        if (!navigator.onLine) return; // a change to no network at all: nothing to restart on yet
+        for (const t of [this.#send, this.#recv]) if (t) this.#restartIce(t, true);
+      }, 50);
+    };
+    const onOffline = () => this.#emit();
+    const connection = (navigator as { connection?: EventTarget }).connection;
+    window.addEventListener('online', onOnline);
+    window.addEventListener('offline', onOffline);
+    connection?.addEventListener('change', onOnline);
+    this.#off.push(
+      () => window.removeEventListener('online', onOnline),
+      () => window.removeEventListener('offline', onOffline),
+      () => connection?.removeEventListener('change', onOnline),
+      () => clearTimeout(changed),
+    );
     this.#off.push(
       () => this.#socket.off('media:newProducer', onNew),
       () => this.#socket.off('media:consumerClosed', onClosed),
+      () => this.#socket.off('connect', onConnect),
     );
 
     this.#recv = await this.#transport('recv');
@@ -133,6 +202,7 @@ export class MediaSession {
         dtlsParameters: dtlsParameters as never,
       }).then(() => callback(), errback);
     });
+    this.#watch(transport);
     if (direction === 'send') {
       transport.on('produce', ({ kind, rtpParameters }, callback, errback) => {
         request(this.#socket, 'media:produce', {
@@ -144,6 +214,78 @@ export class MediaSession {
       });
     }
     return transport;
+  }
+
+  /** The other side's producers as the node has them now: new ones consumed, vanished ones dropped. */
+  async #resync(): Promise<void> {
+    const { producers } = await request(this.#socket, 'media:producers', { consultationId: this.#consultationId });
+    const live = new Set(producers.map((p) => p.producerId));
+    for (const [id, consumer] of this.#consumers) if (!live.has(consumer.producerId)) this.#dropConsumer(id);
+    for (const p of producers) await this.#consume(p.producerId).catch(() => undefined);
+  }
+
+  /**
+   * A network change (Wi-Fi to 4G, a tunnel) shows as the transport going 'disconnected', then
+   * 'failed': ICE is restarted on the same transport (new credentials from the node, new candidates
+   * gathered here), so the call goes on without being rebuilt.
+   */
+  #watch(transport: types.Transport): void {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    transport.on('connectionstatechange', (state) => {
+      clearTimeout(timer);
+      if (this.#closed) return;
+      if (state === 'disconnected' || state === 'failed')
+        timer = setTimeout(() => this.#restartIce(transport), state === 'failed' ? 0 : ICE_RESTART_AFTER_MS);
+      this.#emit();
+    });
+    this.#off.push(() => clearTimeout(timer));
+  }
+
+  /**
+   * Starts an ICE restart of `transport`, or starts it over: after a network change (or signaling
+   * back after a cut) the request in flight may have gone out on a dead connection, so a new
+   * attempt supersedes it. `networkChanged`: even if the transport still looks connected.
+   */
+  #restartIce(transport: types.Transport, networkChanged = false): void {
+    if (this.#closed || transport.closed) return;
+    if (!networkChanged && this.#restarting.has(transport.id)) return;
+    const epoch = (this.#restartEpochs.get(transport.id) ?? 0) + 1;
+    this.#restartEpochs.set(transport.id, epoch);
+    void this.#restartLoop(transport, epoch, networkChanged);
+  }
+
+  async #restartLoop(transport: types.Transport, epoch: number, networkChanged: boolean): Promise<void> {
+    const current = () => this.#restartEpochs.get(transport.id) === epoch && !this.#closed && !transport.closed;
+    this.#restarting.add(transport.id);
+    this.#emit();
+    try {
+      for (let attempt = 0; attempt < MAX_ICE_RESTARTS; attempt++) {
+        if (!current()) return;
+        if (transport.connectionState === 'connected' && !(networkChanged && attempt === 0)) return;
+        this.#iceRestarts++;
+        try {
+          const { iceParameters } = await request(
+            this.#socket,
+            'media:restartIce',
+            { consultationId: this.#consultationId, transportId: transport.id },
+            ICE_RESTART_REQUEST_MS,
+          );
+          if (!current()) return; // superseded: these credentials are already stale
+          await transport.restartIce({ iceParameters: iceParameters as types.IceParameters });
+        } catch (e) {
+          // The node no longer knows the transport (the call moved, the peer was freed): rebuild.
+          if ((e as { code?: string }).code !== 'TIMEOUT') break;
+          continue;
+        }
+        if (await connectedWithin(transport, ICE_RESTART_WAIT_MS)) return;
+      }
+      if (current() && transport.connectionState !== 'connected') for (const l of this.#lostListeners) l();
+    } finally {
+      if (this.#restartEpochs.get(transport.id) === epoch) {
+        this.#restarting.delete(transport.id);
+        this.#emit();
+      }
+    }
   }
 
   async #consume(producerId: string): Promise<void> {
@@ -191,4 +333,22 @@ export class MediaSession {
   #emit(): void {
     for (const l of this.#listeners) l();
   }
+}
+
+/** Resolves true once `transport` is connected, false after `ms` (or when it closes). */
+function connectedWithin(transport: types.Transport, ms: number): Promise<boolean> {
+  if (transport.connectionState === 'connected') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      transport.off('connectionstatechange', onState);
+      resolve(ok);
+    };
+    const onState = (state: string) => {
+      if (state === 'connected') done(true);
+      else if (state === 'closed') done(false);
+    };
+    const timer = setTimeout(() => done(false), ms);
+    transport.on('connectionstatechange', onState);
+  });
 }

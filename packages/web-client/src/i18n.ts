@@ -103,6 +103,7 @@ const en = {
   hangUp: 'Hang up',
   tapForSound: 'Tap to turn on sound',
   waitingForVideo: 'Waiting for the other participant’s video…',
+  reconnecting: 'Connection lost. Reconnecting…',
   ended: 'The consultation has ended.',
   mediaLost: 'The connection to the media server was lost.',
   replacedElsewhere:
@@ -229,6 +230,7 @@ const fr: Strings = {
   hangUp: 'Raccrocher',
   tapForSound: 'Touchez pour activer le son',
   waitingForVideo: 'En attente de la vidéo de l’autre participant…',
+  reconnecting: 'Connexion perdue. Reconnexion…',
   ended: 'La consultation est terminée.',
   mediaLost: 'La connexion au serveur média a été perdue.',
   replacedElsewhere:

@@ -26,6 +26,14 @@ export function connectSignaling(token: string | (() => string), refresh?: () =>
     auth: (cb) => cb({ token: read(), protocolVersion: PROTOCOL_VERSION }),
     transports: ['websocket', 'polling'],
   });
+  // Back on a network (maybe another one: Wi-Fi to 4G): a connection still open may be bound to an
+  // address that is gone (noticed only at the ping timeout, 20 s), and a reconnection attempt made
+  // while offline may hang until its own timeout (20 s). Either way, a fresh connection now; the
+  // server recovers the session (rooms, missed events) when it can, the page joins again otherwise.
+  window.addEventListener('online', () => {
+    if (socket.connected) socket.io.engine.close();
+    else if (socket.active) socket.disconnect().connect();
+  });
   if (refresh) {
     socket.on('connect_error', (e: Error & { data?: { code?: string } }) => {
       if (e.data?.code === 'UNAUTHENTICATED') void refresh().then((ok) => ok && socket.connect());
@@ -38,11 +46,12 @@ export async function request<K extends keyof ClientRequests>(
   socket: SignalingSocket,
   name: K,
   payload: ClientRequests[K][0],
+  timeoutMs = 15_000,
 ): Promise<ClientRequests[K][1]> {
   let result: Ack<ClientRequests[K][1]>;
   try {
     const s = socket as unknown as Socket;
-    result = (await s.timeout(15_000).emitWithAck(name, payload)) as Ack<ClientRequests[K][1]>;
+    result = (await s.timeout(timeoutMs).emitWithAck(name, payload)) as Ack<ClientRequests[K][1]>;
   } catch {
     throw new VisitaError('TIMEOUT', `${name} timed out`);
   }

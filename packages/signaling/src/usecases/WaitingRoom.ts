@@ -45,9 +45,10 @@ export class WaitingRoom {
       // Early arrival: the check-in opens the waiting room (a concurrent check-in may have done it).
       c = (await this.#lifecycle.apply(c, { type: 'checkIn' }, identity)) ?? (await store.get(c.id)) ?? c;
     }
-    if (c.state === 'in_call') {
-      // A participant joining a call in progress (reload, reconnection without recovery) rebuilds
-      // their media: free what their previous connection left on the node first.
+    if (c.state === 'in_call' && !p.keepMedia) {
+      // A participant joining a call in progress (reload, another device) rebuilds their media:
+      // free what their previous connection left on the node first. A page back after a cut with
+      // its media still up asks to keep it (`keepMedia`) and restarts ICE instead.
       const client = await sfu.client(c.nodeId).catch(() => undefined);
       await client?.call('peer.close', { roomId: c.id, peerId: roleOf(identity) }).catch(() => undefined);
     }

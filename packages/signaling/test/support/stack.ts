@@ -67,11 +67,11 @@ export class TestStack {
   }
 
   static async start(
-    opts: { workers?: number; publicUrl?: string; env?: Record<string, string> } = {},
+    opts: { workers?: number; publicUrl?: string; env?: Record<string, string>; mediaIp?: string } = {},
   ): Promise<TestStack> {
     const redis = await RedisServer.start();
     await seedDemoAccount(redis.url);
-    const sfu = await InProcessSfu.start(redis.url, opts.workers ?? 1);
+    const sfu = await InProcessSfu.start(redis.url, opts.workers ?? 1, 'sfu-test', opts.mediaIp);
     const config = loadSignalingConfig(
       signalingEnv(redis.url, {
         VISITA_SIGNALING_PORT: '0',
@@ -123,13 +123,14 @@ export class InProcessSfu {
     this.#redis = redis;
   }
 
-  static async start(redisUrl: string, workers = 1, nodeId = 'sfu-test'): Promise<InProcessSfu> {
+  /** `mediaIp`: the address the node's transports listen on and announce (127.0.0.1 unless a test's network needs another). */
+  static async start(redisUrl: string, workers = 1, nodeId = 'sfu-test', mediaIp = '127.0.0.1'): Promise<InProcessSfu> {
     const log = createSfuLogger(process.env['VISITA_TEST_LOG'] ?? 'silent', { nodeId });
     const pool = await WorkerPool.create(workers, log);
     const node = new SfuNode(
       nodeId,
       pool,
-      { listenIp: '127.0.0.1', announcedAddress: undefined, minPort: 40000, maxPort: 49999 },
+      { listenIp: mediaIp, announcedAddress: undefined, minPort: 40000, maxPort: 49999 },
       log,
     );
     const control = new ControlServer(node, SFU_SECRET, log);

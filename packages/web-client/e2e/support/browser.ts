@@ -4,24 +4,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
+/** Chromium's flags for the tests: fake camera and microphone, no first-run or background traffic. */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--autoplay-policy=no-user-gesture-required',
+  '--ignore-certificate-errors',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
 /** Debian's Chromium, headless (Playwright gives it a fresh profile), with a fake camera (640x480 test pattern) and microphone (beep). */
 export async function launchChromium(): Promise<{ browser: Browser; close: () => Promise<void> }> {
   const browser = await chromium.launch({
     executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-      '--allow-loopback-in-peer-connection',
-      '--autoplay-policy=no-user-gesture-required',
-      '--ignore-certificate-errors',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
+    args: CHROMIUM_ARGS,
   });
   return {
     browser,
@@ -70,20 +73,31 @@ export function inboundStats(page: Page): Promise<InboundStats | null> {
   return page.evaluate(async () => (window.__visitaSession ? window.__visitaSession.inboundStats() : null));
 }
 
+/** Chromium serves a getStats() result up to this old from its cache. */
+const STATS_CACHE_MS = 50;
+
 /**
- * When `page`'s microphone sent its first packet (the browser's clock, the machine's): polled inside
- * the page every 5 ms, so the date is late by at most that and one stats read.
+ * When `page`'s microphone sent its first packet, as a window on the machine's clock: after `after`
+ * (the last poll that saw none, less the stats cache's age) and by `by` (the end of the first poll
+ * that saw one). Polled inside the page every 5 ms; under load a poll can take long, and the window
+ * says so.
  */
-export function firstAudioSentAt(page: Page, timeoutMs = 30_000): Promise<number> {
-  return page.evaluate(async (timeoutMs) => {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const s = window.__visitaSession;
-      if (s && (await s.outboundStats()).audio.packetsSent > 0) return Date.now();
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    throw new Error(`no audio sent within ${timeoutMs} ms`);
-  }, timeoutMs);
+export function firstAudioSent(page: Page, timeoutMs = 30_000): Promise<{ after: number; by: number }> {
+  return page.evaluate(
+    async ({ timeoutMs, cacheMs }) => {
+      const deadline = Date.now() + timeoutMs;
+      let after = Date.now() - cacheMs;
+      while (Date.now() < deadline) {
+        const s = window.__visitaSession;
+        const start = Date.now();
+        if (s && (await s.outboundStats()).audio.packetsSent > 0) return { after, by: Date.now() };
+        after = start - cacheMs;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      throw new Error(`no audio sent within ${timeoutMs} ms`);
+    },
+    { timeoutMs, cacheMs: STATS_CACHE_MS },
+  );
 }
 
 /** Waits until `page` decodes remote video frames and receives remote audio packets. */

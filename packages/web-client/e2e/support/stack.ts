@@ -29,13 +29,18 @@ export class E2EStack {
     this.#tlsDir = tlsDir;
   }
 
-  /** `env`: extra signaling configuration (e.g. a short VISITA_IDLE_TIMEOUT_S). */
-  static async start(opts: { env?: Record<string, string> } = {}): Promise<E2EStack> {
-    const stack = await TestStack.start(opts.env ? { env: opts.env } : {});
+  /**
+   * `env`: extra signaling configuration (e.g. a short VISITA_IDLE_TIMEOUT_S). `host`: the address
+   * the web server and the SFU's transports listen on (127.0.0.1 unless pages come from another
+   * network namespace); signaling stays on 127.0.0.1 behind the web server's proxy.
+   */
+  static async start(opts: { env?: Record<string, string>; host?: string } = {}): Promise<E2EStack> {
+    const host = opts.host ?? '127.0.0.1';
+    const stack = await TestStack.start({ ...(opts.env ? { env: opts.env } : {}), mediaIp: host });
     const tls = selfSignedCert();
     let web: Awaited<ReturnType<typeof startWebServer>> | undefined;
     try {
-      web = await startWebServer({ host: '127.0.0.1', port: 0, signalingUrl: stack.signalingUrl, tls });
+      web = await startWebServer({ host, port: 0, signalingUrl: stack.signalingUrl, tls });
       const { browser, close } = await launchChromium();
       return new E2EStack(stack, web.url, web.close, browser, close, tls.dir);
     } catch (e) {

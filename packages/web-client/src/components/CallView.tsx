@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { Strings } from '../i18n.ts';
 import { errorText } from '../i18n.ts';
 import { MediaSession } from '../MediaSession.ts';
-import type { RequestError, SignalingSocket } from '../signaling.ts';
+import { request, type RequestError, type SignalingSocket } from '../signaling.ts';
 
 declare global {
   interface Window {
@@ -31,14 +31,25 @@ export function CallView({ t, socket, consultationId, local, onHangUp }: Props) 
   const [cameraOff, setCameraOff] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [session, setSession] = useState<MediaSession | null>(null);
+  const [reconnecting, setReconnecting] = useState(false);
+  // Bumped when ICE restarts could not bring the media back: the session is rebuilt (a full rejoin).
+  const [rebuilds, setRebuilds] = useState(0);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a change of `rebuilds` starts a new session.
   useEffect(() => {
     const s = new MediaSession(socket, consultationId, local);
     window.__visitaSession = s;
     window.__visitaFirstFrameAt = null;
     setSession(s);
     let frameWatched = false;
+    const offLost = s.onLost(() => {
+      // Joining again frees this side's old media on the node; then a new session starts.
+      request(socket, 'consultation:join', { consultationId })
+        .then(() => setRebuilds((n) => n + 1))
+        .catch((e: RequestError) => setError(errorText(t, e.code)));
+    });
     const off = s.onChange(() => {
+      setReconnecting(s.connection === 'reconnecting');
       const v = remoteRef.current;
       if (!v) return;
       if (v.srcObject !== s.remoteStream) v.srcObject = s.remoteStream;
@@ -60,10 +71,11 @@ export function CallView({ t, socket, consultationId, local, onHangUp }: Props) 
     s.start().catch((e: RequestError) => setError(errorText(t, e.code)));
     return () => {
       off();
+      offLost();
       s.close();
       if (window.__visitaSession === s) window.__visitaSession = null;
     };
-  }, [socket, consultationId, local, t]);
+  }, [socket, consultationId, local, t, rebuilds]);
 
   useEffect(() => {
     if (localRef.current) localRef.current.srcObject = local;
@@ -80,6 +92,11 @@ export function CallView({ t, socket, consultationId, local, onHangUp }: Props) 
     <div className="call">
       <video ref={remoteRef} className="remote" data-testid="remote-video" autoPlay playsInline />
       {!hasVideo && <p className="call-hint">{t.waitingForVideo}</p>}
+      {reconnecting && (
+        <p className="reconnecting" role="status" data-testid="reconnecting">
+          {t.reconnecting}
+        </p>
+      )}
       {needsTap && (
         <button
           className="tap-sound"

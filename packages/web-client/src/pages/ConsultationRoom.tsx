@@ -1,5 +1,5 @@
 // The practitioner's side of one consultation: its waiting patient, then the call.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ConsultationView } from '@visita/protocol';
 import { CallView } from '../components/CallView.tsx';
 import { Chat } from '../components/Chat.tsx';
@@ -29,6 +29,8 @@ export function ConsultationRoom({
   useEffect(start, [start]);
   // A practitioner in a call is active: no automatic logoff.
   const inCall = generation !== null && ended === null;
+  const inCallRef = useRef(inCall);
+  inCallRef.current = inCall;
   useEffect(() => (inCall ? holdBusy() : undefined), [inCall]);
   useEffect(() => {
     const s = connectSignaling(sessionToken, refreshed);
@@ -42,11 +44,12 @@ export function ConsultationRoom({
     s.on('connect', () => {
       setError(null);
       if (s.recovered) return;
-      request(s, 'consultation:join', { consultationId }).then(
+      // In a call with media up: keep it (the media session restarts ICE and lists producers again).
+      const keepMedia = inCallRef.current;
+      request(s, 'consultation:join', { consultationId, keepMedia }).then(
         (v) => {
           setView(v);
-          // In a call after a reconnection: rebuild the media (the server freed the old transports).
-          if (v.state === 'in_call') setGeneration((g) => (g === null ? 0 : g + 1));
+          if (v.state === 'in_call' && !keepMedia) setGeneration((g) => (g === null ? 0 : g + 1));
         },
         (e: RequestError) => setError(errorText(t, e.code)),
       );

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ConsultationView, EndReason, WaitingPosition } from '@visita/protocol';
 import { CallView } from '../components/CallView.tsx';
 import { Chat } from '../components/Chat.tsx';
@@ -22,6 +22,8 @@ export function PatientPage({ t, consultationId }: { t: Strings; consultationId:
   const level = useMicLevel(media.status === 'ready' ? media.stream : null);
   const [name, setName] = useState(() => sessionStorage.getItem('visita.name') ?? '');
   const [phase, setPhase] = useState<Phase>(token ? { name: 'check' } : { name: 'error', message: t.linkInvalid });
+  const phaseRef = useRef(phase);
+  phaseRef.current = phase;
   const [socket, setSocket] = useState<SignalingSocket | null>(null);
   const [reason, setReason] = useState('');
   const [micHeard, setMicHeard] = useState(false);
@@ -66,15 +68,17 @@ export function PatientPage({ t, consultationId }: { t: Strings; consultationId:
     // recovered the session: then nothing was lost and the media keeps flowing).
     s.on('connect', () => {
       if (s.recovered) return;
+      // In a call with media up: keep it (the media session restarts ICE and lists producers again).
+      const keepMedia = phaseRef.current.name === 'call';
       request(s, 'consultation:join', {
         consultationId,
         displayName: name.trim(),
         ...(reason.trim() ? { reason: reason.trim() } : {}),
         deviceCheck,
+        keepMedia,
       })
         .then((view) => {
-          // In a call after a reconnection: rebuild the media (the server freed the old transports).
-          if (view.state === 'in_call')
+          if (view.state === 'in_call' && !keepMedia)
             setPhase((p) => ({ name: 'call', generation: p.name === 'call' ? p.generation + 1 : 0 }));
           else if (view.state === 'waiting') setPhase({ name: 'waiting', view });
         })
