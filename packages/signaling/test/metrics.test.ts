@@ -53,8 +53,12 @@ it('counts sockets, calls, admissions, queue waits and refusals; the node counts
   expect(value(sig, 'visita_signaling_requests_refused_total', { code: 'FORBIDDEN' })).toBe(1);
   expect(value(sig, 'visita_signaling_process_resident_memory_bytes')).toBeGreaterThan(0);
 
-  const sfu = await scrape(sfuMetricsPort);
   const on = { node: 'sfu-metrics' };
+  // The node hears each microphone's first packet a few milliseconds after the bot saw it leave.
+  await expect
+    .poll(async () => value(await scrape(sfuMetricsPort), 'visita_sfu_media_start_seconds_count', on))
+    .toBe(2);
+  const sfu = await scrape(sfuMetricsPort);
   expect(value(sfu, 'visita_sfu_rooms', on)).toBe(1);
   expect(value(sfu, 'visita_sfu_transports', on)).toBe(2);
   expect(value(sfu, 'visita_sfu_producers', on)).toBe(2);
@@ -62,6 +66,16 @@ it('counts sockets, calls, admissions, queue waits and refusals; the node counts
   expect(value(sfu, 'visita_sfu_draining', on)).toBe(0);
   expect(value(sfu, 'visita_sfu_workers', on)).toBe(1);
   expect(value(sfu, 'visita_sfu_worker_cpu_seconds', on)).toBeGreaterThan(0);
+  // Both microphones sent real RTP (startCall's media bots): two media starts, packets counted in.
+  expect(value(sfu, 'visita_sfu_media_start_seconds_count', on)).toBe(2);
+  expect(value(sfu, 'visita_sfu_rtp_packets_total', { ...on, direction: 'in' })).toBeGreaterThan(0);
+  expect(value(sfu, 'visita_sfu_rtp_packets_lost_total', { ...on, direction: 'in' })).toBe(0);
+  // Counted from deltas: a second scrape adds what came since, never the total again.
+  const first = value(sfu, 'visita_sfu_rtp_packets_total', { ...on, direction: 'in' })!;
+  await new Promise((r) => setTimeout(r, 300));
+  const second = value(await scrape(sfuMetricsPort), 'visita_sfu_rtp_packets_total', { ...on, direction: 'in' })!;
+  expect(second - first).toBeGreaterThan(10); // 2 × 50 packets/s for 0.3 s
+  expect(second - first).toBeLessThan(first + 200);
 
   // Internal only: signaling's public port has no /metrics, and the metrics port serves nothing else.
   expect((await fetch(`${stack.signalingUrl}/metrics`)).status).toBe(404);

@@ -31,7 +31,7 @@ async function firstPacketSent(transport: Transport, timeoutMs = 5_000): Promise
   throw new Error(`no RTP sent within ${timeoutMs} ms`);
 }
 
-/** One participant's microphone, sent for real: a tone-free 10 ms frame every 10 ms. */
+/** One participant's microphone, sent for real: a 400 Hz tone, 10 ms a frame (silence would let Opus go quiet). */
 export class MediaBot {
   readonly producerId: string;
   /** When its first packet was seen sent (this process's clock; late by at most one 10 ms poll). */
@@ -89,7 +89,10 @@ export class MediaBot {
     });
     const source = new wrtc.nonstandard.RTCAudioSource();
     const track = source.createTrack() as unknown as MediaStreamTrack;
-    const samples = new Int16Array((SAMPLE_RATE * FRAME_MS) / 1000);
+    // 400 Hz: exactly 4 periods in 10 ms, so every frame is the same buffer without a click.
+    const samples = Int16Array.from({ length: (SAMPLE_RATE * FRAME_MS) / 1000 }, (_, i) =>
+      Math.round(3_000 * Math.sin((2 * Math.PI * 400 * i) / SAMPLE_RATE)),
+    );
     let soundFrom = silentForMs > 0 ? Number.POSITIVE_INFINITY : 0;
     const timer = setInterval(() => {
       if (Date.now() >= soundFrom) source.onData({ samples, sampleRate: SAMPLE_RATE });
