@@ -3,7 +3,6 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ErrorCode } from '@visita/protocol';
 import { addAccount } from '../src/accounts/manage.ts';
 import type { AuditRecord } from '../src/store/AuditStore.ts';
-import { audioRtpParameters } from '../../sfu/test/fixtures.ts';
 import { TestStack, testAccountStore } from './support/stack.ts';
 
 let stack: TestStack;
@@ -44,14 +43,7 @@ it('records who checked in, messaged, admitted, joined media and ended — ids o
   });
   await doctor.request('waiting:message', { consultationId, text: 'secret free text' });
   await doctor.request('consultation:admit', { consultationId });
-  const send = await patient.request('media:createTransport', { consultationId, direction: 'send' });
-  if (!send.ok) throw new Error(send.message);
-  await patient.request('media:produce', {
-    consultationId,
-    transportId: send.data.id,
-    kind: 'audio',
-    rtpParameters: audioRtpParameters,
-  });
+  await patient.produceAudio(consultationId);
   await patient.request('consultation:hangUp', { consultationId });
 
   const json = await audit(doctorToken);

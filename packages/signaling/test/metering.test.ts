@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { MeteringLog } from '../src/metering/MeteringLog.ts';
 import { periodOf } from '../src/metering/Rater.ts';
 import type { PractitionerUsage } from '../src/api/usage.ts';
-import { TestStack, type TestClient } from './support/stack.ts';
+import { TestStack, admittedCall, type TestClient } from './support/stack.ts';
 
 // Metering end to end against real Redis: events → stream → rater → usage API and exports.
 let stack: TestStack;
@@ -100,13 +100,7 @@ describe('metering', () => {
   });
 
   it('bills nothing while a microphone is produced but sends no RTP: media up is its first packet at the node', async () => {
-    const token = await stack.login();
-    const { consultationId, patientToken } = await stack.createConsultation(token);
-    const doctor = await stack.connect(token);
-    const patient = await stack.connect(patientToken);
-    await patient.request('consultation:join', { consultationId, displayName: 'Silent' });
-    await doctor.request('consultation:join', { consultationId });
-    await doctor.request('consultation:admit', { consultationId });
+    const { token, consultationId, doctor, patient } = await admittedCall(stack, { displayName: 'Silent' });
     await patient.sendAudio(consultationId);
     await doctor.produceAudio(consultationId); // a producer, but its transport never connects
     await new Promise((r) => setTimeout(r, 1_500));
@@ -116,13 +110,7 @@ describe('metering', () => {
   });
 
   it("starts billing at the later microphone's first packet, to 100 ms, not when its producer was created", async () => {
-    const token = await stack.login();
-    const { consultationId, patientToken } = await stack.createConsultation(token);
-    const doctor = await stack.connect(token);
-    const patient = await stack.connect(patientToken);
-    await patient.request('consultation:join', { consultationId, displayName: 'Slow microphone' });
-    await doctor.request('consultation:join', { consultationId });
-    await doctor.request('consultation:admit', { consultationId });
+    const { token, consultationId, doctor, patient } = await admittedCall(stack, { displayName: 'Slow microphone' });
     await doctor.sendAudio(consultationId);
     const producedAt = Date.now();
     // The patient's microphone takes 800 ms to give sound after its producer exists.

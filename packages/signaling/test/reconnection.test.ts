@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PROTOCOL_VERSION, type RtpCapabilities } from '@visita/protocol';
 import type { AuditRecord } from '../src/store/AuditStore.ts';
 import { audioRtpParameters } from '../../sfu/test/fixtures.ts';
-import { TestClient, TestStack, waitForUsage } from './support/stack.ts';
+import { TestClient, TestStack, admittedCall, waitForUsage } from './support/stack.ts';
 
 // Reconnection: Socket.IO connection-state recovery, and the grace period of a dropped participant.
 const GRACE_MS = 1_500;
@@ -141,21 +141,8 @@ it('keeps a dropped participant’s media during the grace period, and frees it 
 });
 
 it('lets a page back after a cut keep its media (keepMedia) and restart ICE; joining without it frees the media', async () => {
-  const token = await stack.login();
-  const { consultationId, patientToken } = await stack.createConsultation(token);
-  const doctor = await stack.connect(token);
-  const patient = await stack.connect(patientToken);
-  await patient.request('consultation:join', { consultationId, displayName: 'On a train' });
-  await doctor.request('consultation:join', { consultationId });
-  await doctor.request('consultation:admit', { consultationId });
-  const send = await patient.request('media:createTransport', { consultationId, direction: 'send' });
-  if (!send.ok) throw new Error(send.message);
-  await patient.request('media:produce', {
-    consultationId,
-    transportId: send.data.id,
-    kind: 'audio',
-    rtpParameters: audioRtpParameters,
-  });
+  const { consultationId, patientToken, doctor, patient } = await admittedCall(stack, { displayName: 'On a train' });
+  const { transport } = await patient.produceAudioOn(consultationId);
   const patientMedia = async () =>
     (await stack.node.handlers['room.get']({ roomId: consultationId })).peers.find((p) => p.peerId === 'patient');
 
@@ -168,12 +155,12 @@ it('lets a page back after a cut keep its media (keepMedia) and restart ICE; joi
   });
   expect(await patientMedia()).toMatchObject({ transports: 1, producers: [{ kind: 'audio' }] });
   // Its transport restarts ICE: new credentials, same transport.
-  const restarted = await back.request('media:restartIce', { consultationId, transportId: send.data.id });
+  const restarted = await back.request('media:restartIce', { consultationId, transportId: transport.id });
   expect(restarted.ok && restarted.data.iceParameters.usernameFragment).not.toBe(
-    send.data.iceParameters.usernameFragment,
+    transport.iceParameters.usernameFragment,
   );
   // Another participant's transport cannot be restarted, and a reload (no keepMedia) frees the media.
-  expect(await doctor.request('media:restartIce', { consultationId, transportId: send.data.id })).toMatchObject({
+  expect(await doctor.request('media:restartIce', { consultationId, transportId: transport.id })).toMatchObject({
     ok: false,
     code: 'NOT_FOUND',
   });

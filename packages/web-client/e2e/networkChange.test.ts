@@ -82,11 +82,7 @@ it('keeps a call through a 5 s network cut and a change of address, restarting I
   const context = await phone!.browser.newContext({ ignoreHTTPSErrors: true, locale: 'en-GB' });
   const patient = await context.newPage();
   const { consultationId, patientLink } = await e2e.doctorCreatesConsultation(doctor);
-  await patient.goto(patientLink);
-  await patient.getByTestId('patient-name').fill('Lucie Bernard');
-  await patient.getByTestId('enter-waiting-room').click();
-  await doctor.getByTestId('queue-entry').filter({ hasText: 'Lucie Bernard' }).getByRole('button').click();
-  await doctor.getByTestId('admit').click();
+  await e2e.admitPatient(doctor, patient, patientLink, 'Lucie Bernard');
   await Promise.all([waitForMedia(patient), waitForMedia(doctor)]);
 
   await cutAndRestore(patient, doctor);

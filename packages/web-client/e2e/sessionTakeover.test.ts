@@ -17,11 +17,7 @@ it('keeps one patient session per link: the newer device takes over the call', a
   const { page: phone } = await e2e.page();
   const { page: laptop } = await e2e.page();
   const { consultationId, patientLink } = await e2e.doctorCreatesConsultation(doctor);
-  await phone.goto(patientLink);
-  await phone.getByTestId('patient-name').fill('Léa Bernard');
-  await phone.getByTestId('enter-waiting-room').click();
-  await doctor.getByTestId('queue-entry').filter({ hasText: 'Léa Bernard' }).getByRole('button').click();
-  await doctor.getByTestId('admit').click();
+  await e2e.admitPatient(doctor, phone, patientLink, 'Léa Bernard');
   await Promise.all([waitForMedia(phone), waitForMedia(doctor)]);
 
   await laptop.goto(patientLink);

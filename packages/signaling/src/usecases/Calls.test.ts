@@ -1,22 +1,15 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ConsultationState, EndReason, Role } from '@visita/protocol';
-import { PRESENCE_TTL_MS, useCaseHarness } from '../../test/support/useCaseHarness.ts';
+import {
+  HARNESS_DOCTOR as doctor,
+  PRESENCE_TTL_MS,
+  harnessInCall as inCall,
+  useCaseHarness,
+} from '../../test/support/useCaseHarness.ts';
 import type { Identity } from '../tokens.ts';
 
 // The call use cases on in-memory twins, a fake SFU and a clock the test moves.
 const GRACE_MS = 60_000;
-const doctor: Identity = { kind: 'practitioner', sub: 'pr-1', name: 'Dr One', role: 'practitioner', sid: 's1' };
-
-async function inCall() {
-  const h = useCaseHarness();
-  const c = await h.service.consultations.create('pr-1', {}, h.clock.now());
-  const patient: Identity = { kind: 'patient', sub: 'pt-1', consultationId: c.id, v: 0 };
-  await h.presence.touch(c.id, Role.PATIENT, 'i1:patient', h.clock.now());
-  await h.presence.touch(c.id, Role.PRACTITIONER, 'i1:doctor', h.clock.now());
-  await h.service.waitingRoom.join(patient, { consultationId: c.id, displayName: 'Ada' });
-  await h.service.calls.admit(doctor, { consultationId: c.id });
-  return { h, id: c.id, patient };
-}
 
 const ended = (h: ReturnType<typeof useCaseHarness>, id: string) =>
   h.notify.sent.filter((s) => s.event === 'consultation:ended' && s.to === `c:${id}`).map((s) => s.payload);

@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { Role } from '@visita/protocol';
-import { useCaseHarness } from '../../test/support/useCaseHarness.ts';
-import type { Identity } from '../tokens.ts';
+import { harnessInCall, type useCaseHarness } from '../../test/support/useCaseHarness.ts';
 
 // Billing's "media up" comes from the node's first RTP packet of a microphone, on the node hosting the call.
-const doctor: Identity = { kind: 'practitioner', sub: 'pr-1', name: 'Dr One', role: 'practitioner', sid: 's1' };
-
 async function inCall() {
-  const h = useCaseHarness();
-  const c = await h.service.consultations.create('pr-1', {}, h.clock.now());
-  const patient: Identity = { kind: 'patient', sub: 'pt-1', consultationId: c.id, v: 0 };
-  await h.presence.touch(c.id, Role.PATIENT, 'i1:patient', h.clock.now());
-  await h.service.waitingRoom.join(patient, { consultationId: c.id, displayName: 'Ada' });
-  await h.service.calls.admit(doctor, { consultationId: c.id });
-  const admittedAt = h.clock.now();
-  h.clock.advance(5_000);
-  return { h, id: c.id, admittedAt };
+  const call = await harnessInCall();
+  call.h.clock.advance(5_000);
+  return call;
 }
 
 const ups = (h: ReturnType<typeof useCaseHarness>) =>

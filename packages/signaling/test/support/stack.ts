@@ -8,6 +8,7 @@ import {
   type ClientToServerEvents,
   type CreatedConsultation,
   type ServerToClientEvents,
+  type TransportOptions,
   type UsageRecord,
   type UsageReport,
 } from '@visita/protocol';
@@ -239,6 +240,11 @@ export class TestClient {
 
   /** A send transport and a microphone producer (hand-written RTP parameters; no RTP flows, so never billed). */
   async produceAudio(consultationId: string): Promise<string> {
+    return (await this.produceAudioOn(consultationId)).producerId;
+  }
+
+  /** produceAudio, with the send transport it created. */
+  async produceAudioOn(consultationId: string): Promise<{ producerId: string; transport: TransportOptions }> {
     const t = await this.request('media:createTransport', { consultationId, direction: 'send' });
     if (!t.ok) throw new Error(t.message);
     const p = await this.request('media:produce', {
@@ -248,7 +254,7 @@ export class TestClient {
       rtpParameters: audioRtpParameters,
     });
     if (!p.ok) throw new Error(p.message);
-    return p.data.producerId;
+    return { producerId: p.data.producerId, transport: t.data };
   }
 
   /** Sends a raw event (for malformed-input tests). */
@@ -289,25 +295,33 @@ export { freePort, RedisServer } from './redisServer.ts';
 export type UsageRecordJson = UsageRecord;
 
 /** Polls GET /api/usage until the consultation's record is complete (the rater runs asynchronously). */
+type Call = { consultationId: string; token: string; patientToken: string; doctor: TestClient; patient: TestClient };
+
 /**
- * A consultation in a call through `stack`: the patient checks in, the practitioner joins and
- * admits (after `beforeAdmitMs`), and both send a microphone (real RTP). Returns both clients.
+ * A consultation admitted through `stack`, no media yet: the patient checks in (as `displayName`),
+ * the practitioner joins and admits (after `beforeAdmitMs`). Returns both clients.
  */
-export async function startCall(
+export async function admittedCall(
   stack: TestStack,
-  opts: { beforeAdmitMs?: number } = {},
-): Promise<{ consultationId: string; token: string; doctor: TestClient; patient: TestClient }> {
+  opts: { beforeAdmitMs?: number; displayName?: string } = {},
+): Promise<Call> {
   const token = await stack.login();
   const { consultationId, patientToken } = await stack.createConsultation(token);
   const doctor = await stack.connect(token);
   const patient = await stack.connect(patientToken);
-  await patient.request('consultation:join', { consultationId, displayName: 'P' });
+  await patient.request('consultation:join', { consultationId, displayName: opts.displayName ?? 'P' });
   await doctor.request('consultation:join', { consultationId });
   if (opts.beforeAdmitMs) await new Promise((r) => setTimeout(r, opts.beforeAdmitMs));
   const admitted = await doctor.request('consultation:admit', { consultationId });
   if (!admitted.ok) throw new Error(`admit failed: ${admitted.code} ${admitted.message}`);
-  await Promise.all([patient.sendAudio(consultationId), doctor.sendAudio(consultationId)]);
-  return { consultationId, token, doctor, patient };
+  return { consultationId, token, patientToken, doctor, patient };
+}
+
+/** A consultation in a call: admitted (see admittedCall), and both send a microphone (real RTP). */
+export async function startCall(stack: TestStack, opts: { beforeAdmitMs?: number } = {}): Promise<Call> {
+  const call = await admittedCall(stack, opts);
+  await Promise.all([call.patient.sendAudio(call.consultationId), call.doctor.sendAudio(call.consultationId)]);
+  return call;
 }
 
 export async function waitForUsage(

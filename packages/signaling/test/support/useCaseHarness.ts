@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import {
   ErrorCode,
-  type Role,
+  Role,
   type RoomSummary,
   VisitaError,
   type SfuMethod,
@@ -13,6 +13,7 @@ import type { MeteringEvent } from '../../src/metering/events.ts';
 import type { Notifier } from '../../src/notifier.ts';
 import type { SfuClientEvents } from '../../src/sfu/SfuClient.ts';
 import type { SfuNodes, SfuRpc } from '../../src/sfu/SfuNodes.ts';
+import type { Identity } from '../../src/tokens.ts';
 import { MemoryAuditStore } from '../../src/store/MemoryAuditStore.ts';
 import { MemoryClaims } from '../../src/store/MemoryClaims.ts';
 import { MemoryChatStore } from '../../src/store/MemoryChatStore.ts';
@@ -97,6 +98,27 @@ export class RecordingNotifier implements Notifier {
 }
 
 export const PRESENCE_TTL_MS = 30_000;
+
+/** The practitioner of the harness's consultations. */
+export const HARNESS_DOCTOR: Identity = {
+  kind: 'practitioner',
+  sub: 'pr-1',
+  name: 'Dr One',
+  role: 'practitioner',
+  sid: 's1',
+};
+
+/** A harness with one consultation in a call: both present, the patient checked in and admitted. */
+export async function harnessInCall() {
+  const h = useCaseHarness();
+  const c = await h.service.consultations.create('pr-1', {}, h.clock.now());
+  const patient: Identity = { kind: 'patient', sub: 'pt-1', consultationId: c.id, v: 0 };
+  await h.presence.touch(c.id, Role.PATIENT, 'i1:patient', h.clock.now());
+  await h.presence.touch(c.id, Role.PRACTITIONER, 'i1:doctor', h.clock.now());
+  await h.service.waitingRoom.join(patient, { consultationId: c.id, displayName: 'Ada' });
+  await h.service.calls.admit(HARNESS_DOCTOR, { consultationId: c.id });
+  return { h, id: c.id, patient, admittedAt: h.clock.now() };
+}
 
 export function useCaseHarness(start = 1_800_000_000_000) {
   let now = start;

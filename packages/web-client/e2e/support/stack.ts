@@ -71,6 +71,18 @@ export class E2EStack {
     return { consultationId, patientLink: `${this.webUrl}${url.pathname}${url.hash}` };
   }
 
+  /**
+   * The patient (as `name`) opens the link and checks in; the doctor opens them from the live
+   * waiting room and admits them. Resolves when the admission is clicked (media comes after).
+   */
+  async admitPatient(doctor: Page, patient: Page, patientLink: string, name: string): Promise<void> {
+    await patient.goto(patientLink);
+    await patient.getByTestId('patient-name').fill(name);
+    await patient.getByTestId('enter-waiting-room').click();
+    await doctor.getByTestId('queue-entry').filter({ hasText: name }).getByRole('button').click();
+    await doctor.getByTestId('admit').click();
+  }
+
   async stop(): Promise<void> {
     await this.#closeBrowser().catch(() => undefined);
     await this.#closeWeb().catch(() => undefined);
