@@ -27,6 +27,14 @@ export const MAX_CONSUMERS_PER_PEER = 8;
 export const MAX_PEERS_PER_ROOM = 4;
 /** Consumers of one room, all peers together. */
 export const MAX_CONSUMERS_PER_ROOM = 16;
+/**
+ * A video producer's key frame requests are spaced at least this far apart (mediasoup's
+ * `keyFrameRequestDelay`: a request inside the window is sent when it ends). Chrome ignores a
+ * request that comes within 300 ms of its last key frame, and mediasoup asks again only after a
+ * second: a consumer resumed just after the stream's first key frame used to wait ~1 s for its
+ * picture (`make bench-join`, 3 calls in 20).
+ */
+export const KEY_FRAME_REQUEST_DELAY_MS = 400;
 
 type Counted = 'transports' | 'producers' | 'consumers';
 const PER_PEER: Record<Counted, number> = {
@@ -165,6 +173,7 @@ export class Room extends EventEmitter<RoomEvents> {
         kind: p.kind,
         rtpParameters: p.rtpParameters as unknown as types.RtpParameters,
         appData: { peerId: p.peerId },
+        ...(p.kind === 'video' ? { keyFrameRequestDelay: KEY_FRAME_REQUEST_DELAY_MS } : {}),
       });
     } finally {
       release();
