@@ -1,4 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import { machine, writeSection } from '../../../scripts/benchmarksDoc.ts';
 import { E2EStack } from './support/stack.ts';
 
@@ -11,6 +14,14 @@ import { E2EStack } from './support/stack.ts';
 const MINUTES = Number(process.env['SOAK_MINUTES'] ?? 30);
 const MAX_CALLS = Number(process.env['SOAK_CALLS'] ?? Number.POSITIVE_INFINITY);
 const HOLD_MS = Number(process.env['SOAK_HOLD_MS'] ?? 3_000);
+/** Calls after which a heap snapshot is written (e.g. "40,120"), for scripts/heapDiff.ts. */
+const SNAPSHOTS = new Set((process.env['SOAK_HEAP_SNAPSHOTS'] ?? '').split(',').filter(Boolean).map(Number));
+/**
+ * The driver's pages are replaced after this many calls: Playwright keeps every request, response,
+ * WebSocket and handle of a page until the page closes (a heap-snapshot diff over 90 calls found
+ * them, 2 navigations and 6 handles a call, as all of the process's growth).
+ */
+const PAGE_LIFETIME_CALLS = 10;
 const log = (m: string) => console.log(`[soak ${new Date().toISOString().slice(11, 19)}] ${m}`);
 
 const statusKb = (pid: number, field: string): number =>
@@ -78,14 +89,21 @@ const left: string[] = [];
 const started = Date.now();
 let calls = 0;
 try {
-  const { page: doctor } = await e2e.page();
-  const { page: patient } = await e2e.page();
-  await e2e.doctorCreatesConsultation(doctor); // logs the doctor in (the session stays in the tab)
+  const pages = async () => {
+    const [d, p] = await Promise.all([e2e.page(), e2e.page()]);
+    await e2e.doctorCreatesConsultation(d.page); // logs the doctor in (the session stays in the tab)
+    return { doctor: d.page, patient: p.page, close: () => Promise.all([d.context.close(), p.context.close()]) };
+  };
+  let { doctor, patient, close } = await pages();
   // The driver's own API token lives 15 minutes, like any access token: it logs in again every 10.
   let token = await stack.login();
   let loggedInAt = Date.now();
   while (calls < MAX_CALLS && Date.now() - started < MINUTES * 60_000) {
     calls++;
+    if (calls % PAGE_LIFETIME_CALLS === 0) {
+      await close();
+      ({ doctor, patient, close } = await pages());
+    }
     if (Date.now() - loggedInAt > 10 * 60_000) {
       token = await stack.login();
       loggedInAt = Date.now();
@@ -97,10 +115,12 @@ try {
     await patient.getByTestId('enter-waiting-room').click();
     await doctor.locator('[data-testid=admit]:not([disabled])').waitFor();
     await doctor.getByTestId('admit').click();
-    await Promise.all([
-      patient.waitForFunction(() => window.__visitaFirstFrameAt ?? null, undefined, { timeout: 30_000 }),
-      doctor.waitForFunction(() => window.__visitaFirstFrameAt ?? null, undefined, { timeout: 30_000 }),
-    ]);
+    const firstFrames = await Promise.all(
+      [patient, doctor].map((p) =>
+        p.waitForFunction(() => window.__visitaFirstFrameAt ?? null, undefined, { timeout: 30_000 }),
+      ),
+    );
+    await Promise.all(firstFrames.map((h) => h.dispose()));
     await new Promise((r) => setTimeout(r, HOLD_MS));
     await doctor.getByTestId('hang-up').click();
     await patient.getByTestId('ended').waitFor();
@@ -108,6 +128,8 @@ try {
     const status = stack.node.status();
     for (const k of leftovers) if (status[k] !== 0) left.push(`call ${calls}: ${status[k]} ${k} left on the SFU node`);
     gc?.();
+    if (SNAPSHOTS.has(calls))
+      log(`heap snapshot: ${writeHeapSnapshot(join(tmpdir(), `visita-soak-${calls}.heapsnapshot`))}`);
     samples.push(await Promise.all(resources.map((r) => r.read())));
     if (calls % 10 === 0) log(`${calls} calls, ${Math.round((Date.now() - started) / 1000)} s`);
   }
@@ -152,8 +174,9 @@ if (process.env['SOAK_WRITE'] !== '0' && calls >= 20) {
   writeSection(
     'Soak (`make soak`)',
     `Consultations cycling in headless Chromium (two pages, fake camera and microphone, ${HOLD_MS / 1000} s of
-media each) through the real stack: signaling and the SFU node in one process (with the driver's Playwright
-client and the web server: growth there is not yet attributed), mediasoup workers, redis-server. After each call and a full garbage collection: every process's memory and descriptors,
+media each) through the real stack: signaling and the SFU node in one process (with the web server and the
+driver's Playwright client, whose pages are replaced every ${PAGE_LIFETIME_CALLS} calls: Playwright keeps a page's
+requests and handles until it closes), mediasoup workers, redis-server. After each call and a full garbage collection: every process's memory and descriptors,
 Redis keys and memory, and the SFU node's objects (all must be 0 between calls). Growth per call is a
 least-squares slope over each half of the run; "kept by design" are records Visita keeps (consultations,
 audit, metering, usage) until their retention.
