@@ -62,6 +62,8 @@ export interface RoomEvents {
   consumerClosed: [{ peerId: string; consumerId: string }];
   /** `waitedMs`: from the producer's creation to its first packet (the client's ICE and DTLS). */
   producerFlowing: [{ peerId: string; producerId: string; kind: types.MediaKind; at: number; waitedMs: number }];
+  /** Two participants' microphones flow: the call's audio is up, `waitedMs` after the room opened. */
+  callAudioUp: [{ waitedMs: number }];
 }
 
 /**
@@ -74,6 +76,9 @@ export class Room extends EventEmitter<RoomEvents> {
   readonly router: types.Router;
   readonly #rtc: RtcListenConfig;
   readonly #peers = new Map<string, Peer>();
+  readonly #openedAt = Date.now();
+  /** Peers whose microphone has flowed (the call's audio is up once two have). */
+  readonly #audioUp = new Set<string>();
   #closed = false;
 
   constructor(id: string, router: types.Router, rtc: RtcListenConfig) {
@@ -206,6 +211,10 @@ export class Room extends EventEmitter<RoomEvents> {
       producer.enableTraceEvent([]).catch(() => undefined);
       const flowing = { peerId: peer.id, producerId: producer.id, kind: producer.kind, at, waitedMs: at - createdAt };
       this.emit('producerFlowing', flowing);
+      if (producer.kind === 'audio' && this.#audioUp.size < 2) {
+        this.#audioUp.add(peer.id);
+        if (this.#audioUp.size === 2) this.emit('callAudioUp', { waitedMs: at - this.#openedAt });
+      }
     };
     producer.on('trace', onTrace);
     // Refused only if the producer closed meanwhile.

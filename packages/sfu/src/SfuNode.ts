@@ -25,6 +25,7 @@ export interface SfuNodeEvents {
   roomClosed: [{ roomId: string; reason: RoomClosedReason }];
   consumerClosed: [{ roomId: string; peerId: string; consumerId: string }];
   producerFlowing: [ProducerFlowing & { waitedMs: number }];
+  callAudioUp: [{ roomId: string; waitedMs: number }];
 }
 
 /**
@@ -158,6 +159,7 @@ export class SfuNode extends EventEmitter<SfuNodeEvents> {
       log.info('room opened');
       room.on('consumerClosed', (e) => this.emit('consumerClosed', { roomId, ...e }));
       room.on('producerFlowing', (e) => this.emit('producerFlowing', { roomId, ...e }));
+      room.once('callAudioUp', (e) => this.emit('callAudioUp', { roomId, ...e }));
       room.once('closed', (reason) => {
         this.#rooms.delete(roomId);
         log.info({ reason }, 'room closed');

@@ -57,6 +57,13 @@ export class SfuMetrics {
       registers,
     });
     node.on('producerFlowing', (e) => mediaStart.observe(e.waitedMs / 1000));
+    const callAudioUp = new Histogram({
+      name: 'visita_sfu_call_audio_up_seconds',
+      help: "From a room's opening (the admission, or a move to this node) to both participants' microphones flowing",
+      buckets: [0.1, 0.2, 0.3, 0.5, 0.8, 1, 1.5, 2, 3, 5, 10],
+      registers,
+    });
+    node.on('callAudioUp', (e) => callAudioUp.observe(e.waitedMs / 1000));
     // Packet counts and losses of every stream, read from mediasoup's stats when scraped: `in` from
     // the clients (producers' inbound streams), `out` to them (consumers, losses from the clients'
     // receiver reports). Loss ratio = rate(lost) / rate(packets).

@@ -69,6 +69,9 @@ it('counts sockets, calls, admissions, queue waits and refusals; the node counts
   // Both microphones sent real RTP (startCall's media bots): two media starts, packets counted in.
   expect(value(sfu, 'visita_sfu_media_start_seconds_count', on)).toBe(2);
   expect(value(sfu, 'visita_sfu_rtp_packets_total', { ...on, direction: 'in' })).toBeGreaterThan(0);
+  // The call's audio up, once, after the room opened at the admission.
+  expect(value(sfu, 'visita_sfu_call_audio_up_seconds_count', on)).toBe(1);
+  expect(value(sfu, 'visita_sfu_call_audio_up_seconds_sum', on)).toBeGreaterThan(0);
   expect(value(sfu, 'visita_sfu_rtp_packets_lost_total', { ...on, direction: 'in' })).toBe(0);
   // Counted from deltas: a second scrape adds what came since, never the total again.
   const first = value(sfu, 'visita_sfu_rtp_packets_total', { ...on, direction: 'in' })!;
