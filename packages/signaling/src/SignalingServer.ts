@@ -30,6 +30,7 @@ import type { AuditStore } from './store/AuditStore.ts';
 import { AUDIT_PRACTITIONER_PATTERN, AUDIT_STREAM, RedisAuditStore } from './store/RedisAuditStore.ts';
 import { Retention, applyRetention } from './store/retention.ts';
 import { RedisClaims } from './store/Claims.ts';
+import { RedisDurationStore } from './store/DurationStore.ts';
 import { RedisChatStore } from './store/RedisChatStore.ts';
 import { METERING_STREAM, MeteringLog } from './metering/MeteringLog.ts';
 import { PlanBook } from './metering/PlanBook.ts';
@@ -95,8 +96,7 @@ export class SignalingServer {
     this.#http = createServer((req, res) => app(req, res));
     guardHttpServer(this.#http, log);
     this.io = createSocketServer(this.#http, config.reconnectGraceMs, log);
-    // Instances share rooms and broadcasts through Redis Streams.
-    // It keeps what the recovery window needs, no more: the sweeper trims it by age as well.
+    // Instances share rooms and broadcasts through Redis Streams (trimmed by age by the sweeper too).
     this.io.adapter(createAdapter(this.redis, { streamName: SOCKET_STREAM, maxLen: SOCKET_STREAM_MAX_LEN }));
     const presence = new RedisPresenceStore(this.redis, config.presenceTtlMs);
     this.audit = new RedisAuditStore(this.redis);
@@ -132,6 +132,7 @@ export class SignalingServer {
         deadlines: new RedisDeadlineStore(this.redis),
         chat: new RedisChatStore(this.redis),
         claims,
+        durations: new RedisDurationStore(this.redis),
         observer: this.metrics.observer,
         meter: (e) => this.#metering.append(e),
         instanceId: config.instanceId,

@@ -43,7 +43,11 @@ const ended = (reason: EndReason, admittedAt: number | null): Partial<Consultati
 });
 const endEffects = (reason: EndReason, fromCall: boolean, message?: string): ConsultationEffect[] => [
   ...(fromCall
-    ? [{ type: 'closeRoom', nodeId: 'n1' } as const, { type: 'meter', fact: 'ended', at: NOW } as const]
+    ? [
+        { type: 'closeRoom', nodeId: 'n1' } as const,
+        { type: 'meter', fact: 'ended', at: NOW } as const,
+        { type: 'learnDuration', ms: NOW - 1_000 } as const,
+      ]
     : []),
   { type: 'audit', action: reason === EndReason.DECLINED ? AuditAction.DECLINED : AuditAction.ENDED },
   { type: 'leaveQueue', refresh: fromCall ? 'everyone' : 'behind' },

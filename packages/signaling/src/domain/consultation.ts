@@ -52,6 +52,8 @@ export type ConsultationEventType = ConsultationEvent['type'];
 export type ConsultationEffect =
   | { readonly type: 'closeRoom'; readonly nodeId: string }
   | { readonly type: 'meter'; readonly fact: 'admitted' | 'ended'; readonly at: number }
+  /** A call ended: its length (admission to end) joins the practitioner's recent durations. */
+  | { readonly type: 'learnDuration'; readonly ms: number }
   | { readonly type: 'audit'; readonly action: AuditAction }
   /** Remove the patient from the waiting room; `refresh`: whose positions or estimates changed. */
   | { readonly type: 'leaveQueue'; readonly refresh: 'everyone' | 'behind' }
@@ -154,7 +156,12 @@ export function transition(c: Consultation, event: ConsultationEvent, now: numbe
 function end(c: Consultation, base: Base, reason: EndReason, now: number, message?: string): Transition {
   const inCall = c.state === 'in_call';
   const effects: ConsultationEffect[] = [];
-  if (inCall) effects.push({ type: 'closeRoom', nodeId: c.nodeId }, { type: 'meter', fact: 'ended', at: now });
+  if (inCall)
+    effects.push(
+      { type: 'closeRoom', nodeId: c.nodeId },
+      { type: 'meter', fact: 'ended', at: now },
+      { type: 'learnDuration', ms: Math.max(0, now - c.admittedAt) },
+    );
   effects.push(
     { type: 'audit', action: reason === EndReason.DECLINED ? AuditAction.DECLINED : AuditAction.ENDED },
     // After a call the practitioner's status changed (everyone's estimate); otherwise those behind moved up.

@@ -94,6 +94,8 @@ export class Lifecycle {
         return this.closeRoom(after.id, effect.nodeId);
       case 'meter':
         return ctx.metering(after, effect.fact, effect.fact, undefined, effect.at);
+      case 'learnDuration':
+        return ctx.durations.record(after.practitionerId, effect.ms);
       case 'audit':
         return ctx.record(effect.action, actor, after);
       case 'leaveQueue': {

@@ -57,3 +57,34 @@ describe('WaitingRoom.sweep', () => {
     expect(await h.queue.ids('pr-1')).toEqual([ada, bob]);
   });
 });
+
+describe('wait estimates', () => {
+  it("come from the practitioner's own recent consultations once three have ended", async () => {
+    const h = useCaseHarness();
+    const doctor: Identity = { kind: 'practitioner', sub: 'pr-1', name: 'Dr One', role: 'practitioner', sid: 's1' };
+    const estimates = async () => {
+      h.notify.sent.length = 0;
+      await h.service.waitingRoom.sendPositionsHere('pr-1', 1, null);
+      return h.notify.sent
+        .filter((s) => s.event === 'waiting:position')
+        .map((s) => (s.payload as { estimatedWaitMs: number }).estimatedWaitMs);
+    };
+    const checkIn = async (name: string) => {
+      const c = await h.service.consultations.create('pr-1', {}, h.clock.now());
+      const patient: Identity = { kind: 'patient', sub: `pt-${name}`, consultationId: c.id, v: 0 };
+      await h.presence.touch(c.id, Role.PATIENT, `i1:${name}`, h.clock.now());
+      await h.service.waitingRoom.join(patient, { consultationId: c.id, displayName: name });
+      return c.id;
+    };
+    // Three 4-minute consultations, each admitted and hung up.
+    for (const name of ['a', 'b', 'c']) {
+      const id = await checkIn(name);
+      await h.service.calls.admit(doctor, { consultationId: id });
+      h.clock.advance(4 * 60_000);
+      await h.service.calls.hangUp(doctor, { consultationId: id });
+    }
+    await checkIn('d');
+    await checkIn('e');
+    expect(await estimates()).toEqual([0, 4 * 60_000]);
+  });
+});

@@ -8,7 +8,7 @@ import {
   type PractitionerStatus,
   type QueueView,
 } from '@visita/protocol';
-import { estimateWaitMs, practitionerStatus } from '../domain/queue.ts';
+import { estimateWaitMs, practitionerStatus, typicalConsultationMs } from '../domain/queue.ts';
 import { applyEntryEvent, waitingEntryFrom, type WaitingEntry } from '../domain/waitingEntry.ts';
 import { practitionerPresenceKey, roleOf } from '../notifier.ts';
 import { AuditAction } from '../store/AuditStore.ts';
@@ -114,16 +114,18 @@ export class WaitingRoom {
   async sendPositionsHere(practitionerId: string, from: number, to: number | null): Promise<void> {
     const first = Math.max(1, from);
     // Only the range asked for: a patient's own check-in reads one id, not the whole room.
-    const [ids, status] = await Promise.all([
+    const [ids, status, durations] = await Promise.all([
       this.#ctx.queue.ids(practitionerId, first - 1, to === null ? -1 : to - 1),
       this.status(practitionerId),
+      this.#ctx.durations.recent(practitionerId),
     ]);
+    const typicalMs = typicalConsultationMs(durations);
     for (const [i, consultationId] of ids.entries()) {
       const position = first + i;
       this.#ctx.notify.toRoleHere(consultationId, Role.PATIENT, 'waiting:position', {
         consultationId,
         position,
-        estimatedWaitMs: estimateWaitMs(position, status),
+        estimatedWaitMs: estimateWaitMs(position, status, typicalMs),
         practitionerStatus: status,
       });
     }

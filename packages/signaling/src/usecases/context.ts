@@ -9,6 +9,7 @@ import type { ChatStore } from '../store/ChatStore.ts';
 import type { Claims } from '../store/Claims.ts';
 import type { ConsultationStore } from '../store/ConsultationStore.ts';
 import type { DeadlineStore } from '../store/DeadlineStore.ts';
+import type { DurationStore } from '../store/DurationStore.ts';
 import type { PresenceStore } from '../store/PresenceStore.ts';
 import type { WaitingQueueStore } from '../store/WaitingQueueStore.ts';
 import type { Identity } from '../tokens.ts';
@@ -36,6 +37,7 @@ export interface UseCasePorts {
   deadlines: DeadlineStore;
   chat: ChatStore;
   claims: Claims;
+  durations: DurationStore;
   meter: (e: MeteringEvent) => Promise<unknown>;
   instanceId: string;
 }

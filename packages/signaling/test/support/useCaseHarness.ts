@@ -19,6 +19,7 @@ import { MemoryClaims } from '../../src/store/MemoryClaims.ts';
 import { MemoryChatStore } from '../../src/store/MemoryChatStore.ts';
 import { MemoryConsultationStore } from '../../src/store/MemoryConsultationStore.ts';
 import { MemoryDeadlineStore } from '../../src/store/MemoryDeadlineStore.ts';
+import { MemoryDurationStore } from '../../src/store/MemoryDurationStore.ts';
 import { MemoryPresenceStore } from '../../src/store/MemoryPresenceStore.ts';
 import { MemoryWaitingQueueStore } from '../../src/store/MemoryWaitingQueueStore.ts';
 
@@ -138,6 +139,7 @@ export function useCaseHarness(start = 1_800_000_000_000) {
     deadlines: new MemoryDeadlineStore(),
     chat: new MemoryChatStore(),
     claims: new MemoryClaims(clock.now),
+    durations: new MemoryDurationStore(),
     metered: [] as MeteringEvent[],
     instanceId: 'sig-unit',
   };
