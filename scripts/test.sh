@@ -41,6 +41,7 @@ ATTACKS="$ROOT/.state/test-attacks.jsonl"; rm -f "$ATTACKS"
 attack_table() { [ -s "$ATTACKS" ] || return 0; step "attacks tried and refused"; node scripts/attackTable.ts "$ATTACKS" "$REPORTS/unit-integration.json" 2>/dev/null || true; }
 trap 'rc=$?; attack_table; summary; exit $rc' EXIT
 VISITA_SCHEMATHESIS="$(bash "$ROOT/scripts/ensure-schemathesis.sh")"; export VISITA_SCHEMATHESIS # the API fuzzer (apiFuzz.test.ts)
+VISITA_K8S_TOOLS="$(bash "$ROOT/scripts/ensure-k8s-tools.sh")"; export VISITA_K8S_TOOLS # infra/k8s validation (k8s.test.ts)
 
 step "unit and integration tests"
 VISITA_ATTACK_LOG="$ATTACKS" vitest_run unit-integration --project unit --project integration
