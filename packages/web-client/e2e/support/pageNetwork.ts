@@ -15,6 +15,8 @@ const HOST_SIDE = 'vvisita-h';
 const PAGE_SIDE = 'vvisita-p';
 const HOST_IP = '10.77.1.1';
 const PAGE_IP = '10.77.1.2';
+/** How long Chromium may take to see a link change and be done with it. */
+const NETWORK_SETTLE_MS = 2_000;
 
 const ip = (...args: string[]): void => {
   execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -70,6 +72,9 @@ exec unshare -n sh -c '
     this.#pid = Number(readFileSync(pidFile, 'utf8').trim());
     ip('link', 'set', PAGE_SIDE, 'netns', String(this.#pid));
     const browser = await launched;
+    // The host side just got its carrier: every Chromium of the test's namespace sees a network
+    // change and aborts what it was loading (ERR_NETWORK_CHANGED). Let that pass first.
+    await new Promise((r) => setTimeout(r, NETWORK_SETTLE_MS));
     return { browser, close: () => browser.close() };
   }
 
