@@ -34,8 +34,15 @@ const nodeOf = async (consultationId: string): Promise<string> => {
 
 it('moves a call off a node killed with SIGKILL within about a second, audited, billing continuous', async () => {
   const { consultationId, token, doctor, patient } = await startCall(stack);
-  const mediaUpAt = Date.now();
   const first = await nodeOf(consultationId);
+  // Media is up once the node has seen both microphones' first packets (and said so: its answer
+  // comes after its announcements on the same connection). Killed sooner, it might not have told.
+  const flowing = async () => {
+    const room = await (await stack.signaling.sfu.client(first)).call('room.get', { roomId: consultationId });
+    return room.peers.flatMap((p) => p.producers.map((pr) => pr.flowingAt)).filter((at) => at !== null);
+  };
+  await expect.poll(async () => (await flowing()).length).toBe(2);
+  const mediaUpAt = Math.max(...((await flowing()) as number[]));
   const host = nodes.find((n) => n.nodeId === first);
   expect(host, `the call is on a node process (${first})`).toBeDefined();
 
