@@ -44,6 +44,7 @@ export class MediaSession {
   #recv: types.Transport | undefined;
   #closed = false;
   #iceRestarts = 0;
+  #lost = false;
 
   constructor(socket: SignalingSocket, consultationId: string, local: MediaStream) {
     this.#socket = socket;
@@ -279,7 +280,11 @@ export class MediaSession {
         }
         if (await connectedWithin(transport, ICE_RESTART_WAIT_MS)) return;
       }
-      if (current() && transport.connectionState !== 'connected') for (const l of this.#lostListeners) l();
+      // Once per session, whichever transport gives up first.
+      if (current() && transport.connectionState !== 'connected' && !this.#lost) {
+        this.#lost = true;
+        for (const l of this.#lostListeners) l();
+      }
     } finally {
       if (this.#restartEpochs.get(transport.id) === epoch) {
         this.#restarting.delete(transport.id);
