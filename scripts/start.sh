@@ -8,6 +8,9 @@
 #   VISITA_SIGNALING_PORT (4000), VISITA_SFU_CONTROL_PORT (4443), VISITA_RTC_MIN_PORT/MAX_PORT (40000-40999)
 #   VISITA_METRICS_PORT (9464): Prometheus metrics of signaling on loopback; SFU node i on +i
 #   VISITA_STATE_DIR  redis data, certificate, secrets and logs (default .state/run)
+#   VISITA_AUTOSCALE=1  SFU nodes started and drained by the autoscaler (local provider) instead:
+#                     between VISITA_AUTOSCALE_MIN_NODES (1) and VISITA_AUTOSCALE_MAX_NODES (4) nodes,
+#                     slot i with the ports node i would have; its metrics after the nodes'
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$ROOT/scripts/lib.sh"
@@ -25,12 +28,22 @@ SIGNALING_PORT="${VISITA_SIGNALING_PORT:-4000}"
 SFU_CONTROL_PORT="${VISITA_SFU_CONTROL_PORT:-4443}"
 WEB_PORT="${VISITA_WEB_PORT:-8443}"
 SFU_NODES="${VISITA_SFU_NODES:-1}"
+AUTOSCALE="${VISITA_AUTOSCALE:-0}"
+case "$AUTOSCALE" in 0|1) ;; *) die "VISITA_AUTOSCALE must be 0 or 1 (got '$AUTOSCALE')";; esac
+if [ "$AUTOSCALE" = 1 ]; then
+  AUTO_MIN="${VISITA_AUTOSCALE_MIN_NODES:-1}"; AUTO_MAX="${VISITA_AUTOSCALE_MAX_NODES:-4}"
+  case "$AUTO_MIN$AUTO_MAX" in ''|*[!0-9]*) die "VISITA_AUTOSCALE_MIN_NODES and _MAX_NODES must be numbers";; esac
+  { [ "$AUTO_MIN" -le "$AUTO_MAX" ] && [ "$AUTO_MAX" -ge 1 ] && [ "$AUTO_MAX" -le 16 ]; } \
+    || die "VISITA_AUTOSCALE_MIN_NODES ($AUTO_MIN) must not exceed VISITA_AUTOSCALE_MAX_NODES ($AUTO_MAX), at most 16"
+  SFU_NODES="$AUTO_MAX"   # the ports of every slot the autoscaler may use
+fi
 case "$SFU_NODES" in ''|*[!0-9]*) die "VISITA_SFU_NODES must be a number from 1 to 16 (got '$SFU_NODES')";; esac
 { [ "$SFU_NODES" -ge 1 ] && [ "$SFU_NODES" -le 16 ]; } || die "VISITA_SFU_NODES must be a number from 1 to 16 (got $SFU_NODES)"
 RTC_MIN="${VISITA_RTC_MIN_PORT:-40000}"
 SFU_CONTROL_PORTS=(); for ((i=0; i<SFU_NODES; i++)); do SFU_CONTROL_PORTS+=($((SFU_CONTROL_PORT + i))); done
 METRICS_PORT="${VISITA_METRICS_PORT:-9464}"
 METRICS_PORTS=(); for ((i=0; i<=SFU_NODES; i++)); do METRICS_PORTS+=($((METRICS_PORT + i))); done
+[ "$AUTOSCALE" = 1 ] && METRICS_PORTS+=($((METRICS_PORT + SFU_NODES + 1)))   # the autoscaler's
 
 port_busy() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
 for p in "$REDIS_PORT" "$SIGNALING_PORT" "${SFU_CONTROL_PORTS[@]}" "${METRICS_PORTS[@]}" "$WEB_PORT"; do
@@ -114,7 +127,21 @@ step "demo practitioner account $DEMO_EMAIL"
   node packages/signaling/src/cli.ts practitioner set-password --email "$DEMO_EMAIL" --password-env VISITA_DEMO_PASSWORD >/dev/null; } >&2 \
   || die "could not create the demo practitioner account"
 sfu_log() { if [ "$SFU_NODES" = 1 ]; then echo "$LOGS/sfu.log"; else echo "$LOGS/sfu-$1.log"; fi; }
-for ((i=1; i<=SFU_NODES; i++)); do
+STATIC_NODES="$SFU_NODES"; [ "$AUTOSCALE" = 1 ] && STATIC_NODES=0
+if [ "$AUTOSCALE" = 1 ]; then
+  step "starting the autoscaler (local SFU nodes: $AUTO_MIN to $AUTO_MAX, logs $LOGS/sfu-auto-*.log)"
+  VISITA_AUTOSCALE_PROVIDER=local VISITA_INSTANCE_ID=autoscaler-local \
+    VISITA_AUTOSCALE_MIN_NODES="$AUTO_MIN" VISITA_AUTOSCALE_MAX_NODES="$AUTO_MAX" VISITA_AUTOSCALE_SLOTS="$AUTO_MAX" \
+    VISITA_AUTOSCALE_CONTROL_PORT_BASE="$SFU_CONTROL_PORT" VISITA_AUTOSCALE_METRICS_PORT_BASE="$((METRICS_PORT + 1))" \
+    VISITA_AUTOSCALE_RTC_PORT_BASE="$RTC_MIN" VISITA_AUTOSCALE_RTC_PORTS_PER_NODE=1000 VISITA_AUTOSCALE_LOG_DIR="$LOGS" \
+    VISITA_AUTOSCALE_SD_FILE="${VISITA_AUTOSCALE_SD_FILE:-$RUN/sfu-targets.json}" \
+    VISITA_METRICS_PORT="$((METRICS_PORT + SFU_NODES + 1))" VISITA_RTC_LISTEN_IP=0.0.0.0 VISITA_RTC_ANNOUNCED_ADDRESS="$LAN_IP" \
+    VISITA_REDIS_URL="$(redis_url signaling "$VISITA_REDIS_SIGNALING_PASSWORD")" \
+    VISITA_AUTOSCALE_SFU_REDIS_URL="$(redis_url sfu "$VISITA_REDIS_SFU_PASSWORD")" \
+    node packages/signaling/src/autoscale/main.ts >"$LOGS/autoscaler.log" 2>&1 &
+  PIDS+=($!)
+fi
+for ((i=1; i<=STATIC_NODES; i++)); do
   # One node keeps the historical id and range; several split 1000 ports each from RTC_MIN.
   if [ "$SFU_NODES" = 1 ]; then id=sfu-local; lo="$RTC_MIN"; hi="${VISITA_RTC_MAX_PORT:-40999}"
   else id="sfu-local-$i"; lo=$((RTC_MIN + (i - 1) * 1000)); hi=$((lo + 999)); fi
@@ -141,7 +168,11 @@ wait_http() { # url what log
 }
 wait_http "http://127.0.0.1:$SIGNALING_PORT/healthz" signaling "$LOGS/signaling.log"
 wait_http "https://127.0.0.1:$WEB_PORT/" "web client" "$LOGS/web.log"
-for ((i=1; i<=SFU_NODES; i++)); do
+if [ "$AUTOSCALE" = 1 ] && [ "$AUTO_MIN" -ge 1 ]; then
+  for _ in $(seq 100); do grep -q '"autoscaler: node serving"' "$LOGS/autoscaler.log" && break; sleep 0.2; done
+  grep -q '"autoscaler: node serving"' "$LOGS/autoscaler.log" || { tail -20 "$LOGS/autoscaler.log" >&2; die "the autoscaler started no SFU node (log: $LOGS/autoscaler.log)"; }
+fi
+for ((i=1; i<=STATIC_NODES; i++)); do
   log="$(sfu_log "$i")"
   for _ in $(seq 50); do grep -q '"sfu node ready"' "$log" && break; sleep 0.2; done
   grep -q '"sfu node ready"' "$log" || { tail -20 "$log" >&2; die "SFU node $i did not start (log: $log)"; }
@@ -161,8 +192,9 @@ cat <<BANNER
 
   The certificate is self-signed: accept the browser's warning once. Its SHA-256 fingerprint:
                  $FINGERPRINT
-  SFU nodes:     $SFU_NODES (VISITA_SFU_NODES)
-  Metrics:       http://127.0.0.1:$METRICS_PORT/metrics (signaling), ports $((METRICS_PORT + 1))-$((METRICS_PORT + SFU_NODES)) (SFU nodes)
+  SFU nodes:     $(if [ "$AUTOSCALE" = 1 ]; then echo "autoscaled, $AUTO_MIN to $AUTO_MAX (log: $LOGS/autoscaler.log)"; else echo "$SFU_NODES (VISITA_SFU_NODES)"; fi)
+  Metrics:       http://127.0.0.1:$METRICS_PORT/metrics (signaling), ports $((METRICS_PORT + 1))-$((METRICS_PORT + SFU_NODES)) (SFU nodes)$(
+                 [ "$AUTOSCALE" = 1 ] && echo ", $((METRICS_PORT + SFU_NODES + 1)) (autoscaler)")
   Logs:          $LOGS/
   Stop:          Ctrl-C
 

@@ -76,6 +76,18 @@ export interface ConsultationView {
   patientPresent: boolean;
   practitionerPresent: boolean;
   patientName: string | null;
+  /**
+   * Admitted while no media server had room: the call starts by itself as soon as one has. `etaMs`:
+   * the autoscaler's estimate of when a new node carries calls (null: no estimate, e.g. no
+   * autoscaler or already at its maximum). Only on a waiting consultation.
+   */
+  admission?: PendingAdmissionView;
+}
+
+export interface PendingAdmissionView {
+  /** When the practitioner admitted (epoch ms). */
+  since: number;
+  etaMs: number | null;
 }
 
 export interface ProducerInfo {

@@ -31,6 +31,8 @@ import { AUDIT_PRACTITIONER_PATTERN, AUDIT_STREAM, RedisAuditStore } from './sto
 import { Retention, applyRetention } from './store/retention.ts';
 import { RedisClaims } from './store/Claims.ts';
 import { RedisDurationStore } from './store/DurationStore.ts';
+import { RedisAdmissionStore } from './store/AdmissionStore.ts';
+import { capacityEtaMs, readCapacityStatus } from './autoscale/capacityStatus.ts';
 import { RedisChatStore } from './store/RedisChatStore.ts';
 import { METERING_STREAM, MeteringLog } from './metering/MeteringLog.ts';
 import { PlanBook } from './metering/PlanBook.ts';
@@ -118,11 +120,13 @@ export class SignalingServer {
       connectedSockets: () => this.io.engine.clientsCount,
       sfuNodes: async () => (await this.sfu.nodes()).length,
       callsInProgress: async () => this.redis.scard(IN_CALL_SET),
+      admissionsWaiting: () => admissions.count(),
     });
     const bus = new InstanceBus();
     this.#bus = bus;
     const notify = socketNotifier(this.io, bus);
     const claims = new RedisClaims(this.redis);
+    const admissions = new RedisAdmissionStore(this.redis);
     this.consultations = new ConsultationService(
       {
         store: new RedisConsultationStore(this.redis),
@@ -133,6 +137,8 @@ export class SignalingServer {
         chat: new RedisChatStore(this.redis),
         claims,
         durations: new RedisDurationStore(this.redis),
+        admissions,
+        capacityEta: async () => capacityEtaMs(await readCapacityStatus(this.redis, Date.now()), Date.now()),
         observer: this.metrics.observer,
         meter: (e) => this.#metering.append(e),
         instanceId: config.instanceId,

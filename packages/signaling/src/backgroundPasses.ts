@@ -5,6 +5,9 @@ import type { SignalingIo } from './socketServer.ts';
 import type { Claims } from './store/Claims.ts';
 import { RETENTION_EVERY_MS } from './store/retention.ts';
 
+/** How often waiting admissions try for a node with room. */
+export const ADMISSIONS_EVERY_MS = 1_000;
+
 export interface BackgroundDeps {
   claims: Claims;
   service: ConsultationService;
@@ -17,7 +20,7 @@ export interface BackgroundDeps {
 
 /**
  * The periodic passes of an instance: the sweep of waiting rooms and calls (deadlines in Redis,
- * one instance per interval through a claim), retention (one instance per interval), and the
+ * one instance per interval through a claim), retention (one instance per interval), delayed admissions (one instance per second), and the
  * metering heartbeats of the calls this instance holds participants of. Returns the stop function.
  */
 export function startBackgroundPasses(deps: BackgroundDeps): () => void {
@@ -33,6 +36,13 @@ export function startBackgroundPasses(deps: BackgroundDeps): () => void {
       })
       .catch((e: Error) => log.warn({ err: e.message }, 'sweep failed'));
   }, sweepEveryMs);
+  // Admissions waiting for media capacity start as soon as a node has room (one instance per pass).
+  const admissions = setInterval(() => {
+    void claims
+      .claim('admissions', ADMISSIONS_EVERY_MS - 100)
+      .then((mine) => (mine ? service.calls.startPendingAdmissions() : 0))
+      .catch((e: Error) => log.warn({ err: e.message }, 'delayed admissions pass failed'));
+  }, ADMISSIONS_EVERY_MS);
   const retention = setInterval(() => {
     void claims
       .claim('retention', RETENTION_EVERY_MS - 1_000)
@@ -45,8 +55,8 @@ export function startBackgroundPasses(deps: BackgroundDeps): () => void {
       if (socket.data.consultationId) calls.add(socket.data.consultationId);
     for (const id of calls) void service.calls.meterHeartbeat(id, config.meteringHeartbeatMs).catch(() => undefined);
   }, config.meteringHeartbeatMs);
-  for (const t of [sweeper, retention, meter]) t.unref();
+  for (const t of [sweeper, admissions, retention, meter]) t.unref();
   return () => {
-    for (const t of [sweeper, retention, meter]) clearInterval(t);
+    for (const t of [sweeper, admissions, retention, meter]) clearInterval(t);
   };
 }

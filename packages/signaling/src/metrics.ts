@@ -10,6 +10,8 @@ export interface SignalingGauges {
   connectedSockets: () => number;
   sfuNodes: () => Promise<number>;
   callsInProgress: () => Promise<number>;
+  /** Admissions waiting for media capacity, all instances. */
+  admissionsWaiting: () => Promise<number>;
 }
 
 /**
@@ -52,6 +54,25 @@ export class SignalingMetrics {
         this.set(await g.callsInProgress().catch(() => 0));
       },
     });
+    new Gauge({
+      name: 'visita_signaling_admissions_waiting_for_capacity',
+      help: 'Admissions waiting for an SFU node with room, all instances',
+      registers,
+      async collect() {
+        this.set(await g.admissionsWaiting().catch(() => 0));
+      },
+    });
+    const delayed = new Counter({
+      name: 'visita_signaling_admissions_delayed_total',
+      help: 'Admissions that found no media capacity and waited for it',
+      registers,
+    });
+    const capacityWait = new Histogram({
+      name: 'visita_signaling_admission_capacity_wait_seconds',
+      help: 'Time a delayed admission waited for media capacity before its call started',
+      buckets: [1, 2, 5, 10, 20, 30, 60, 120, 300, 600],
+      registers,
+    });
     const admissions = new Counter({ name: 'visita_signaling_admissions_total', help: 'Patients admitted', registers });
     const queueWait = new Histogram({
       name: 'visita_signaling_queue_wait_seconds',
@@ -77,6 +98,8 @@ export class SignalingMetrics {
         queueWait.observe(waitedMs / 1000);
       },
       mediaMoved: (reason) => moves.inc({ reason }),
+      admissionDelayed: () => delayed.inc(),
+      admissionResumed: (waitedMs) => capacityWait.observe(waitedMs / 1000),
     };
   }
 

@@ -1,9 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { loadAutoscalerConfig } from '../src/autoscale/config.ts';
 
 // infra/k8s, validated offline (no cluster here): each kustomization rendered, then every resource
 // checked strictly (unknown fields, wrong types) by kubeconform against the Kubernetes 1.37 schemas
@@ -98,6 +99,19 @@ describe.each(['infra/k8s/base', 'infra/k8s/overlays/flu-season'])('%s', (kustom
       type: 'prometheus',
       metadata: { query: 'max(visita_autoscaler_desired_sfu_nodes)' },
     });
+    // The autoscaler that publishes the metric: its entry point exists and its configuration
+    // (ConfigMap and env) is accepted by the process's own loader.
+    const autoscaler = find(all, 'Deployment', 'autoscaler').spec.template.spec.containers[0];
+    expect(existsSync(join(ROOT, autoscaler.command[1]))).toBe(true);
+    const autoscalerEnv = {
+      ...(find(all, 'ConfigMap', 'visita-autoscaler').data as Record<string, string>),
+      ...Object.fromEntries(
+        autoscaler.env.filter((e: Yaml) => e.value !== undefined).map((e: Yaml) => [e.name, e.value]),
+      ),
+      VISITA_SFU_SECRET: 'from-the-secret-0123456789',
+    };
+    expect(loadAutoscalerConfig(autoscalerEnv as NodeJS.ProcessEnv)).toMatchObject({ provider: 'metric' });
+    find(all, 'PodDisruptionBudget', 'autoscaler');
     if (kustomization.endsWith('flu-season')) {
       expect(scaler.triggers.map((t: Yaml) => t.type)).toEqual(['prometheus', 'cron']);
       expect(find(all, 'HorizontalPodAutoscaler', 'signaling').spec.minReplicas).toBe(4);

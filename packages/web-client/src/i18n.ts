@@ -65,6 +65,12 @@ const en = {
   patientWaiting: (name: string) => `${name} is waiting`,
   aPatient: 'A patient',
   admit: 'Admit',
+  // admission while every media server is full (the call starts by itself)
+  capacityStarting: (s: number) =>
+    `No media server has room right now: starting more capacity, about ${s} s. The call starts by itself.`,
+  capacityWaiting: 'No media server has room right now: the call starts by itself as soon as one has.',
+  admittedStarting: (s: number) => `Your practitioner has admitted you. Your call is starting (about ${s} s).`,
+  admittedWaiting: 'Your practitioner has admitted you. Your call will start in a moment.',
   // two-factor authentication and automatic logoff
   authCode: 'Authentication code',
   authCodeHelp: 'Enter the 6-digit code shown by your authenticator app.',
@@ -193,6 +199,12 @@ const fr: Strings = {
   patientWaiting: (name: string) => `${name} attend`,
   aPatient: 'Un patient',
   admit: 'Faire entrer',
+  capacityStarting: (s: number) =>
+    `Aucun serveur média n’a de place pour l’instant : démarrage de capacité supplémentaire, environ ${s} s. L’appel démarrera tout seul.`,
+  capacityWaiting:
+    'Aucun serveur média n’a de place pour l’instant : l’appel démarrera tout seul dès qu’un serveur en aura.',
+  admittedStarting: (s: number) => `Votre praticien vous a fait entrer. Votre appel démarre (environ ${s} s).`,
+  admittedWaiting: 'Votre praticien vous a fait entrer. Votre appel va démarrer dans un instant.',
   authCode: 'Code d’authentification',
   authCodeHelp: 'Saisissez le code à 6 chiffres affiché par votre application d’authentification.',
   recoveryCode: 'Code de secours',

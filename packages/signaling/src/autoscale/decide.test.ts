@@ -57,6 +57,7 @@ const demandArb: fc.Arbitrary<Demand> = fc.record({
   activeCalls: fc.oneof(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 2000 })),
   waiting: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 2000 })),
   waitingGrowthPerMin: fc.double({ min: -100, max: 100, noNaN: true }),
+  admissionsWaiting: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 20 })),
 });
 
 const clusterArb = (now: number): fc.Arbitrary<ClusterView> =>
@@ -66,6 +67,8 @@ const clusterArb = (now: number): fc.Arbitrary<ClusterView> =>
         id: fc.uuid(),
         draining: fc.boolean(),
         calls: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 50 })),
+        starting: fc.boolean(),
+        hasRoom: fc.boolean(),
       }),
       {
         maxLength: 14,
@@ -125,7 +128,7 @@ describe('decide', () => {
           Math.max(1, Math.floor((decision.serving - decision.required) / 2)),
         );
         for (const id of decision.drain)
-          expect(c.nodes.find((n) => n.id === id)).toMatchObject({ draining: false, calls: 0 });
+          expect(c.nodes.find((n) => n.id === id)).toMatchObject({ draining: false, calls: 0, starting: false });
         for (const at of [c.lastScaleOutAt, c.lastScaleInAt])
           if (at !== null) expect(d.now - at).toBeGreaterThanOrEqual(p.scaleInCooldownMs);
       }),
@@ -133,6 +136,21 @@ describe('decide', () => {
     );
     // The property was exercised: scale-ins came up among the generated cases.
     expect(scaleIns).toBeGreaterThan(25);
+  });
+
+  it('adds a node when admissions wait and no node, serving or starting, has room (max allowing)', () => {
+    let starved = 0;
+    fc.assert(
+      fc.property(scenario, ({ p, d, c }) => {
+        const serving = c.nodes.filter((n) => !n.draining);
+        if (!d.admissionsWaiting || serving.some((n) => n.starting || n.hasRoom) || serving.length >= p.maxNodes)
+          return;
+        starved++;
+        expect(decide(p, d, c)).toMatchObject({ action: 'scaleOut' });
+      }),
+      { numRuns: 500 },
+    );
+    expect(starved).toBeGreaterThan(10);
   });
 
   it('needs no fewer nodes for more demand', () => {

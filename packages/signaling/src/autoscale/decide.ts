@@ -38,6 +38,8 @@ export interface Demand {
   waiting: number;
   /** Change of `waiting` per minute (positive while a surge builds). */
   waitingGrowthPerMin: number;
+  /** Admissions waiting for a node with room (the practitioner already admitted). */
+  admissionsWaiting?: number;
 }
 
 export interface NodeView {
@@ -45,6 +47,10 @@ export interface NodeView {
   draining: boolean;
   /** Calls (rooms) on the node now. */
   calls: number;
+  /** Asked for and not serving yet: counts as capacity on the way, never drained. */
+  starting?: boolean;
+  /** It can take one more call (false: full by its measured capacity). Unknown: assumed true. */
+  hasRoom?: boolean;
 }
 
 export interface ClusterView {
@@ -85,11 +91,15 @@ export function requiredNodes(p: ScalingPolicy, d: Demand): number {
  * The decision: scale out at once to what the demand needs (new nodes are never late on
  * purpose); scale in one step at a time, only after the cooldown since the last scale-out and the
  * last scale-in, and only nodes without calls (a node with calls is never drained here: calls are
- * never moved for the sake of saving a node). Draining nodes do not count as serving.
+ * never moved for the sake of saving a node). Draining nodes do not count as serving; nodes
+ * starting do (capacity on its way), and are never drained.
  */
 export function decide(p: ScalingPolicy, d: Demand, c: ClusterView): Decision {
-  const required = requiredNodes(p, d);
   const serving = c.nodes.filter((n) => !n.draining);
+  // Admissions waiting while no node (nor one on its way) has room: one more node, whatever the
+  // estimate says (calls are longer, or nodes smaller, than it assumed).
+  const starved = (d.admissionsWaiting ?? 0) > 0 && !serving.some((n) => n.starting || n.hasRoom !== false);
+  const required = Math.max(requiredNodes(p, d), starved ? Math.min(p.maxNodes, serving.length + 1) : 0);
   const base = { required, serving: serving.length };
   if (serving.length < required)
     return { action: 'scaleOut', ...base, add: required - serving.length, reason: 'demand above capacity' };
@@ -97,7 +107,7 @@ export function decide(p: ScalingPolicy, d: Demand, c: ClusterView): Decision {
   const since = (t: number | null) => (t === null ? Number.POSITIVE_INFINITY : d.now - t);
   if (since(c.lastScaleOutAt) < p.scaleInCooldownMs || since(c.lastScaleInAt) < p.scaleInCooldownMs)
     return { action: 'none', ...base, reason: 'scale-in cooldown' };
-  const idle = serving.filter((n) => n.calls === 0);
+  const idle = serving.filter((n) => n.calls === 0 && !n.starting);
   if (idle.length === 0) return { action: 'none', ...base, reason: 'every spare node still has calls' };
   // One step: at most half the surplus at a time (at least one node), idle nodes only.
   const surplus = serving.length - required;

@@ -27,6 +27,24 @@ redis.call('DEL', KEYS[2], KEYS[3])
 if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('SREM', KEYS[4], ARGV[2]) end
 return removed`;
 
+/**
+ * Patients waiting in every waiting room together (the autoscaler's demand): one ZCARD per
+ * practitioner with someone waiting, read in pages of 500.
+ */
+export async function countAllWaiting(redis: Redis): Promise<number> {
+  let total = 0;
+  let cursor = '0';
+  do {
+    const [next, ids] = await redis.sscan(ACTIVE, cursor, 'COUNT', 500);
+    cursor = next;
+    if (ids.length === 0) continue;
+    const pipeline = redis.pipeline();
+    for (const id of ids) pipeline.zcard(queueKey(id));
+    for (const [err, n] of (await pipeline.exec()) ?? []) if (!err) total += Number(n) || 0;
+  } while (cursor !== '0');
+  return total;
+}
+
 /** A sorted set per practitioner (score = check-in time) and one JSON record per entry. */
 export class RedisWaitingQueueStore implements WaitingQueueStore {
   readonly #redis: Redis;

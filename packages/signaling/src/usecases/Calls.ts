@@ -1,4 +1,5 @@
-import { ErrorCode, Role, VisitaError, type ClientRequests } from '@visita/protocol';
+import { ErrorCode, Role, VisitaError, type ClientRequests, type ConsultationView } from '@visita/protocol';
+import type { Consultation } from '../domain/consultation.ts';
 import { assertAllowed } from '../domain/consultation.ts';
 import { applyEntryEvent, waitingEntryFrom } from '../domain/waitingEntry.ts';
 import { otherRole } from '../notifier.ts';
@@ -46,7 +47,7 @@ export class Calls {
   }
 
   async admit(identity: Identity, p: Req<'consultation:admit'>): Res<'consultation:admit'> {
-    const { store, sfu } = this.#ctx;
+    const { sfu } = this.#ctx;
     if (identity.kind !== 'practitioner') throw new VisitaError(ErrorCode.FORBIDDEN, 'only the practitioner can admit');
     const c = await this.#consultations.authorize(identity, p.consultationId);
     // Both machines agree before a room is opened: the consultation can be admitted, and so can
@@ -60,17 +61,94 @@ export class Calls {
     const entry = queued && waitingEntryFrom(queued, connected, null, now);
     if (!entry || !applyEntryEvent(entry, { type: 'admit', by: identity.sub, now }).ok)
       throw new VisitaError(ErrorCode.INVALID_STATE, 'the patient is not in the waiting room');
-    const nodeId = await sfu.place();
-    await (await sfu.client(nodeId)).call('room.open', { roomId: c.id });
-    const admitted = await this.#lifecycle.apply(c, { type: 'admit', nodeId }, identity);
-    if (!admitted) {
-      // Another admit or a hang-up won the race: free the router this call opened, unless the winner uses it.
-      const now = await store.get(c.id);
-      if (now?.state !== 'in_call' || now.nodeId !== nodeId) await this.#lifecycle.closeRoom(c.id, nodeId);
-      throw new VisitaError(ErrorCode.INVALID_STATE, 'the consultation changed meanwhile');
+    if (await this.#ctx.admissions.get(c.id)) return this.#consultations.view(c); // already waiting for capacity
+    let nodeId: string;
+    try {
+      nodeId = await sfu.place();
+    } catch (e) {
+      if (!(e instanceof VisitaError && e.code === ErrorCode.NO_MEDIA_CAPACITY)) throw e;
+      return this.#waitForCapacity(identity, c, now);
     }
+    const admitted = await this.#startCall(c, nodeId, identity);
+    if (!admitted) throw new VisitaError(ErrorCode.INVALID_STATE, 'the consultation changed meanwhile');
     this.#ctx.observer.admitted(Math.max(0, now - entry.checkedInAt));
     return this.#consultations.view(admitted);
+  }
+
+  /**
+   * Starts the calls whose admission waited for media capacity, oldest first, while nodes have
+   * room (one instance at a time: the background pass holds a claim). An admission whose patient
+   * left, or whose consultation changed (declined, hung up, admitted elsewhere), is dropped; one
+   * whose patient is briefly disconnected waits for them. Returns how many calls started.
+   */
+  async startPendingAdmissions(limit = 50): Promise<number> {
+    const { admissions, store, queue, presence, sfu, log } = this.#ctx;
+    let started = 0;
+    for (const a of await admissions.oldest(limit)) {
+      const c = await store.get(a.consultationId);
+      const entry = c?.state === 'waiting' ? await queue.entry(c.practitionerId, c.id) : null;
+      if (!c || !entry) {
+        await admissions.remove(a.consultationId);
+        if (c) await this.#waitingRoom.publish(c.id);
+        continue;
+      }
+      if (!(await presence.isPresent(c.id, Role.PATIENT, this.#ctx.now()))) continue; // back within the grace period, or expired by the sweep
+      let nodeId: string;
+      try {
+        nodeId = await sfu.place();
+      } catch (e) {
+        if (e instanceof VisitaError && e.code === ErrorCode.NO_MEDIA_CAPACITY) break; // still full: the next pass tries again
+        throw e;
+      }
+      const admitted = await this.#startCall(c, nodeId, a.by).catch((e: Error) => {
+        log.warn({ consultationId: c.id, err: e.message }, 'a delayed admission could not start its call');
+        return null;
+      });
+      await admissions.remove(c.id);
+      if (!admitted) {
+        await this.#waitingRoom.publish(c.id);
+        continue;
+      }
+      const now = this.#ctx.now();
+      this.#ctx.observer.admitted(Math.max(0, a.since - entry.checkedInAt));
+      this.#ctx.observer.admissionResumed(Math.max(0, now - a.since));
+      log.info({ consultationId: c.id, nodeId, waitedMs: now - a.since }, 'delayed admission started its call');
+      started++;
+    }
+    return started;
+  }
+
+  /**
+   * No node has room: the admission waits (the practitioner and the patient are shown it, with the
+   * autoscaler's estimate) and the call starts by itself once a node has room.
+   */
+  async #waitForCapacity(identity: Identity, c: Consultation, now: number): Promise<ConsultationView> {
+    if (identity.kind !== 'practitioner') throw new VisitaError(ErrorCode.FORBIDDEN, 'only the practitioner can admit');
+    const added = await this.#ctx.admissions.add({
+      consultationId: c.id,
+      practitionerId: c.practitionerId,
+      since: now,
+      by: identity,
+    });
+    if (added) {
+      this.#ctx.observer.admissionDelayed();
+      this.#ctx.log.warn({ consultationId: c.id }, 'no media capacity: the admission waits for a node with room');
+    }
+    const view = await this.#consultations.view(c);
+    this.#ctx.notify.toConsultation(c.id, 'consultation:updated', view);
+    return view;
+  }
+
+  /** Opens the room on `nodeId` and admits; null (room freed) when another transition won the race. */
+  async #startCall(c: Consultation, nodeId: string, actor: Identity): Promise<Consultation | null> {
+    await (await this.#ctx.sfu.client(nodeId)).call('room.open', { roomId: c.id });
+    const admitted = await this.#lifecycle.apply(c, { type: 'admit', nodeId }, actor);
+    if (!admitted) {
+      // Another admit or a hang-up won the race: free the router this call opened, unless the winner uses it.
+      const now = await this.#ctx.store.get(c.id);
+      if (now?.state !== 'in_call' || now.nodeId !== nodeId) await this.#lifecycle.closeRoom(c.id, nodeId);
+    }
+    return admitted;
   }
 
   async hangUp(identity: Identity, p: Req<'consultation:hangUp'>): Res<'consultation:hangUp'> {

@@ -57,7 +57,11 @@ export class Consultations {
   }
 
   async view(c: Consultation): Promise<ConsultationView> {
-    const presence = await this.#ctx.presentRoles(c.id);
+    const [presence, patientName, pending] = await Promise.all([
+      this.#ctx.presentRoles(c.id),
+      this.#ctx.store.getPatientName(c.id),
+      c.state === 'waiting' ? this.#ctx.admissions.get(c.id) : null,
+    ]);
     return {
       consultationId: c.id,
       state: c.state,
@@ -65,7 +69,8 @@ export class Consultations {
       scheduledAt: c.scheduledAt,
       patientPresent: presence.patient,
       practitionerPresent: presence.practitioner,
-      patientName: await this.#ctx.store.getPatientName(c.id),
+      patientName,
+      ...(pending ? { admission: { since: pending.since, etaMs: await this.#ctx.capacityEta() } } : {}),
     };
   }
 }

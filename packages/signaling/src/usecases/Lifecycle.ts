@@ -75,6 +75,8 @@ export class Lifecycle {
   async leaveQueue(c: Consultation): Promise<number | null> {
     const rank = await this.#ctx.queue.rank(c.practitionerId, c.id);
     await this.#ctx.queue.remove(c.practitionerId, c.id);
+    // An admission waiting for capacity ends with the waiting (admitted, declined, ended, revoked).
+    await this.#ctx.admissions.remove(c.id);
     return rank === null ? null : rank + 1;
   }
 

@@ -4,6 +4,7 @@ import type { Logger } from '../logger.ts';
 import type { MeteringEvent } from '../metering/events.ts';
 import { roleOf, type Notifier } from '../notifier.ts';
 import type { SfuNodes } from '../sfu/SfuNodes.ts';
+import type { AdmissionStore } from '../store/AdmissionStore.ts';
 import type { AuditAction, AuditStore } from '../store/AuditStore.ts';
 import type { ChatStore } from '../store/ChatStore.ts';
 import type { Claims } from '../store/Claims.ts';
@@ -22,6 +23,10 @@ export interface UseCaseObserver {
   /** A patient was admitted after waiting `waitedMs` since their check-in. */
   admitted(waitedMs: number): void;
   mediaMoved(reason: MediaMoveReason): void;
+  /** An admission found no media capacity and waits for it. */
+  admissionDelayed(): void;
+  /** A delayed admission started its call after waiting `waitedMs` for capacity. */
+  admissionResumed(waitedMs: number): void;
 }
 
 /** The ports every use case works through (Redis in production, in-memory twins in tests). */
@@ -38,6 +43,9 @@ export interface UseCasePorts {
   chat: ChatStore;
   claims: Claims;
   durations: DurationStore;
+  admissions: AdmissionStore;
+  /** How long until more media capacity is expected (ms), or null when none is on the way; none: null. */
+  capacityEta?: () => Promise<number | null>;
   meter: (e: MeteringEvent) => Promise<unknown>;
   instanceId: string;
 }
@@ -46,6 +54,7 @@ export interface UseCasePorts {
 export interface UseCaseContext extends UseCasePorts {
   now: () => number;
   observer: UseCaseObserver;
+  capacityEta: () => Promise<number | null>;
   sfu: SfuNodes;
   notify: Notifier;
   log: Logger;
@@ -62,7 +71,13 @@ export function useCaseContext(ports: UseCasePorts, sfu: SfuNodes, notify: Notif
   return {
     ...ports,
     now,
-    observer: ports.observer ?? { admitted: () => undefined, mediaMoved: () => undefined },
+    observer: ports.observer ?? {
+      admitted: () => undefined,
+      mediaMoved: () => undefined,
+      admissionDelayed: () => undefined,
+      admissionResumed: () => undefined,
+    },
+    capacityEta: ports.capacityEta ?? (async () => null),
     sfu,
     notify,
     log,

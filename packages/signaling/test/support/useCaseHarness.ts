@@ -20,6 +20,7 @@ import { MemoryChatStore } from '../../src/store/MemoryChatStore.ts';
 import { MemoryConsultationStore } from '../../src/store/MemoryConsultationStore.ts';
 import { MemoryDeadlineStore } from '../../src/store/MemoryDeadlineStore.ts';
 import { MemoryDurationStore } from '../../src/store/MemoryDurationStore.ts';
+import { MemoryAdmissionStore } from '../../src/store/MemoryAdmissionStore.ts';
 import { MemoryPresenceStore } from '../../src/store/MemoryPresenceStore.ts';
 import { MemoryWaitingQueueStore } from '../../src/store/MemoryWaitingQueueStore.ts';
 
@@ -33,7 +34,11 @@ export class FakeSfuNodes extends EventEmitter<SfuClientEvents> implements SfuNo
   /** What `room.get` answers, by room. */
   readonly rooms = new Map<string, RoomSummary>();
 
+  /** While true, no node has room (place answers NO_MEDIA_CAPACITY). */
+  full = false;
+
   async place(): Promise<string> {
+    if (this.full) throw new VisitaError(ErrorCode.NO_MEDIA_CAPACITY, 'no media server is available');
     return 'node-1';
   }
 
@@ -121,7 +126,7 @@ export async function harnessInCall() {
   return { h, id: c.id, patient, admittedAt: h.clock.now() };
 }
 
-export function useCaseHarness(start = 1_800_000_000_000) {
+export function useCaseHarness(start = 1_800_000_000_000, extra: { capacityEta?: () => Promise<number | null> } = {}) {
   let now = start;
   const clock = {
     now: () => now,
@@ -140,13 +145,14 @@ export function useCaseHarness(start = 1_800_000_000_000) {
     chat: new MemoryChatStore(),
     claims: new MemoryClaims(clock.now),
     durations: new MemoryDurationStore(),
+    admissions: new MemoryAdmissionStore(),
     metered: [] as MeteringEvent[],
     instanceId: 'sig-unit',
   };
   const sfu = new FakeSfuNodes();
   const notify = new RecordingNotifier();
   const service = new ConsultationService(
-    { ...ports, meter: async (e) => void ports.metered.push(e) },
+    { ...ports, ...extra, meter: async (e) => void ports.metered.push(e) },
     sfu,
     notify,
     createLogger('silent'),

@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ConsultationView } from '@visita/protocol';
 import { CallView } from '../components/CallView.tsx';
+import { AdmissionPending } from '../components/AdmissionPending.tsx';
 import { Chat } from '../components/Chat.tsx';
 import { holdBusy } from '../idle.ts';
 import { errorText, type Strings } from '../i18n.ts';
@@ -60,8 +61,9 @@ export function ConsultationRoom({
 
   const admit = () => {
     if (socket)
-      request(socket, 'consultation:admit', { consultationId }).catch((e: RequestError) =>
-        setError(errorText(t, e.code)),
+      request(socket, 'consultation:admit', { consultationId }).then(
+        (v) => setView((old) => (v.state === 'waiting' ? v : old)),
+        (e: RequestError) => setError(errorText(t, e.code)),
       );
   };
   const hangUp = () => {
@@ -120,7 +122,19 @@ export function ConsultationRoom({
       ) : (
         <p>{t.noPatientYet}</p>
       )}
-      <button data-testid="admit" disabled={!view?.patientPresent || media.status !== 'ready'} onClick={admit}>
+      {view?.admission && (
+        <AdmissionPending
+          key={view.admission.etaMs ?? -1}
+          admission={view.admission}
+          starting={t.capacityStarting}
+          waiting={t.capacityWaiting}
+        />
+      )}
+      <button
+        data-testid="admit"
+        disabled={!view?.patientPresent || media.status !== 'ready' || view.admission !== undefined}
+        onClick={admit}
+      >
         {t.admit}
       </button>
       <button className="secondary" onClick={onClose}>

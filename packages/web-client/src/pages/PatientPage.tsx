@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ConsultationView, EndReason, WaitingPosition } from '@visita/protocol';
+import { AdmissionPending } from '../components/AdmissionPending.tsx';
 import { CallView } from '../components/CallView.tsx';
 import { Chat } from '../components/Chat.tsx';
 import { errorText, type Strings } from '../i18n.ts';
@@ -144,6 +145,14 @@ export function PatientPage({ t, consultationId }: { t: Strings; consultationId:
               ? t.waitingPractitionerOnline
               : t.waitingPractitionerAway}
         </p>
+        {phase.view.admission && (
+          <AdmissionPending
+            key={phase.view.admission.etaMs ?? -1}
+            admission={phase.view.admission}
+            starting={t.admittedStarting}
+            waiting={t.admittedWaiting}
+          />
+        )}
         {position && (
           <p data-testid="position" aria-live="polite">
             <strong>{t.position(position.position)}</strong> {t.estimate(Math.round(position.estimatedWaitMs / 60_000))}

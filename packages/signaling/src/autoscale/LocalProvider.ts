@@ -1,0 +1,184 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SfuNodeRecord } from '@visita/protocol';
+import type { Logger } from '../logger.ts';
+import type { NodeProvider, StartingNode } from './Autoscaler.ts';
+
+export interface LocalProviderOptions {
+  /** The SFU node's entry point (packages/sfu/src/main.ts). */
+  sfuMain: string;
+  /** Environment every node gets (secret, Redis URL, addresses, workers, capacity...). */
+  env: Record<string, string>;
+  /** Slot i takes control port controlPortBase+i, metrics port metricsPortBase+i, RTC ports from rtcPortBase+i*rtcPortsPerNode. */
+  controlPortBase: number;
+  metricsPortBase: number;
+  rtcPortBase: number;
+  rtcPortsPerNode: number;
+  /** How many nodes at most at once (slots). */
+  slots: number;
+  idPrefix: string;
+  /** Each node's output goes to <logDir>/<nodeId>.log (none: discarded). */
+  logDir?: string;
+  /** A Prometheus file_sd target list of the nodes' metrics ports, kept up to date (none: not written). */
+  sdFile?: string;
+  /** Assumed start-up time until one is measured, ms. */
+  defaultStartupMs?: number;
+  /** Each measured start-up time, ms (metrics). */
+  startupObserved?: (ms: number) => void;
+  log: Logger;
+}
+
+interface LocalNode {
+  nodeId: string;
+  slot: number;
+  proc: ChildProcess;
+  since: number;
+  servedAt: number | null;
+  draining: boolean;
+}
+
+/**
+ * SFU nodes as processes on this machine (`make start` with VISITA_AUTOSCALE=1, `make surge`):
+ * a scale-out spawns nodes in free slots (their own ports), a drain sends SIGTERM (the node
+ * finishes its calls, moves what is left at its drain limit, and exits 0). Only nodes it started
+ * are drained. Start-up times are measured (spawn → first serving record).
+ */
+export class LocalProvider implements NodeProvider {
+  readonly name = 'local';
+  readonly #o: LocalProviderOptions;
+  readonly #nodes = new Map<string, LocalNode>();
+  readonly #startups: number[] = [];
+  #seq = 0;
+
+  constructor(options: LocalProviderOptions) {
+    this.#o = options;
+    this.#writeTargets();
+  }
+
+  /** The nodes it runs (started, serving or draining). */
+  get nodeIds(): string[] {
+    return [...this.#nodes.keys()];
+  }
+
+  starting(): StartingNode[] {
+    return [...this.#nodes.values()]
+      .filter((n) => n.servedAt === null && !n.draining)
+      .map((n) => ({ nodeId: n.nodeId, since: n.since }));
+  }
+
+  startupMs(): number {
+    if (this.#startups.length === 0) return this.#o.defaultStartupMs ?? 5_000;
+    const sorted = [...this.#startups].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)]!;
+  }
+
+  /** The measured start-up times, ms (the last 20). */
+  get startups(): readonly number[] {
+    return this.#startups;
+  }
+
+  observe(records: readonly SfuNodeRecord[], now: number): void {
+    for (const r of records) {
+      const n = this.#nodes.get(r.nodeId);
+      if (!n || n.servedAt !== null || r.state !== 'serving') continue;
+      n.servedAt = now;
+      this.#startups.push(now - n.since);
+      if (this.#startups.length > 20) this.#startups.shift();
+      this.#o.startupObserved?.(now - n.since);
+      this.#o.log.info({ nodeId: n.nodeId, startupMs: now - n.since }, 'autoscaler: node serving');
+    }
+  }
+
+  async scaleOut(count: number): Promise<void> {
+    for (let i = 0; i < count; i++) {
+      const slot = this.#freeSlot();
+      if (slot === null) {
+        this.#o.log.warn({ slots: this.#o.slots }, 'autoscaler: no free local slot for another SFU node');
+        return;
+      }
+      this.#spawn(slot);
+    }
+  }
+
+  async drain(nodeIds: readonly string[]): Promise<void> {
+    for (const id of nodeIds) {
+      const n = this.#nodes.get(id);
+      if (!n) {
+        this.#o.log.warn({ nodeId: id }, 'autoscaler: not draining a node this provider did not start');
+        continue;
+      }
+      if (n.draining) continue;
+      n.draining = true;
+      n.proc.kill('SIGTERM');
+    }
+  }
+
+  /** Stops every node at once (SIGINT; signaling moves any call left), waiting up to 10 s. */
+  async close(): Promise<void> {
+    const exits = [...this.#nodes.values()].map(
+      (n) =>
+        new Promise<void>((resolve) => {
+          if (n.proc.exitCode !== null || n.proc.signalCode !== null) return resolve();
+          const timer = setTimeout(() => {
+            n.proc.kill('SIGKILL');
+            resolve();
+          }, 10_000);
+          n.proc.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          n.proc.kill('SIGINT');
+        }),
+    );
+    await Promise.all(exits);
+  }
+
+  #freeSlot(): number | null {
+    const used = new Set([...this.#nodes.values()].map((n) => n.slot));
+    for (let s = 0; s < this.#o.slots; s++) if (!used.has(s)) return s;
+    return null;
+  }
+
+  #spawn(slot: number): void {
+    const o = this.#o;
+    const nodeId = `${o.idPrefix}-${slot + 1}-${++this.#seq}`;
+    const rtcMin = o.rtcPortBase + slot * o.rtcPortsPerNode;
+    const proc = spawn(process.execPath, [o.sfuMain], {
+      env: {
+        ...o.env,
+        VISITA_SFU_NODE_ID: nodeId,
+        VISITA_SFU_CONTROL_PORT: String(o.controlPortBase + slot),
+        VISITA_SFU_METRICS_PORT: String(o.metricsPortBase + slot),
+        VISITA_RTC_MIN_PORT: String(rtcMin),
+        VISITA_RTC_MAX_PORT: String(rtcMin + o.rtcPortsPerNode - 1),
+      },
+      stdio: ['ignore', o.logDir ? 'pipe' : 'ignore', o.logDir ? 'pipe' : 'ignore'],
+    });
+    if (o.logDir) {
+      const out = createWriteStream(join(o.logDir, `${nodeId}.log`), { flags: 'a', mode: 0o600 });
+      proc.stdout?.pipe(out);
+      proc.stderr?.pipe(out);
+    }
+    const node: LocalNode = { nodeId, slot, proc, since: Date.now(), servedAt: null, draining: false };
+    this.#nodes.set(nodeId, node);
+    o.log.info({ nodeId, slot, controlPort: o.controlPortBase + slot }, 'autoscaler: starting an SFU node');
+    proc.once('exit', (code, signal) => {
+      this.#nodes.delete(nodeId);
+      this.#writeTargets();
+      const line = { nodeId, code, signal, drained: node.draining };
+      if (node.draining && code === 0) o.log.info(line, 'autoscaler: node drained and stopped');
+      else o.log.error(line, 'autoscaler: SFU node exited unexpectedly');
+    });
+    this.#writeTargets();
+  }
+
+  /** Prometheus file-based discovery: the metrics ports of the nodes running now (written atomically). */
+  #writeTargets(): void {
+    const file = this.#o.sdFile;
+    if (!file) return;
+    const targets = [...this.#nodes.values()].map((n) => `127.0.0.1:${this.#o.metricsPortBase + n.slot}`);
+    writeFileSync(`${file}.tmp`, JSON.stringify([{ targets, labels: { job: 'visita-sfu' } }]));
+    renameSync(`${file}.tmp`, file);
+  }
+}
