@@ -1,5 +1,5 @@
 # Visita: the two commands of the README, and a few more.
-.PHONY: start test security fuzz bench-join bench-capacity bench-sfu soak install
+.PHONY: start test security fuzz bench-join bench-capacity bench-sfu soak surge install
 
 start: ## install what is missing, then run redis, one SFU node, signaling and the web client
 	@bash scripts/bootstrap.sh
@@ -32,6 +32,10 @@ bench-sfu: ## SFU capacity: consultations through one worker on one core until 1
 soak: ## consultations cycling for SOAK_MINUTES (30); fails on leftovers or growth that does not level off; writes docs/benchmarks.md
 	@bash scripts/bootstrap.sh
 	@bash scripts/soak.sh
+
+surge: ## a flu-season surge rehearsed: autoscaled platform, Prometheus, Artillery patients + browser calls; verdict, HTML report, docs/surge.md
+	@bash scripts/bootstrap.sh
+	@bash scripts/surge.sh
 
 install: ## only install (system packages, Node 24, pnpm, mediasoup worker, node_modules)
 	@bash scripts/bootstrap.sh

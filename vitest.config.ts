@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 // Three projects: `unit` (pure, fast), `integration` (real mediasoup worker, real redis-server,
-// real Socket.IO servers), `e2e` (real headless Chromium against the whole stack). scripts/test.sh
+// real Socket.IO servers), `e2e` (real headless Chromium against the whole stack, and the surge
+// smoke: the whole platform under Artillery). scripts/test.sh
 // runs them inside a loopback-only network namespace.
 export default defineConfig({
   test: {
@@ -20,7 +21,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
-          include: ['packages/web-client/e2e/**/*.test.ts'],
+          include: ['packages/web-client/e2e/**/*.test.ts', 'loadtests/**/*.test.ts'],
           setupFiles: ['scripts/vitest.requireEnv.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,

@@ -88,8 +88,12 @@ if [ ! -f "$CERT" ] || [ "$(cat "$RUN/tls/ip" 2>/dev/null)" != "$LAN_IP" ]; then
 fi
 FINGERPRINT="$(openssl x509 -noout -fingerprint -sha256 -in "$CERT" | cut -d= -f2)"
 
-step "building the web client"
-build_web_client "$LOGS/web-build.log"
+if [ "${VISITA_WEB_BUILT:-0}" = 1 ] && [ -f packages/web-client/dist/index.html ]; then
+  step "web client already built (VISITA_WEB_BUILT=1)"
+else
+  step "building the web client"
+  build_web_client "$LOGS/web-build.log"
+fi
 
 PIDS=(); SFU_PIDS=(); STOPPING=0
 cleanup() {

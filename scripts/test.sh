@@ -42,9 +42,11 @@ attack_table() { [ -s "$ATTACKS" ] || return 0; step "attacks tried and refused"
 trap 'rc=$?; attack_table; summary; exit $rc' EXIT
 VISITA_SCHEMATHESIS="$(bash "$ROOT/scripts/ensure-schemathesis.sh")"; export VISITA_SCHEMATHESIS # the API fuzzer (apiFuzz.test.ts)
 VISITA_K8S_TOOLS="$(bash "$ROOT/scripts/ensure-k8s-tools.sh")"; export VISITA_K8S_TOOLS # infra/k8s validation (k8s.test.ts)
+bash "$ROOT/scripts/ensure-artillery.sh" >/dev/null # the surge smoke (loadtests/surgeSmoke.test.ts) runs Artillery 2
+export ARTILLERY_DISABLE_TELEMETRY=true
 
 step "unit and integration tests"
 VISITA_ATTACK_LOG="$ATTACKS" vitest_run unit-integration --project unit --project integration
-step "browser end-to-end tests (headless Chromium, fake camera and microphone)"
+step "browser end-to-end tests (headless Chromium, fake camera and microphone) and the surge smoke (Artillery)"
 vitest_run e2e --project e2e
 step "all tests passed"

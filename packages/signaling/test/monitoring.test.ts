@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 // The monitoring shipped in infra/: alert rules checked and unit-tested by Prometheus's own
 // promtool (Debian's prometheus package), and every metric the rules and the Grafana dashboard
-// query is one that signaling or an SFU node exports.
+// query is one that signaling, an SFU node or the autoscaler exports.
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const read = (p: string) => readFileSync(join(root, p), 'utf8');
 const promtool = (...args: string[]) =>
@@ -15,13 +15,18 @@ const promtool = (...args: string[]) =>
 /** Metric names the processes export (prom-client `name:` fields), with a histogram's series. */
 function exported(): Set<string> {
   const names = new Set<string>();
-  for (const file of ['packages/signaling/src/metrics.ts', 'packages/sfu/src/metrics.ts'])
+  const files = [
+    'packages/signaling/src/metrics.ts',
+    'packages/sfu/src/metrics.ts',
+    'packages/signaling/src/autoscale/metrics.ts',
+  ];
+  for (const file of files)
     for (const m of read(file).matchAll(/name: '(visita_[a-z_]+)'/g)) {
       names.add(m[1]!);
       for (const suffix of ['_bucket', '_sum', '_count']) names.add(`${m[1]}${suffix}`);
     }
   // The gauges made by SfuMetrics' helper: gauge('visita_sfu_...', ...).
-  for (const m of read('packages/sfu/src/metrics.ts').matchAll(/gauge\('(visita_[a-z_]+)'/g)) names.add(m[1]!);
+  for (const file of files) for (const m of read(file).matchAll(/gauge\('(visita_[a-z_]+)'/g)) names.add(m[1]!);
   return names;
 }
 /** Metric names an expression reads (recording rules, `visita:...`, are checked separately). */

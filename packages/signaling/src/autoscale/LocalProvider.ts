@@ -50,6 +50,7 @@ export class LocalProvider implements NodeProvider {
   readonly #nodes = new Map<string, LocalNode>();
   readonly #startups: number[] = [];
   #seq = 0;
+  #closing = false;
 
   constructor(options: LocalProviderOptions) {
     this.#o = options;
@@ -116,6 +117,7 @@ export class LocalProvider implements NodeProvider {
 
   /** Stops every node at once (SIGINT; signaling moves any call left), waiting up to 10 s. */
   async close(): Promise<void> {
+    this.#closing = true;
     const exits = [...this.#nodes.values()].map(
       (n) =>
         new Promise<void>((resolve) => {
@@ -168,6 +170,7 @@ export class LocalProvider implements NodeProvider {
       this.#writeTargets();
       const line = { nodeId, code, signal, drained: node.draining };
       if (node.draining && code === 0) o.log.info(line, 'autoscaler: node drained and stopped');
+      else if (this.#closing) o.log.info(line, 'autoscaler: node stopped with the autoscaler');
       else o.log.error(line, 'autoscaler: SFU node exited unexpectedly');
     });
     this.#writeTargets();
