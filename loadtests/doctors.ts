@@ -28,7 +28,9 @@ if (EMAILS.length === 0 || !PASSWORD) {
 type Sock = Socket<ServerToClientEvents, ClientToServerEvents>;
 const report = {
   admitted: 0,
+  /** Admissions that found no node with room and waited; those whose consultation ended meanwhile. */
   delayed: 0,
+  delayedEnded: 0,
   /** Calls that ended for another reason than the practitioner's hang-up (media lost, abandoned). */
   dropped: [] as Array<{ consultationId: string; reason: string }>,
   errors: [] as string[],
@@ -92,10 +94,17 @@ async function doctor(email: string, stop: AbortSignal): Promise<void> {
         report.delayed++;
         // Waits for a node with room (or the patient leaving: the admission goes with them).
         const outcome = await Promise.race([started.then(() => 'started'), endedEarly]);
-        if (outcome !== 'started') continue;
+        if (outcome !== 'started') {
+          report.delayedEnded++;
+          continue;
+        }
       }
       report.admitted++;
-      report.admissions.push({ at, consultationId: id, capacityWaitMs: Date.now() - at });
+      report.admissions.push({
+        at,
+        consultationId: id,
+        capacityWaitMs: view.state === 'in_call' ? 0 : Date.now() - at,
+      });
       const reason = await Promise.race([endedEarly, new Promise<null>((r) => setTimeout(() => r(null), CALL_MS))]);
       if (reason === null) await request(s, 'consultation:hangUp', { consultationId: id });
       else if (reason !== 'hung_up') report.dropped.push({ consultationId: id, reason });

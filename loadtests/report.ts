@@ -29,6 +29,8 @@ const calls = json<ArtilleryReport>('calls.json');
 const doctors = json<{
   admitted: number;
   delayed: number;
+  delayedEnded: number;
+  admissions: Array<{ capacityWaitMs: number }>;
   dropped: Array<{ consultationId: string; reason: string }>;
   errors: string[];
 }>('doctors.json');
@@ -179,6 +181,17 @@ const checks: Check[] = [
     threshold: '0',
     value: `${dropped} (bot calls ${doctors?.admitted ?? 0}, browser calls ${callSamples.length}; moved between nodes: ${moves})`,
     pass: doctors !== null && dropped === 0,
+  },
+  {
+    name: 'admissions when full: wait, then the call starts by itself',
+    threshold: 'every one started (or its patient left)',
+    value: (() => {
+      const waited = (doctors?.admissions ?? []).filter((a) => a.capacityWaitMs > 0).map((a) => a.capacityWaitMs);
+      return `${doctors?.delayed ?? 0} waited for capacity: ${waited.length} started by themselves (longest ${Math.max(0, ...waited)} ms), ${doctors?.delayedEnded ?? 0} ended first`;
+    })(),
+    pass:
+      doctors !== null &&
+      doctors.delayed === (doctors.admissions ?? []).filter((a) => a.capacityWaitMs > 0).length + doctors.delayedEnded,
   },
   {
     name: 'practitioner bots working (logged in, no request failed)',

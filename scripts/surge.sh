@@ -38,7 +38,7 @@ if [ "$PROFILE" = smoke ]; then
     SURGE_DOCTORS_N=3 SURGE_CALL_MS=4000 SURGE_PATIENT_STAY_S=10 SURGE_BROWSER_CALLS=0
   PHASES='[{"name":"baseline","duration":5,"arrivalRate":1},{"name":"spike","duration":10,"arrivalRate":4},{"name":"back","duration":5,"arrivalRate":1}]'
 else
-  export VISITA_AUTOSCALE_MAX_NODES=3 VISITA_SFU_MAX_CONSUMERS=40 VISITA_AUTOSCALE_COOLDOWN_S=30 \
+  export VISITA_AUTOSCALE_MAX_NODES=3 VISITA_SFU_MAX_CONSUMERS=24 VISITA_AUTOSCALE_COOLDOWN_S=30 \
     VISITA_AUTOSCALE_LEAD_MINUTES=0.5 VISITA_AUTOSCALE_GROWTH_WINDOW_S=20 \
     SURGE_DOCTORS_N=8 SURGE_CALL_MS=12000 SURGE_PATIENT_STAY_S=45 SURGE_BROWSER_CALLS=6
   PHASES='[{"name":"baseline","duration":30,"arrivalCount":15},{"name":"rising","duration":20,"arrivalRate":1,"rampTo":3},{"name":"spike","duration":40,"arrivalRate":3},{"name":"falling","duration":20,"arrivalRate":3,"rampTo":1},{"name":"back","duration":30,"arrivalCount":15}]'

@@ -62,6 +62,15 @@ export async function browserCall(doctor: Page, _context: unknown, events: Event
   if (!browser) throw new Error('no browser');
   const patientContext = await browser.newContext({ ignoreHTTPSErrors: true, locale: 'fr-FR' });
   const patient = await patientContext.newPage();
+  // What the pages said, kept for a call that fails (written next to the run's samples).
+  const said: string[] = [];
+  for (const [who, page] of [
+    ['doctor', doctor],
+    ['patient', patient],
+  ] as const) {
+    page.on('console', (m) => m.type() !== 'debug' && said.push(`${Date.now()} ${who} ${m.type()}: ${m.text()}`));
+    page.on('pageerror', (e) => said.push(`${Date.now()} ${who} pageerror: ${e.message}`));
+  }
   try {
     const token = String(
       (await api('/api/login', { method: 'POST', body: JSON.stringify({ email: EMAIL, password: PASSWORD }) }))[
@@ -107,6 +116,13 @@ export async function browserCall(doctor: Page, _context: unknown, events: Event
         `${process.env['SURGE_RUN']}/calls.jsonl`,
         `${JSON.stringify({ consultationId, admitAt, firstFrameMs: upMs, patientMs: p - admitAt, doctorMs: d - admitAt, billedMs: billed, windowMs: [lo, hi], billingOk: ok })}\n`,
       );
+  } catch (e) {
+    if (process.env['SURGE_RUN'])
+      appendFileSync(
+        `${process.env['SURGE_RUN']}/calls-failed.log`,
+        `call ${n} failed: ${(e as Error).message.split('\n')[0]}\n${said.slice(-40).join('\n')}\n\n`,
+      );
+    throw e;
   } finally {
     await patientContext.close();
   }

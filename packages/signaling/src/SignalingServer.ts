@@ -56,6 +56,7 @@ import { ErrorCode, VisitaError } from '@visita/protocol';
 /** The Socket.IO adapter's stream between instances (broadcasts, recovery), bounded in length. */
 export const SOCKET_STREAM = 'visita:sio';
 export const SOCKET_STREAM_MAX_LEN = 2_000;
+export const SOCKET_SESSION_PREFIX = 'visita:sio:session:';
 
 /** One signaling instance: express (health, metrics, API) and Socket.IO on one HTTP server. */
 export class SignalingServer {
@@ -99,7 +100,14 @@ export class SignalingServer {
     guardHttpServer(this.#http, log);
     this.io = createSocketServer(this.#http, config.reconnectGraceMs, log);
     // Instances share rooms and broadcasts through Redis Streams (trimmed by age by the sweeper too).
-    this.io.adapter(createAdapter(this.redis, { streamName: SOCKET_STREAM, maxLen: SOCKET_STREAM_MAX_LEN }));
+    // Recovery sessions under visita: too (the service's Redis ACL user only reaches visita:*).
+    this.io.adapter(
+      createAdapter(this.redis, {
+        streamName: SOCKET_STREAM,
+        maxLen: SOCKET_STREAM_MAX_LEN,
+        sessionKeyPrefix: SOCKET_SESSION_PREFIX,
+      }),
+    );
     const presence = new RedisPresenceStore(this.redis, config.presenceTtlMs);
     this.audit = new RedisAuditStore(this.redis);
     this.#metering = new MeteringLog(this.redis);

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -125,6 +125,12 @@ it('make start prints working links, carries a call, and stops cleanly on Ctrl-C
   } finally {
     await close();
   }
+  // Nothing went wrong behind the call: no error in signaling's log (a Redis permission the
+  // service's ACL user lacks — Socket.IO's recovery sessions once were — logs an unhandled rejection).
+  const errors = readFileSync(join(stateDir, 'logs/signaling.log'), 'utf8')
+    .split('\n')
+    .filter((l) => /"level":(50|60)/.test(l));
+  expect(errors).toEqual([]);
 
   process.kill(-proc.pid!, 'SIGINT');
   await exited;

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { SFU_STALE_MS, type SfuNodeRecord } from '@visita/protocol';
-import { CONSUMERS_PER_CALL } from '../domain/placement.ts';
+import { CONSUMERS_PER_CALL, hasRoomForCall } from '../domain/placement.ts';
 import type { Logger } from '../logger.ts';
 import { RedisAdmissionStore } from '../store/AdmissionStore.ts';
 import { IN_CALL_SET } from '../store/RedisConsultationStore.ts';
@@ -120,7 +120,7 @@ export class Autoscaler {
         id: r.nodeId,
         draining: r.state !== 'serving',
         calls: r.rooms,
-        hasRoom: r.consumers + CONSUMERS_PER_CALL <= r.maxConsumers,
+        hasRoom: hasRoomForCall(r),
       })),
       ...starting.map((s) => ({ id: s.nodeId, draining: false, calls: 0, starting: true })),
     ];

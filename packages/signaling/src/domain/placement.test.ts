@@ -23,6 +23,13 @@ describe('chooseNode', () => {
     expect(chooseNode([full], now)).toBeUndefined();
     expect(chooseNode([full, fits], now)?.nodeId).toBe('b');
   });
+  it('reserves a whole call for each room whose media is not up yet (admitted a moment ago)', () => {
+    // 3 rooms, 2 of them without consumers yet: 12 consumers reserved, not 4.
+    const busy = node('a', { rooms: 3, consumers: 4, maxConsumers: 16 });
+    expect(chooseNode([busy], now)).toMatchObject({ nodeId: 'a' });
+    expect(chooseNode([{ ...busy, rooms: 4 }], now)).toBeUndefined();
+    expect(chooseNode([busy, node('b', { rooms: 1, maxConsumers: 16 })], now)?.nodeId).toBe('b');
+  });
   it('returns nothing when there is no node', () => {
     expect(chooseNode([], now)).toBeUndefined();
   });
