@@ -385,6 +385,16 @@ Scale-outs (demand crossed the serving nodes → a new node carried a call): ${s
 | CPU, SFU nodes (cores) | ${spark(sfuCpu)} |
 | CPU, signaling (cores) | ${spark(signalingCpu)} |
 
+## What this rehearsal does not show
+
+- The practitioner bots' calls open a room on a node and hold it, with no media: they load
+  signaling, placement and the autoscaler, not the SFU's forwarding. Real media comes from the
+  browser calls, at most two at a time on this machine (\`make bench-sfu\` measures forwarding).
+- Admissions that wait for capacity happen only when calls outrun the autoscaler; this run had
+  ${delayedTotal}. That path is covered by \`packages/signaling/test/autoscaler.test.ts\` (real SFU processes).
+- One machine: the nodes share 2 cores, start in about a second (a Kubernetes pod takes longer:
+  the autoscaler's lead time is 2 min there), and the load generator shares the machine.
+
 Queries (Prometheus, the same as KEDA's trigger for the nodes): ${Object.entries(q)
     .map(([k, v]) => `${k}: \`${v}\``)
     .join('; ')}.
