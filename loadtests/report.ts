@@ -154,7 +154,7 @@ const checks: Check[] = [
   {
     name: 'failed check-ins',
     threshold: '0',
-    value: `${c['vusers.failed'] ?? 0} of ${c['vusers.created'] ?? 0} (${c['visita.checkins_ok'] ?? 0} acknowledged ok)`,
+    value: `${c['vusers.failed'] ?? 0} of ${c['vusers.created'] ?? 0} (${c['visita.checkins_ok'] ?? 0} acknowledged ok; ${c['visita.position_updates'] ?? 0} position updates and ${c['visita.patients_admitted'] ?? 0} admissions received)`,
     pass:
       patients !== null &&
       (c['vusers.failed'] ?? 0) === 0 &&

@@ -3,6 +3,8 @@
 type Next = (err?: Error) => void;
 interface Context {
   vars: Record<string, unknown>;
+  /** The engine's Socket.IO connections, by namespace ('' is the default one). */
+  sockets?: Record<string, { on(event: string, fn: (payload: unknown) => void): void }>;
 }
 interface Events {
   emit(type: 'counter' | 'histogram', name: string, value: number): void;
@@ -65,5 +67,17 @@ export function markCheckIn(context: Context, _events: Events, next: Next): void
 export function checkedIn(context: Context, events: Events, next: Next): void {
   events.emit('histogram', 'visita.checkin_ack_ms', Date.now() - Number(context.vars['checkInAt']));
   events.emit('counter', 'visita.checkins_ok', 1);
+  next();
+}
+
+/**
+ * After the connection: counts what the waiting room pushes to this patient — position updates
+ * (each check-in gets at least one) and the admission.
+ */
+export function watchWaitingRoom(context: Context, events: Events, next: Next): void {
+  const socket = context.sockets?.[''];
+  if (!socket) return next(new Error('no Socket.IO connection to watch'));
+  socket.on('waiting:position', () => events.emit('counter', 'visita.position_updates', 1));
+  socket.on('consultation:admitted', () => events.emit('counter', 'visita.patients_admitted', 1));
   next();
 }
