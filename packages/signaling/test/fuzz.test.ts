@@ -13,27 +13,34 @@ import { addAccount } from '../src/accounts/manage.ts';
 import { attack } from './support/attackLog.ts';
 import { type TestClient, TestStack, testAccountStore } from './support/stack.ts';
 
-// Fuzzing aimed at the real ids and states: consultations waiting, in a call (with a real
-// transport and producer), ended and scheduled; their practitioner, their patients, another
+// Fuzzing aimed at the real ids and states: consultations waiting, admitted and waiting for media
+// capacity (the node is draining while the cases run), in a call (with a real transport and
+// producer), ended and scheduled; their practitioner, their patients, another
 // practitioner and another consultation's patient. Whatever anyone sends, every ack is typed and
 // never INTERNAL, and nothing changes unless an actor allowed to change it sent what allows it.
 let stack: TestStack;
-const ids: Record<'waiting' | 'inCall' | 'ended' | 'scheduled' | 'other', string> = {
+const ids: Record<'waiting' | 'pending' | 'inCall' | 'ended' | 'scheduled' | 'other', string> = {
   waiting: '',
+  pending: '',
   inCall: '',
   ended: '',
   scheduled: '',
   other: '',
 };
 let real: { transportId: string; producerId: string };
-let actors: Record<'doctor' | 'patientWaiting' | 'patientInCall' | 'stranger' | 'otherPatient', TestClient>;
+let actors: Record<
+  'doctor' | 'patientWaiting' | 'patientPending' | 'patientInCall' | 'stranger' | 'otherPatient',
+  TestClient
+>;
 let rtpCapabilities: RtpCapabilities;
 
 let token: string;
 /** Fresh consultations in every state (the previous event's cases may have ended them). */
 async function setUp(): Promise<void> {
   actors?.patientWaiting?.socket.close();
+  actors?.patientPending?.socket.close();
   actors?.patientInCall?.socket.close();
+  await stack.sfu.setDraining(false); // room for the call set up below
   const doctor = actors?.doctor ?? (await stack.connect(token));
   const create = async (scheduledAt?: number) => {
     const res = await fetch(`${stack.signalingUrl}/api/consultations`, {
@@ -43,7 +50,8 @@ async function setUp(): Promise<void> {
     });
     return ((await res.json()) as { data: { consultationId: string; patientToken: string } }).data;
   };
-  const [waiting, inCall, ended, scheduled] = [
+  const [waiting, pending, inCall, ended, scheduled] = [
+    await create(),
     await create(),
     await create(),
     await create(),
@@ -51,6 +59,7 @@ async function setUp(): Promise<void> {
   ];
   Object.assign(ids, {
     waiting: waiting.consultationId,
+    pending: pending.consultationId,
     inCall: inCall.consultationId,
     ended: ended.consultationId,
     scheduled: scheduled.consultationId,
@@ -77,7 +86,13 @@ async function setUp(): Promise<void> {
   if (!caps.ok) throw new Error(caps.message);
   rtpCapabilities = caps.data.rtpCapabilities;
   await doctor.request('consultation:hangUp', { consultationId: ids.ended });
-  actors = { ...actors, doctor, patientWaiting, patientInCall };
+  // No node has room from here on: an admission waits (and the one below stays waiting).
+  await stack.sfu.setDraining(true);
+  const patientPending = await stack.connect(pending.patientToken);
+  await patientPending.request('consultation:join', { consultationId: ids.pending, displayName: 'P' });
+  const admitted = await doctor.request('consultation:admit', { consultationId: ids.pending });
+  if (!admitted.ok || !admitted.data.admission) throw new Error('the admission did not wait for capacity');
+  actors = { ...actors, doctor, patientWaiting, patientPending, patientInCall };
 }
 
 beforeAll(async () => {
@@ -116,14 +131,15 @@ const events = Object.keys(clientRequestSchemas) as ClientRequestName[];
 const PER_EVENT = Math.max(1, Math.ceil(Number(process.env['VISITA_FUZZ_RUNS'] ?? 300) / events.length));
 const codes = new Set<string>(Object.values(ErrorCode));
 type Actor = keyof typeof actors;
-const ACTORS: Actor[] = ['doctor', 'patientWaiting', 'patientInCall', 'stranger', 'otherPatient'];
+const ACTORS: Actor[] = ['doctor', 'patientWaiting', 'patientPending', 'patientInCall', 'stranger', 'otherPatient'];
 type Target = keyof typeof ids;
-const TARGETS: Target[] = ['waiting', 'inCall', 'ended', 'scheduled', 'other'];
+const TARGETS: Target[] = ['waiting', 'pending', 'inCall', 'ended', 'scheduled', 'other'];
 
 /** Who may act on which consultation at all (the doctor owns all but `other`; a patient only their own). */
 const mayTouch = (actor: Actor, target: Target): boolean =>
   (actor === 'doctor' && target !== 'other') ||
   (actor === 'patientWaiting' && target === 'waiting') ||
+  (actor === 'patientPending' && target === 'pending') ||
   (actor === 'patientInCall' && target === 'inCall') ||
   (actor === 'stranger' && target === 'other') ||
   (actor === 'otherPatient' && target === 'other');
@@ -182,7 +198,7 @@ function allowed(event: ClientRequestName, actor: Actor, before: string, after: 
 }
 
 async function snapshot() {
-  const out: Record<string, { state: string; chat: number; room: string }> = {};
+  const out: Record<string, { state: string; chat: number; room: string; pending: boolean }> = {};
   for (const t of TARGETS) {
     const c = await stack.signaling.redis.hget(`visita:consultation:${ids[t]}`, 'state');
     const chat = await stack.signaling.redis.llen(`visita:chat:${ids[t]}`);
@@ -190,7 +206,8 @@ async function snapshot() {
       (r) => JSON.stringify(r.peers.map((p) => [p.peerId, p.transports, p.producers.length, p.consumers])),
       () => 'none',
     );
-    out[t] = { state: c ?? 'none', chat, room };
+    const pending = (await stack.signaling.redis.hexists('visita:admissions:data', ids[t])) === 1;
+    out[t] = { state: c ?? 'none', chat, room, pending };
   }
   return out;
 }
@@ -214,10 +231,15 @@ it.each(events)('%s: typed acks for everyone, and no change but an allowed one',
       const unexpected = TARGETS.filter((t) => {
         const b = before[t]!;
         const a = after[t]!;
-        if (b.state === a.state && b.chat === a.chat && b.room === a.room) return false;
+        // An admission waits for capacity only while its consultation waits.
+        if (a.pending && a.state !== ConsultationState.WAITING) return true;
+        if (b.state === a.state && b.chat === a.chat && b.room === a.room && b.pending === a.pending) return false;
         if (t !== target || !mayTouch(actor, t) || !ack.ok) return true;
         if (b.state !== a.state && !allowed(event, actor, b.state, a.state)) return true;
         if (b.chat !== a.chat && event !== 'chat:send') return true;
+        // An admission waits for capacity only by the practitioner's admit, and goes only with the waiting.
+        if (b.pending !== a.pending && b.state === a.state && !(event === 'consultation:admit' && a.pending))
+          return true;
         if (
           b.room !== a.room &&
           !event.startsWith('media:') &&
