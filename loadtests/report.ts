@@ -341,7 +341,10 @@ writeFileSync(join(RUN, 'report.html'), html);
 console.log(`report: ${join(RUN, 'report.html')}`);
 
 // ---- docs/surge.md (full profile) ----
-if (PROFILE === 'full' || process.env['SURGE_WRITE_DOC'] === '1') {
+// (SURGE_WRITE_DOC=0: a trial run that must not replace the recorded one; =1: any profile writes it)
+const writeDoc =
+  process.env['SURGE_WRITE_DOC'] === '1' || (PROFILE === 'full' && process.env['SURGE_WRITE_DOC'] !== '0');
+if (writeDoc) {
   const spark = (pts: Array<[number, number]>, width = 60) => {
     const vals = align(pts).filter((v): v is number => v !== null);
     if (vals.length === 0) return '';

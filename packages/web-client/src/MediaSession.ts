@@ -21,6 +21,13 @@ export type MediaConnection = 'connecting' | 'connected' | 'reconnecting';
  * One participant's media for one consultation: a mediasoup-client Device, a send transport
  * (camera + microphone) and a receive transport (the other participant). Knows no React.
  */
+/** The session was closed while it was starting. */
+class SessionClosed extends Error {
+  constructor() {
+    super('media session closed');
+  }
+}
+
 export class MediaSession {
   readonly remoteStream = new MediaStream();
   readonly #socket: SignalingSocket;
@@ -79,11 +86,33 @@ export class MediaSession {
       : 'connecting';
   }
 
+  /**
+   * Loads the device, creates both transports, produces the local tracks and consumes the other
+   * side's. A session closed meanwhile (its view unmounted, a newer session started) stops at the
+   * next step: it must never produce after a newer session did — the node keeps one microphone and
+   * one camera per participant, the newest, so a late one would replace the live one with a dead one.
+   */
   async start(): Promise<void> {
+    try {
+      await this.#start();
+    } catch (e) {
+      if (!(e instanceof SessionClosed)) throw e;
+    }
+  }
+
+  /** Throws SessionClosed once the session is closed (the start stops there). */
+  #stillOpen(): void {
+    if (this.#closed) throw new SessionClosed();
+  }
+
+  async #start(): Promise<void> {
     const consultationId = this.#consultationId;
     const { rtpCapabilities } = await request(this.#socket, 'media:routerCapabilities', { consultationId });
+    this.#stillOpen();
     await this.#device.load({ routerRtpCapabilities: rtpCapabilities as types.RtpCapabilities });
+    this.#stillOpen();
 
+    this.#stillOpen(); // (listeners added after close() would never be removed)
     const onNew = (p: ProducerInfo) => void this.#consume(p.producerId).catch(() => undefined);
     const onClosed = ({ consumerId }: { consumerId: string }) => this.#dropConsumer(consumerId);
     // Signaling back after a cut: a transport still down restarts ICE now rather than on its timer;
@@ -127,6 +156,7 @@ export class MediaSession {
     this.#recv = await this.#transport('recv');
     this.#send = await this.#transport('send');
     for (const track of this.#local.getTracks()) {
+      this.#stillOpen();
       const producer = await this.#send.produce({
         track,
         ...(track.kind === 'video' ? { encodings: [{ maxBitrate: 900_000 }] } : {}),
@@ -134,6 +164,7 @@ export class MediaSession {
       });
       this.#producers.set(track.kind as 'audio' | 'video', producer);
     }
+    this.#stillOpen();
     const { producers } = await request(this.#socket, 'media:producers', { consultationId });
     for (const p of producers) await this.#consume(p.producerId).catch(() => undefined);
   }
@@ -193,6 +224,7 @@ export class MediaSession {
   async #transport(direction: 'send' | 'recv'): Promise<types.Transport> {
     const consultationId = this.#consultationId;
     const options = await request(this.#socket, 'media:createTransport', { consultationId, direction });
+    this.#stillOpen();
     const params = options as unknown as types.TransportOptions;
     const transport =
       direction === 'send' ? this.#device.createSendTransport(params) : this.#device.createRecvTransport(params);
@@ -206,6 +238,7 @@ export class MediaSession {
     this.#watch(transport);
     if (direction === 'send') {
       transport.on('produce', ({ kind, rtpParameters }, callback, errback) => {
+        if (this.#closed) return errback(new SessionClosed());
         request(this.#socket, 'media:produce', {
           consultationId,
           transportId: transport.id,
