@@ -5,7 +5,7 @@
 # (baseline → spike → back) and, in the full profile, real browser calls (Artillery's Playwright
 # engine on Debian's Chromium); then judges the run against the thresholds, writes an HTML report
 # with plots (from Prometheus' query API) and, in the full profile, docs/surge.md. Exit 0 = pass.
-#   SURGE_PROFILE  full (default, ~6 min) | smoke (~1.5 min; part of make test)
+#   SURGE_PROFILE  full (default, ~4.5 min) | smoke (~1 min; part of make test)
 #   SURGE_DIR      where the run's state, logs and report go (default .state/surge-<profile>)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

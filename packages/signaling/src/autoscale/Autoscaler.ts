@@ -86,11 +86,13 @@ export interface AutoscalerOptions {
  */
 export class Autoscaler {
   readonly #o: AutoscalerOptions;
+  readonly #admissions: RedisAdmissionStore;
   readonly #samples: Array<{ at: number; waiting: number }> = [];
   #wasLeader = false;
 
   constructor(options: AutoscalerOptions) {
     this.#o = options;
+    this.#admissions = new RedisAdmissionStore(options.redis);
   }
 
   /** One round; null when another candidate leads. */
@@ -104,11 +106,10 @@ export class Autoscaler {
     }
     o.observer?.leader(leader);
     if (!leader) return null;
-    const admissions = new RedisAdmissionStore(o.redis);
     const [activeCalls, waiting, admissionsWaiting, records, state] = await Promise.all([
       o.redis.scard(IN_CALL_SET),
       countAllWaiting(o.redis),
-      admissions.count(),
+      this.#admissions.count(),
       o.nodes(),
       this.#state(),
     ]);
@@ -144,10 +145,11 @@ export class Autoscaler {
     }
     if (decision.action !== 'none') await o.redis.set(STATE_KEY, JSON.stringify(state), 'PX', STATE_TTL_MS);
     const startingCount = starting.length + (decision.action === 'scaleOut' ? decision.add : 0);
+    const serving = nodes.filter((n) => !n.draining && !n.starting).length;
     await writeCapacityStatus(o.redis, {
       at: now,
       desired: Math.min(10_000, decision.required),
-      serving: Math.min(10_000, nodes.filter((n) => !n.draining && !n.starting).length),
+      serving: Math.min(10_000, serving),
       starting: Math.min(10_000, startingCount),
       readyAt: startingCount > 0 && startedAt !== null ? Math.round(startedAt + o.provider.startupMs()) : null,
       atMax: requiredNodes({ ...policy, maxNodes: Number.MAX_SAFE_INTEGER }, demand) > policy.maxNodes,
@@ -158,7 +160,7 @@ export class Autoscaler {
       waiting,
       admissionsWaiting,
       growthPerMin,
-      serving: nodes.filter((n) => !n.draining && !n.starting).length,
+      serving,
       starting: startingCount,
       draining: nodes.filter((n) => n.draining).length,
     };

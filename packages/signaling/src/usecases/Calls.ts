@@ -1,6 +1,5 @@
 import { ErrorCode, Role, VisitaError, type ClientRequests, type ConsultationView } from '@visita/protocol';
-import type { Consultation } from '../domain/consultation.ts';
-import { assertAllowed } from '../domain/consultation.ts';
+import { assertAllowed, type Consultation } from '../domain/consultation.ts';
 import { applyEntryEvent, waitingEntryFrom } from '../domain/waitingEntry.ts';
 import { otherRole } from '../notifier.ts';
 import type { Identity } from '../tokens.ts';
