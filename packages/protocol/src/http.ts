@@ -109,6 +109,13 @@ export interface RevokedLinks {
   revoked: true;
   linkVersion: number;
 }
+/**
+ * `GET /api/link` with the patient token as bearer: whether the link still opens its consultation,
+ * checked when the patient opens it (before the device check). A dead link says why.
+ */
+export type PatientLinkStatus =
+  | { status: 'open'; consultationId: string; state: ConsultationState }
+  | { status: 'ended' | 'expired' | 'revoked' | 'invalid' };
 /** `GET /api/consultations`: the practitioner's most recent consultations. */
 export interface ConsultationList {
   consultations: ConsultationView[];

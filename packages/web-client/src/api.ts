@@ -5,6 +5,7 @@ import {
   type CreatedConsultation,
   type LoggedOut,
   type LoginResponse,
+  type PatientLinkStatus,
   type SessionGrant,
   type TwoFactorEnabled,
   type TwoFactorSetup,
@@ -65,3 +66,17 @@ export const api = {
   createConsultation: () => call<CreatedConsultation>('/api/consultations', { method: 'POST', auth: true }),
   consultations: () => call<ConsultationList>('/api/consultations', { auth: true }),
 };
+
+/**
+ * Whether the patient's link still opens its consultation. A failed check (network) answers
+ * `open`: the check-in then says what is wrong, the patient is never stopped by the check itself.
+ */
+export async function patientLinkStatus(token: string): Promise<PatientLinkStatus['status']> {
+  try {
+    const res = await fetch('/api/link', { headers: { authorization: `Bearer ${token}` } });
+    const body = (await res.json()) as Ack<PatientLinkStatus>;
+    return body.ok ? body.data.status : 'open';
+  } catch {
+    return 'open';
+  }
+}

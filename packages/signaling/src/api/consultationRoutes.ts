@@ -2,11 +2,13 @@ import type express from 'express';
 import { z } from 'zod';
 import {
   ErrorCode,
+  VisitaError,
   fail,
   ok,
   type ConsultationLink,
   type ConsultationList,
   type CreatedConsultation,
+  type PatientLinkStatus,
   type PractitionerClaims,
   type RevokedLinks,
 } from '@visita/protocol';
@@ -40,6 +42,35 @@ export function consultationRoutes(
       config.patientLinkTtlS,
     );
     return { patientToken, patientLink: `${config.publicUrl}/c/${consultationId}#t=${patientToken}` };
+  };
+
+  // A patient link, checked when it is opened: a dead one (ended, expired, revoked, garbled) is
+  // told apart before the patient goes through the device check. Says nothing about anyone else's.
+  app.get('/api/link', async (req, res, next) => {
+    const header = req.headers.authorization ?? '';
+    const token = header.startsWith('Bearer ') ? header.slice(7) : '';
+    try {
+      res.json(ok<PatientLinkStatus>(await linkStatus(token)));
+    } catch (e) {
+      next(e);
+    }
+  });
+  const linkStatus = async (token: string): Promise<PatientLinkStatus> => {
+    let identity: ReturnType<TokenService['verify']>;
+    try {
+      identity = tokens.verify(token);
+    } catch (e) {
+      return { status: (e as Error).message === 'token expired' ? 'expired' : 'invalid' };
+    }
+    if (identity.kind !== 'patient') return { status: 'invalid' };
+    const c = await consultations.consultations.authorize(identity, identity.consultationId).catch((e: unknown) => {
+      if (e instanceof VisitaError && e.code === ErrorCode.UNAUTHENTICATED) return 'revoked' as const;
+      if (e instanceof VisitaError) return 'invalid' as const;
+      throw e;
+    });
+    if (typeof c === 'string') return { status: c };
+    if (c.state === 'ended') return { status: 'ended' };
+    return { status: 'open', consultationId: c.id, state: c.state };
   };
 
   app.post('/api/consultations', practitionerOnly, async (req, res, next) => {

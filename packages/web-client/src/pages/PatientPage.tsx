@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ConsultationView, EndReason, WaitingPosition } from '@visita/protocol';
+import { patientLinkStatus } from '../api.ts';
 import { AdmissionPending } from '../components/AdmissionPending.tsx';
 import { CallView } from '../components/CallView.tsx';
 import { Chat } from '../components/Chat.tsx';
@@ -8,6 +9,9 @@ import { connectSignaling, request, whenConnected, type RequestError, type Signa
 import { useLocalMedia, useMicLevel } from '../useLocalMedia.ts';
 
 type Phase =
+  /** The link is checked first: a dead one is told before the camera is asked for. */
+  | { name: 'link' }
+  | { name: 'dead'; status: 'ended' | 'expired' | 'revoked' | 'invalid' }
   | { name: 'check' }
   | { name: 'waiting'; view: ConsultationView }
   | { name: 'call'; generation: number }
@@ -22,7 +26,7 @@ export function PatientPage({ t, consultationId }: { t: Strings; consultationId:
   const { media, start } = useLocalMedia();
   const level = useMicLevel(media.status === 'ready' ? media.stream : null);
   const [name, setName] = useState(() => sessionStorage.getItem('visita.name') ?? '');
-  const [phase, setPhase] = useState<Phase>(token ? { name: 'check' } : { name: 'error', message: t.linkInvalid });
+  const [phase, setPhase] = useState<Phase>(token ? { name: 'link' } : { name: 'dead', status: 'invalid' });
   const phaseRef = useRef(phase);
   phaseRef.current = phase;
   const [socket, setSocket] = useState<SignalingSocket | null>(null);
@@ -34,7 +38,20 @@ export function PatientPage({ t, consultationId }: { t: Strings; consultationId:
     if (level > 0.05) setMicHeard(true);
   }, [level]);
 
-  useEffect(start, [start]);
+  useEffect(() => {
+    if (!token) return;
+    let live = true;
+    void patientLinkStatus(token).then((status) => {
+      if (live)
+        setPhase((p) => (p.name !== 'link' ? p : status === 'open' ? { name: 'check' } : { name: 'dead', status }));
+    });
+    return () => {
+      live = false;
+    };
+  }, [token]);
+  // The camera and microphone are asked for once the link is known to work.
+  const linkOpen = phase.name !== 'link' && phase.name !== 'dead';
+  useEffect(() => (linkOpen ? start() : undefined), [linkOpen, start]);
   // Replaced by another device: release the camera and microphone too (the call's media closed
   // with the call view).
   useEffect(() => {
@@ -93,6 +110,24 @@ export function PatientPage({ t, consultationId }: { t: Strings; consultationId:
     setPhase({ name: 'ended', reason: 'hung_up' });
   };
 
+  if (phase.name === 'link')
+    return (
+      <Panel title={t.patientTitle}>
+        <p role="status">{t.linkChecking}</p>
+      </Panel>
+    );
+  if (phase.name === 'dead') {
+    const text = { ended: t.linkEnded, expired: t.linkExpired, revoked: t.linkRevoked, invalid: t.linkInvalid }[
+      phase.status
+    ];
+    return (
+      <Panel title={t.patientTitle}>
+        <p className="error" role="alert" data-testid="dead-link" data-status={phase.status}>
+          {text}
+        </p>
+      </Panel>
+    );
+  }
   if (phase.name === 'replaced')
     return (
       <Panel title={t.patientTitle}>
