@@ -10,7 +10,7 @@ import { Lease } from '../src/autoscale/Lease.ts';
 import { LocalProvider } from '../src/autoscale/LocalProvider.ts';
 import { createLogger } from '../src/logger.ts';
 import { SfuProcess } from './support/sfuProcess.ts';
-import { SFU_SECRET, TestStack, freePort, type TestClient } from './support/stack.ts';
+import { SFU_SECRET, TestStack, type TestClient } from './support/stack.ts';
 
 // The autoscaler with real parts: SFU node processes started and drained by the local provider,
 // the lease and the demand in a real redis-server, calls admitted through real signaling. The
@@ -53,7 +53,13 @@ const policy: ScalingPolicy = {
   utcOffsetMinutes: 0,
 };
 
+// Each provider's own control and metrics port slots, below the ephemeral range (two random free
+// ports can be adjacent: a slot's port would then be another's, and its node could not start).
+let portSlots = 21_000;
+
 async function provider(rtcPortBase: number): Promise<LocalProvider> {
+  const ports = portSlots;
+  portSlots += 20;
   const p = new LocalProvider({
     sfuMain,
     env: {
@@ -66,8 +72,8 @@ async function provider(rtcPortBase: number): Promise<LocalProvider> {
       VISITA_RTC_LISTEN_IP: '127.0.0.1',
       VISITA_LOG_LEVEL: process.env['VISITA_TEST_LOG'] ?? 'warn',
     },
-    controlPortBase: await freePort(),
-    metricsPortBase: await freePort(),
+    controlPortBase: ports,
+    metricsPortBase: ports + 10,
     rtcPortBase,
     rtcPortsPerNode: 500,
     slots: 2,
