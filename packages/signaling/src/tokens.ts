@@ -27,6 +27,9 @@ export interface SigningKey {
  * key id. Tokens are signed with the first key; any listed key verifies (rotation: add the new key
  * first, keep the old one until its tokens have expired, then drop it).
  */
+/** The message of the UNAUTHENTICATED error for a token past its expiry (a patient link's status reads it). */
+export const TOKEN_EXPIRED = 'token expired';
+
 export class TokenService {
   readonly #keys: readonly SigningKey[];
   readonly #sfuSecret: string;
@@ -94,7 +97,7 @@ export class TokenService {
       });
     } catch (e) {
       const expired = e instanceof jwt.TokenExpiredError;
-      throw new VisitaError(ErrorCode.UNAUTHENTICATED, expired ? 'token expired' : 'invalid token');
+      throw new VisitaError(ErrorCode.UNAUTHENTICATED, expired ? TOKEN_EXPIRED : 'invalid token');
     }
     // Every token we issue expires; one without `exp` was not made here (or is a forgery).
     if (typeof payload === 'string' || typeof payload.exp !== 'number')

@@ -14,7 +14,7 @@ import {
 } from '@visita/protocol';
 import type { SignalingConfig } from '../config.ts';
 import type { ConsultationService } from '../ConsultationService.ts';
-import type { TokenService } from '../tokens.ts';
+import { TOKEN_EXPIRED, type TokenService } from '../tokens.ts';
 
 const CreateConsultation = z.object({
   /** Epoch milliseconds of the appointment; absent: the waiting room opens now. */
@@ -60,7 +60,7 @@ export function consultationRoutes(
     try {
       identity = tokens.verify(token);
     } catch (e) {
-      return { status: (e as Error).message === 'token expired' ? 'expired' : 'invalid' };
+      return { status: (e as Error).message === TOKEN_EXPIRED ? 'expired' : 'invalid' };
     }
     if (identity.kind !== 'patient') return { status: 'invalid' };
     const c = await consultations.consultations.authorize(identity, identity.consultationId).catch((e: unknown) => {
