@@ -70,8 +70,7 @@ export interface SecondFactorRequired {
 
 /** `POST /api/login`. */
 export type LoginResponse = SessionGrant | SecondFactorRequired;
-export const needsSecondFactor = (r: LoginResponse): r is SecondFactorRequired =>
-  'twoFactorRequired' in r && r.twoFactorRequired;
+export { needsSecondFactor } from './browser.ts';
 
 /** `GET /api/2fa`. */
 export interface TwoFactorStatus {

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, get as httpGet, type IncomingHttpHeaders } from 'node:http';
 import { connect as netConnect, type AddressInfo, type Socket as NetSocket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { fileURLToPath } from 'node:url';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attack } from '../../signaling/test/support/attackLog.ts';
@@ -262,6 +263,56 @@ describe('web server: responses', () => {
       headers: { 'cache-control': 'public, max-age=31536000, immutable' },
     });
     expect((await send(web.port, SCRIPT, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('sends text files compressed once at start: brotli, else gzip, as the client accepts; the same bytes', async () => {
+    const get = (target: string, acceptEncoding?: string) =>
+      new Promise<{ headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+        httpGet(
+          {
+            host: '127.0.0.1',
+            port: web.port,
+            path: target,
+            headers: acceptEncoding ? { 'accept-encoding': acceptEncoding } : {},
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+          },
+        ).on('error', reject);
+      });
+    for (const target of [SCRIPT, '/']) {
+      const plain = await get(target);
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(plain.headers.vary).toBe('accept-encoding');
+      const cases: Array<[string, 'br' | 'gzip' | undefined]> = [
+        ['br', 'br'],
+        ['gzip, deflate, br, zstd', 'br'],
+        ['gzip', 'gzip'],
+        ['br;q=0, gzip', 'gzip'],
+        ['BR;Q=0.5', 'br'],
+        ['*', 'br'],
+        ['*;q=0', undefined],
+        ['identity', undefined],
+        ['br;q=abc, gzip;q=0', undefined],
+        [`${'x, '.repeat(500)}gzip`, undefined],
+      ];
+      for (const [accept, encoding] of cases) {
+        const answer = await get(target, accept);
+        expect(answer.headers['content-encoding'], `${target} ${accept.slice(0, 40)}`).toBe(encoding);
+        expect(Number(answer.headers['content-length'])).toBe(answer.body.length);
+        const decoded =
+          encoding === 'br'
+            ? brotliDecompressSync(answer.body)
+            : encoding === 'gzip'
+              ? gunzipSync(answer.body)
+              : answer.body;
+        expect(decoded.equals(plain.body)).toBe(true);
+        // A script shrinks to well under half; even the small index.html shrinks.
+        if (encoding) expect(answer.body.length).toBeLessThan(plain.body.length / (target === SCRIPT ? 2 : 1));
+      }
+    }
   });
 
   it('answers 404 for any source map', async () => {
