@@ -1,5 +1,5 @@
 # Visita: the two commands of the README, and a few more.
-.PHONY: start test security fuzz bench-join bench-capacity bench-sfu soak surge install
+.PHONY: start test security fuzz bench-join bench-load bench-capacity bench-sfu soak surge install
 
 start: ## install what is missing, then run redis, one SFU node, signaling and the web client
 	@bash scripts/bootstrap.sh
@@ -20,6 +20,10 @@ fuzz: ## install what is missing, then fuzz every client event with 10,000 cases
 bench-join: ## 20 consultations in headless Chromium; writes docs/benchmarks.md
 	@bash scripts/bootstrap.sh
 	@bash scripts/bench-join.sh
+
+bench-load: ## the patient link on an emulated iPhone over Slow 4G: time to an interactive device check; writes docs/benchmarks.md
+	@bash scripts/bootstrap.sh
+	@bash scripts/bench-load.sh
 
 bench-capacity: ## signaling capacity with 1k, 5k, 10k and 19k waiting patients (memory after GC, admit latency); writes docs/benchmarks.md
 	@bash scripts/bootstrap.sh

@@ -85,7 +85,7 @@ export async function browserCall(doctor: Page, _context: unknown, events: Event
       await doctor.getByTestId('login-password').fill(PASSWORD);
       await doctor.getByTestId('login-submit').click();
       await doctor.getByTestId('new-consultation').waitFor();
-      await doctor.goto(`${WEB}/?c=${consultationId}`);
+      await doctor.goto(`${WEB}/consultations/${consultationId}`);
     });
     await test.step('patient_check_in', async () => {
       await patient.goto(`${WEB}/c/${consultationId}#t=${String(c['patientToken'])}`);

@@ -43,7 +43,7 @@ try {
   const token = await e2e.stack.login();
   for (let i = 1; i <= CALLS; i++) {
     const { consultationId, patientToken } = await e2e.stack.createConsultation(token);
-    await doctor.goto(`${e2e.webUrl}/?c=${consultationId}`);
+    await doctor.goto(`${e2e.webUrl}/consultations/${consultationId}`);
     await patient.goto(`${e2e.webUrl}/c/${consultationId}#t=${patientToken}`);
     await patient.getByTestId('patient-name').fill(`Patient ${i}`);
     await patient.getByTestId('enter-waiting-room').click();

@@ -115,6 +115,7 @@ it('patient waits (position, message), is admitted; both see and hear each other
       .join('\n');
   // The practitioner's usage page shows the consultation.
   await doctor.getByRole('button', { name: 'Back' }).click();
+  await doctor.getByTestId('nav-usage').click();
   await doctor
     .getByTestId('usage-total')
     .getByText(/Total for the month: 0 min 0[1-9] s/)

@@ -1,28 +1,48 @@
-import { useState } from 'react';
-import { initialLang, strings, type Lang } from './i18n.ts';
-import { DoctorPage } from './pages/DoctorPage.tsx';
-import { PatientPage } from './pages/PatientPage.tsx';
+// The shell: the language (and <html lang>), the header, and the screen the path names. Each
+// side's code is its own chunk: a patient's phone loads the patient's pages only.
+import { lazy, Suspense, useEffect, useState } from 'react';
+import { initialLang, strings, type Lang } from '../lib/i18n.ts';
+import { Loading, Panel } from '../ui/Panel.tsx';
+import { useRoute } from './router.ts';
 
-/** Two pages: `/c/<consultationId>#t=<token>` for the patient, anything else for the practitioner. */
+const PatientRoute = lazy(() =>
+  import('../features/patient/PatientRoute.tsx').then((m) => ({ default: m.PatientRoute })),
+);
+const PractitionerApp = lazy(() =>
+  import('../features/dashboard/PractitionerApp.tsx').then((m) => ({ default: m.PractitionerApp })),
+);
+
 export function App() {
   const [lang, setLang] = useState<Lang>(initialLang);
   const t = strings[lang];
-  const patientMatch = /^\/c\/([A-Za-z0-9_-]{1,64})\/?$/.exec(location.pathname);
+  const route = useRoute();
+  useEffect(() => {
+    document.documentElement.lang = lang;
+  }, [lang]);
   const switchLang = () => {
     const next: Lang = lang === 'fr' ? 'en' : 'fr';
     localStorage.setItem('visita.lang', next);
-    document.documentElement.lang = next;
     setLang(next);
   };
   return (
     <>
       <header>
         <span className="brand">{t.appName}</span>
-        <button className="link-button" onClick={switchLang}>
+        <button className="link-button" onClick={switchLang} lang={lang === 'fr' ? 'en' : 'fr'}>
           {t.switchLanguage}
         </button>
       </header>
-      {patientMatch ? <PatientPage t={t} consultationId={patientMatch[1]!} /> : <DoctorPage t={t} />}
+      <Suspense fallback={<Loading label={t.loading} />}>
+        {route.name === 'patient' ? (
+          <PatientRoute t={t} consultationId={route.consultationId} />
+        ) : route.name === 'notFound' ? (
+          <Panel title={t.notFoundTitle}>
+            <p>{t.notFound}</p>
+          </Panel>
+        ) : (
+          <PractitionerApp t={t} route={route} />
+        )}
+      </Suspense>
     </>
   );
 }

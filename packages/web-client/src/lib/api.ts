@@ -1,19 +1,18 @@
-import {
-  unwrap,
-  type Ack,
-  type ConsultationList,
-  type CreatedConsultation,
-  type LoggedOut,
-  type LoginResponse,
-  type PatientLinkStatus,
-  type SessionGrant,
-  type TwoFactorEnabled,
-  type TwoFactorSetup,
-  type TwoFactorStatus,
-  type UsageReport,
+import type {
+  Ack,
+  ConsultationList,
+  CreatedConsultation,
+  LoggedOut,
+  LoginResponse,
+  PatientLinkStatus,
+  SessionGrant,
+  TwoFactorEnabled,
+  TwoFactorSetup,
+  TwoFactorStatus,
+  UsageReport,
 } from '@visita/protocol';
 import { loadSession, refreshSession } from './session.ts';
-import { RequestError } from './signaling.ts';
+import { VisitaError as RequestError, unwrap } from '@visita/protocol/browser';
 
 async function call<T>(path: string, init: RequestInit & { auth?: boolean } = {}, retried = false): Promise<T> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };

@@ -1,14 +1,7 @@
+import { useSyncExternalStore } from 'react';
 import { io, type Socket } from 'socket.io-client';
-import {
-  ErrorCode,
-  PROTOCOL_VERSION,
-  VisitaError,
-  unwrap,
-  type Ack,
-  type ClientRequests,
-  type ClientToServerEvents,
-  type ServerToClientEvents,
-} from '@visita/protocol';
+import type { Ack, ClientRequests, ClientToServerEvents, ServerToClientEvents } from '@visita/protocol';
+import { ErrorCode, PROTOCOL_VERSION, VisitaError, unwrap } from '@visita/protocol/browser';
 
 export type SignalingSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -34,6 +27,7 @@ export function connectSignaling(token: string | (() => string), refresh?: () =>
     if (socket.connected) socket.io.engine.close();
     else if (socket.active) socket.disconnect().connect();
   });
+  socket.on('connect', () => everConnected.add(socket));
   if (refresh) {
     socket.on('connect_error', (e: Error & { data?: { code?: string } }) => {
       if (e.data?.code === 'UNAUTHENTICATED') void refresh().then((ok) => ok && socket.connect());
@@ -69,4 +63,32 @@ export function whenConnected(socket: SignalingSocket): Promise<void> {
       reject(new VisitaError(code, e.message));
     });
   });
+}
+
+/** Where a signaling connection is: first connecting, connected, or connecting again after a cut. */
+export type SignalingState = 'connecting' | 'connected' | 'reconnecting';
+
+const everConnected = new WeakSet<SignalingSocket>();
+
+export function signalingState(socket: SignalingSocket): SignalingState {
+  if (socket.connected) return 'connected';
+  return everConnected.has(socket) ? 'reconnecting' : 'connecting';
+}
+
+/** The connection's state for React (re-renders when it connects, drops or tries again). */
+export function useSignalingState(socket: SignalingSocket | null): SignalingState | null {
+  return useSyncExternalStore(
+    (changed) => {
+      if (!socket) return () => undefined;
+      socket.on('connect', changed);
+      socket.on('disconnect', changed);
+      socket.io.on('reconnect_attempt', changed);
+      return () => {
+        socket.off('connect', changed);
+        socket.off('disconnect', changed);
+        socket.io.off('reconnect_attempt', changed);
+      };
+    },
+    () => (socket ? signalingState(socket) : null),
+  );
 }

@@ -1,5 +1,5 @@
-import type { Strings } from '../i18n.ts';
-import { useIdleLogout } from '../useIdleLogout.ts';
+import type { Strings } from '../../lib/i18n.ts';
+import { useIdleLogout } from './useIdleLogout.ts';
 
 /** Automatic logoff: a warning with "Stay signed in" before it, then `onExpire`. */
 export function IdleGuard({

@@ -1,8 +1,8 @@
 import { useState } from 'react';
-import { api } from '../api.ts';
-import { errorText, type Strings } from '../i18n.ts';
-import { sessionFrom, type Session } from '../session.ts';
-import type { RequestError } from '../signaling.ts';
+import { api } from '../../lib/api.ts';
+import { errorText, type Strings } from '../../lib/i18n.ts';
+import { sessionFrom, type Session } from '../../lib/session.ts';
+import type { RequestError } from '../../lib/signaling.ts';
 
 /** The second step of a login: the authenticator's code, or a recovery code. */
 export function SecondFactorForm({

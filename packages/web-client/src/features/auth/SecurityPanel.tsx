@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'react';
 import QRCode from 'qrcode';
 import type { TwoFactorSetup, TwoFactorStatus } from '@visita/protocol';
-import { api } from '../api.ts';
-import { errorText, type Strings } from '../i18n.ts';
-import type { RequestError } from '../signaling.ts';
+import { api } from '../../lib/api.ts';
+import { errorText, type Strings } from '../../lib/i18n.ts';
+import type { RequestError } from '../../lib/signaling.ts';
 
 type Step =
   | { kind: 'status' }

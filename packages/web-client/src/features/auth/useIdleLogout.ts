@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ACTIVITY_EVENTS, idleState, isBusy, keepAliveEveryMs } from './idle.ts';
-import { loadSession, refreshSession } from './session.ts';
+import { loadSession, refreshSession } from '../../lib/session.ts';
 
 /**
  * Logs out (`onExpire`) after `timeoutS` without input, unless a call is in progress; the seconds

@@ -1,8 +1,13 @@
-import { useEffect, useRef, useState } from 'react';
-import type { Strings } from '../i18n.ts';
-import { errorText } from '../i18n.ts';
-import { MediaSession } from '../MediaSession.ts';
-import { request, type RequestError, type SignalingSocket } from '../signaling.ts';
+// The call, phone first: the other side full-bleed, one's own picture small and movable, large
+// labelled controls at the thumb, the other side's muted microphone or camera shown, the network's
+// quality, a timer. On a wide screen the practitioner's chat sits beside the video.
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { errorText, type Strings } from '../../lib/i18n.ts';
+import { request, type RequestError, type SignalingSocket } from '../../lib/signaling.ts';
+import { useTitle } from '../../ui/Panel.tsx';
+import { Icon } from '../../ui/Icon.tsx';
+import { MediaSession, type RemoteTrackState } from './MediaSession.ts';
+import type { NetworkQuality } from './quality.ts';
 
 declare global {
   interface Window {
@@ -19,19 +24,30 @@ interface Props {
   consultationId: string;
   local: MediaStream;
   onHangUp: () => void;
+  /** Who is on the other side (the practitioner sees the patient's name). */
+  peerName?: string | undefined;
+  /** Shown beside the video on a wide screen, under it on a phone (the practitioner's chat). */
+  side?: ReactNode;
 }
 
-/** The call: remote video full size, own preview in a corner, mute / camera / hang-up controls. */
-export function CallView({ t, socket, consultationId, local, onHangUp }: Props) {
+/** How often the network's quality is sampled. */
+const QUALITY_EVERY_MS = 2_000;
+
+export function CallView({ t, socket, consultationId, local, onHangUp, peerName, side }: Props) {
+  useTitle(peerName ? `${t.callTitle} — ${peerName}` : t.callTitle);
   const remoteRef = useRef<HTMLVideoElement>(null);
-  const localRef = useRef<HTMLVideoElement>(null);
-  const [hasVideo, setHasVideo] = useState(false);
   const [needsTap, setNeedsTap] = useState(false);
   const [muted, setMuted] = useState(false);
-  const [cameraOff, setCameraOff] = useState(false);
+  const [cameraOff, setCameraOff] = useState(local.getVideoTracks().length === 0);
   const [error, setError] = useState<string | null>(null);
   const [session, setSession] = useState<MediaSession | null>(null);
   const [reconnecting, setReconnecting] = useState(false);
+  const [remote, setRemote] = useState<{ audio: RemoteTrackState; video: RemoteTrackState }>({
+    audio: 'none',
+    video: 'none',
+  });
+  const [quality, setQuality] = useState<NetworkQuality | null>(null);
+  const [startedAt] = useState(Date.now);
   // Bumped when ICE restarts could not bring the media back: the session is rebuilt (a full rejoin).
   const [rebuilds, setRebuilds] = useState(0);
 
@@ -42,44 +58,52 @@ export function CallView({ t, socket, consultationId, local, onHangUp }: Props) 
     window.__visitaFirstFrameAt = null;
     setSession(s);
     let frameWatched = false;
-    const offLost = s.onLost(() => {
-      // Joining again frees this side's old media on the node; then a new session starts.
-      request(socket, 'consultation:join', { consultationId })
-        .then(() => setRebuilds((n) => n + 1))
-        .catch((e: RequestError) => setError(errorText(t, e.code)));
-    });
-    const off = s.onChange(() => {
-      setReconnecting(s.connection === 'reconnecting');
-      const v = remoteRef.current;
-      if (!v) return;
-      if (v.srcObject !== s.remoteStream) v.srcObject = s.remoteStream;
-      const video = s.remoteStream.getVideoTracks().length > 0;
-      setHasVideo(video);
-      if (video && !frameWatched && 'requestVideoFrameCallback' in v) {
-        frameWatched = true;
-        v.requestVideoFrameCallback(() => {
-          window.__visitaFirstFrameAt ??= Date.now();
-        });
-      }
+    const play = (v: HTMLVideoElement) =>
       // Autoplay with sound can be refused (mobile browsers): fall back to muted and offer a tap.
       v.play().catch(() => {
         v.muted = true;
         setNeedsTap(true);
         void v.play().catch(() => undefined);
       });
+    const offLost = s.on('lost', () => {
+      // Joining again frees this side's old media on the node; then a new session starts.
+      request(socket, 'consultation:join', { consultationId })
+        .then(() => setRebuilds((n) => n + 1))
+        .catch((e: RequestError) => setError(errorText(t, e.code)));
     });
+    const off = s.on('change', () => {
+      setReconnecting(s.connection === 'reconnecting');
+      setRemote(s.remote);
+      const v = remoteRef.current;
+      if (!v) return;
+      if (v.srcObject !== s.remoteStream) v.srcObject = s.remoteStream;
+      const video = s.remoteStream.getVideoTracks().length > 0;
+      if (video && !frameWatched && 'requestVideoFrameCallback' in v) {
+        frameWatched = true;
+        v.requestVideoFrameCallback(() => {
+          window.__visitaFirstFrameAt ??= Date.now();
+        });
+      }
+      play(v);
+    });
+    // Back from the background (iOS pauses media elements of a hidden tab): play again.
+    const onVisible = () => {
+      if (document.visibilityState === 'visible' && remoteRef.current?.paused) play(remoteRef.current);
+    };
+    document.addEventListener('visibilitychange', onVisible);
+    const sampler = setInterval(() => {
+      s.networkQuality().then(setQuality, () => undefined);
+    }, QUALITY_EVERY_MS);
     s.start().catch((e: RequestError) => setError(errorText(t, e.code)));
     return () => {
       off();
       offLost();
+      clearInterval(sampler);
+      document.removeEventListener('visibilitychange', onVisible);
       s.close();
       if (window.__visitaSession === s) window.__visitaSession = null;
     };
   }, [socket, consultationId, local, t, rebuilds]);
-
-  useEffect(() => {
-    if (localRef.current) localRef.current.srcObject = local;
-  }, [local]);
 
   const toggle = (kind: 'audio' | 'video', paused: boolean) => {
     for (const track of kind === 'audio' ? local.getAudioTracks() : local.getVideoTracks()) track.enabled = !paused;
@@ -88,44 +112,226 @@ export function CallView({ t, socket, consultationId, local, onHangUp }: Props) 
     void session?.setPaused(kind, paused).catch(() => undefined);
   };
 
+  const cameras = useCameraCount(local);
+  const [facing, setFacing] = useState<'user' | 'environment'>('user');
+  const switchCamera = async () => {
+    const next = facing === 'user' ? 'environment' : 'user';
+    try {
+      const [track] = (
+        await navigator.mediaDevices.getUserMedia({ video: { facingMode: { ideal: next }, width: { ideal: 640 } } })
+      ).getVideoTracks();
+      if (!track) return;
+      track.enabled = !cameraOff;
+      await session?.replaceTrack(track);
+      for (const old of local.getVideoTracks()) {
+        local.removeTrack(old);
+        old.stop();
+      }
+      local.addTrack(track);
+      setFacing(next);
+    } catch (e) {
+      setError(`${t.deviceError} (${(e as Error).name})`);
+    }
+  };
+
+  const hasLocalVideo = local.getVideoTracks().length > 0;
   return (
-    <div className="call">
-      <video ref={remoteRef} className="remote" data-testid="remote-video" autoPlay playsInline />
-      {!hasVideo && <p className="call-hint">{t.waitingForVideo}</p>}
-      {reconnecting && (
-        <p className="reconnecting" role="status" data-testid="reconnecting">
-          {t.reconnecting}
-        </p>
-      )}
-      {needsTap && (
-        <button
-          className="tap-sound"
-          onClick={() => {
-            if (remoteRef.current) remoteRef.current.muted = false;
-            void remoteRef.current?.play();
-            setNeedsTap(false);
-          }}
-        >
-          {t.tapForSound}
-        </button>
-      )}
-      <video ref={localRef} className="local" autoPlay playsInline muted />
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="controls">
-        <button data-testid="toggle-mic" onClick={() => toggle('audio', !muted)} aria-pressed={muted}>
-          {muted ? t.unmute : t.mute}
-        </button>
-        <button data-testid="toggle-camera" onClick={() => toggle('video', !cameraOff)} aria-pressed={cameraOff}>
-          {cameraOff ? t.cameraOn : t.cameraOff}
-        </button>
-        <button data-testid="hang-up" className="danger" onClick={onHangUp}>
-          {t.hangUp}
-        </button>
-      </div>
+    <div className={side ? 'call with-side' : 'call'} data-testid="call">
+      <section className="stage" aria-label={peerName ? `${t.callTitle} — ${peerName}` : t.callTitle}>
+        <video
+          ref={remoteRef}
+          className="remote"
+          data-testid="remote-video"
+          aria-label={peerName ?? t.theOtherSide}
+          autoPlay
+          playsInline
+        />
+        {remote.video !== 'live' && (
+          <div className="avatar" data-testid="remote-camera-off" data-state={remote.video}>
+            <span aria-hidden>{(peerName ?? '•').trim().charAt(0).toUpperCase()}</span>
+            <p>{remote.video === 'paused' ? t.remoteCameraOff : t.waitingForVideo}</p>
+          </div>
+        )}
+        <div className="call-top">
+          {peerName && <strong className="peer">{peerName}</strong>}
+          <CallTimer t={t} since={startedAt} />
+          <QualityBadge t={t} quality={quality} />
+        </div>
+        {remote.audio === 'paused' && (
+          <p className="remote-muted" role="status" data-testid="remote-muted">
+            <Icon name="micOff" /> {t.remoteMuted}
+          </p>
+        )}
+        {reconnecting && (
+          <p className="banner reconnecting" role="status" data-testid="reconnecting">
+            {t.reconnecting}
+          </p>
+        )}
+        {needsTap && (
+          <button
+            className="tap-sound"
+            onClick={() => {
+              if (remoteRef.current) remoteRef.current.muted = false;
+              void remoteRef.current?.play();
+              setNeedsTap(false);
+            }}
+          >
+            {t.tapForSound}
+          </button>
+        )}
+        {hasLocalVideo && <SelfView t={t} stream={local} mirrored={facing === 'user'} off={cameraOff} />}
+        {error && (
+          <p className="error call-error" role="alert">
+            {error}
+          </p>
+        )}
+        <div className="controls" role="toolbar" aria-label={t.callControls}>
+          {local.getAudioTracks().length > 0 && (
+            <ControlButton
+              testId="toggle-mic"
+              icon={muted ? 'micOff' : 'mic'}
+              label={muted ? t.unmute : t.mute}
+              pressed={muted}
+              onClick={() => toggle('audio', !muted)}
+            />
+          )}
+          {hasLocalVideo && (
+            <ControlButton
+              testId="toggle-camera"
+              icon={cameraOff ? 'camOff' : 'cam'}
+              label={cameraOff ? t.cameraOn : t.cameraOff}
+              pressed={cameraOff}
+              onClick={() => toggle('video', !cameraOff)}
+            />
+          )}
+          {hasLocalVideo && cameras > 1 && (
+            <ControlButton
+              testId="switch-camera"
+              icon="switch"
+              label={t.switchCamera}
+              onClick={() => void switchCamera()}
+            />
+          )}
+          <ControlButton testId="hang-up" icon="hangUp" label={t.hangUp} danger onClick={onHangUp} />
+        </div>
+      </section>
+      {side && <aside className="call-side">{side}</aside>}
     </div>
   );
+}
+
+function ControlButton({
+  testId,
+  icon,
+  label,
+  pressed,
+  danger,
+  onClick,
+}: {
+  testId: string;
+  icon: Parameters<typeof Icon>[0]['name'];
+  label: string;
+  pressed?: boolean;
+  danger?: boolean;
+  onClick: () => void;
+}) {
+  return (
+    <button
+      className={danger ? 'control danger' : 'control'}
+      data-testid={testId}
+      aria-pressed={pressed}
+      onClick={onClick}
+    >
+      <Icon name={icon} />
+      <span>{label}</span>
+    </button>
+  );
+}
+
+/** Minutes and seconds since the call started (a timer role: screen readers do not announce each tick). */
+function CallTimer({ t, since }: { t: Strings; since: number }) {
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1_000);
+    return () => clearInterval(timer);
+  }, []);
+  const s = Math.max(0, Math.floor((now - since) / 1000));
+  const text = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+  return (
+    <span className="timer" role="timer" aria-label={t.callDuration} data-testid="call-timer">
+      {text}
+    </span>
+  );
+}
+
+function QualityBadge({ t, quality }: { t: Strings; quality: NetworkQuality | null }) {
+  if (!quality) return null;
+  const bars = quality === 'good' ? 3 : quality === 'fair' ? 2 : 1;
+  return (
+    <span className={`quality ${quality}`} data-testid="network-quality" data-quality={quality}>
+      <span className="bars" aria-hidden>
+        {[1, 2, 3].map((i) => (
+          <i key={i} className={i <= bars ? 'on' : ''} />
+        ))}
+      </span>
+      <span className="quality-text">{t[`quality_${quality}`]}</span>
+    </span>
+  );
+}
+
+/** One's own picture: small, in a corner, moved by dragging (it snaps to the nearest corner). */
+function SelfView({ t, stream, mirrored, off }: { t: Strings; stream: MediaStream; mirrored: boolean; off: boolean }) {
+  const [corner, setCorner] = useState<{ top: boolean; left: boolean }>({ top: true, left: false });
+  const [drag, setDrag] = useState<{ x: number; y: number; dx: number; dy: number } | null>(null);
+  return (
+    <figure
+      className={`pip ${corner.top ? 'top' : 'bottom'} ${corner.left ? 'left' : 'right'}${off ? ' off' : ''}`}
+      data-testid="self-view"
+      style={drag ? { transform: `translate(${drag.dx}px, ${drag.dy}px)` } : undefined}
+      onPointerDown={(e) => {
+        e.currentTarget.setPointerCapture(e.pointerId);
+        setDrag({ x: e.clientX, y: e.clientY, dx: 0, dy: 0 });
+      }}
+      onPointerMove={(e) => drag && setDrag({ ...drag, dx: e.clientX - drag.x, dy: e.clientY - drag.y })}
+      onPointerUp={(e) => {
+        setDrag(null);
+        const stage = e.currentTarget.parentElement?.getBoundingClientRect();
+        if (!stage) return;
+        setCorner({
+          top: e.clientY < stage.top + stage.height / 2,
+          left: e.clientX < stage.left + stage.width / 2,
+        });
+      }}
+      onPointerCancel={() => setDrag(null)}
+    >
+      <video
+        aria-label={t.selfView}
+        className={mirrored ? 'mirrored' : ''}
+        autoPlay
+        playsInline
+        muted
+        ref={(v) => {
+          if (v && v.srcObject !== stream) v.srcObject = stream;
+        }}
+      />
+      {off && <figcaption>{t.cameraIsOff}</figcaption>}
+    </figure>
+  );
+}
+
+/** How many cameras the device has (the switch is offered from two). */
+function useCameraCount(local: MediaStream): number {
+  const [count, setCount] = useState(0);
+  useEffect(() => {
+    if (local.getVideoTracks().length === 0) return;
+    const read = () =>
+      navigator.mediaDevices
+        .enumerateDevices()
+        .then((d) => setCount(d.filter((x) => x.kind === 'videoinput').length))
+        .catch(() => undefined);
+    void read();
+    navigator.mediaDevices.addEventListener?.('devicechange', read);
+    return () => navigator.mediaDevices.removeEventListener?.('devicechange', read);
+  }, [local]);
+  return count;
 }

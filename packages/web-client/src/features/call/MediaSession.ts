@@ -1,9 +1,19 @@
 import { Device } from 'mediasoup-client';
 import type { types } from 'mediasoup-client';
 import type { ProducerInfo } from '@visita/protocol';
-import { request, type SignalingSocket } from './signaling.ts';
+import { request, type SignalingSocket } from '../../lib/signaling.ts';
+import { qualityOf, type NetworkQuality } from './quality.ts';
 
-type Listener = () => void;
+/** What a media session tells its view. */
+export interface MediaSessionEvents {
+  /** Remote tracks came or went, the connection changed, the other side paused or resumed. */
+  change: () => void;
+  /** Once, if ICE restarts could not bring the media back: it must be rebuilt (a full rejoin). */
+  lost: () => void;
+}
+
+/** The other side's microphone or camera: not sent at all, sent, or paused by them. */
+export type RemoteTrackState = 'none' | 'live' | 'paused';
 
 /** A transport 'disconnected' this long gets an ICE restart (Chrome recovers from shorter blips by itself). */
 export const ICE_RESTART_AFTER_MS = 2_000;
@@ -41,9 +51,15 @@ export class MediaSession {
    * event and the producer list cannot both consume one producer (they race at start).
    */
   readonly #consumed = new Set<string>();
-  readonly #listeners = new Set<Listener>();
+  readonly #listeners: { [K in keyof MediaSessionEvents]: Set<MediaSessionEvents[K]> } = {
+    change: new Set(),
+    lost: new Set(),
+  };
   readonly #off: Array<() => void> = [];
-  readonly #lostListeners = new Set<Listener>();
+  /** The other side's producers: their kind and whether they paused them. */
+  readonly #remoteProducers = new Map<string, { kind: 'audio' | 'video'; paused: boolean }>();
+  /** The last receive-side counters, for the quality of the next sample. */
+  #lastSample: { received: number; lost: number } | null = null;
   /** Transports with an ICE restart under way, and each one's latest restart (newer ones supersede). */
   readonly #restarting = new Set<string>();
   readonly #restartEpochs = new Map<string, number>();
@@ -52,6 +68,7 @@ export class MediaSession {
   #closed = false;
   #iceRestarts = 0;
   #lost = false;
+  #offline = false;
 
   constructor(socket: SignalingSocket, consultationId: string, local: MediaStream) {
     this.#socket = socket;
@@ -59,16 +76,20 @@ export class MediaSession {
     this.#local = local;
   }
 
-  /** Called whenever remote tracks come or go, or the media's connection changes. */
-  onChange(l: Listener): () => void {
-    this.#listeners.add(l);
-    return () => this.#listeners.delete(l);
+  on<K extends keyof MediaSessionEvents>(event: K, l: MediaSessionEvents[K]): () => void {
+    const set = this.#listeners[event] as Set<MediaSessionEvents[K]>;
+    set.add(l);
+    return () => set.delete(l);
   }
 
-  /** Called once if ICE restarts could not bring the media back: it must be rebuilt (a full rejoin). */
-  onLost(l: Listener): () => void {
-    this.#lostListeners.add(l);
-    return () => this.#lostListeners.delete(l);
+  /** The other side's microphone and camera as this side receives them. */
+  get remote(): { audio: RemoteTrackState; video: RemoteTrackState } {
+    const out: { audio: RemoteTrackState; video: RemoteTrackState } = { audio: 'none', video: 'none' };
+    for (const consumer of this.#consumers.values()) {
+      const p = this.#remoteProducers.get(consumer.producerId);
+      out[consumer.kind as 'audio' | 'video'] = p?.paused ? 'paused' : 'live';
+    }
+    return out;
   }
 
   /** ICE restarts asked for so far (the network-change test and diagnostics read it). */
@@ -77,7 +98,9 @@ export class MediaSession {
   }
 
   get connection(): MediaConnection {
-    if (!navigator.onLine) return 'reconnecting';
+    // The device lost its network during the call ('offline'): said at once, before ICE notices.
+    // (Not navigator.onLine alone: a machine with only a loopback interface is "offline" throughout.)
+    if (this.#offline) return 'reconnecting';
     const transports = [this.#send, this.#recv].filter((t) => t !== undefined);
     if (transports.some((t) => this.#restarting.has(t.id) || ['disconnected', 'failed'].includes(t.connectionState)))
       return 'reconnecting';
@@ -113,7 +136,16 @@ export class MediaSession {
     this.#stillOpen();
 
     this.#stillOpen(); // (listeners added after close() would never be removed)
-    const onNew = (p: ProducerInfo) => void this.#consume(p.producerId).catch(() => undefined);
+    const onNew = (p: ProducerInfo) => {
+      this.#remember(p);
+      void this.#consume(p.producerId).catch(() => undefined);
+    };
+    const onPaused = ({ producerId, paused }: { producerId: string; paused: boolean }) => {
+      const known = this.#remoteProducers.get(producerId);
+      if (!known) return;
+      known.paused = paused;
+      this.#emit();
+    };
     const onClosed = ({ consumerId }: { consumerId: string }) => this.#dropConsumer(consumerId);
     // Signaling back after a cut: a transport still down restarts ICE now rather than on its timer;
     // if the server could not recover the connection's missed events, the producers are listed again.
@@ -123,6 +155,7 @@ export class MediaSession {
       if (!this.#socket.recovered) void this.#resync().catch(() => undefined);
     };
     this.#socket.on('media:newProducer', onNew);
+    this.#socket.on('media:producerPaused', onPaused);
     this.#socket.on('media:consumerClosed', onClosed);
     this.#socket.on('connect', onConnect);
     // The device changed networks (Wi-Fi to 4G): the old path may look connected for seconds more,
@@ -130,13 +163,20 @@ export class MediaSession {
     // One restart for the burst of events a change fires ('online', then the connection's 'change').
     let changed: ReturnType<typeof setTimeout> | undefined;
     const onOnline = () => {
+      if (navigator.onLine && this.#offline) {
+        this.#offline = false;
+        this.#emit();
+      }
       clearTimeout(changed);
       changed = setTimeout(() => {
         if (!navigator.onLine) return; // a change to no network at all: nothing to restart on yet
         for (const t of [this.#send, this.#recv]) if (t) this.#restartIce(t, true);
       }, 50);
     };
-    const onOffline = () => this.#emit();
+    const onOffline = () => {
+      this.#offline = true;
+      this.#emit();
+    };
     const connection = (navigator as { connection?: EventTarget }).connection;
     window.addEventListener('online', onOnline);
     window.addEventListener('offline', onOffline);
@@ -149,6 +189,7 @@ export class MediaSession {
     );
     this.#off.push(
       () => this.#socket.off('media:newProducer', onNew),
+      () => this.#socket.off('media:producerPaused', onPaused),
       () => this.#socket.off('media:consumerClosed', onClosed),
       () => this.#socket.off('connect', onConnect),
     );
@@ -166,7 +207,66 @@ export class MediaSession {
     }
     this.#stillOpen();
     const { producers } = await request(this.#socket, 'media:producers', { consultationId });
-    for (const p of producers) await this.#consume(p.producerId).catch(() => undefined);
+    for (const p of producers) {
+      this.#remember(p);
+      await this.#consume(p.producerId).catch(() => undefined);
+    }
+  }
+
+  #remember(p: ProducerInfo): void {
+    this.#remoteProducers.set(p.producerId, { kind: p.kind, paused: p.paused });
+  }
+
+  /**
+   * Sends another track of the same kind (the other camera, another microphone) on the same
+   * producer: no renegotiation, the other side sees the change at once.
+   */
+  async replaceTrack(track: MediaStreamTrack): Promise<void> {
+    const producer = this.#producers.get(track.kind as 'audio' | 'video');
+    if (producer) await producer.replaceTrack({ track });
+  }
+
+  /**
+   * The network's quality since the last call (loss of the received packets, the round trip of the
+   * receive transport's ICE pair); null before anything was received.
+   */
+  async networkQuality(): Promise<NetworkQuality | null> {
+    if (!this.#recv || this.#closed) return null;
+    const report = await this.#recv.getStats();
+    let received = 0;
+    let lost = 0;
+    let rttMs: number | null = null;
+    report.forEach(
+      (s: {
+        type: string;
+        packetsReceived?: number;
+        packetsLost?: number;
+        nominated?: boolean;
+        state?: string;
+        currentRoundTripTime?: number;
+      }) => {
+        if (s.type === 'inbound-rtp') {
+          received += s.packetsReceived ?? 0;
+          lost += s.packetsLost ?? 0;
+        } else if (
+          s.type === 'candidate-pair' &&
+          s.nominated &&
+          s.state === 'succeeded' &&
+          s.currentRoundTripTime !== undefined
+        )
+          rttMs = s.currentRoundTripTime * 1000;
+      },
+    );
+    const last = this.#lastSample;
+    this.#lastSample = { received, lost };
+    const dReceived = received - (last?.received ?? 0);
+    const dLost = Math.max(0, lost - (last?.lost ?? 0));
+    // Nothing arrived: the network, unless the other side sends nothing (both paused, chat only).
+    if (dReceived + dLost === 0) {
+      const { audio, video } = this.remote;
+      return received === 0 || (audio !== 'live' && video !== 'live') ? null : 'poor';
+    }
+    return qualityOf(dLost / (dReceived + dLost), rttMs);
   }
 
   async setPaused(kind: 'audio' | 'video', paused: boolean): Promise<void> {
@@ -255,7 +355,10 @@ export class MediaSession {
     const { producers } = await request(this.#socket, 'media:producers', { consultationId: this.#consultationId });
     const live = new Set(producers.map((p) => p.producerId));
     for (const [id, consumer] of this.#consumers) if (!live.has(consumer.producerId)) this.#dropConsumer(id);
-    for (const p of producers) await this.#consume(p.producerId).catch(() => undefined);
+    for (const p of producers) {
+      this.#remember(p);
+      await this.#consume(p.producerId).catch(() => undefined);
+    }
   }
 
   /**
@@ -316,7 +419,7 @@ export class MediaSession {
       // Once per session, whichever transport gives up first.
       if (current() && transport.connectionState !== 'connected' && !this.#lost) {
         this.#lost = true;
-        for (const l of this.#lostListeners) l();
+        for (const l of this.#listeners.lost) l();
       }
     } finally {
       if (this.#restartEpochs.get(transport.id) === epoch) {
@@ -369,7 +472,7 @@ export class MediaSession {
   }
 
   #emit(): void {
-    for (const l of this.#listeners) l();
+    for (const l of this.#listeners.change) l();
   }
 }
 

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { ChatMessage, Role } from '@visita/protocol';
-import { errorText, type Strings } from '../i18n.ts';
-import { request, type RequestError, type SignalingSocket } from '../signaling.ts';
+import { errorText, type Strings } from '../../lib/i18n.ts';
+import { request, type RequestError, type SignalingSocket } from '../../lib/signaling.ts';
 
 /** The patient–practitioner chat of one consultation; history is reloaded after a reconnection. */
 export function Chat({

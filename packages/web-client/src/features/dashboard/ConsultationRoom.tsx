@@ -1,15 +1,16 @@
 // The practitioner's side of one consultation: its waiting patient, then the call.
-import { useEffect, useRef, useState } from 'react';
-import type { ConsultationView } from '@visita/protocol';
-import { CallView } from '../components/CallView.tsx';
-import { AdmissionPending } from '../components/AdmissionPending.tsx';
-import { Chat } from '../components/Chat.tsx';
-import { holdBusy } from '../idle.ts';
-import { errorText, type Strings } from '../i18n.ts';
-import { connectSignaling, request, whenConnected, type RequestError, type SignalingSocket } from '../signaling.ts';
-import { refreshed, sessionToken } from '../session.ts';
-import { useLocalMedia } from '../useLocalMedia.ts';
-import { Panel } from './PatientPage.tsx';
+import { lazy, Suspense, useEffect, useState } from 'react';
+import { errorText, type Strings } from '../../lib/i18n.ts';
+import { connectSignaling, request, type RequestError, type SignalingSocket } from '../../lib/signaling.ts';
+import { refreshed, sessionToken } from '../../lib/session.ts';
+import { Loading, Panel } from '../../ui/Panel.tsx';
+import { holdBusy } from '../auth/idle.ts';
+import { useConsultation } from '../call/useConsultation.ts';
+import { Chat } from '../chat/Chat.tsx';
+import { useLocalMedia } from '../precall/useLocalMedia.ts';
+import { AdmissionPending } from '../waiting-room/AdmissionPending.tsx';
+
+const CallView = lazy(() => import('../call/CallView.tsx').then((m) => ({ default: m.CallView })));
 
 export function ConsultationRoom({
   t,
@@ -22,97 +23,68 @@ export function ConsultationRoom({
 }) {
   const { media, start } = useLocalMedia();
   const [socket, setSocket] = useState<SignalingSocket | null>(null);
-  const [view, setView] = useState<ConsultationView | null>(null);
-  const [generation, setGeneration] = useState<number | null>(null);
-  const [ended, setEnded] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-
-  useEffect(start, [start]);
-  // A practitioner in a call is active: no automatic logoff.
-  const inCall = generation !== null && ended === null;
-  const inCallRef = useRef(inCall);
-  inCallRef.current = inCall;
-  useEffect(() => (inCall ? holdBusy() : undefined), [inCall]);
+  useEffect(() => start(), [start]);
   useEffect(() => {
     const s = connectSignaling(sessionToken, refreshed);
     setSocket(s);
-    s.on('consultation:updated', setView);
-    s.on('consultation:admitted', (v) => {
-      setView(v);
-      setGeneration((g) => (g === null ? 0 : g + 1));
-    });
-    s.on('consultation:ended', ({ reason }) => setEnded(reason === 'media_lost' ? t.mediaLost : t.ended));
-    s.on('connect', () => {
-      setError(null);
-      if (s.recovered) return;
-      // In a call with media up: keep it (the media session restarts ICE and lists producers again).
-      const keepMedia = inCallRef.current;
-      request(s, 'consultation:join', { consultationId, keepMedia }).then(
-        (v) => {
-          setView(v);
-          if (v.state === 'in_call' && !keepMedia) setGeneration((g) => (g === null ? 0 : g + 1));
-        },
-        (e: RequestError) => setError(errorText(t, e.code)),
-      );
-    });
-    whenConnected(s).catch((e: RequestError) => setError(errorText(t, e.code)));
+    s.on('connect', () => setError(null));
     return () => void s.close();
-  }, [consultationId, t]);
+  }, []);
+  const { phase, hangUp, declined, updated } = useConsultation(socket, consultationId);
+  // A practitioner in a call is active: no automatic logoff.
+  const inCall = phase.name === 'call';
+  useEffect(() => (inCall ? holdBusy() : undefined), [inCall]);
 
-  const admit = () => {
-    if (socket)
-      request(socket, 'consultation:admit', { consultationId }).then(
-        (v) => setView((old) => (v.state === 'waiting' ? v : old)),
-        (e: RequestError) => setError(errorText(t, e.code)),
-      );
-  };
-  const hangUp = () => {
-    if (socket) void request(socket, 'consultation:hangUp', { consultationId }).catch(() => undefined);
-    setEnded(t.ended);
-  };
   const [declineReason, setDeclineReason] = useState('');
   const [text, setText] = useState('');
   const [sent, setSent] = useState(false);
+  const fail = (e: RequestError) => setError(errorText(t, e.code));
+  const admit = () => {
+    if (socket) request(socket, 'consultation:admit', { consultationId }).then(updated, fail);
+  };
   const decline = () => {
     if (socket)
-      request(socket, 'consultation:decline', { consultationId, reason: declineReason.trim() }).then(
-        () => setEnded(t.declined),
-        (e: RequestError) => setError(errorText(t, e.code)),
-      );
+      request(socket, 'consultation:decline', { consultationId, reason: declineReason.trim() }).then(declined, fail);
   };
   const send = () => {
     if (socket)
-      request(socket, 'waiting:message', { consultationId, text: text.trim() }).then(
-        () => setSent(true),
-        (e: RequestError) => setError(errorText(t, e.code)),
-      );
+      request(socket, 'waiting:message', { consultationId, text: text.trim() }).then(() => setSent(true), fail);
   };
 
-  if (ended) {
+  if (phase.name === 'ended') {
     return (
-      <Panel title={t.doctorTitle}>
-        <p data-testid="ended">{ended}</p>
+      <Panel title={t.endedTitle}>
+        <p data-testid="ended">
+          {phase.reason === 'media_lost' ? t.mediaLost : phase.reason === 'declined' ? t.declinedByYou : t.ended}
+        </p>
         <button onClick={onClose}>{t.back}</button>
       </Panel>
     );
   }
-  if (generation !== null && socket && media.status === 'ready') {
+  if (phase.name === 'call' && socket && media.status === 'ready') {
     return (
-      <CallView
-        key={generation}
-        t={t}
-        socket={socket}
-        consultationId={consultationId}
-        local={media.stream}
-        onHangUp={hangUp}
-      />
+      <Suspense fallback={<Loading label={t.loading} />}>
+        <CallView
+          key={phase.generation}
+          t={t}
+          socket={socket}
+          consultationId={consultationId}
+          local={media.stream}
+          onHangUp={hangUp}
+          peerName={phase.view?.patientName ?? t.aPatient}
+          side={<Chat t={t} socket={socket} consultationId={consultationId} me="practitioner" />}
+        />
+      </Suspense>
     );
   }
+  const view = phase.name === 'waiting' ? phase.view : null;
+  const shownError = error ?? (phase.name === 'error' ? errorText(t, phase.code) : null);
   return (
-    <Panel title={t.doctorTitle}>
-      {error && (
+    <Panel title={t.consultationTitle} heading={view?.patientName ?? t.consultationTitle}>
+      {shownError && (
         <p className="error" role="alert">
-          {error}
+          {shownError}
         </p>
       )}
       {view?.patientPresent ? (

@@ -1,29 +1,24 @@
+// The practitioner's pages (/login, /dashboard, /consultations/:id, /usage): the session, the
+// automatic logoff, the navigation between them. Loaded only when a practitioner's path is opened.
 import { useCallback, useEffect, useState } from 'react';
-import { needsSecondFactor, type ConsultationView, type QueueEntryView } from '@visita/protocol';
-import { api } from '../api.ts';
-import { UsagePanel } from '../components/UsagePanel.tsx';
-import { IdleGuard } from '../components/IdleGuard.tsx';
-import { SecondFactorForm } from '../components/SecondFactorForm.tsx';
-import { SecurityPanel } from '../components/SecurityPanel.tsx';
-import { errorText, type Strings } from '../i18n.ts';
-import { connectSignaling, request, type RequestError } from '../signaling.ts';
-import {
-  clearSession,
-  loadSession,
-  refreshed,
-  saveSession,
-  sessionFrom,
-  sessionToken,
-  type Session,
-} from '../session.ts';
-import { Panel } from './PatientPage.tsx';
+import { api } from '../../lib/api.ts';
+import type { Strings } from '../../lib/i18n.ts';
+import { clearSession, loadSession, saveSession, type Session } from '../../lib/session.ts';
+import { navigate, pathOf, type Route } from '../../app/router.ts';
+import { IdleGuard } from '../auth/IdleGuard.tsx';
+import { Login } from '../auth/Login.tsx';
+import { UsagePanel } from '../usage/UsagePanel.tsx';
 import { ConsultationRoom } from './ConsultationRoom.tsx';
+import { Dashboard } from './Dashboard.tsx';
 
 /** A session saved before the server said its idle timeout. */
 const DEFAULT_IDLE_TIMEOUT_S = 900;
+/** Where to go after logging in (the page that asked for it). */
+const NEXT_KEY = 'visita.next';
 
-/** The practitioner's page: log in, create consultations, see who waits, admit, consult. */
-export function DoctorPage({ t }: { t: Strings }) {
+export type PractitionerRoute = Extract<Route, { name: 'login' | 'dashboard' | 'consultation' | 'usage' }>;
+
+export function PractitionerApp({ t, route }: { t: Strings; route: PractitionerRoute }) {
   const [session, setSession] = useState<Session | null>(loadSession);
   const logout = useCallback(() => {
     const s = loadSession();
@@ -38,6 +33,21 @@ export function DoctorPage({ t }: { t: Strings }) {
     logout();
     setIdleMinutes(Math.round(idleTimeoutS / 60));
   }, [logout, idleTimeoutS]);
+
+  // Logged out on a page that needs the session: to the login, and back here after it.
+  const away = !session && route.name !== 'login';
+  const loggedIn = session !== null && route.name === 'login';
+  useEffect(() => {
+    if (away) {
+      sessionStorage.setItem(NEXT_KEY, location.pathname);
+      navigate('/login', { replace: true });
+    } else if (loggedIn) {
+      const next = sessionStorage.getItem(NEXT_KEY);
+      sessionStorage.removeItem(NEXT_KEY);
+      navigate(next && next !== '/login' ? next : '/dashboard', { replace: true });
+    }
+  }, [away, loggedIn]);
+
   if (!session) {
     return (
       <Login
@@ -51,226 +61,55 @@ export function DoctorPage({ t }: { t: Strings }) {
       />
     );
   }
+  const inCall = route.name === 'consultation';
   return (
     <>
       <IdleGuard t={t} timeoutS={idleTimeoutS} onExpire={expire} onLost={logout} />
-      <Dashboard t={t} session={session} onLogout={logout} />
+      {!inCall && <PractitionerNav t={t} route={route} onLogout={logout} />}
+      {route.name === 'consultation' ? (
+        <ConsultationRoom
+          key={route.consultationId}
+          t={t}
+          consultationId={route.consultationId}
+          onClose={() => navigate(pathOf({ name: 'dashboard' }))}
+        />
+      ) : route.name === 'usage' ? (
+        <UsagePanel t={t} />
+      ) : route.name === 'dashboard' ? (
+        <Dashboard
+          t={t}
+          session={session}
+          onLogout={logout}
+          onOpen={(consultationId) => navigate(pathOf({ name: 'consultation', consultationId }))}
+        />
+      ) : null}
     </>
   );
 }
 
-function Login({ t, notice, onLogin }: { t: Strings; notice: string | null; onLogin: (s: Session) => void }) {
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  // The password was right and the account has a second factor: its code comes next.
-  const [challenge, setChallenge] = useState<string | null>(null);
-  if (challenge) {
-    return (
-      <Panel title={t.doctorTitle}>
-        <SecondFactorForm
-          t={t}
-          challenge={challenge}
-          onLogin={onLogin}
-          onRestart={(err) => {
-            setChallenge(null);
-            setPassword('');
-            setError(err ?? null);
-          }}
-        />
-      </Panel>
-    );
-  }
-  return (
-    <Panel title={t.doctorTitle}>
-      {notice && (
-        <p role="status" data-testid="login-notice">
-          {notice}
-        </p>
-      )}
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          setError(null);
-          api.login(email, password).then(
-            (r) => (needsSecondFactor(r) ? setChallenge(r.challenge) : onLogin(sessionFrom(r))),
-            (err: RequestError) =>
-              setError(err.code === 'UNAUTHENTICATED' ? `${t.email} / ${t.password}: ✗` : errorText(t, err.code)),
-          );
-        }}
-      >
-        <label htmlFor="email">{t.email}</label>
-        <input
-          id="email"
-          data-testid="login-email"
-          type="email"
-          autoComplete="username"
-          value={email}
-          onChange={(e) => setEmail(e.target.value)}
-        />
-        <label htmlFor="password">{t.password}</label>
-        <input
-          id="password"
-          data-testid="login-password"
-          type="password"
-          autoComplete="current-password"
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-        />
-        <button data-testid="login-submit" type="submit">
-          {t.logIn}
-        </button>
-        {error && (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        )}
-      </form>
-    </Panel>
+/** Links between the practitioner's pages: real links (new tab, keyboard), moved in place. */
+function PractitionerNav({ t, route, onLogout }: { t: Strings; route: PractitionerRoute; onLogout: () => void }) {
+  const link = (to: 'dashboard' | 'usage', label: string) => (
+    <a
+      href={pathOf({ name: to })}
+      aria-current={route.name === to ? 'page' : undefined}
+      data-testid={`nav-${to}`}
+      onClick={(e) => {
+        if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
+        e.preventDefault();
+        navigate(pathOf({ name: to }));
+      }}
+    >
+      {label}
+    </a>
   );
-}
-
-function Dashboard({ t, session, onLogout }: { t: Strings; session: Session; onLogout: () => void }) {
-  const [list, setList] = useState<ConsultationView[]>([]);
-  const [links, setLinks] = useState<Record<string, string>>(() =>
-    JSON.parse(localStorage.getItem('visita.links') ?? '{}'),
-  );
-  const [open, setOpen] = useState<string | null>(() => new URLSearchParams(location.search).get('c'));
-  const [error, setError] = useState<string | null>(null);
-
-  const refresh = useCallback(() => {
-    api.consultations().then(
-      (r) => setList(r.consultations),
-      (e: RequestError) => (e.code === 'UNAUTHENTICATED' ? onLogout() : setError(errorText(t, e.code))),
-    );
-  }, [onLogout, t]);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `open` changing (a consultation closed) is a reason to reload the list.
-  useEffect(refresh, [refresh, open]);
-
-  const create = () => {
-    api.createConsultation().then(
-      (r) => {
-        const next = { ...links, [r.consultationId]: r.patientLink };
-        localStorage.setItem('visita.links', JSON.stringify(next));
-        setLinks(next);
-        refresh();
-      },
-      (e: RequestError) => setError(errorText(t, e.code)),
-    );
-  };
-
-  if (open) return <ConsultationRoom t={t} consultationId={open} onClose={() => setOpen(null)} />;
   return (
-    <Panel title={`${t.doctorTitle} — ${session.name}`}>
-      <button data-testid="new-consultation" onClick={create}>
-        {t.newConsultation}
-      </button>
-      <button className="secondary" onClick={onLogout}>
+    <nav className="practitioner-nav" aria-label={t.navLabel}>
+      {link('dashboard', t.dashboardTitle)}
+      {link('usage', t.usage)}
+      <button className="link-button" onClick={onLogout} data-testid="logout">
         {t.logOut}
       </button>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      <WaitingRoom t={t} onOpen={setOpen} />
-      <UsagePanel t={t} />
-      <SecurityPanel t={t} />
-      <h2>{t.consultations}</h2>
-      <ul className="consultations">
-        {list.map((c) => (
-          <li key={c.consultationId} data-testid="consultation">
-            <span className={`badge ${c.state}`}>{t[`state_${c.state}`]}</span>
-            {c.patientPresent ? (
-              <strong>{t.patientWaiting(c.patientName ?? t.aPatient)}</strong>
-            ) : (
-              <span>{new Date(c.createdAt).toLocaleString()}</span>
-            )}
-            {links[c.consultationId] && <LinkBox t={t} link={links[c.consultationId]!} />}
-            {c.state !== 'ended' && (
-              <button data-testid="open-consultation" onClick={() => setOpen(c.consultationId)}>
-                {t.open}
-              </button>
-            )}
-          </li>
-        ))}
-      </ul>
-    </Panel>
-  );
-}
-
-/** The practitioner's queue, live across tabs and instances. */
-function WaitingRoom({ t, onOpen }: { t: Strings; onOpen: (consultationId: string) => void }) {
-  const [entries, setEntries] = useState<QueueEntryView[]>([]);
-  const [total, setTotal] = useState(0);
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    const s = connectSignaling(sessionToken, refreshed);
-    s.on('queue:updated', (q) => {
-      setEntries(q.entries);
-      setTotal(q.total);
-    });
-    s.on('connect', () => {
-      if (s.recovered) return;
-      request(s, 'queue:watch', {}).then(
-        (q) => {
-          setEntries(q.entries);
-          setTotal(q.total);
-        },
-        () => undefined,
-      );
-    });
-    const timer = setInterval(() => setNow(Date.now()), 30_000);
-    return () => {
-      clearInterval(timer);
-      s.close();
-    };
-  }, []);
-  return (
-    <>
-      <h2>
-        {t.waitingRoom}
-        {total > 0 && ` (${total})`}
-      </h2>
-      {entries.length === 0 ? (
-        <p>{t.emptyWaitingRoom}</p>
-      ) : (
-        <ol className="consultations" data-testid="queue">
-          {entries.map((e) => (
-            <li key={e.consultationId} data-testid="queue-entry">
-              <strong>{e.patientName}</strong>
-              <span>{t.since(Math.max(0, Math.floor((now - e.checkedInAt) / 60_000)))}</span>
-              {e.reason && <em>{e.reason}</em>}
-              {e.deviceCheck && !(e.deviceCheck.camera && e.deviceCheck.microphone) && (
-                <span className="badge warn">{t.deviceProblem}</span>
-              )}
-              {!e.present && <span className="badge">{t.offline}</span>}
-              <button onClick={() => onOpen(e.consultationId)}>{t.open}</button>
-            </li>
-          ))}
-        </ol>
-      )}
-    </>
-  );
-}
-
-function LinkBox({ t, link }: { t: Strings; link: string }) {
-  const [copied, setCopied] = useState(false);
-  return (
-    <span className="link">
-      <input
-        readOnly
-        value={link}
-        data-testid="patient-link"
-        aria-label={t.patientLink}
-        onFocus={(e) => e.target.select()}
-      />
-      <button
-        className="secondary"
-        onClick={() => void navigator.clipboard?.writeText(link).then(() => setCopied(true))}
-      >
-        {copied ? t.copied : t.copy}
-      </button>
-    </span>
+    </nav>
   );
 }

@@ -1,19 +1,20 @@
 import { useEffect, useState } from 'react';
 import type { PractitionerUsage } from '@visita/protocol';
-import { api } from '../api.ts';
-import { errorText, type Strings } from '../i18n.ts';
-import type { RequestError } from '../signaling.ts';
+import { api } from '../../lib/api.ts';
+import { errorText, type Strings } from '../../lib/i18n.ts';
+import type { RequestError } from '../../lib/signaling.ts';
+import { Panel } from '../../ui/Panel.tsx';
 
 const duration = (s: number) => `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
 const money = (cents: number, currency: string, lang: string) =>
   new Intl.NumberFormat(lang, { style: 'currency', currency }).format(cents / 100);
 
-/** The practitioner's usage for a month (ops: everyone's), with the exports. */
+/** The practitioner's usage for a month (ops: everyone's), with the exports: the /usage page. */
 export function UsagePanel({ t }: { t: Strings }) {
   const [period, setPeriod] = useState(() => new Date().toISOString().slice(0, 7));
   const [data, setData] = useState<PractitionerUsage[] | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const lang = document.documentElement.lang || navigator.language;
+  const lang = t.locale;
 
   useEffect(() => {
     api.usage(period).then(
@@ -22,61 +23,67 @@ export function UsagePanel({ t }: { t: Strings }) {
     );
   }, [period, t]);
 
-  const rows = data?.flatMap((p) => p.consultations.map((c) => ({ ...c, currency: p.currency }))) ?? [];
+  // In date order, the latest first.
+  const rows = (data?.flatMap((p) => p.consultations.map((c) => ({ ...c, currency: p.currency }))) ?? []).sort(
+    (a, b) => b.endedAt - a.endedAt,
+  );
   return (
-    <section data-testid="usage">
-      <h2>{t.usage}</h2>
-      <label htmlFor="period">{t.month}</label>
-      <input id="period" type="month" value={period} onChange={(e) => e.target.value && setPeriod(e.target.value)} />
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      {data && rows.length === 0 && <p>{t.noUsage}</p>}
-      {rows.length > 0 && (
-        <table className="usage">
-          <thead>
-            <tr>
-              <th>{t.consultations}</th>
-              <th>{t.billedTime}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr key={r.consultationId}>
-                <td>{new Date(r.endedAt).toLocaleString(lang)}</td>
-                <td>
-                  {duration(r.billedSeconds)}
-                  {r.complete ? '' : ` (${t.inProgress})`}
-                </td>
+    <Panel title={t.usage}>
+      <section data-testid="usage">
+        <label htmlFor="period">{t.month}</label>
+        <input id="period" type="month" value={period} onChange={(e) => e.target.value && setPeriod(e.target.value)} />
+        {error && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
+        {data && rows.length === 0 && <p>{t.noUsage}</p>}
+        {rows.length > 0 && (
+          <table className="usage">
+            <thead>
+              <tr>
+                <th>{t.consultations}</th>
+                <th>{t.billedTime}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      {data?.map((p) => (
-        <p key={p.practitionerId} data-testid="usage-total">
-          {data.length > 1 && <>{p.practitionerId}: </>}
-          <strong>
-            {t.totalForMonth}: {duration(p.billedSeconds)} — {money(p.amountCents, p.currency, lang)}
-          </strong>
-        </p>
-      ))}
-      <button
-        className="secondary"
-        onClick={() => void api.downloadUsage(period, 'csv').catch((e: RequestError) => setError(errorText(t, e.code)))}
-      >
-        {t.downloadCsv}
-      </button>
-      <button
-        className="secondary"
-        onClick={() =>
-          void api.downloadUsage(period, 'meter-events').catch((e: RequestError) => setError(errorText(t, e.code)))
-        }
-      >
-        {t.downloadMeterEvents}
-      </button>
-    </section>
+            </thead>
+            <tbody>
+              {rows.map((r) => (
+                <tr key={r.consultationId}>
+                  <td>{new Date(r.endedAt).toLocaleString(lang)}</td>
+                  <td>
+                    {duration(r.billedSeconds)}
+                    {r.complete ? '' : ` (${t.inProgress})`}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {data?.map((p) => (
+          <p key={p.practitionerId} data-testid="usage-total">
+            {data.length > 1 && <>{p.practitionerId}: </>}
+            <strong>
+              {t.totalForMonth}: {duration(p.billedSeconds)} — {money(p.amountCents, p.currency, lang)}
+            </strong>
+          </p>
+        ))}
+        <button
+          className="secondary"
+          onClick={() =>
+            void api.downloadUsage(period, 'csv').catch((e: RequestError) => setError(errorText(t, e.code)))
+          }
+        >
+          {t.downloadCsv}
+        </button>
+        <button
+          className="secondary"
+          onClick={() =>
+            void api.downloadUsage(period, 'meter-events').catch((e: RequestError) => setError(errorText(t, e.code)))
+          }
+        >
+          {t.downloadMeterEvents}
+        </button>
+      </section>
+    </Panel>
   );
 }

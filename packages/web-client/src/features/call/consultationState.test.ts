@@ -1,0 +1,86 @@
+import type { ConsultationView } from '@visita/protocol';
+import { describe, expect, it } from 'vitest';
+import {
+  consultationReducer as reduce,
+  initialPhase,
+  keepsMedia,
+  type ConsultationPhase,
+} from './consultationState.ts';
+
+const view = (state: ConsultationView['state'], extra: Partial<ConsultationView> = {}): ConsultationView => ({
+  consultationId: 'c1',
+  state,
+  createdAt: 0,
+  scheduledAt: null,
+  patientPresent: true,
+  practitionerPresent: true,
+  patientName: 'Alice',
+  ...extra,
+});
+
+describe('consultationReducer', () => {
+  it('joins into the waiting room, is admitted, and each admission or rejoin without media is a new generation', () => {
+    let p = reduce(initialPhase, { type: 'joined', view: view('waiting'), keptMedia: false });
+    expect(p).toMatchObject({ name: 'waiting' });
+    p = reduce(p, { type: 'admitted', view: view('in_call') });
+    expect(p).toMatchObject({ name: 'call', generation: 0 });
+    expect(keepsMedia(p)).toBe(true);
+    // A reconnection that kept the media: the same session goes on.
+    expect(reduce(p, { type: 'joined', view: view('in_call'), keptMedia: true })).toMatchObject({ generation: 0 });
+    // One that did not (the node freed the media): a new one.
+    expect(reduce(p, { type: 'joined', view: view('in_call'), keptMedia: false })).toMatchObject({ generation: 1 });
+    expect(reduce(p, { type: 'admitted', view: null })).toMatchObject({ generation: 1, view: view('in_call') });
+  });
+
+  it('opening a consultation already in a call goes straight to the call', () => {
+    expect(reduce(initialPhase, { type: 'joined', view: view('in_call'), keptMedia: false })).toMatchObject({
+      name: 'call',
+      generation: 0,
+    });
+  });
+
+  it('ends with the reason given, and nothing late brings an ended consultation back', () => {
+    const call = reduce(initialPhase, { type: 'admitted', view: view('in_call') });
+    const ended = reduce(call, { type: 'ended', reason: 'declined', message: 'See your GP' });
+    expect(ended).toEqual({ name: 'ended', reason: 'declined', message: 'See your GP' });
+    for (const late of [
+      { type: 'admitted', view: view('in_call') },
+      { type: 'updated', view: view('waiting') },
+      { type: 'joined', view: view('waiting'), keptMedia: false },
+      { type: 'failed', code: 'TIMEOUT' },
+      { type: 'hungUp' },
+    ] as const)
+      expect(reduce(ended, late)).toBe(ended);
+    expect(reduce(call, { type: 'hungUp' })).toEqual({ name: 'ended', reason: 'hung_up' });
+    expect(reduce(call, { type: 'declined' })).toEqual({ name: 'ended', reason: 'declined' });
+  });
+
+  it('an update while waiting refreshes the view; one saying "in call" waits for the admission itself', () => {
+    const waiting = reduce(initialPhase, { type: 'joined', view: view('waiting'), keptMedia: false });
+    const pending = { since: 1, etaMs: 20_000 };
+    expect(reduce(waiting, { type: 'updated', view: view('waiting', { admission: pending }) })).toMatchObject({
+      name: 'waiting',
+      view: { admission: pending },
+    });
+    expect(reduce(waiting, { type: 'updated', view: view('in_call') })).toBe(waiting);
+  });
+
+  it('being replaced by another device wins over everything, even an end', () => {
+    const states: ConsultationPhase[] = [
+      initialPhase,
+      { name: 'ended', reason: 'hung_up' },
+      { name: 'call', generation: 3, view: null },
+      { name: 'error', code: 'TIMEOUT' },
+    ];
+    for (const s of states) expect(reduce(s, { type: 'replaced' })).toEqual({ name: 'replaced' });
+    expect(reduce({ name: 'replaced' }, { type: 'admitted', view: null })).toEqual({ name: 'replaced' });
+  });
+
+  it('a failure shows its code, and a later join recovers from it', () => {
+    const failed = reduce(initialPhase, { type: 'failed', code: 'NOT_FOUND' });
+    expect(failed).toEqual({ name: 'error', code: 'NOT_FOUND' });
+    expect(reduce(failed, { type: 'joined', view: view('waiting'), keptMedia: false })).toMatchObject({
+      name: 'waiting',
+    });
+  });
+});

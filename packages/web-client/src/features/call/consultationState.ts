@@ -1,0 +1,70 @@
+// One consultation as either side lives it: joining, waiting (or, for the practitioner, the
+// consultation's lobby), the call (a new generation each time media must be set up afresh), and how
+// it ended. Shared by the patient's and the practitioner's screens; pure, so it is unit-tested.
+import type { ConsultationView, EndReason, ErrorCode } from '@visita/protocol';
+
+export type ConsultationPhase =
+  | { name: 'joining' }
+  /** Not in a call: the patient waits, or the practitioner sees the consultation before admitting. */
+  | { name: 'waiting'; view: ConsultationView }
+  /** In the call; `generation` changes when the media session must be built again. */
+  | { name: 'call'; generation: number; view: ConsultationView | null }
+  | { name: 'ended'; reason: EndReason; message?: string }
+  /** The patient's link was opened on another device or tab, which took over. */
+  | { name: 'replaced' }
+  | { name: 'error'; code: ErrorCode };
+
+export type ConsultationEvent =
+  /** The answer to `consultation:join`; `keptMedia`: joined again keeping the call's media. */
+  | { type: 'joined'; view: ConsultationView; keptMedia: boolean }
+  | { type: 'updated'; view: ConsultationView }
+  | { type: 'admitted'; view: ConsultationView | null }
+  | { type: 'ended'; reason: EndReason; message?: string }
+  /** This side hung up (the request may still be on its way). */
+  | { type: 'hungUp' }
+  /** The practitioner declined the waiting patient. */
+  | { type: 'declined' }
+  | { type: 'replaced' }
+  | { type: 'failed'; code: ErrorCode };
+
+export const initialPhase: ConsultationPhase = { name: 'joining' };
+
+/** Over: nothing that arrives afterwards (a late update, a stale admission) brings it back. */
+const isOver = (p: ConsultationPhase) => p.name === 'ended' || p.name === 'replaced';
+
+const nextCall = (p: ConsultationPhase, view: ConsultationView | null): ConsultationPhase => ({
+  name: 'call',
+  generation: p.name === 'call' ? p.generation + 1 : 0,
+  view: view ?? (p.name === 'call' || p.name === 'waiting' ? p.view : null),
+});
+
+export function consultationReducer(p: ConsultationPhase, e: ConsultationEvent): ConsultationPhase {
+  if (e.type === 'replaced') return { name: 'replaced' };
+  if (isOver(p)) return p;
+  switch (e.type) {
+    case 'joined':
+      if (e.view.state === 'ended') return { name: 'ended', reason: 'hung_up' };
+      if (e.view.state !== 'in_call') return { name: 'waiting', view: e.view };
+      // Joined again keeping the media: the same session goes on (it restarts ICE by itself).
+      if (e.keptMedia && p.name === 'call') return { ...p, view: e.view };
+      return nextCall(p, e.view);
+    case 'updated':
+      if (p.name === 'waiting' || p.name === 'joining')
+        return e.view.state === 'in_call' || e.view.state === 'ended' ? p : { name: 'waiting', view: e.view };
+      if (p.name === 'call') return { ...p, view: e.view };
+      return p;
+    case 'admitted':
+      return nextCall(p, e.view);
+    case 'ended':
+      return { name: 'ended', reason: e.reason, ...(e.message ? { message: e.message } : {}) };
+    case 'hungUp':
+      return { name: 'ended', reason: 'hung_up' };
+    case 'declined':
+      return { name: 'ended', reason: 'declined' };
+    case 'failed':
+      return { name: 'error', code: e.code };
+  }
+}
+
+/** Whether a (re)join should keep the call's media: only while in a call. */
+export const keepsMedia = (p: ConsultationPhase): boolean => p.name === 'call';

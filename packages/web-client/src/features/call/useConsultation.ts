@@ -1,0 +1,75 @@
+// Wires one signaling connection to the shared consultation state: the events either side
+// receives, and joining again after a reconnection the server could not recover.
+import { useCallback, useEffect, useReducer, useRef } from 'react';
+import type { ClientRequests, ConsultationView, ServerToClientEvents as On } from '@visita/protocol';
+import { request, whenConnected, type RequestError, type SignalingSocket } from '../../lib/signaling.ts';
+import { consultationReducer, initialPhase, keepsMedia, type ConsultationPhase } from './consultationState.ts';
+
+type JoinRequest = ClientRequests['consultation:join'][0];
+export type JoinExtras = Omit<JoinRequest, 'consultationId' | 'keepMedia'>;
+
+export function useConsultation(
+  socket: SignalingSocket | null,
+  consultationId: string,
+  /** Read at each join: what the patient typed (name, reason, device check); nothing for the practitioner. */
+  joinExtras: () => JoinExtras = () => ({}),
+): {
+  phase: ConsultationPhase;
+  hangUp: () => void;
+  declined: () => void;
+  /** A view answered to a request of this side (an admission waiting for capacity shows at once). */
+  updated: (view: ConsultationView) => void;
+} {
+  const [phase, dispatch] = useReducer(consultationReducer, initialPhase);
+  const phaseRef = useRef(phase);
+  phaseRef.current = phase;
+  const extrasRef = useRef(joinExtras);
+  extrasRef.current = joinExtras;
+
+  useEffect(() => {
+    if (!socket) return;
+    const mine = (v: { consultationId: string }) => v.consultationId === consultationId;
+    const onUpdated: On['consultation:updated'] = (view) => mine(view) && dispatch({ type: 'updated', view });
+    const onAdmitted: On['consultation:admitted'] = (view) => mine(view) && dispatch({ type: 'admitted', view });
+    const onEnded: On['consultation:ended'] = (e) =>
+      mine(e) && dispatch({ type: 'ended', reason: e.reason, ...(e.message ? { message: e.message } : {}) });
+    const onReplaced = () => {
+      dispatch({ type: 'replaced' });
+      socket.close();
+    };
+    const join = () => {
+      // In a call with media up: keep it (the media session restarts ICE and lists producers again).
+      const keepMedia = keepsMedia(phaseRef.current);
+      request(socket, 'consultation:join', { ...extrasRef.current(), consultationId, keepMedia }).then(
+        (view) => dispatch({ type: 'joined', view, keptMedia: keepMedia }),
+        (e: RequestError) => dispatch({ type: 'failed', code: e.code }),
+      );
+    };
+    // After a reconnection, join again, unless Socket.IO recovered the session (nothing was lost).
+    const onConnect = () => {
+      if (!socket.recovered) join();
+    };
+    socket.on('consultation:updated', onUpdated);
+    socket.on('consultation:admitted', onAdmitted);
+    socket.on('consultation:ended', onEnded);
+    socket.on('session:replaced', onReplaced);
+    socket.on('connect', onConnect);
+    if (socket.connected) join();
+    else whenConnected(socket).catch((e: RequestError) => dispatch({ type: 'failed', code: e.code }));
+    return () => {
+      socket.off('consultation:updated', onUpdated);
+      socket.off('consultation:admitted', onAdmitted);
+      socket.off('consultation:ended', onEnded);
+      socket.off('session:replaced', onReplaced);
+      socket.off('connect', onConnect);
+    };
+  }, [socket, consultationId]);
+
+  const hangUp = useCallback(() => {
+    if (socket) void request(socket, 'consultation:hangUp', { consultationId }).catch(() => undefined);
+    dispatch({ type: 'hungUp' });
+  }, [socket, consultationId]);
+  const declined = useCallback(() => dispatch({ type: 'declined' }), []);
+  const updated = useCallback((view: ConsultationView) => dispatch({ type: 'updated', view }), []);
+  return { phase, hangUp, declined, updated };
+}

@@ -1,0 +1,125 @@
+// The patient once checked in: one signaling connection for the visit, the shared consultation
+// state, and its screens — waiting room, call, the end.
+import { lazy, Suspense, useEffect, useState } from 'react';
+import type { EndReason } from '@visita/protocol';
+import { errorText, type Strings } from '../../lib/i18n.ts';
+import { connectSignaling } from '../../lib/signaling.ts';
+import { Loading, Panel } from '../../ui/Panel.tsx';
+import { useConsultation } from '../call/useConsultation.ts';
+import type { CheckIn } from '../precall/DeviceCheck.tsx';
+import { PatientWaitingRoom, useWaitingNews } from '../waiting-room/PatientWaitingRoom.tsx';
+import { announceAdmission } from './announce.ts';
+
+const loadCall = () => import('../call/CallView.tsx');
+const CallView = lazy(() => loadCall().then((m) => ({ default: m.CallView })));
+
+export function PatientConsultation({
+  t,
+  consultationId,
+  token,
+  checkIn,
+  stream,
+  placeKept,
+  onOver,
+}: {
+  t: Strings;
+  consultationId: string;
+  token: string;
+  checkIn: CheckIn;
+  stream: MediaStream;
+  placeKept: boolean;
+  /** Ended, or taken over by another device: forget the check-in, release the devices. */
+  onOver: () => void;
+}) {
+  const [socket] = useState(() => connectSignaling(token));
+  useEffect(() => {
+    // The call's code, fetched while waiting, so the admission does not wait for it.
+    void loadCall().catch(() => undefined);
+    return () => void socket.close();
+  }, [socket]);
+  const waiting = useWaitingNews(socket, consultationId);
+  const { phase, hangUp } = useConsultation(socket, consultationId, () => ({
+    displayName: checkIn.name,
+    ...(checkIn.reason ? { reason: checkIn.reason } : {}),
+    deviceCheck: checkIn.deviceCheck,
+  }));
+  const over = phase.name === 'ended' || phase.name === 'replaced';
+  useEffect(() => {
+    if (!over) return;
+    socket.close();
+    onOver();
+  }, [over, socket, onOver]);
+  const firstCall = phase.name === 'call' && phase.generation === 0;
+  useEffect(() => {
+    if (firstCall) announceAdmission();
+  }, [firstCall]);
+
+  switch (phase.name) {
+    case 'replaced':
+      return (
+        <Panel title={t.patientTitle}>
+          <p data-testid="replaced" role="status">
+            {t.replacedElsewhere}
+          </p>
+        </Panel>
+      );
+    case 'error':
+      return (
+        <Panel title={t.patientTitle}>
+          <p className="error" role="alert">
+            {errorText(t, phase.code)}
+          </p>
+        </Panel>
+      );
+    case 'ended':
+      return <AfterCall t={t} reason={phase.reason} message={phase.message} />;
+    case 'call':
+      return (
+        <Suspense fallback={<Loading label={t.loading} />}>
+          <CallView
+            key={phase.generation}
+            t={t}
+            socket={socket}
+            consultationId={consultationId}
+            local={stream}
+            onHangUp={hangUp}
+          />
+        </Suspense>
+      );
+    case 'waiting':
+      return (
+        <PatientWaitingRoom
+          t={t}
+          socket={socket}
+          consultationId={consultationId}
+          view={phase.view}
+          waiting={waiting}
+          stream={stream}
+          placeKept={placeKept}
+          onLeave={hangUp}
+        />
+      );
+    case 'joining':
+      return (
+        <Panel title={t.waitingTitle}>
+          <p role="status">{t.connecting}</p>
+        </Panel>
+      );
+  }
+}
+
+/** The end: why, the practitioner's words when they declined, and that the page can be closed. */
+function AfterCall({ t, reason, message }: { t: Strings; reason: EndReason; message?: string | undefined }) {
+  const text = reason === 'media_lost' ? t.mediaLost : reason === 'declined' ? t.declined : t.ended;
+  return (
+    <Panel title={t.endedTitle}>
+      <p data-testid="ended">{text}</p>
+      {message && (
+        <p data-testid="ended-message">
+          <strong>{message}</strong>
+        </p>
+      )}
+      <p className="hint">{t.closePage}</p>
+    </Panel>
+  );
+}
