@@ -8,6 +8,9 @@
 #   VISITA_SIGNALING_PORT (4000), VISITA_SFU_CONTROL_PORT (4443), VISITA_RTC_MIN_PORT/MAX_PORT (40000-40999)
 #   VISITA_METRICS_PORT (9464): Prometheus metrics of signaling on loopback; SFU node i on +i
 #   VISITA_STATE_DIR  redis data, certificate, secrets and logs (default .state/run)
+#   VISITA_TURN=0     no TURN server (default 1: coturn on VISITA_TURN_PORT (3478, UDP and TCP) of the
+#                     LAN address, relay ports VISITA_TURN_MIN_PORT-VISITA_TURN_MAX_PORT (49152-49651);
+#                     browsers get short-lived credentials with their transports)
 #   VISITA_AUTOSCALE=1  SFU nodes started and drained by the autoscaler (local provider) instead:
 #                     between VISITA_AUTOSCALE_MIN_NODES (1) and VISITA_AUTOSCALE_MAX_NODES (4) nodes,
 #                     slot i with the ports node i would have; its metrics after the nodes'
@@ -40,15 +43,24 @@ fi
 case "$SFU_NODES" in ''|*[!0-9]*) die "VISITA_SFU_NODES must be a number from 1 to 16 (got '$SFU_NODES')";; esac
 { [ "$SFU_NODES" -ge 1 ] && [ "$SFU_NODES" -le 16 ]; } || die "VISITA_SFU_NODES must be a number from 1 to 16 (got $SFU_NODES)"
 RTC_MIN="${VISITA_RTC_MIN_PORT:-40000}"
+TURN="${VISITA_TURN:-1}"
+case "$TURN" in 0|1) ;; *) die "VISITA_TURN must be 0 or 1 (got '$TURN')";; esac
+TURN_PORT="${VISITA_TURN_PORT:-3478}"
+TURN_MIN="${VISITA_TURN_MIN_PORT:-49152}"; TURN_MAX="${VISITA_TURN_MAX_PORT:-49651}"
 SFU_CONTROL_PORTS=(); for ((i=0; i<SFU_NODES; i++)); do SFU_CONTROL_PORTS+=($((SFU_CONTROL_PORT + i))); done
 METRICS_PORT="${VISITA_METRICS_PORT:-9464}"
 METRICS_PORTS=(); for ((i=0; i<=SFU_NODES; i++)); do METRICS_PORTS+=($((METRICS_PORT + i))); done
 [ "$AUTOSCALE" = 1 ] && METRICS_PORTS+=($((METRICS_PORT + SFU_NODES + 1)))   # the autoscaler's
 
 port_busy() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
-for p in "$REDIS_PORT" "$SIGNALING_PORT" "${SFU_CONTROL_PORTS[@]}" "${METRICS_PORTS[@]}" "$WEB_PORT"; do
+TURN_PORTS=(); [ "$TURN" = 1 ] && TURN_PORTS=("$TURN_PORT")
+for p in "$REDIS_PORT" "$SIGNALING_PORT" "${SFU_CONTROL_PORTS[@]}" "${METRICS_PORTS[@]}" "$WEB_PORT" "${TURN_PORTS[@]}"; do
   port_busy "$p" && die "port $p is already in use (is Visita already running? stop it, or set VISITA_*_PORT)"
 done
+if [ "$TURN" = 1 ]; then
+  command -v turnserver >/dev/null || die "turnserver (Debian package coturn) is missing: run make install, or set VISITA_TURN=0"
+  ss -Hlun "sport = :$TURN_PORT" 2>/dev/null | grep -q . && die "UDP port $TURN_PORT is already in use (set VISITA_TURN_PORT)"
+fi
 
 # The address a phone on the same network reaches (a route lookup; nothing is sent).
 LAN_IP="${VISITA_LAN_IP:-$(ip -4 route get 1.1.1.1 2>/dev/null | sed -n 's/.* src \([0-9.]*\).*/\1/p')}"
@@ -66,7 +78,11 @@ add_secret VISITA_DEMO_PASSWORD "$(openssl rand -base64 18 | tr -d '/+=' | cut -
 add_secret VISITA_REDIS_SIGNALING_PASSWORD "$(openssl rand -hex 24)"
 add_secret VISITA_REDIS_SFU_PASSWORD "$(openssl rand -hex 24)"
 add_secret VISITA_REDIS_ADMIN_PASSWORD "$(openssl rand -hex 24)"
+# (not named VISITA_TURN_SECRET: scripts that read this file must not hand TURN to signaling)
+add_secret VISITA_TURN_STATIC_SECRET "$(openssl rand -hex 24)"
 set -a; . "$SECRETS"; set +a
+# The TURN secret goes to coturn and to signaling only when TURN is on (not to every process).
+TURN_SECRET="$VISITA_TURN_STATIC_SECRET"; unset VISITA_TURN_STATIC_SECRET
 
 # Redis requires authentication: one ACL user per service, each with only what it needs. The
 # default user is off, so a connection without credentials can do nothing.
@@ -156,8 +172,24 @@ for ((i=1; i<=STATIC_NODES; i++)); do
     VISITA_REDIS_URL="$(redis_url sfu "$VISITA_REDIS_SFU_PASSWORD")" node packages/sfu/src/main.ts >"$(sfu_log "$i")" 2>&1 &
   PIDS+=($!); SFU_PIDS+=($!)
 done
+TURN_ENV=()
+if [ "$TURN" = 1 ]; then
+  # coturn with the TURN REST scheme: it recomputes each browser's short-lived password from the
+  # shared secret signaling signs them with. Relays to the SFU's announced address (a loopback
+  # one only when the platform itself is on loopback).
+  step "starting coturn on $LAN_IP:$TURN_PORT (UDP and TCP, relay ports $TURN_MIN-$TURN_MAX)"
+  mkdir -p "$RUN/turn"
+  LOOPBACK_PEERS=(); case "$LAN_IP" in 127.*) LOOPBACK_PEERS=(--allow-loopback-peers);; esac
+  turnserver -n --listening-ip="$LAN_IP" --listening-port="$TURN_PORT" --relay-ip="$LAN_IP" \
+    --min-port="$TURN_MIN" --max-port="$TURN_MAX" --use-auth-secret --static-auth-secret="$TURN_SECRET" \
+    --realm=visita --fingerprint --no-cli --no-tls --no-dtls --no-multicast-peers "${LOOPBACK_PEERS[@]}" \
+    --userdb="$RUN/turn/turndb" --pidfile="$RUN/turn/turn.pid" --log-file="$LOGS/turn.log" --simple-log --no-stdout-log \
+    >/dev/null 2>&1 &
+  PIDS+=($!)
+  TURN_ENV=(VISITA_TURN_URLS="turn:$LAN_IP:$TURN_PORT?transport=udp,turn:$LAN_IP:$TURN_PORT?transport=tcp" VISITA_TURN_SECRET="$TURN_SECRET")
+fi
 step "starting signaling on 127.0.0.1:$SIGNALING_PORT"
-VISITA_SIGNALING_PORT="$SIGNALING_PORT" VISITA_METRICS_PORT="$METRICS_PORT" VISITA_PUBLIC_URL="https://$LAN_IP:$WEB_PORT" VISITA_INSTANCE_ID=sig-local \
+env "${TURN_ENV[@]}" VISITA_SIGNALING_PORT="$SIGNALING_PORT" VISITA_METRICS_PORT="$METRICS_PORT" VISITA_PUBLIC_URL="https://$LAN_IP:$WEB_PORT" VISITA_INSTANCE_ID=sig-local \
   VISITA_REDIS_URL="$(redis_url signaling "$VISITA_REDIS_SIGNALING_PASSWORD")" VISITA_TRUSTED_PROXIES=loopback \
   node packages/signaling/src/main.ts >"$LOGS/signaling.log" 2>&1 &
 PIDS+=($!)
@@ -172,6 +204,10 @@ wait_http() { # url what log
 }
 wait_http "http://127.0.0.1:$SIGNALING_PORT/healthz" signaling "$LOGS/signaling.log"
 wait_http "https://127.0.0.1:$WEB_PORT/" "web client" "$LOGS/web.log"
+if [ "$TURN" = 1 ]; then
+  for _ in $(seq 50); do ss -Hltn "sport = :$TURN_PORT" 2>/dev/null | grep -q . && break; sleep 0.1; done
+  ss -Hltn "sport = :$TURN_PORT" 2>/dev/null | grep -q . || { tail -20 "$LOGS/turn.log" >&2; die "coturn did not start (log: $LOGS/turn.log)"; }
+fi
 if [ "$AUTOSCALE" = 1 ] && [ "$AUTO_MIN" -ge 1 ]; then
   for _ in $(seq 100); do grep -q '"autoscaler: node serving"' "$LOGS/autoscaler.log" && break; sleep 0.2; done
   grep -q '"autoscaler: node serving"' "$LOGS/autoscaler.log" || { tail -20 "$LOGS/autoscaler.log" >&2; die "the autoscaler started no SFU node (log: $LOGS/autoscaler.log)"; }
@@ -199,6 +235,7 @@ cat <<BANNER
   SFU nodes:     $(if [ "$AUTOSCALE" = 1 ]; then echo "autoscaled, $AUTO_MIN to $AUTO_MAX (log: $LOGS/autoscaler.log)"; else echo "$SFU_NODES (VISITA_SFU_NODES)"; fi)
   Metrics:       http://127.0.0.1:$METRICS_PORT/metrics (signaling), ports $((METRICS_PORT + 1))-$((METRICS_PORT + SFU_NODES)) (SFU nodes)$(
                  [ "$AUTOSCALE" = 1 ] && echo ", $((METRICS_PORT + SFU_NODES + 1)) (autoscaler)")
+  TURN:          $(if [ "$TURN" = 1 ]; then echo "turn:$LAN_IP:$TURN_PORT (coturn, UDP and TCP; VISITA_TURN=0 to run without)"; else echo "off (VISITA_TURN=0)"; fi)
   Logs:          $LOGS/
   Stop:          Ctrl-C
 

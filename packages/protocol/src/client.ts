@@ -8,6 +8,7 @@ import {
   RtpParameters,
   TransportDirection,
   type ConsumerOptions,
+  type IceServer,
   type TransportOptions,
 } from './media.ts';
 
@@ -168,7 +169,11 @@ export interface ClientRequests {
   'media:routerCapabilities': [z.infer<typeof ConsultationRequest>, { rtpCapabilities: RtpCapabilities }];
   'media:createTransport': [z.infer<typeof CreateTransportRequest>, TransportOptions];
   'media:connectTransport': [z.infer<typeof ConnectTransportRequest>, { connected: true }];
-  'media:restartIce': [z.infer<typeof RestartIceRequest>, { iceParameters: TransportOptions['iceParameters'] }];
+  'media:restartIce': [
+    z.infer<typeof RestartIceRequest>,
+    // Fresh TURN credentials with the new ICE parameters (a call may outlive the first ones).
+    { iceParameters: TransportOptions['iceParameters']; iceServers?: IceServer[] },
+  ];
   'media:produce': [z.infer<typeof ProduceRequest>, { producerId: string }];
   'media:producers': [z.infer<typeof ConsultationRequest>, { producers: ProducerInfo[] }];
   'media:consume': [z.infer<typeof ConsumeRequest>, ConsumerOptions];

@@ -80,6 +80,19 @@ export interface TransportOptions {
     tcpType?: 'passive';
   }>;
   dtlsParameters: DtlsParameters;
+  /**
+   * TURN servers with short-lived credentials (the TURN REST scheme), for networks where the media
+   * server cannot be reached directly; added by signaling, absent when none is configured.
+   */
+  iceServers?: IceServer[];
+  /** `relay`: media only through the TURN servers (a deployment that wants no direct path). */
+  iceTransportPolicy?: 'all' | 'relay';
+}
+
+export interface IceServer {
+  urls: string[];
+  username: string;
+  credential: string;
 }
 
 export interface ConsumerOptions {

@@ -41,6 +41,7 @@ export class ConsultationService {
       (identity, id) => this.consultations.authorize(identity, id),
       // Billing starts later, from the microphone's first RTP packet at the node (MediaMetering).
       (identity, c) => ctx.record(AuditAction.JOINED_MEDIA, identity, c),
+      ports.ice,
     );
     this.mediaMetering = new MediaMetering(ctx);
   }

@@ -1,10 +1,20 @@
-import { ConsultationState, ErrorCode, Role, VisitaError, type ClientRequests } from '@visita/protocol';
+import {
+  ConsultationState,
+  ErrorCode,
+  Role,
+  VisitaError,
+  type ClientRequests,
+  type TransportOptions,
+} from '@visita/protocol';
 import { otherRole, roleOf, type Notifier } from './notifier.ts';
 import type { Consultation } from './domain/consultation.ts';
 import type { SfuNodes } from './sfu/SfuNodes.ts';
 import type { Identity } from './tokens.ts';
 
 type Req<K extends keyof ClientRequests> = ClientRequests[K][0];
+
+/** What a browser is told with its transports about reaching the node: TURN servers, the policy. */
+export type TransportIce = Pick<TransportOptions, 'iceServers' | 'iceTransportPolicy'>;
 type Res<K extends keyof ClientRequests> = Promise<ClientRequests[K][1]>;
 
 /**
@@ -17,17 +27,21 @@ export class MediaCalls {
   readonly #notify: Notifier;
   readonly #authorize: (identity: Identity, consultationId: string) => Promise<Consultation>;
   readonly #onMicrophone: (identity: Identity, c: Consultation, producerId: string) => Promise<void>;
+  readonly #ice: (identity: Identity) => TransportIce;
 
   constructor(
     sfu: SfuNodes,
     notify: Notifier,
     authorize: (identity: Identity, consultationId: string) => Promise<Consultation>,
     onMicrophone: (identity: Identity, c: Consultation, producerId: string) => Promise<void>,
+    /** TURN servers (fresh credentials at each call) and the ICE policy; none: direct only. */
+    ice: (identity: Identity) => TransportIce = () => ({}),
   ) {
     this.#sfu = sfu;
     this.#notify = notify;
     this.#authorize = authorize;
     this.#onMicrophone = onMicrophone;
+    this.#ice = ice;
   }
 
   async routerCapabilities(identity: Identity, p: Req<'media:routerCapabilities'>): Res<'media:routerCapabilities'> {
@@ -38,7 +52,12 @@ export class MediaCalls {
 
   async createTransport(identity: Identity, p: Req<'media:createTransport'>): Res<'media:createTransport'> {
     const { client, c } = await this.#inCall(identity, p.consultationId);
-    return client.call('transport.create', { roomId: c.id, peerId: roleOf(identity), direction: p.direction });
+    const transport = await client.call('transport.create', {
+      roomId: c.id,
+      peerId: roleOf(identity),
+      direction: p.direction,
+    });
+    return { ...transport, ...this.#ice(identity) };
   }
 
   async connectTransport(identity: Identity, p: Req<'media:connectTransport'>): Res<'media:connectTransport'> {
@@ -53,7 +72,13 @@ export class MediaCalls {
 
   async restartIce(identity: Identity, p: Req<'media:restartIce'>): Res<'media:restartIce'> {
     const { client, c } = await this.#inCall(identity, p.consultationId);
-    return client.call('transport.restartIce', { roomId: c.id, peerId: roleOf(identity), transportId: p.transportId });
+    const r = await client.call('transport.restartIce', {
+      roomId: c.id,
+      peerId: roleOf(identity),
+      transportId: p.transportId,
+    });
+    const { iceServers } = this.#ice(identity);
+    return { ...r, ...(iceServers ? { iceServers } : {}) };
   }
 
   async produce(identity: Identity, p: Req<'media:produce'>): Res<'media:produce'> {

@@ -48,6 +48,7 @@ import {
 } from './store/RedisConsultationStore.ts';
 import { TokenService } from './tokens.ts';
 import { installHandshake } from './handshake.ts';
+import { transportIce } from './turn.ts';
 import { RedisConnectionCaps } from './store/ConnectionCaps.ts';
 import { RedisDeadlineStore } from './store/DeadlineStore.ts';
 import { RedisSessionRevocations } from './store/RedisSessionRevocations.ts';
@@ -150,6 +151,7 @@ export class SignalingServer {
         observer: this.metrics.observer,
         meter: (e) => this.#metering.append(e),
         instanceId: config.instanceId,
+        ice: transportIce(config),
       },
       this.sfu,
       notify,

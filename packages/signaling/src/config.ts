@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Id } from '@visita/protocol';
 import { Plan } from './metering/plans.ts';
+import type { TurnConfig } from './turn.ts';
 
 // Signaling's whole configuration, read from the environment here only, validated at start-up
 // with every problem listed, then passed down frozen.
@@ -91,6 +92,24 @@ const Env = z.object({
     .default(
       '[{"id":"standard","currency":"EUR","pricePerMinuteCents":100,"rounding":"per_second","includedMinutesPerMonth":0}]',
     ),
+  /**
+   * TURN servers handed to browsers with their transports (comma-separated `turn:`/`turns:` URLs,
+   * e.g. `turn:203.0.113.5:3478?transport=udp,turn:203.0.113.5:3478?transport=tcp`), with
+   * credentials made from VISITA_TURN_SECRET (coturn's `static-auth-secret`) that expire after
+   * VISITA_TURN_TTL_S; none: browsers reach the media servers directly only.
+   */
+  VISITA_TURN_URLS: z
+    .string()
+    .optional()
+    .refine(
+      (v) => v === undefined || v.split(',').every((u) => /^turns?:[^\s,]+$/.test(u.trim())),
+      'VISITA_TURN_URLS must be comma-separated turn: or turns: URLs',
+    ),
+  VISITA_TURN_SECRET: z.string().min(16, 'VISITA_TURN_SECRET must be at least 16 characters').optional(),
+  /** Long enough for the longest consultation: a relay refreshes its allocation with them. */
+  VISITA_TURN_TTL_S: z.coerce.number().int().min(60).max(86_400).default(14_400),
+  /** `relay`: browsers send media only through TURN (needs VISITA_TURN_URLS). */
+  VISITA_ICE_TRANSPORT_POLICY: z.enum(['all', 'relay']).default('all'),
   VISITA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -120,6 +139,8 @@ export interface SignalingConfig {
   readonly plans: readonly Plan[];
   readonly meteringHeartbeatMs: number;
   readonly logLevel: string;
+  readonly turn: TurnConfig | undefined;
+  readonly iceTransportPolicy: 'all' | 'relay';
 }
 
 export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): SignalingConfig {
@@ -143,6 +164,10 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
   } catch (err) {
     throw new Error(`invalid signaling configuration:\n  VISITA_PLANS: ${(err as Error).message.slice(0, 300)}`);
   }
+  if ((e.VISITA_TURN_URLS === undefined) !== (e.VISITA_TURN_SECRET === undefined))
+    throw new Error('invalid signaling configuration:\n  VISITA_TURN_URLS and VISITA_TURN_SECRET go together');
+  if (e.VISITA_ICE_TRANSPORT_POLICY === 'relay' && e.VISITA_TURN_URLS === undefined)
+    throw new Error('invalid signaling configuration:\n  VISITA_ICE_TRANSPORT_POLICY=relay needs VISITA_TURN_URLS');
   if (jwtKeys.length === 0)
     throw new Error('invalid signaling configuration:\n  VISITA_JWT_SECRET or VISITA_JWT_KEYS is required');
   return Object.freeze({
@@ -178,5 +203,14 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
     plans: Object.freeze(plans),
     meteringHeartbeatMs: e.VISITA_METERING_HEARTBEAT_MS,
     logLevel: e.VISITA_LOG_LEVEL,
+    turn:
+      e.VISITA_TURN_URLS && e.VISITA_TURN_SECRET
+        ? Object.freeze({
+            urls: Object.freeze(e.VISITA_TURN_URLS.split(',').map((u) => u.trim())),
+            secret: e.VISITA_TURN_SECRET,
+            ttlS: e.VISITA_TURN_TTL_S,
+          })
+        : undefined,
+    iceTransportPolicy: e.VISITA_ICE_TRANSPORT_POLICY,
   });
 }

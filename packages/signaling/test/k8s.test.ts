@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { loadAutoscalerConfig } from '../src/autoscale/config.ts';
+import { loadSignalingConfig } from '../src/config.ts';
 
 // infra/k8s, validated offline (no cluster here): each kustomization rendered, then every resource
 // checked strictly (unknown fields, wrong types) by kubeconform against the Kubernetes 1.37 schemas
@@ -112,6 +113,28 @@ describe.each(['infra/k8s/base', 'infra/k8s/overlays/flu-season'])('%s', (kustom
     };
     expect(loadAutoscalerConfig(autoscalerEnv as NodeJS.ProcessEnv)).toMatchObject({ provider: 'metric' });
     find(all, 'PodDisruptionBudget', 'autoscaler');
+    // Signaling: its ConfigMap and env (secrets from visita-secrets, filled here) pass its own
+    // loader, TURN included: the coturn Deployment's secret is the one it signs credentials with.
+    const signaling = find(all, 'Deployment', 'signaling').spec.template.spec.containers[0];
+    const fromSecret = (key: string) =>
+      signaling.env.find((e: Yaml) => e.valueFrom?.secretKeyRef?.key === key)?.name as string | undefined;
+    expect(fromSecret('turn-secret')).toBe('VISITA_TURN_SECRET');
+    const coturn = find(all, 'Deployment', 'coturn').spec.template.spec.containers[0];
+    expect(coturn.env.find((e: Yaml) => e.name === 'TURN_SECRET').valueFrom.secretKeyRef.key).toBe('turn-secret');
+    const signalingEnv = {
+      ...(find(all, 'ConfigMap', 'visita-config').data as Record<string, string>),
+      ...Object.fromEntries(
+        signaling.env.filter((e: Yaml) => e.value !== undefined).map((e: Yaml) => [e.name, e.value]),
+      ),
+      VISITA_JWT_KEYS: `k1:${'j'.repeat(32)}`,
+      VISITA_SFU_SECRET: 'from-the-secret-0123456789',
+      VISITA_DATA_KEY: 'd'.repeat(32),
+      VISITA_TURN_SECRET: 'from-the-secret-0123456789',
+    };
+    expect(loadSignalingConfig(signalingEnv as NodeJS.ProcessEnv).turn?.urls).toEqual([
+      expect.stringMatching(/^turn:.+:3478\?transport=udp$/),
+      expect.stringMatching(/^turn:.+:3478\?transport=tcp$/),
+    ]);
     if (kustomization.endsWith('flu-season')) {
       expect(scaler.triggers.map((t: Yaml) => t.type)).toEqual(['prometheus', 'cron']);
       expect(find(all, 'HorizontalPodAutoscaler', 'signaling').spec.minReplicas).toBe(4);

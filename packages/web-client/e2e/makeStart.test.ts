@@ -59,6 +59,7 @@ it('make start prints working links, carries a call, and stops cleanly on Ctrl-C
     control: await freePort(),
     web: await freePort(),
     metrics: await freePort(),
+    turn: await freePort(),
   };
   proc = spawn('make', ['--no-print-directory', 'start'], {
     cwd: root,
@@ -75,6 +76,9 @@ it('make start prints working links, carries a call, and stops cleanly on Ctrl-C
       VISITA_METRICS_PORT: String(ports.metrics),
       VISITA_RTC_MIN_PORT: '41000',
       VISITA_RTC_MAX_PORT: '41999',
+      VISITA_TURN_PORT: String(ports.turn),
+      VISITA_TURN_MIN_PORT: '49800',
+      VISITA_TURN_MAX_PORT: '49899',
       // Two SFU nodes (control ports `control` and `control + 1`, RTC ports 41000-42999).
       VISITA_SFU_NODES: '2',
     },
@@ -96,6 +100,9 @@ it('make start prints working links, carries a call, and stops cleanly on Ctrl-C
   expect(out).toMatch(/fingerprint:\s+([0-9A-F]{2}:){31}[0-9A-F]{2}/);
   expect(out).toMatch(/SFU nodes:\s+2 /);
   expect(await portOpen(ports.control + 1)).toBe(true);
+  // coturn, handed to browsers with their transports.
+  expect(out).toContain(`TURN:          turn:127.0.0.1:${ports.turn} (coturn`);
+  expect(await portOpen(ports.turn)).toBe(true);
   // Prometheus metrics of signaling and of both nodes, on loopback.
   const scrape = async (port: number) => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   expect(await scrape(ports.metrics)).toContain('visita_signaling_connected_sockets');

@@ -1,6 +1,7 @@
 import type { Role } from '@visita/protocol';
 import type { Consultation } from '../domain/consultation.ts';
 import type { Logger } from '../logger.ts';
+import type { TransportIce } from '../MediaCalls.ts';
 import type { MeteringEvent } from '../metering/events.ts';
 import { roleOf, type Notifier } from '../notifier.ts';
 import type { SfuNodes } from '../sfu/SfuNodes.ts';
@@ -48,6 +49,8 @@ export interface UseCasePorts {
   capacityEta?: () => Promise<number | null>;
   meter: (e: MeteringEvent) => Promise<unknown>;
   instanceId: string;
+  /** TURN servers and ICE policy handed with each transport; none: direct only. */
+  ice?: (identity: Identity) => TransportIce;
 }
 
 /** What the use cases share: the ports, the SFU nodes, the notifier, the log, and two recorders. */

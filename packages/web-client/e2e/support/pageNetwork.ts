@@ -95,6 +95,15 @@ exec unshare -n sh -c '
     this.#address = next;
   }
 
+  /** Loads an nftables ruleset into the page's namespace (what its network lets through). */
+  firewall(ruleset: string): void {
+    if (this.#pid === null) throw new Error('no page namespace yet');
+    execFileSync('nsenter', ['-t', String(this.#pid), '-n', 'nft', '-f', '-'], {
+      input: ruleset,
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
+  }
+
   destroy(): void {
     for (const args of [
       ['link', 'del', HOST_SIDE],

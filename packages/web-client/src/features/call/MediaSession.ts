@@ -227,6 +227,28 @@ export class MediaSession {
   }
 
   /**
+   * How each transport reaches the node now (the selected ICE pair's local candidate): `host`
+   * directly, `relay` through TURN; over `udp` or `tcp`. Null before a pair is selected.
+   */
+  async paths(): Promise<Record<'send' | 'recv', { type: string; protocol: string } | null>> {
+    const path = async (t: types.Transport | undefined) => {
+      if (!t || t.closed) return null;
+      const report = await t.getStats();
+      type Stat = { type: string; id: string; nominated?: boolean; state?: string; localCandidateId?: string };
+      type Candidate = { candidateType?: string; protocol?: string; relayProtocol?: string };
+      let pair: Stat | undefined;
+      report.forEach((s: Stat) => {
+        if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') pair = s;
+      });
+      const local = pair?.localCandidateId ? (report.get(pair.localCandidateId) as Candidate | undefined) : undefined;
+      if (!local?.candidateType) return null;
+      // A relayed candidate's `protocol` is the relay's side; how the browser reaches TURN is relayProtocol.
+      return { type: local.candidateType, protocol: local.relayProtocol ?? local.protocol ?? 'unknown' };
+    };
+    return { send: await path(this.#send), recv: await path(this.#recv) };
+  }
+
+  /**
    * The network's quality since the last call (loss of the received packets, the round trip of the
    * receive transport's ICE pair); null before anything was received.
    */
@@ -325,7 +347,12 @@ export class MediaSession {
     const consultationId = this.#consultationId;
     const options = await request(this.#socket, 'media:createTransport', { consultationId, direction });
     this.#stillOpen();
-    const params = options as unknown as types.TransportOptions;
+    // TURN servers (short-lived credentials) and the policy come with the transport when configured.
+    const params = {
+      ...(options as unknown as types.TransportOptions),
+      ...(options.iceServers ? { iceServers: options.iceServers } : {}),
+      ...(options.iceTransportPolicy ? { iceTransportPolicy: options.iceTransportPolicy } : {}),
+    };
     const transport =
       direction === 'send' ? this.#device.createSendTransport(params) : this.#device.createRecvTransport(params);
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
@@ -401,13 +428,15 @@ export class MediaSession {
         if (transport.connectionState === 'connected' && !(networkChanged && attempt === 0)) return;
         this.#iceRestarts++;
         try {
-          const { iceParameters } = await request(
+          const { iceParameters, iceServers } = await request(
             this.#socket,
             'media:restartIce',
             { consultationId: this.#consultationId, transportId: transport.id },
             ICE_RESTART_REQUEST_MS,
           );
           if (!current()) return; // superseded: these credentials are already stale
+          // Fresh TURN credentials first: a long call may have outlived the first ones.
+          if (iceServers) await transport.updateIceServers({ iceServers });
           await transport.restartIce({ iceParameters: iceParameters as types.IceParameters });
         } catch (e) {
           // The node no longer knows the transport (the call moved, the peer was freed): rebuild.
