@@ -61,6 +61,16 @@ export async function browserCall(doctor: Page, _context: unknown, events: Event
   const browser = doctor.context().browser();
   if (!browser) throw new Error('no browser');
   const patientContext = await browser.newContext({ ignoreHTTPSErrors: true, locale: 'fr-FR' });
+  // The client's diagnostics on (the first remote frame's time on `window`), before any page script.
+  const diagnostics = () => {
+    try {
+      localStorage.setItem('visita.diagnostics', '1');
+    } catch {
+      // about:blank has no storage
+    }
+  };
+  await patientContext.addInitScript(diagnostics);
+  await doctor.context().addInitScript(diagnostics);
   const patient = await patientContext.newPage();
   // What the pages said, kept for a call that fails (written next to the run's samples).
   const said: string[] = [];

@@ -78,6 +78,14 @@ export interface ConsultationView {
   practitionerPresent: boolean;
   patientName: string | null;
   /**
+   * What the patient gave as the reason for the visit at check-in: only in the answer to
+   * `consultation:join` (null in broadcasts: patient free text never crosses instances).
+   */
+  reason: string | null;
+  /** Who the patient waits for, and where (VISITA_PRACTICE_NAME): shown in the waiting room. */
+  practitionerName: string | null;
+  practiceName: string | null;
+  /**
    * Admitted while no media server had room: the call starts by itself as soon as one has. `etaMs`:
    * the autoscaler's estimate of when a new node carries calls (null: no estimate, e.g. no
    * autoscaler or already at its maximum). Only on a waiting consultation.

@@ -72,6 +72,33 @@ export interface SecondFactorRequired {
 export type LoginResponse = SessionGrant | SecondFactorRequired;
 export { needsSecondFactor } from './browser.ts';
 
+/** `GET /api/ops/status` (role ops): the live picture ops watch during a surge. */
+export interface OpsStatus {
+  at: number;
+  /** Every SFU node with a fresh heartbeat: state, workers, load against capacity, CPU (the workers' CPU time over the last heartbeat, in cores). */
+  nodes: Array<{
+    nodeId: string;
+    state: 'serving' | 'draining';
+    workers: number;
+    rooms: number;
+    consumers: number;
+    maxConsumers: number;
+    cpu: number;
+    /** How old its heartbeat is. */
+    ageMs: number;
+  }>;
+  callsInProgress: number;
+  /** Admissions waiting for a node with room. */
+  admissionsWaiting: number;
+  waiting: {
+    total: number;
+    /** The practitioners with the most patients waiting (at most 50). */
+    practitioners: Array<{ practitionerId: string; name: string | null; waiting: number; longestWaitMs: number }>;
+  };
+  /** The autoscaler's last status (null: none running, or stale). */
+  autoscaler: { desired: number; serving: number; starting: number; readyAt: number | null; atMax: boolean } | null;
+}
+
 /** `GET /api/2fa`. */
 export interface TwoFactorStatus {
   enabled: boolean;

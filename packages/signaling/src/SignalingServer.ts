@@ -49,6 +49,8 @@ import {
 import { TokenService } from './tokens.ts';
 import { installHandshake } from './handshake.ts';
 import { transportIce } from './turn.ts';
+import type { OpsSources } from './api/opsRoutes.ts';
+import { PractitionerNames } from './accounts/PractitionerNames.ts';
 import { RedisConnectionCaps } from './store/ConnectionCaps.ts';
 import { RedisDeadlineStore } from './store/DeadlineStore.ts';
 import { RedisSessionRevocations } from './store/RedisSessionRevocations.ts';
@@ -83,6 +85,7 @@ export class SignalingServer {
   /** The internal metrics port, once listening (undefined when metrics are not served). */
   metricsPort: number | undefined;
   readonly #bus: InstanceBus;
+  readonly #practitionerNames: PractitionerNames;
 
   constructor(config: SignalingConfig, log: Logger) {
     this.config = config;
@@ -152,6 +155,8 @@ export class SignalingServer {
         meter: (e) => this.#metering.append(e),
         instanceId: config.instanceId,
         ice: transportIce(config),
+        practiceName: config.practiceName,
+        practitionerName: (id) => this.#practitionerNames.get(id),
       },
       this.sfu,
       notify,
@@ -162,6 +167,7 @@ export class SignalingServer {
     const accountStore = new RedisAccountStore(this.redis, accountSeal(box), (accountId) =>
       log.warn({ accountId }, 'account record changed outside Visita (its seal does not verify): refused'),
     );
+    this.#practitionerNames = new PractitionerNames(async (id) => (await accountStore.get(id))?.name ?? null);
     this.twoFactor = new TwoFactorService(accountStore, box);
     this.accounts = new AccountService(
       accountStore,
@@ -215,8 +221,37 @@ export class SignalingServer {
       plans: this.plans,
       limits,
       log,
-      onLogout: (sessionId) => this.io.in(sessionRoom(sessionId)).disconnectSockets(true),
+      onLogout: (sessionId) => this.#closeSession(sessionId),
+      ops: this.#opsSources(),
     });
+  }
+
+  #closeSession(sessionId: string): void {
+    this.io.in(sessionRoom(sessionId)).disconnectSockets(true);
+  }
+
+  /** What ops see at GET /api/ops/status, read from Redis (every instance sees the same). */
+  #opsSources(): OpsSources {
+    const queue = new RedisWaitingQueueStore(this.redis);
+    const admissions = new RedisAdmissionStore(this.redis);
+    return {
+      nodes: () => this.sfu.nodes(),
+      callsInProgress: () => this.redis.scard(IN_CALL_SET),
+      admissionsWaiting: () => admissions.count(),
+      practitioners: () => queue.practitioners(),
+      queue: async (id) => {
+        const [waiting, [first]] = await Promise.all([queue.count(id), queue.list(id, 1)]);
+        return { waiting, oldestCheckIn: first?.checkedInAt ?? null };
+      },
+      name: (id) => this.#practitionerNames.get(id),
+      autoscaler: async () => {
+        const s = await readCapacityStatus(this.redis, Date.now());
+        return s
+          ? { desired: s.desired, serving: s.serving, starting: s.starting, readyAt: s.readyAt, atMax: s.atMax }
+          : null;
+      },
+      now: Date.now,
+    };
   }
 
   /** One retention pass (see store/retention.ts); returns what it removed. */

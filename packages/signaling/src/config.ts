@@ -26,6 +26,8 @@ const Env = z.object({
   VISITA_SFU_SECRET: z.string().min(16, 'VISITA_SFU_SECRET must be at least 16 characters'),
   /** Base URL of the web client, used to build patient links. */
   VISITA_PUBLIC_URL: z.string().url().default('https://localhost:8443'),
+  /** The practice's name, shown to patients in the waiting room (none: not shown). */
+  VISITA_PRACTICE_NAME: z.string().trim().min(1).max(80).optional(),
   VISITA_PATIENT_LINK_TTL_S: z.coerce
     .number()
     .int()
@@ -140,6 +142,7 @@ export interface SignalingConfig {
   readonly meteringHeartbeatMs: number;
   readonly logLevel: string;
   readonly turn: TurnConfig | undefined;
+  readonly practiceName: string | null;
   readonly iceTransportPolicy: 'all' | 'relay';
 }
 
@@ -212,5 +215,6 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
           })
         : undefined,
     iceTransportPolicy: e.VISITA_ICE_TRANSPORT_POLICY,
+    practiceName: e.VISITA_PRACTICE_NAME ?? null,
   });
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { devices, type BrowserContextOptions, type Page } from 'playwright-core';
-import { DEMO } from '@visita/signaling/testing';
+import { readFile } from 'node:fs/promises';
+import { DEMO, seedAccount } from '@visita/signaling/testing';
 import { waitForMedia } from './support/browser.ts';
 import { ScreenLog, type ScreenRecord } from './support/screens.ts';
 import { E2EStack } from './support/stack.ts';
@@ -13,7 +14,7 @@ import { E2EStack } from './support/stack.ts';
 let e2e: E2EStack;
 const log = new ScreenLog();
 beforeAll(async () => {
-  e2e = await E2EStack.start();
+  e2e = await E2EStack.start({ env: { VISITA_PRACTICE_NAME: 'Cabinet Saint-Michel' } });
 });
 afterAll(async () => {
   console.log(log.write());
@@ -93,14 +94,22 @@ for (const [i, device] of PHONES.entries()) {
     await patient.getByTestId('patient-reason').fill(device.lang === 'fr' ? 'Renouvellement' : 'Prescription renewal');
     await patient.getByTestId('enter-waiting-room').click();
     const position = patient.getByTestId('position');
-    await position.getByText(device.lang === 'fr' ? /prochain|prochaine/ : 'You are next.').waitFor();
+    const next = device.lang === 'fr' ? 'Vous êtes le prochain patient.' : 'You are next.';
+    // (Polled, so that a failure shows what the page said instead.)
+    await expect.poll(() => position.locator('strong').textContent(), { timeout: 15_000 }).toBe(next);
     await expect(position.getAttribute('aria-live')).resolves.toBe('polite');
+    // Who they wait for, and where.
+    await expect(patient.getByTestId('waiting-for').textContent()).resolves.toBe(
+      device.lang === 'fr'
+        ? `Vous attendez ${DEMO.name}, Cabinet Saint-Michel.`
+        : `You are waiting for ${DEMO.name}, Cabinet Saint-Michel.`,
+    );
     titles.set('waiting-room', (await screen(patient, device.id, 'waiting-room')).title);
 
     // A reload keeps the place, and says so; the reason typed is kept.
     await patient.reload();
     await patient.getByTestId('place-kept').waitFor();
-    await position.getByText(device.lang === 'fr' ? /prochain|prochaine/ : 'You are next.').waitFor();
+    await expect.poll(() => position.locator('strong').textContent(), { timeout: 15_000 }).toBe(next);
     await screen(patient, device.id, 'waiting-room-after-reload');
 
     // The practitioner opens the consultation from the live waiting room (reason shown) and admits.
@@ -109,19 +118,25 @@ for (const [i, device] of PHONES.entries()) {
     if (desktop) await screen(doctor, 'desktop', 'dashboard');
     await entry.getByRole('button').click();
     await doctor.locator('[data-testid=admit]:not([disabled])').waitFor();
+    const reason = device.lang === 'fr' ? 'Renouvellement' : 'Prescription renewal';
+    await doctor.getByTestId('patient-reason-shown').getByText(reason).waitFor();
     if (desktop) await screen(doctor, 'desktop', 'consultation-room');
     await doctor.getByTestId('admit').click();
 
     // The call, phone first: media both ways, the timer, the network's quality.
     await waitForMedia(patient);
     await waitForMedia(doctor);
-    await patient.getByTestId('network-quality').waitFor({ timeout: 10_000 });
-    await expect(patient.getByTestId('network-quality').getAttribute('data-quality')).resolves.toBe('good');
+    // On loopback the network is good (the first seconds' losses are not counted).
+    await expect
+      .poll(() => patient.getByTestId('network-quality').getAttribute('data-quality'), { timeout: 15_000 })
+      .toBe('good');
     for (const id of ['toggle-mic', 'toggle-camera', 'hang-up']) {
       const box = await patient.getByTestId(id).boundingBox();
       expect(Math.min(box!.width, box!.height), id).toBeGreaterThanOrEqual(44);
     }
     titles.set('call', (await screen(patient, device.id, 'call')).title);
+    // The practitioner's call: the patient's name and reason above the video.
+    await expect(doctor.getByTestId('peer-detail').textContent()).resolves.toBe(reason);
     if (desktop) await screen(doctor, 'desktop', 'call');
 
     // The patient mutes and turns the camera off: the practitioner sees it (an avatar, not a frozen frame).
@@ -193,12 +208,51 @@ for (const [i, device] of PHONES.entries()) {
     await expect
       .poll(async () => {
         const again = await queue.request('queue:watch', {});
-        return again.ok && again.data.entries.some((e) => e.consultationId === consultationId);
+        if (!again.ok) throw new Error(again.message);
+        return again.data.entries.some((e) => e.consultationId === consultationId);
       })
       .toBe(false);
     await patient.context().close();
   });
 }
+
+it('ops watch the live picture; a practitioner reads their audit log and exports it', async () => {
+  await seedAccount(e2e.stack.redis.url, {
+    email: 'ops@visita.test',
+    name: 'Ops',
+    role: 'ops',
+    password: 'ops password 123',
+  });
+  // One patient waiting, so the waiting rooms show someone.
+  const token = await e2e.stack.login();
+  const c = await e2e.stack.createConsultation(token);
+  const patient = await e2e.stack.connect(c.patientToken);
+  await patient.request('consultation:join', { consultationId: c.consultationId, displayName: 'Inès' });
+
+  const ops = await newPage(DESKTOP, 'en-GB');
+  await ops.goto(`${e2e.webUrl}/ops`);
+  await ops.getByTestId('login-email').fill('ops@visita.test');
+  await ops.getByTestId('login-password').fill('ops password 123');
+  await ops.getByTestId('login-submit').click();
+  // Back on /ops after the login; the node, the waiting room, refreshed by itself.
+  await ops.getByTestId('ops-node').filter({ hasText: 'sfu-test' }).getByText('serving').waitFor();
+  await expect.poll(() => ops.getByTestId('ops-waiting').textContent()).not.toBe('0');
+  await ops.getByTestId('ops-queues').getByText(DEMO.name).waitFor();
+  await screen(ops, 'desktop', 'ops');
+  await ops.context().close();
+
+  const doctor = await doctorLogsIn();
+  await doctor.goto(`${e2e.webUrl}/ops`);
+  await doctor.getByText('This page is for operations accounts.').waitFor();
+  await doctor.getByTestId('nav-audit').click();
+  await doctor.getByTestId('audit-record').first().waitFor();
+  await doctor.getByTestId('audit').getByText('checked in').first().waitFor();
+  await screen(doctor, 'desktop', 'audit');
+  const [download] = await Promise.all([doctor.waitForEvent('download'), doctor.getByTestId('audit-csv').click()]);
+  const csv = await readFile((await download.path())!, 'utf8');
+  expect(csv).toContain(c.consultationId);
+  await doctor.context().close();
+});
 
 it('the practitioner by keyboard only: log in (a wrong password first), create a consultation; an unknown address', async () => {
   const page = await newPage(DESKTOP, 'en-GB');
@@ -224,10 +278,17 @@ it('the practitioner by keyboard only: log in (a wrong password first), create a
   await page.keyboard.type(DEMO.password);
   await page.keyboard.press('Enter');
   await page.getByTestId('new-consultation').waitFor();
-  const before = await page.getByTestId('consultation').count();
+  const token = await e2e.stack.login();
+  const count = async () =>
+    (
+      (await (
+        await fetch(`${e2e.stack.signalingUrl}/api/consultations`, { headers: { authorization: `Bearer ${token}` } })
+      ).json()) as { data: { consultations: unknown[] } }
+    ).data.consultations.length;
+  const before = await count();
   await tabTo('new-consultation');
   await page.keyboard.press('Enter');
-  await expect.poll(() => page.getByTestId('consultation').count()).toBe(before + 1);
+  await expect.poll(count).toBe(before + 1);
   await tabTo('nav-usage');
   await page.keyboard.press('Enter');
   await page.getByTestId('usage').waitFor();

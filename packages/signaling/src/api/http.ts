@@ -16,6 +16,7 @@ import { consultationRoutes } from './consultationRoutes.ts';
 import { errorHandlers } from './errors.ts';
 import { sessionRoutes } from './sessionRoutes.ts';
 import { twoFactorRoutes } from './twoFactor.ts';
+import { opsRoutes, type OpsSources } from './opsRoutes.ts';
 import { usageRoutes } from './usage.ts';
 
 export interface HttpDeps {
@@ -29,6 +30,8 @@ export interface HttpDeps {
   plans: PlanBook;
   limits: RateLimits;
   log: Logger;
+  /** Where GET /api/ops/status reads its picture. */
+  ops: OpsSources;
   /** A session was logged out: close its sockets. */
   onLogout: (sessionId: string) => void;
 }
@@ -56,6 +59,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   consultationRoutes(app, practitionerOnly, { config, tokens, consultations });
   auditRoutes(app, practitionerOnly, deps.audit);
   usageRoutes(app, practitionerOnly, deps.usage, deps.plans);
+  opsRoutes(app, practitionerOnly, deps.ops);
   twoFactorRoutes(app, practitionerOnly, { accounts, twoFactor: deps.twoFactor, limits });
   app.use(...errorHandlers(deps.log));
   return app;

@@ -18,6 +18,7 @@ export interface ConsultationStore {
   hasCallInProgress(practitionerId: string): Promise<boolean>;
   /** Every consultation in a call right now (for the sweeper's deadlines). */
   inCallIds(): Promise<string[]>;
-  setPatientName(id: string, name: string): Promise<void>;
-  getPatientName(id: string): Promise<string | null>;
+  /** The patient's name and reason as given at check-in; `reason` undefined keeps the one stored. */
+  setPatient(id: string, name: string, reason?: string | null): Promise<void>;
+  getPatient(id: string): Promise<{ name: string | null; reason: string | null }>;
 }

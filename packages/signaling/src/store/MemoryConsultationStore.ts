@@ -5,7 +5,7 @@ import type { ConsultationStore } from './ConsultationStore.ts';
 /** In-memory twin of RedisConsultationStore. */
 export class MemoryConsultationStore implements ConsultationStore {
   readonly #records = new Map<string, Consultation>();
-  readonly #names = new Map<string, string>();
+  readonly #names = new Map<string, { name: string; reason: string | null }>();
 
   async create(c: Consultation): Promise<void> {
     if (this.#records.has(c.id)) throw new Error(`consultation ${c.id} already exists`);
@@ -50,12 +50,13 @@ export class MemoryConsultationStore implements ConsultationStore {
     return [...this.#records.values()].filter((c) => c.state === ConsultationState.IN_CALL).map((c) => c.id);
   }
 
-  async setPatientName(id: string, name: string): Promise<void> {
-    this.#names.set(id, name);
+  async setPatient(id: string, name: string, reason?: string | null): Promise<void> {
+    const old = this.#names.get(id);
+    this.#names.set(id, { name, reason: reason === undefined ? (old?.reason ?? null) : reason });
   }
 
-  async getPatientName(id: string): Promise<string | null> {
-    return this.#names.get(id) ?? null;
+  async getPatient(id: string): Promise<{ name: string | null; reason: string | null }> {
+    return this.#names.get(id) ?? { name: null, reason: null };
   }
 }
 

@@ -99,12 +99,18 @@ export class RedisConsultationStore implements ConsultationStore {
     return this.#redis.hincrby(key(id), 'linkVersion', 1);
   }
 
-  async setPatientName(id: string, name: string): Promise<void> {
-    await this.#redis.hset(key(id), 'patientName', name);
+  async setPatient(id: string, name: string, reason?: string | null): Promise<void> {
+    await this.#redis.hset(
+      key(id),
+      'patientName',
+      name,
+      ...(reason === undefined ? [] : ['patientReason', reason ?? '']),
+    );
   }
 
-  async getPatientName(id: string): Promise<string | null> {
-    return (await this.#redis.hget(key(id), 'patientName')) || null;
+  async getPatient(id: string): Promise<{ name: string | null; reason: string | null }> {
+    const [name, reason] = await this.#redis.hmget(key(id), 'patientName', 'patientReason');
+    return { name: name || null, reason: reason || null };
   }
 }
 

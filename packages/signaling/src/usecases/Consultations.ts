@@ -56,11 +56,17 @@ export class Consultations {
     return c;
   }
 
-  async view(c: Consultation): Promise<ConsultationView> {
-    const [presence, patientName, pending] = await Promise.all([
+  /**
+   * The consultation as its participants see it. The patient's reason (free text about their
+   * health) only with `reason`: in the answer to a join, sent to that socket alone — never in
+   * broadcasts, which cross instances through Redis (the adapter's stream keeps no patient text).
+   */
+  async view(c: Consultation, opts: { reason?: boolean } = {}): Promise<ConsultationView> {
+    const [presence, patient, pending, practitionerName] = await Promise.all([
       this.#ctx.presentRoles(c.id),
-      this.#ctx.store.getPatientName(c.id),
+      this.#ctx.store.getPatient(c.id),
       c.state === 'waiting' ? this.#ctx.admissions.get(c.id) : null,
+      this.#ctx.practitionerName(c.practitionerId),
     ]);
     return {
       consultationId: c.id,
@@ -69,7 +75,10 @@ export class Consultations {
       scheduledAt: c.scheduledAt,
       patientPresent: presence.patient,
       practitionerPresent: presence.practitioner,
-      patientName,
+      patientName: patient.name,
+      reason: opts.reason ? patient.reason : null,
+      practitionerName,
+      practiceName: this.#ctx.practiceName,
       ...(pending ? { admission: { since: pending.since, etaMs: await this.#ctx.capacityEta() } } : {}),
     };
   }

@@ -54,18 +54,21 @@ export class WaitingRoom {
     }
     if (identity.kind === 'patient' && c.state === ConsultationState.WAITING) {
       // Check-in: a patient who comes back (reload, reconnection, another instance) keeps their place.
-      const name = p.displayName ?? (await store.getPatientName(c.id)) ?? 'Patient';
-      await store.setPatientName(c.id, name);
+      // What a returning patient gave before stays when they do not give it again.
+      const before = await store.getPatient(c.id);
+      const name = p.displayName ?? before.name ?? 'Patient';
+      const reason = p.reason ?? before.reason;
+      await store.setPatient(c.id, name, reason);
       await queue.checkIn(c.practitionerId, {
         consultationId: c.id,
         patientName: name,
-        reason: p.reason ?? null,
+        reason,
         deviceCheck: p.deviceCheck ?? null,
         checkedInAt: this.#ctx.now(),
       });
       await this.#ctx.record(AuditAction.CHECKED_IN, identity, c);
     }
-    return this.#consultations.view(c);
+    return this.#consultations.view(c, { reason: true });
   }
 
   /** The practitioner's queue (first QUEUE_VIEW_LIMIT entries) with presence and status. */

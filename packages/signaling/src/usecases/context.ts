@@ -49,6 +49,10 @@ export interface UseCasePorts {
   capacityEta?: () => Promise<number | null>;
   meter: (e: MeteringEvent) => Promise<unknown>;
   instanceId: string;
+  /** The practitioner's display name (cached by the caller); none: null. */
+  practitionerName?: (practitionerId: string) => Promise<string | null>;
+  /** The practice's name shown to patients (VISITA_PRACTICE_NAME); none: null. */
+  practiceName?: string | null;
   /** TURN servers and ICE policy handed with each transport; none: direct only. */
   ice?: (identity: Identity) => TransportIce;
 }
@@ -58,6 +62,8 @@ export interface UseCaseContext extends UseCasePorts {
   now: () => number;
   observer: UseCaseObserver;
   capacityEta: () => Promise<number | null>;
+  practitionerName: (practitionerId: string) => Promise<string | null>;
+  practiceName: string | null;
   sfu: SfuNodes;
   notify: Notifier;
   log: Logger;
@@ -81,6 +87,8 @@ export function useCaseContext(ports: UseCasePorts, sfu: SfuNodes, notify: Notif
       admissionResumed: () => undefined,
     },
     capacityEta: ports.capacityEta ?? (async () => null),
+    practitionerName: ports.practitionerName ?? (async () => null),
+    practiceName: ports.practiceName ?? null,
     sfu,
     notify,
     log,

@@ -118,9 +118,14 @@ describe.each<[string, () => ConsultationStore]>([
     expect(await store.revokeLinks(older.id)).toBe(1);
     expect(await store.revokeLinks(older.id)).toBe(2);
     expect((await store.get(older.id))?.linkVersion).toBe(2);
-    expect(await store.getPatientName(older.id)).toBeNull();
-    await store.setPatientName(older.id, 'Zoé');
-    expect(await store.getPatientName(older.id)).toBe('Zoé');
+    expect(await store.getPatient(older.id)).toEqual({ name: null, reason: null });
+    await store.setPatient(older.id, 'Zoé', 'Fièvre');
+    expect(await store.getPatient(older.id)).toEqual({ name: 'Zoé', reason: 'Fièvre' });
+    // A check-in that gives no reason keeps the one given before; null clears it.
+    await store.setPatient(older.id, 'Zoé Roy');
+    expect(await store.getPatient(older.id)).toEqual({ name: 'Zoé Roy', reason: 'Fièvre' });
+    await store.setPatient(older.id, 'Zoé Roy', null);
+    expect(await store.getPatient(older.id)).toEqual({ name: 'Zoé Roy', reason: null });
   });
 });
 

@@ -36,6 +36,15 @@ export async function seedDemoAccount(redisUrl: string): Promise<void> {
     redis.disconnect();
   }
 }
+/** Another account, created as the CLI would (an ops account for the ops pages). */
+export async function seedAccount(redisUrl: string, account: Parameters<typeof addAccount>[1]): Promise<void> {
+  const redis = new Redis(redisUrl);
+  try {
+    await addAccount(testAccountStore(redis), account);
+  } finally {
+    redis.disconnect();
+  }
+}
 export const SFU_SECRET = 'test-sfu-secret-0123456789';
 
 /** The account store as the test stacks' signaling sees it (sealed with their JWT key). */

@@ -19,13 +19,35 @@ export const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 
+/**
+ * Every page of `browser` has the client's diagnostics on (the media session on `window`, for the
+ * tests' getStats() checks), set before any page script runs, as support would ask a user to.
+ */
+export function withDiagnostics(browser: Browser): Browser {
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options) => {
+    const context = await newContext(options);
+    await context.addInitScript(() => {
+      try {
+        localStorage.setItem('visita.diagnostics', '1');
+      } catch {
+        // about:blank and other opaque origins have no storage
+      }
+    });
+    return context;
+  };
+  return browser;
+}
+
 /** Debian's Chromium, headless (Playwright gives it a fresh profile), with a fake camera (640x480 test pattern) and microphone (beep). */
 export async function launchChromium(): Promise<{ browser: Browser; close: () => Promise<void> }> {
-  const browser = await chromium.launch({
-    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
+  const browser = withDiagnostics(
+    await chromium.launch({
+      executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+      headless: true,
+      args: CHROMIUM_ARGS,
+    }),
+  );
   return {
     browser,
     close: () => browser.close(),

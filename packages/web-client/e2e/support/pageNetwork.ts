@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { CHROMIUM_ARGS } from './browser.ts';
+import { CHROMIUM_ARGS, withDiagnostics } from './browser.ts';
 
 // A phone's network, inside the test's own network namespace: a Chromium whose only way out is a
 // veth pair into a namespace of its own, so a test can cut that page's network (link down) or give
@@ -71,7 +71,7 @@ exec unshare -n sh -c '
     }
     this.#pid = Number(readFileSync(pidFile, 'utf8').trim());
     ip('link', 'set', PAGE_SIDE, 'netns', String(this.#pid));
-    const browser = await launched;
+    const browser = withDiagnostics(await launched);
     // The host side just got its carrier: every Chromium of the test's namespace sees a network
     // change and aborts what it was loading (ERR_NETWORK_CHANGED). Let that pass first.
     await new Promise((r) => setTimeout(r, NETWORK_SETTLE_MS));

@@ -9,6 +9,8 @@ describe('parseRoute', () => {
     expect(parseRoute('/login')).toEqual({ name: 'login' });
     expect(parseRoute('/dashboard')).toEqual({ name: 'dashboard' });
     expect(parseRoute('/usage')).toEqual({ name: 'usage' });
+    expect(parseRoute('/audit')).toEqual({ name: 'audit' });
+    expect(parseRoute('/ops')).toEqual({ name: 'ops' });
     expect(parseRoute('/')).toEqual({ name: 'dashboard' });
   });
 

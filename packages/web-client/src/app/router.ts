@@ -10,6 +10,8 @@ export type Route =
   | { name: 'dashboard' }
   | { name: 'consultation'; consultationId: string }
   | { name: 'usage' }
+  | { name: 'audit' }
+  | { name: 'ops' }
   | { name: 'notFound' };
 
 /** The screen for a path (and query: `/?c=<id>`, the older consultation address, still opens it). */
@@ -27,6 +29,8 @@ export function parseRoute(pathname: string, search = ''): Route {
   if (path === '/login') return { name: 'login' };
   if (path === '/dashboard') return { name: 'dashboard' };
   if (path === '/usage') return { name: 'usage' };
+  if (path === '/audit') return { name: 'audit' };
+  if (path === '/ops') return { name: 'ops' };
   return { name: 'notFound' };
 }
 

@@ -1,5 +1,7 @@
 import type {
   Ack,
+  AuditList,
+  OpsStatus,
   ConsultationList,
   CreatedConsultation,
   LoggedOut,
@@ -62,6 +64,9 @@ export const api = {
     call<TwoFactorStatus>('/api/2fa/disable', { method: 'POST', auth: true, body: JSON.stringify({ code }) }),
   logout: (refreshToken: string) =>
     call<LoggedOut>('/api/logout', { method: 'POST', body: JSON.stringify({ refreshToken }) }),
+  opsStatus: () => call<OpsStatus>('/api/ops/status', { auth: true }),
+  audit: () => call<AuditList>('/api/audit', { auth: true }),
+  downloadAudit: (format: 'json' | 'csv') => download(`/api/audit?format=${format}`, `visita-audit.${format}`),
   createConsultation: () => call<CreatedConsultation>('/api/consultations', { method: 'POST', auth: true }),
   consultations: () => call<ConsultationList>('/api/consultations', { auth: true }),
 };

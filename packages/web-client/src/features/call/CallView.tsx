@@ -3,20 +3,12 @@
 // quality, a timer. On a wide screen the practitioner's chat sits beside the video.
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { errorText, type Strings } from '../../lib/i18n.ts';
+import { exposeSession, forgetSession, markFirstFrame } from '../../lib/diagnostics.ts';
 import { request, type RequestError, type SignalingSocket } from '../../lib/signaling.ts';
 import { useTitle } from '../../ui/Panel.tsx';
 import { Icon } from '../../ui/Icon.tsx';
 import { MediaSession, type RemoteTrackState } from './MediaSession.ts';
 import type { NetworkQuality } from './quality.ts';
-
-declare global {
-  interface Window {
-    /** The current media session, for diagnostics and the end-to-end tests. */
-    __visitaSession?: MediaSession | null;
-    /** Date.now() when the first remote video frame of the current session was shown (join-latency benchmark). */
-    __visitaFirstFrameAt?: number | null;
-  }
-}
 
 interface Props {
   t: Strings;
@@ -26,6 +18,8 @@ interface Props {
   onHangUp: () => void;
   /** Who is on the other side (the practitioner sees the patient's name). */
   peerName?: string | undefined;
+  /** A line under the name (the practitioner sees the patient's reason for the visit). */
+  peerDetail?: string | undefined;
   /** Shown beside the video on a wide screen, under it on a phone (the practitioner's chat). */
   side?: ReactNode;
 }
@@ -33,7 +27,7 @@ interface Props {
 /** How often the network's quality is sampled. */
 const QUALITY_EVERY_MS = 2_000;
 
-export function CallView({ t, socket, consultationId, local, onHangUp, peerName, side }: Props) {
+export function CallView({ t, socket, consultationId, local, onHangUp, peerName, peerDetail, side }: Props) {
   useTitle(peerName ? `${t.callTitle} — ${peerName}` : t.callTitle);
   const remoteRef = useRef<HTMLVideoElement>(null);
   const [needsTap, setNeedsTap] = useState(false);
@@ -54,8 +48,7 @@ export function CallView({ t, socket, consultationId, local, onHangUp, peerName,
   // biome-ignore lint/correctness/useExhaustiveDependencies: a change of `rebuilds` starts a new session.
   useEffect(() => {
     const s = new MediaSession(socket, consultationId, local);
-    window.__visitaSession = s;
-    window.__visitaFirstFrameAt = null;
+    exposeSession(s);
     setSession(s);
     let frameWatched = false;
     const play = (v: HTMLVideoElement) =>
@@ -80,9 +73,7 @@ export function CallView({ t, socket, consultationId, local, onHangUp, peerName,
       const video = s.remoteStream.getVideoTracks().length > 0;
       if (video && !frameWatched && 'requestVideoFrameCallback' in v) {
         frameWatched = true;
-        v.requestVideoFrameCallback(() => {
-          window.__visitaFirstFrameAt ??= Date.now();
-        });
+        v.requestVideoFrameCallback(markFirstFrame);
       }
       play(v);
     });
@@ -101,7 +92,7 @@ export function CallView({ t, socket, consultationId, local, onHangUp, peerName,
       clearInterval(sampler);
       document.removeEventListener('visibilitychange', onVisible);
       s.close();
-      if (window.__visitaSession === s) window.__visitaSession = null;
+      forgetSession(s);
     };
   }, [socket, consultationId, local, t, rebuilds]);
 
@@ -154,6 +145,11 @@ export function CallView({ t, socket, consultationId, local, onHangUp, peerName,
         )}
         <div className="call-top">
           {peerName && <strong className="peer">{peerName}</strong>}
+          {peerDetail && (
+            <span className="peer-detail" data-testid="peer-detail">
+              {peerDetail}
+            </span>
+          )}
           <CallTimer t={t} since={startedAt} />
           <QualityBadge t={t} quality={quality} />
         </div>

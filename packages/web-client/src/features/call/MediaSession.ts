@@ -281,8 +281,11 @@ export class MediaSession {
     );
     const last = this.#lastSample;
     this.#lastSample = { received, lost };
-    const dReceived = received - (last?.received ?? 0);
-    const dLost = Math.max(0, lost - (last?.lost ?? 0));
+    // The first call only takes the counters: the call's first seconds (losses while it starts)
+    // say nothing about the network now.
+    if (!last) return null;
+    const dReceived = received - last.received;
+    const dLost = Math.max(0, lost - last.lost);
     // Nothing arrived: the network, unless the other side sends nothing (both paused, chat only).
     if (dReceived + dLost === 0) {
       const { audio, video } = this.remote;

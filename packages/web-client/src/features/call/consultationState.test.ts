@@ -15,6 +15,9 @@ const view = (state: ConsultationView['state'], extra: Partial<ConsultationView>
   patientPresent: true,
   practitionerPresent: true,
   patientName: 'Alice',
+  reason: null,
+  practitionerName: 'Dr. Martin',
+  practiceName: null,
   ...extra,
 });
 
@@ -74,6 +77,16 @@ describe('consultationReducer', () => {
     ];
     for (const s of states) expect(reduce(s, { type: 'replaced' })).toEqual({ name: 'replaced' });
     expect(reduce({ name: 'replaced' }, { type: 'admitted', view: null })).toEqual({ name: 'replaced' });
+  });
+
+  it('keeps the reason a join answered when broadcasts (which never carry it) update the view', () => {
+    let p = reduce(initialPhase, { type: 'joined', view: view('waiting', { reason: 'Fièvre' }), keptMedia: false });
+    p = reduce(p, { type: 'updated', view: view('waiting', { patientPresent: false }) });
+    expect(p).toMatchObject({ name: 'waiting', view: { reason: 'Fièvre', patientPresent: false } });
+    p = reduce(p, { type: 'admitted', view: view('in_call') });
+    expect(p).toMatchObject({ name: 'call', view: { reason: 'Fièvre' } });
+    p = reduce(p, { type: 'updated', view: view('in_call') });
+    expect(p).toMatchObject({ name: 'call', view: { reason: 'Fièvre' } });
   });
 
   it('a failure shows its code, and a later join recovers from it', () => {

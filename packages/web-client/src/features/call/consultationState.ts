@@ -32,10 +32,17 @@ export const initialPhase: ConsultationPhase = { name: 'joining' };
 /** Over: nothing that arrives afterwards (a late update, a stale admission) brings it back. */
 const isOver = (p: ConsultationPhase) => p.name === 'ended' || p.name === 'replaced';
 
+/** A broadcast view carries no reason (only a join's answer does): the one known is kept. */
+const withReason = (view: ConsultationView, before: ConsultationView | null | undefined): ConsultationView =>
+  view.reason === null && before?.reason ? { ...view, reason: before.reason } : view;
+
+const previous = (p: ConsultationPhase): ConsultationView | null =>
+  p.name === 'call' || p.name === 'waiting' ? p.view : null;
+
 const nextCall = (p: ConsultationPhase, view: ConsultationView | null): ConsultationPhase => ({
   name: 'call',
   generation: p.name === 'call' ? p.generation + 1 : 0,
-  view: view ?? (p.name === 'call' || p.name === 'waiting' ? p.view : null),
+  view: view ? withReason(view, previous(p)) : previous(p),
 });
 
 export function consultationReducer(p: ConsultationPhase, e: ConsultationEvent): ConsultationPhase {
@@ -46,12 +53,14 @@ export function consultationReducer(p: ConsultationPhase, e: ConsultationEvent):
       if (e.view.state === 'ended') return { name: 'ended', reason: 'hung_up' };
       if (e.view.state !== 'in_call') return { name: 'waiting', view: e.view };
       // Joined again keeping the media: the same session goes on (it restarts ICE by itself).
-      if (e.keptMedia && p.name === 'call') return { ...p, view: e.view };
+      if (e.keptMedia && p.name === 'call') return { ...p, view: withReason(e.view, p.view) };
       return nextCall(p, e.view);
     case 'updated':
       if (p.name === 'waiting' || p.name === 'joining')
-        return e.view.state === 'in_call' || e.view.state === 'ended' ? p : { name: 'waiting', view: e.view };
-      if (p.name === 'call') return { ...p, view: e.view };
+        return e.view.state === 'in_call' || e.view.state === 'ended'
+          ? p
+          : { name: 'waiting', view: withReason(e.view, previous(p)) };
+      if (p.name === 'call') return { ...p, view: withReason(e.view, p.view) };
       return p;
     case 'admitted':
       return nextCall(p, e.view);

@@ -16,6 +16,8 @@ export function useConsultation(
 ): {
   phase: ConsultationPhase;
   hangUp: () => void;
+  /** Resolves once this side's hang-up request was answered (or failed): then the socket may close. */
+  settled: () => Promise<void>;
   declined: () => void;
   /** A view answered to a request of this side (an admission waiting for capacity shows at once). */
   updated: (view: ConsultationView) => void;
@@ -65,11 +67,17 @@ export function useConsultation(
     };
   }, [socket, consultationId]);
 
+  const pending = useRef<Promise<void>>(Promise.resolve());
   const hangUp = useCallback(() => {
-    if (socket) void request(socket, 'consultation:hangUp', { consultationId }).catch(() => undefined);
+    if (socket)
+      pending.current = request(socket, 'consultation:hangUp', { consultationId }).then(
+        () => undefined,
+        () => undefined,
+      );
     dispatch({ type: 'hungUp' });
   }, [socket, consultationId]);
+  const settled = useCallback(() => pending.current, []);
   const declined = useCallback(() => dispatch({ type: 'declined' }), []);
   const updated = useCallback((view: ConsultationView) => dispatch({ type: 'updated', view }), []);
-  return { phase, hangUp, declined, updated };
+  return { phase, hangUp, settled, declined, updated };
 }

@@ -73,6 +73,7 @@ export function ConsultationRoom({
           local={media.stream}
           onHangUp={hangUp}
           peerName={phase.view?.patientName ?? t.aPatient}
+          peerDetail={phase.view?.reason ?? undefined}
           side={<Chat t={t} socket={socket} consultationId={consultationId} me="practitioner" />}
         />
       </Suspense>
@@ -88,9 +89,16 @@ export function ConsultationRoom({
         </p>
       )}
       {view?.patientPresent ? (
-        <p data-testid="patient-waiting">
-          <strong>{t.patientWaiting(view.patientName ?? t.aPatient)}</strong>
-        </p>
+        <>
+          <p data-testid="patient-waiting">
+            <strong>{t.patientWaiting(view.patientName ?? t.aPatient)}</strong>
+          </p>
+          {view.reason && (
+            <p data-testid="patient-reason-shown">
+              {t.reasonLabel} <em>{view.reason}</em>
+            </p>
+          )}
+        </>
       ) : (
         <p>{t.noPatientYet}</p>
       )}

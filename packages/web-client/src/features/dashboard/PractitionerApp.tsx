@@ -7,6 +7,8 @@ import { clearSession, loadSession, saveSession, type Session } from '../../lib/
 import { navigate, pathOf, type Route } from '../../app/router.ts';
 import { IdleGuard } from '../auth/IdleGuard.tsx';
 import { Login } from '../auth/Login.tsx';
+import { AuditPage } from '../audit/AuditPage.tsx';
+import { OpsPage } from '../ops/OpsPage.tsx';
 import { UsagePanel } from '../usage/UsagePanel.tsx';
 import { ConsultationRoom } from './ConsultationRoom.tsx';
 import { Dashboard } from './Dashboard.tsx';
@@ -16,7 +18,10 @@ const DEFAULT_IDLE_TIMEOUT_S = 900;
 /** Where to go after logging in (the page that asked for it). */
 const NEXT_KEY = 'visita.next';
 
-export type PractitionerRoute = Extract<Route, { name: 'login' | 'dashboard' | 'consultation' | 'usage' }>;
+export type PractitionerRoute = Extract<
+  Route,
+  { name: 'login' | 'dashboard' | 'consultation' | 'usage' | 'audit' | 'ops' }
+>;
 
 export function PractitionerApp({ t, route }: { t: Strings; route: PractitionerRoute }) {
   const [session, setSession] = useState<Session | null>(loadSession);
@@ -65,7 +70,7 @@ export function PractitionerApp({ t, route }: { t: Strings; route: PractitionerR
   return (
     <>
       <IdleGuard t={t} timeoutS={idleTimeoutS} onExpire={expire} onLost={logout} />
-      {!inCall && <PractitionerNav t={t} route={route} onLogout={logout} />}
+      {!inCall && <PractitionerNav t={t} route={route} isOps={session.role === 'ops'} onLogout={logout} />}
       {route.name === 'consultation' ? (
         <ConsultationRoom
           key={route.consultationId}
@@ -75,6 +80,10 @@ export function PractitionerApp({ t, route }: { t: Strings; route: PractitionerR
         />
       ) : route.name === 'usage' ? (
         <UsagePanel t={t} />
+      ) : route.name === 'audit' ? (
+        <AuditPage t={t} />
+      ) : route.name === 'ops' ? (
+        <OpsPage t={t} isOps={session.role === 'ops'} />
       ) : route.name === 'dashboard' ? (
         <Dashboard
           t={t}
@@ -88,8 +97,18 @@ export function PractitionerApp({ t, route }: { t: Strings; route: PractitionerR
 }
 
 /** Links between the practitioner's pages: real links (new tab, keyboard), moved in place. */
-function PractitionerNav({ t, route, onLogout }: { t: Strings; route: PractitionerRoute; onLogout: () => void }) {
-  const link = (to: 'dashboard' | 'usage', label: string) => (
+function PractitionerNav({
+  t,
+  route,
+  isOps,
+  onLogout,
+}: {
+  t: Strings;
+  route: PractitionerRoute;
+  isOps: boolean;
+  onLogout: () => void;
+}) {
+  const link = (to: 'dashboard' | 'usage' | 'audit' | 'ops', label: string) => (
     <a
       href={pathOf({ name: to })}
       aria-current={route.name === to ? 'page' : undefined}
@@ -107,6 +126,8 @@ function PractitionerNav({ t, route, onLogout }: { t: Strings; route: Practition
     <nav className="practitioner-nav" aria-label={t.navLabel}>
       {link('dashboard', t.dashboardTitle)}
       {link('usage', t.usage)}
+      {link('audit', t.auditTitle)}
+      {isOps && link('ops', t.opsTitle)}
       <button className="link-button" onClick={onLogout} data-testid="logout">
         {t.logOut}
       </button>

@@ -38,7 +38,7 @@ export function PatientConsultation({
     return () => void socket.close();
   }, [socket]);
   const waiting = useWaitingNews(socket, consultationId);
-  const { phase, hangUp } = useConsultation(socket, consultationId, () => ({
+  const { phase, hangUp, settled } = useConsultation(socket, consultationId, () => ({
     displayName: checkIn.name,
     ...(checkIn.reason ? { reason: checkIn.reason } : {}),
     deviceCheck: checkIn.deviceCheck,
@@ -46,9 +46,11 @@ export function PatientConsultation({
   const over = phase.name === 'ended' || phase.name === 'replaced';
   useEffect(() => {
     if (!over) return;
-    socket.close();
+    // A hang-up (or leaving the waiting room) is answered before the connection closes: closing
+    // at once could drop the request, and the patient would stay in the line for the grace period.
+    void settled().then(() => socket.close());
     onOver();
-  }, [over, socket, onOver]);
+  }, [over, socket, onOver, settled]);
   const firstCall = phase.name === 'call' && phase.generation === 0;
   useEffect(() => {
     if (firstCall) announceAdmission();

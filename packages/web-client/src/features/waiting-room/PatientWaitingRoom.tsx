@@ -73,6 +73,11 @@ export function PatientWaitingRoom({
           {t.placeKept}
         </p>
       )}
+      {(view.practitionerName || view.practiceName) && (
+        <p className="waiting-for" data-testid="waiting-for">
+          {t.waitingFor(view.practitionerName, view.practiceName)}
+        </p>
+      )}
       <p data-testid="waiting" className="status-line">
         <span className={`dot ${status}`} aria-hidden />
         {position

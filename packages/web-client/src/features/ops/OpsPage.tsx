@@ -1,0 +1,152 @@
+// The live view ops watch during a surge (role ops): each SFU node's load against its capacity,
+// calls in progress, waiting rooms and their longest waits, admissions waiting for capacity, and
+// what the autoscaler is doing. Refreshed every 2 s.
+import { useEffect, useState } from 'react';
+import type { OpsStatus, VisitaError as RequestError } from '@visita/protocol';
+import { api } from '../../lib/api.ts';
+import { errorText, type Strings } from '../../lib/i18n.ts';
+import { Panel } from '../../ui/Panel.tsx';
+
+const REFRESH_MS = 2_000;
+
+const minSec = (ms: number) => {
+  const s = Math.floor(ms / 1000);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+};
+
+export function OpsPage({ t, isOps }: { t: Strings; isOps: boolean }) {
+  const [status, setStatus] = useState<OpsStatus | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    if (!isOps) return;
+    let live = true;
+    const load = () =>
+      api.opsStatus().then(
+        (s) => {
+          if (!live) return;
+          setStatus(s);
+          setError(null);
+        },
+        (e: RequestError) => live && setError(errorText(t, e.code)),
+      );
+    void load();
+    const timer = setInterval(load, REFRESH_MS);
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
+  }, [isOps, t]);
+
+  if (!isOps)
+    return (
+      <Panel title={t.opsTitle}>
+        <p role="alert">{t.opsOnly}</p>
+      </Panel>
+    );
+  const nf = new Intl.NumberFormat(t.locale, { style: 'percent', maximumFractionDigits: 0 });
+  return (
+    <main className="panel wide" data-testid="ops">
+      <OpsTitle t={t} />
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {status && (
+        <>
+          <dl className="figures">
+            <div>
+              <dt>{t.opsCalls}</dt>
+              <dd data-testid="ops-calls">{status.callsInProgress}</dd>
+            </div>
+            <div>
+              <dt>{t.opsWaiting}</dt>
+              <dd data-testid="ops-waiting">{status.waiting.total}</dd>
+            </div>
+            <div>
+              <dt>{t.opsDelayed}</dt>
+              <dd data-testid="ops-delayed">{status.admissionsWaiting}</dd>
+            </div>
+            <div>
+              <dt>{t.opsAutoscaler}</dt>
+              <dd data-testid="ops-autoscaler">
+                {status.autoscaler
+                  ? t.opsAutoscalerState(
+                      status.autoscaler.serving,
+                      status.autoscaler.starting,
+                      status.autoscaler.desired,
+                    )
+                  : t.opsNoAutoscaler}
+              </dd>
+            </div>
+          </dl>
+          <h2>{t.opsNodes}</h2>
+          <table className="usage" data-testid="ops-nodes">
+            <thead>
+              <tr>
+                <th scope="col">{t.opsNode}</th>
+                <th scope="col">{t.opsState}</th>
+                <th scope="col">{t.opsWorkers}</th>
+                <th scope="col">{t.opsRooms}</th>
+                <th scope="col">{t.opsLoad}</th>
+                <th scope="col">{t.opsCpu}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {status.nodes.map((n) => {
+                const load = n.consumers / n.maxConsumers;
+                return (
+                  <tr key={n.nodeId} data-testid="ops-node">
+                    <th scope="row">{n.nodeId}</th>
+                    <td>{n.state === 'serving' ? t.opsServing : t.opsDraining}</td>
+                    <td>{n.workers}</td>
+                    <td>{n.rooms}</td>
+                    <td>
+                      <meter min={0} max={1} high={0.8} value={load} aria-label={`${t.opsLoad} ${n.nodeId}`} />{' '}
+                      {n.consumers}/{n.maxConsumers} ({nf.format(load)})
+                    </td>
+                    <td>{n.cpu.toLocaleString(t.locale, { maximumFractionDigits: 2 })}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+          {status.nodes.length === 0 && <p className="error">{t.opsNoNodes}</p>}
+          <h2>{t.opsWaitingRooms}</h2>
+          {status.waiting.practitioners.length === 0 ? (
+            <p>{t.emptyWaitingRoom}</p>
+          ) : (
+            <table className="usage" data-testid="ops-queues">
+              <thead>
+                <tr>
+                  <th scope="col">{t.doctorTitle}</th>
+                  <th scope="col">{t.opsWaiting}</th>
+                  <th scope="col">{t.opsLongestWait}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {status.waiting.practitioners.map((p) => (
+                  <tr key={p.practitionerId}>
+                    <th scope="row">{p.name ?? p.practitionerId}</th>
+                    <td>{p.waiting}</td>
+                    <td>{minSec(p.longestWaitMs)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <p className="hint">
+            {t.opsUpdated(new Date(status.at).toLocaleTimeString(t.locale))} <a href="/usage">{t.usage}</a>
+          </p>
+        </>
+      )}
+    </main>
+  );
+}
+
+function OpsTitle({ t }: { t: Strings }) {
+  useEffect(() => {
+    document.title = `${t.opsTitle} · Visita`;
+  }, [t]);
+  return <h1>{t.opsTitle}</h1>;
+}
