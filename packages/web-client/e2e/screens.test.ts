@@ -135,6 +135,14 @@ for (const [i, device] of PHONES.entries()) {
       expect(Math.min(box!.width, box!.height), id).toBeGreaterThanOrEqual(44);
     }
     titles.set('call', (await screen(patient, device.id, 'call')).title);
+    // An iPhone sends H264 (hardware) when the browser can; the others VP8, the router's first.
+    const canH264 = await patient.evaluate(() =>
+      (RTCRtpSender.getCapabilities('video')?.codecs ?? []).some((c) => c.mimeType.toLowerCase() === 'video/h264'),
+    );
+    await expect
+      .poll(() => patient.evaluate(async () => (await window.__visitaSession?.sentVideoCodec())?.toLowerCase()))
+      .toBe(device.platform === 'ios' && canH264 ? 'video/h264' : 'video/vp8');
+    console.log(`${device.id}: H264 encoder ${canH264 ? 'available' : 'absent'} in this Chromium`);
     // The practitioner's call: the patient's name and reason above the video.
     await expect(doctor.getByTestId('peer-detail').textContent()).resolves.toBe(reason);
     if (desktop) await screen(doctor, 'desktop', 'call');

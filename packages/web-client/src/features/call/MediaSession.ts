@@ -2,6 +2,8 @@ import { Device } from 'mediasoup-client';
 import type { types } from 'mediasoup-client';
 import type { ProducerInfo } from '@visita/protocol';
 import { request, type SignalingSocket } from '../../lib/signaling.ts';
+import { platformOf } from '../precall/permissionHelp.ts';
+import { preferredVideoCodec } from './codecs.ts';
 import { qualityOf, type NetworkQuality } from './quality.ts';
 
 /** What a media session tells its view. */
@@ -198,9 +200,17 @@ export class MediaSession {
     this.#send = await this.#transport('send');
     for (const track of this.#local.getTracks()) {
       this.#stillOpen();
+      const codec =
+        track.kind === 'video'
+          ? preferredVideoCodec(
+              this.#device.rtpCapabilities.codecs,
+              platformOf(navigator.userAgent, navigator.maxTouchPoints),
+            )
+          : undefined;
       const producer = await this.#send.produce({
         track,
         ...(track.kind === 'video' ? { encodings: [{ maxBitrate: 900_000 }] } : {}),
+        ...(codec ? { codec } : {}),
         stopTracks: false,
       });
       this.#producers.set(track.kind as 'audio' | 'video', producer);
@@ -224,6 +234,18 @@ export class MediaSession {
   async replaceTrack(track: MediaStreamTrack): Promise<void> {
     const producer = this.#producers.get(track.kind as 'audio' | 'video');
     if (producer) await producer.replaceTrack({ track });
+  }
+
+  /** The codec the camera is sent with (`video/VP8`, `video/H264`), null before it is sent. */
+  async sentVideoCodec(): Promise<string | null> {
+    if (!this.#send || this.#send.closed) return null;
+    const report = await this.#send.getStats();
+    let codecId: string | undefined;
+    report.forEach((s: { type: string; kind?: string; codecId?: string }) => {
+      if (s.type === 'outbound-rtp' && s.kind === 'video' && s.codecId) codecId = s.codecId;
+    });
+    const codec = codecId ? (report.get(codecId) as { mimeType?: string } | undefined) : undefined;
+    return codec?.mimeType ?? null;
   }
 
   /**
