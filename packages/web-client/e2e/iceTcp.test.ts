@@ -33,7 +33,15 @@ it('connects over ICE-TCP when UDP is blocked, media both ways', async () => {
   const { patientLink } = await e2e.doctorCreatesConsultation(doctor);
   await e2e.admitPatient(doctor, patient, patientLink, 'Théo Roux');
   await Promise.all([waitForMedia(patient), waitForMedia(doctor)]);
-  const p = await patient.evaluate(async () => (window.__visitaSession ? window.__visitaSession.paths() : null));
+  // (Polled: a pair is selected on each transport within moments of the media flowing.)
+  const paths = () => patient.evaluate(async () => (window.__visitaSession ? window.__visitaSession.paths() : null));
+  await expect
+    .poll(async () => {
+      const p = await paths();
+      return Boolean(p?.send && p.recv);
+    })
+    .toBe(true);
+  const p = await paths();
   console.log(`patient: ${JSON.stringify(p)}`);
   // (Chromium reports its active TCP candidate as host or peer-reflexive; the protocol is what counts.)
   expect([p?.send?.protocol, p?.recv?.protocol]).toEqual(['tcp', 'tcp']);

@@ -50,12 +50,18 @@ it('carries a call through TURN only: relayed candidates on both sides, media bo
     ['patient', patient],
     ['practitioner', doctor],
   ] as const) {
+    // (Polled: a pair is selected on each transport within moments of the media flowing.)
+    await expect
+      .poll(async () => {
+        const p = await paths(page);
+        return Boolean(p?.send && p.recv);
+      })
+      .toBe(true);
     const p = await paths(page);
     console.log(`${who}: ${JSON.stringify(p)}`);
     expect(p?.send?.type, who).toBe('relay');
     expect(p?.recv?.type, who).toBe('relay');
   }
-  // coturn saw allocations made with the credentials signaling handed out (expiry:subject).
   // coturn accepted allocations made with the credentials signaling handed out (expiry:subject),
   // the patient's and the practitioner's.
   const allocations = turn.log().match(/user <\d+:(pt|pr)-[\w-]+>: incoming packet ALLOCATE processed, success/g) ?? [];

@@ -4,6 +4,8 @@ import type { ProducerInfo } from '@visita/protocol';
 import { request, type SignalingSocket } from '../../lib/signaling.ts';
 import { platformOf } from '../precall/permissionHelp.ts';
 import { preferredVideoCodec } from './codecs.ts';
+import { IceRestarts } from './iceRestart.ts';
+import { inboundCounts, outboundCounts, pathOf, receiveCounters, sentVideoCodecOf } from './mediaStats.ts';
 import { qualityOf, type NetworkQuality } from './quality.ts';
 
 /** What a media session tells its view. */
@@ -16,15 +18,6 @@ export interface MediaSessionEvents {
 
 /** The other side's microphone or camera: not sent at all, sent, or paused by them. */
 export type RemoteTrackState = 'none' | 'live' | 'paused';
-
-/** A transport 'disconnected' this long gets an ICE restart (Chrome recovers from shorter blips by itself). */
-export const ICE_RESTART_AFTER_MS = 2_000;
-/** How long the node may take to answer a restart (the signaling connection may be the one that died). */
-export const ICE_RESTART_REQUEST_MS = 5_000;
-/** How long one ICE restart may take to connect again before the next one. */
-export const ICE_RESTART_WAIT_MS = 6_000;
-/** ICE restarts tried in a row before the media is given up as lost (the call view then rebuilds it). */
-export const MAX_ICE_RESTARTS = 3;
 
 /** The media's connection as the call view shows it. */
 export type MediaConnection = 'connecting' | 'connected' | 'reconnecting';
@@ -62,20 +55,25 @@ export class MediaSession {
   readonly #remoteProducers = new Map<string, { kind: 'audio' | 'video'; paused: boolean }>();
   /** The last receive-side counters, for the quality of the next sample. */
   #lastSample: { received: number; lost: number } | null = null;
-  /** Transports with an ICE restart under way, and each one's latest restart (newer ones supersede). */
-  readonly #restarting = new Set<string>();
-  readonly #restartEpochs = new Map<string, number>();
+  readonly #ice: IceRestarts;
   #send: types.Transport | undefined;
   #recv: types.Transport | undefined;
   #closed = false;
-  #iceRestarts = 0;
-  #lost = false;
   #offline = false;
 
   constructor(socket: SignalingSocket, consultationId: string, local: MediaStream) {
     this.#socket = socket;
     this.#consultationId = consultationId;
     this.#local = local;
+    this.#ice = new IceRestarts({
+      socket,
+      consultationId,
+      closed: () => this.#closed,
+      changed: () => this.#emit(),
+      lost: () => {
+        for (const l of this.#listeners.lost) l();
+      },
+    });
   }
 
   on<K extends keyof MediaSessionEvents>(event: K, l: MediaSessionEvents[K]): () => void {
@@ -96,7 +94,7 @@ export class MediaSession {
 
   /** ICE restarts asked for so far (the network-change test and diagnostics read it). */
   get iceRestarts(): number {
-    return this.#iceRestarts;
+    return this.#ice.count;
   }
 
   get connection(): MediaConnection {
@@ -104,7 +102,7 @@ export class MediaSession {
     // (Not navigator.onLine alone: a machine with only a loopback interface is "offline" throughout.)
     if (this.#offline) return 'reconnecting';
     const transports = [this.#send, this.#recv].filter((t) => t !== undefined);
-    if (transports.some((t) => this.#restarting.has(t.id) || ['disconnected', 'failed'].includes(t.connectionState)))
+    if (transports.some((t) => this.#ice.restarting(t.id) || ['disconnected', 'failed'].includes(t.connectionState)))
       return 'reconnecting';
     return transports.length === 2 && transports.every((t) => t.connectionState === 'connected')
       ? 'connected'
@@ -153,7 +151,7 @@ export class MediaSession {
     // if the server could not recover the connection's missed events, the producers are listed again.
     const onConnect = () => {
       for (const t of [this.#send, this.#recv])
-        if (t && t.connectionState !== 'connected' && t.connectionState !== 'new') this.#restartIce(t, true);
+        if (t && t.connectionState !== 'connected' && t.connectionState !== 'new') this.#ice.restart(t, true);
       if (!this.#socket.recovered) void this.#resync().catch(() => undefined);
     };
     this.#socket.on('media:newProducer', onNew);
@@ -172,7 +170,7 @@ export class MediaSession {
       clearTimeout(changed);
       changed = setTimeout(() => {
         if (!navigator.onLine) return; // a change to no network at all: nothing to restart on yet
-        for (const t of [this.#send, this.#recv]) if (t) this.#restartIce(t, true);
+        for (const t of [this.#send, this.#recv]) if (t) this.#ice.restart(t, true);
       }, 50);
     };
     const onOffline = () => {
@@ -238,36 +236,12 @@ export class MediaSession {
 
   /** The codec the camera is sent with (`video/VP8`, `video/H264`), null before it is sent. */
   async sentVideoCodec(): Promise<string | null> {
-    if (!this.#send || this.#send.closed) return null;
-    const report = await this.#send.getStats();
-    let codecId: string | undefined;
-    report.forEach((s: { type: string; kind?: string; codecId?: string }) => {
-      if (s.type === 'outbound-rtp' && s.kind === 'video' && s.codecId) codecId = s.codecId;
-    });
-    const codec = codecId ? (report.get(codecId) as { mimeType?: string } | undefined) : undefined;
-    return codec?.mimeType ?? null;
+    return sentVideoCodecOf(await this.#statsOf(this.#send));
   }
 
-  /**
-   * How each transport reaches the node now (the selected ICE pair's local candidate): `host`
-   * directly, `relay` through TURN; over `udp` or `tcp`. Null before a pair is selected.
-   */
+  /** How each transport reaches the node now (`mediaStats.pathOf`). */
   async paths(): Promise<Record<'send' | 'recv', { type: string; protocol: string } | null>> {
-    const path = async (t: types.Transport | undefined) => {
-      if (!t || t.closed) return null;
-      const report = await t.getStats();
-      type Stat = { type: string; id: string; nominated?: boolean; state?: string; localCandidateId?: string };
-      type Candidate = { candidateType?: string; protocol?: string; relayProtocol?: string };
-      let pair: Stat | undefined;
-      report.forEach((s: Stat) => {
-        if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') pair = s;
-      });
-      const local = pair?.localCandidateId ? (report.get(pair.localCandidateId) as Candidate | undefined) : undefined;
-      if (!local?.candidateType) return null;
-      // A relayed candidate's `protocol` is the relay's side; how the browser reaches TURN is relayProtocol.
-      return { type: local.candidateType, protocol: local.relayProtocol ?? local.protocol ?? 'unknown' };
-    };
-    return { send: await path(this.#send), recv: await path(this.#recv) };
+    return { send: pathOf(await this.#statsOf(this.#send)), recv: pathOf(await this.#statsOf(this.#recv)) };
   }
 
   /**
@@ -276,31 +250,7 @@ export class MediaSession {
    */
   async networkQuality(): Promise<NetworkQuality | null> {
     if (!this.#recv || this.#closed) return null;
-    const report = await this.#recv.getStats();
-    let received = 0;
-    let lost = 0;
-    let rttMs: number | null = null;
-    report.forEach(
-      (s: {
-        type: string;
-        packetsReceived?: number;
-        packetsLost?: number;
-        nominated?: boolean;
-        state?: string;
-        currentRoundTripTime?: number;
-      }) => {
-        if (s.type === 'inbound-rtp') {
-          received += s.packetsReceived ?? 0;
-          lost += s.packetsLost ?? 0;
-        } else if (
-          s.type === 'candidate-pair' &&
-          s.nominated &&
-          s.state === 'succeeded' &&
-          s.currentRoundTripTime !== undefined
-        )
-          rttMs = s.currentRoundTripTime * 1000;
-      },
-    );
+    const { received, lost, rttMs } = receiveCounters(await this.#recv.getStats());
     const last = this.#lastSample;
     this.#lastSample = { received, lost };
     // The first call only takes the counters: the call's first seconds (losses while it starts)
@@ -329,33 +279,17 @@ export class MediaSession {
   }
 
   /** Inbound RTP statistics of the receive side (used by the e2e tests and the diagnostics). */
-  async inboundStats(): Promise<{
-    video: { framesDecoded: number; packetsReceived: number };
-    audio: { packetsReceived: number };
-  }> {
-    const out = { video: { framesDecoded: 0, packetsReceived: 0 }, audio: { packetsReceived: 0 } };
-    if (!this.#recv) return out;
-    const report = await this.#recv.getStats();
-    report.forEach((s: { type: string; kind?: string; framesDecoded?: number; packetsReceived?: number }) => {
-      if (s.type !== 'inbound-rtp') return;
-      if (s.kind === 'video') {
-        out.video.framesDecoded += s.framesDecoded ?? 0;
-        out.video.packetsReceived += s.packetsReceived ?? 0;
-      } else if (s.kind === 'audio') out.audio.packetsReceived += s.packetsReceived ?? 0;
-    });
-    return out;
+  async inboundStats(): Promise<ReturnType<typeof inboundCounts>> {
+    return inboundCounts(await this.#statsOf(this.#recv));
   }
 
   /** Outbound RTP statistics of the send side: when the microphone's packets really leave. */
-  async outboundStats(): Promise<{ audio: { packetsSent: number }; video: { packetsSent: number } }> {
-    const out = { audio: { packetsSent: 0 }, video: { packetsSent: 0 } };
-    if (!this.#send) return out;
-    const report = await this.#send.getStats();
-    report.forEach((s: { type: string; kind?: string; packetsSent?: number }) => {
-      if (s.type === 'outbound-rtp' && (s.kind === 'audio' || s.kind === 'video'))
-        out[s.kind].packetsSent += s.packetsSent ?? 0;
-    });
-    return out;
+  async outboundStats(): Promise<ReturnType<typeof outboundCounts>> {
+    return outboundCounts(await this.#statsOf(this.#send));
+  }
+
+  async #statsOf(t: types.Transport | undefined): Promise<RTCStatsReport | undefined> {
+    return t && !t.closed ? t.getStats() : undefined;
   }
 
   close(): void {
@@ -387,7 +321,7 @@ export class MediaSession {
         dtlsParameters: dtlsParameters as never,
       }).then(() => callback(), errback);
     });
-    this.#watch(transport);
+    this.#off.push(this.#ice.watch(transport));
     if (direction === 'send') {
       transport.on('produce', ({ kind, rtpParameters }, callback, errback) => {
         if (this.#closed) return errback(new SessionClosed());
@@ -410,76 +344,6 @@ export class MediaSession {
     for (const p of producers) {
       this.#remember(p);
       await this.#consume(p.producerId).catch(() => undefined);
-    }
-  }
-
-  /**
-   * A network change (Wi-Fi to 4G, a tunnel) shows as the transport going 'disconnected', then
-   * 'failed': ICE is restarted on the same transport (new credentials from the node, new candidates
-   * gathered here), so the call goes on without being rebuilt.
-   */
-  #watch(transport: types.Transport): void {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    transport.on('connectionstatechange', (state) => {
-      clearTimeout(timer);
-      if (this.#closed) return;
-      if (state === 'disconnected' || state === 'failed')
-        timer = setTimeout(() => this.#restartIce(transport), state === 'failed' ? 0 : ICE_RESTART_AFTER_MS);
-      this.#emit();
-    });
-    this.#off.push(() => clearTimeout(timer));
-  }
-
-  /**
-   * Starts an ICE restart of `transport`, or starts it over: after a network change (or signaling
-   * back after a cut) the request in flight may have gone out on a dead connection, so a new
-   * attempt supersedes it. `networkChanged`: even if the transport still looks connected.
-   */
-  #restartIce(transport: types.Transport, networkChanged = false): void {
-    if (this.#closed || transport.closed) return;
-    if (!networkChanged && this.#restarting.has(transport.id)) return;
-    const epoch = (this.#restartEpochs.get(transport.id) ?? 0) + 1;
-    this.#restartEpochs.set(transport.id, epoch);
-    void this.#restartLoop(transport, epoch, networkChanged);
-  }
-
-  async #restartLoop(transport: types.Transport, epoch: number, networkChanged: boolean): Promise<void> {
-    const current = () => this.#restartEpochs.get(transport.id) === epoch && !this.#closed && !transport.closed;
-    this.#restarting.add(transport.id);
-    this.#emit();
-    try {
-      for (let attempt = 0; attempt < MAX_ICE_RESTARTS; attempt++) {
-        if (!current()) return;
-        if (transport.connectionState === 'connected' && !(networkChanged && attempt === 0)) return;
-        this.#iceRestarts++;
-        try {
-          const { iceParameters, iceServers } = await request(
-            this.#socket,
-            'media:restartIce',
-            { consultationId: this.#consultationId, transportId: transport.id },
-            ICE_RESTART_REQUEST_MS,
-          );
-          if (!current()) return; // superseded: these credentials are already stale
-          // Fresh TURN credentials first: a long call may have outlived the first ones.
-          if (iceServers) await transport.updateIceServers({ iceServers });
-          await transport.restartIce({ iceParameters: iceParameters as types.IceParameters });
-        } catch (e) {
-          // The node no longer knows the transport (the call moved, the peer was freed): rebuild.
-          if ((e as { code?: string }).code !== 'TIMEOUT') break;
-          continue;
-        }
-        if (await connectedWithin(transport, ICE_RESTART_WAIT_MS)) return;
-      }
-      // Once per session, whichever transport gives up first.
-      if (current() && transport.connectionState !== 'connected' && !this.#lost) {
-        this.#lost = true;
-        for (const l of this.#listeners.lost) l();
-      }
-    } finally {
-      if (this.#restartEpochs.get(transport.id) === epoch) {
-        this.#restarting.delete(transport.id);
-        this.#emit();
-      }
     }
   }
 
@@ -528,22 +392,4 @@ export class MediaSession {
   #emit(): void {
     for (const l of this.#listeners.change) l();
   }
-}
-
-/** Resolves true once `transport` is connected, false after `ms` (or when it closes). */
-function connectedWithin(transport: types.Transport, ms: number): Promise<boolean> {
-  if (transport.connectionState === 'connected') return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const done = (ok: boolean) => {
-      clearTimeout(timer);
-      transport.off('connectionstatechange', onState);
-      resolve(ok);
-    };
-    const onState = (state: string) => {
-      if (state === 'connected') done(true);
-      else if (state === 'closed') done(false);
-    };
-    const timer = setTimeout(() => done(false), ms);
-    transport.on('connectionstatechange', onState);
-  });
 }
