@@ -18,14 +18,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const loginAs = async (email: string, password: string): Promise<string> => {
-  const res = await fetch(`${stack.signalingUrl}/api/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password }),
-  });
-  return ((await res.json()) as { data: { token: string } }).data.token;
-};
 const audit = async (token: string, query = '') => {
   const res = await fetch(`${stack.signalingUrl}/api/audit${query}`, { headers: { authorization: `Bearer ${token}` } });
   return { status: res.status, type: res.headers.get('content-type') ?? '', text: await res.text() };
@@ -73,8 +65,8 @@ it('records who checked in, messaged, admitted, joined media and ended — ids o
 
 it('lets a practitioner read only their own records, and ops everyone’s', async () => {
   const doctorToken = await stack.login();
-  const otherToken = await loginAs('other@visita.test', 'other password 123');
-  const opsToken = await loginAs('ops@visita.test', 'ops password 123');
+  const otherToken = await stack.loginAs('other@visita.test', 'other password 123');
+  const opsToken = await stack.loginAs('ops@visita.test', 'ops password 123');
   const other = await stack.createConsultation(otherToken);
   const p = await stack.connect(other.patientToken);
   await p.request('consultation:join', { consultationId: other.consultationId, displayName: 'Z' });

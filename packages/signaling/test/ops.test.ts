@@ -22,14 +22,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const loginAs = async (email: string, password: string): Promise<string> => {
-  const res = await fetch(`${stack.signalingUrl}/api/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password }),
-  });
-  return ((await res.json()) as { data: { token: string } }).data.token;
-};
 const status = async (token: string) => {
   const res = await fetch(`${stack.signalingUrl}/api/ops/status`, { headers: { authorization: `Bearer ${token}` } });
   return { status: res.status, body: (await res.json()) as { ok: boolean; data: OpsStatus; code?: string } };
@@ -37,7 +29,7 @@ const status = async (token: string) => {
 
 it('shows ops the nodes, calls, waiting rooms and longest waits; a practitioner is refused', async () => {
   const doctorToken = await stack.login();
-  const opsToken = await loginAs('ops@visita.test', 'ops password 123');
+  const opsToken = await stack.loginAs('ops@visita.test', 'ops password 123');
   expect(await status(doctorToken)).toMatchObject({ status: 403, body: { ok: false, code: 'FORBIDDEN' } });
   expect((await fetch(`${stack.signalingUrl}/api/ops/status`)).status).toBe(401);
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { waitForMedia } from './support/browser.ts';
+import { selectedPaths, waitForMedia } from './support/browser.ts';
 import { PageNetwork, SERVER_IP } from './support/pageNetwork.ts';
 import { E2EStack } from './support/stack.ts';
 
@@ -33,18 +33,10 @@ it('connects over ICE-TCP when UDP is blocked, media both ways', async () => {
   const { patientLink } = await e2e.doctorCreatesConsultation(doctor);
   await e2e.admitPatient(doctor, patient, patientLink, 'Théo Roux');
   await Promise.all([waitForMedia(patient), waitForMedia(doctor)]);
-  // (Polled: a pair is selected on each transport within moments of the media flowing.)
-  const paths = () => patient.evaluate(async () => (window.__visitaSession ? window.__visitaSession.paths() : null));
-  await expect
-    .poll(async () => {
-      const p = await paths();
-      return Boolean(p?.send && p.recv);
-    })
-    .toBe(true);
-  const p = await paths();
+  const p = await selectedPaths(patient);
   console.log(`patient: ${JSON.stringify(p)}`);
   // (Chromium reports its active TCP candidate as host or peer-reflexive; the protocol is what counts.)
-  expect([p?.send?.protocol, p?.recv?.protocol]).toEqual(['tcp', 'tcp']);
-  expect([p?.send?.type, p?.recv?.type]).not.toContain('relay');
+  expect([p.send.protocol, p.recv.protocol]).toEqual(['tcp', 'tcp']);
+  expect([p.send.type, p.recv.type]).not.toContain('relay');
   await context.close();
 });

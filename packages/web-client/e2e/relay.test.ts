@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { waitForMedia } from './support/browser.ts';
+import { selectedPaths, waitForMedia } from './support/browser.ts';
 import { PageNetwork, SERVER_IP } from './support/pageNetwork.ts';
 import { E2EStack } from './support/stack.ts';
 import { TurnServer } from './support/turnServer.ts';
@@ -35,9 +35,6 @@ afterAll(async () => {
   net?.destroy();
 });
 
-const paths = (page: import('playwright-core').Page) =>
-  page.evaluate(async () => (window.__visitaSession ? window.__visitaSession.paths() : null));
-
 it('carries a call through TURN only: relayed candidates on both sides, media both ways', async () => {
   const { page: doctor } = await e2e.page();
   const context = await phone!.browser.newContext({ ignoreHTTPSErrors: true, locale: 'en-GB' });
@@ -50,17 +47,10 @@ it('carries a call through TURN only: relayed candidates on both sides, media bo
     ['patient', patient],
     ['practitioner', doctor],
   ] as const) {
-    // (Polled: a pair is selected on each transport within moments of the media flowing.)
-    await expect
-      .poll(async () => {
-        const p = await paths(page);
-        return Boolean(p?.send && p.recv);
-      })
-      .toBe(true);
-    const p = await paths(page);
+    const p = await selectedPaths(page);
     console.log(`${who}: ${JSON.stringify(p)}`);
-    expect(p?.send?.type, who).toBe('relay');
-    expect(p?.recv?.type, who).toBe('relay');
+    expect(p.send.type, who).toBe('relay');
+    expect(p.recv.type, who).toBe('relay');
   }
   // coturn accepted allocations made with the credentials signaling handed out (expiry:subject),
   // the patient's and the practitioner's.

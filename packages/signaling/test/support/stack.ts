@@ -99,6 +99,11 @@ export class TestStack {
     return login(this.signalingUrl);
   }
 
+  /** An access token for another account (an ops account, a second practitioner). */
+  loginAs(email: string, password: string): Promise<string> {
+    return login(this.signalingUrl, email, password);
+  }
+
   createConsultation(practitionerToken: string): Promise<CreatedConsultation> {
     return createConsultation(this.signalingUrl, practitionerToken);
   }
@@ -168,11 +173,12 @@ export class InProcessSfu {
 
 export type { CreatedConsultation };
 
-export async function login(signalingUrl: string): Promise<string> {
+/** An access token for an account (the demo practitioner unless told otherwise). */
+export async function login(signalingUrl: string, email = DEMO.email, password = DEMO.password): Promise<string> {
   const res = await fetch(`${signalingUrl}/api/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: DEMO.email, password: DEMO.password }),
+    body: JSON.stringify({ email, password }),
   });
   const body = (await res.json()) as Ack<{ token: string }>;
   if (!body.ok) throw new Error(`login failed: ${body.message}`);

@@ -122,6 +122,20 @@ export function firstAudioSent(page: Page, timeoutMs = 30_000): Promise<{ after:
   );
 }
 
+/** How each of `page`'s transports reaches the node, once both have a selected ICE pair. */
+export async function selectedPaths(
+  page: Page,
+  timeoutMs = 10_000,
+): Promise<Record<'send' | 'recv', { type: string; protocol: string }>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const p = await page.evaluate(async () => (window.__visitaSession ? window.__visitaSession.paths() : null));
+    if (p?.send && p.recv) return { send: p.send, recv: p.recv };
+    if (Date.now() > deadline) throw new Error(`no selected ICE pair after ${timeoutMs} ms: ${JSON.stringify(p)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /** Waits until `page` decodes remote video frames and receives remote audio packets. */
 export async function waitForMedia(page: Page, timeoutMs = 30_000): Promise<InboundStats> {
   const deadline = Date.now() + timeoutMs;

@@ -11,10 +11,21 @@ export function useTitle(title: string): void {
  * A screen's card: its heading, and the tab title. `heading` defaults to the title; a screen whose
  * heading says more (a name) keeps the shorter title for the tab.
  */
-export function Panel({ title, heading, children }: { title: string; heading?: string; children: ReactNode }) {
+export function Panel({
+  title,
+  heading,
+  wide = false,
+  children,
+}: {
+  title: string;
+  heading?: string;
+  /** Tables that need the width (the ops page). */
+  wide?: boolean;
+  children: ReactNode;
+}) {
   useTitle(title);
   return (
-    <main className="panel">
+    <main className={wide ? 'panel wide' : 'panel'}>
       <h1>{heading ?? title}</h1>
       {children}
     </main>

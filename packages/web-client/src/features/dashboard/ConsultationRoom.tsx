@@ -1,16 +1,15 @@
 // The practitioner's side of one consultation: its waiting patient, then the call.
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { Suspense, useEffect, useState } from 'react';
 import { errorText, type Strings } from '../../lib/i18n.ts';
 import { connectSignaling, request, type RequestError, type SignalingSocket } from '../../lib/signaling.ts';
 import { refreshed, sessionToken } from '../../lib/session.ts';
 import { Loading, Panel } from '../../ui/Panel.tsx';
 import { holdBusy } from '../auth/idle.ts';
+import { LazyCallView } from '../call/LazyCallView.ts';
 import { useConsultation } from '../call/useConsultation.ts';
 import { Chat } from '../chat/Chat.tsx';
 import { useLocalMedia } from '../precall/useLocalMedia.ts';
 import { AdmissionPending } from '../waiting-room/AdmissionPending.tsx';
-
-const CallView = lazy(() => import('../call/CallView.tsx').then((m) => ({ default: m.CallView })));
 
 export function ConsultationRoom({
   t,
@@ -65,7 +64,7 @@ export function ConsultationRoom({
   if (phase.name === 'call' && socket && media.status === 'ready') {
     return (
       <Suspense fallback={<Loading label={t.loading} />}>
-        <CallView
+        <LazyCallView
           key={phase.generation}
           t={t}
           socket={socket}

@@ -45,8 +45,7 @@ export function OpsPage({ t, isOps }: { t: Strings; isOps: boolean }) {
     );
   const nf = new Intl.NumberFormat(t.locale, { style: 'percent', maximumFractionDigits: 0 });
   return (
-    <main className="panel wide" data-testid="ops">
-      <OpsTitle t={t} />
+    <Panel title={t.opsTitle} wide>
       {error && (
         <p className="error" role="alert">
           {error}
@@ -140,13 +139,6 @@ export function OpsPage({ t, isOps }: { t: Strings; isOps: boolean }) {
           </p>
         </>
       )}
-    </main>
+    </Panel>
   );
-}
-
-function OpsTitle({ t }: { t: Strings }) {
-  useEffect(() => {
-    document.title = `${t.opsTitle} · Visita`;
-  }, [t]);
-  return <h1>{t.opsTitle}</h1>;
 }

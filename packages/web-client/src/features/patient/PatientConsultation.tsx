@@ -1,17 +1,15 @@
 // The patient once checked in: one signaling connection for the visit, the shared consultation
 // state, and its screens — waiting room, call, the end.
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { Suspense, useEffect, useState } from 'react';
 import type { EndReason } from '@visita/protocol';
 import { errorText, type Strings } from '../../lib/i18n.ts';
 import { connectSignaling } from '../../lib/signaling.ts';
 import { Loading, Panel } from '../../ui/Panel.tsx';
+import { LazyCallView, loadCallView } from '../call/LazyCallView.ts';
 import { useConsultation } from '../call/useConsultation.ts';
 import type { CheckIn } from '../precall/DeviceCheck.tsx';
 import { PatientWaitingRoom, useWaitingNews } from '../waiting-room/PatientWaitingRoom.tsx';
 import { announceAdmission } from './announce.ts';
-
-const loadCall = () => import('../call/CallView.tsx');
-const CallView = lazy(() => loadCall().then((m) => ({ default: m.CallView })));
 
 export function PatientConsultation({
   t,
@@ -34,7 +32,7 @@ export function PatientConsultation({
   const [socket] = useState(() => connectSignaling(token));
   useEffect(() => {
     // The call's code, fetched while waiting, so the admission does not wait for it.
-    void loadCall().catch(() => undefined);
+    void loadCallView().catch(() => undefined);
     return () => void socket.close();
   }, [socket]);
   const waiting = useWaitingNews(socket, consultationId);
@@ -78,7 +76,7 @@ export function PatientConsultation({
     case 'call':
       return (
         <Suspense fallback={<Loading label={t.loading} />}>
-          <CallView
+          <LazyCallView
             key={phase.generation}
             t={t}
             socket={socket}
