@@ -36,9 +36,15 @@ export type EndReason = (typeof EndReason)[keyof typeof EndReason];
 export const PractitionerStatus = { ONLINE: 'online', IN_CALL: 'in_call', AWAY: 'away' } as const;
 export type PractitionerStatus = (typeof PractitionerStatus)[keyof typeof PractitionerStatus];
 
+/** How the patient's network test to the media server went (pre-call): `failed`, it could not reach it. */
+export const NetworkGrade = z.enum(['good', 'fair', 'poor', 'failed']);
+export type NetworkGrade = z.infer<typeof NetworkGrade>;
+
 export interface DeviceCheck {
   camera: boolean;
   microphone: boolean;
+  /** The network test's grade, when it finished before the check-in. */
+  network?: NetworkGrade;
 }
 
 /** What a waiting patient sees of their place: 1-based position and an estimate. */
@@ -106,7 +112,11 @@ export interface ProducerInfo {
   paused: boolean;
 }
 
-export const DeviceCheckSchema = z.object({ camera: z.boolean(), microphone: z.boolean() });
+export const DeviceCheckSchema = z.object({
+  camera: z.boolean(),
+  microphone: z.boolean(),
+  network: NetworkGrade.optional(),
+});
 export const JoinRequest = z.object({
   consultationId: Id,
   /** Patients: the check-in (name, optional reason, result of the pre-call device check). */
@@ -161,6 +171,22 @@ export const ConsumeRequest = z.object({
   rtpCapabilities: RtpCapabilities,
 });
 export const ConsumerRequest = z.object({ consultationId: Id, consumerId: MediaId });
+/** A network test (pre-call): its id is the node room's, known only to the socket that opened it. */
+export const ProbeId = z.string().regex(/^probe-[0-9a-f-]{36}$/, 'expected a network test id');
+export const ProbeOpenRequest = z.object({ consultationId: Id });
+export const ProbeConnectRequest = z.object({ probeId: ProbeId, dtlsParameters: DtlsParameters });
+export const ProbeProduceRequest = z.object({ probeId: ProbeId, kind: MediaKind, rtpParameters: RtpParameters });
+export const ProbeCloseRequest = z.object({ probeId: ProbeId });
+/**
+ * What opening a network test answers: a send transport on a media node (with the TURN servers and
+ * ICE policy of a call), the router's capabilities, and how long the node keeps it.
+ */
+export interface ProbeOpened {
+  probeId: string;
+  rtpCapabilities: RtpCapabilities;
+  transport: TransportOptions;
+  ttlMs: number;
+}
 export const SetProducerPausedRequest = z.object({ consultationId: Id, producerId: MediaId, paused: z.boolean() });
 
 /** Request name -> [payload, answer]. */
@@ -187,6 +213,10 @@ export interface ClientRequests {
   'media:consume': [z.infer<typeof ConsumeRequest>, ConsumerOptions];
   'media:resumeConsumer': [z.infer<typeof ConsumerRequest>, { resumed: true }];
   'media:setProducerPaused': [z.infer<typeof SetProducerPausedRequest>, { paused: boolean }];
+  'probe:open': [z.infer<typeof ProbeOpenRequest>, ProbeOpened];
+  'probe:connect': [z.infer<typeof ProbeConnectRequest>, { connected: true }];
+  'probe:produce': [z.infer<typeof ProbeProduceRequest>, { producerId: string }];
+  'probe:close': [z.infer<typeof ProbeCloseRequest>, { closed: boolean }];
 }
 export type ClientRequestName = keyof ClientRequests;
 
@@ -208,6 +238,10 @@ export const clientRequestSchemas: { [K in ClientRequestName]: z.ZodType<ClientR
   'media:consume': ConsumeRequest,
   'media:resumeConsumer': ConsumerRequest,
   'media:setProducerPaused': SetProducerPausedRequest,
+  'probe:open': ProbeOpenRequest,
+  'probe:connect': ProbeConnectRequest,
+  'probe:produce': ProbeProduceRequest,
+  'probe:close': ProbeCloseRequest,
 };
 
 export type ClientToServerEvents = {
@@ -258,6 +292,10 @@ export const requestClass: { [K in ClientRequestName]: RequestClass } = {
   'media:consume': RequestClass.MEDIA,
   'media:resumeConsumer': RequestClass.MEDIA,
   'media:setProducerPaused': RequestClass.MEDIA,
+  'probe:open': RequestClass.MEDIA,
+  'probe:connect': RequestClass.MEDIA,
+  'probe:produce': RequestClass.MEDIA,
+  'probe:close': RequestClass.MEDIA,
 };
 
 /** Sent in the Socket.IO handshake `auth` object. */

@@ -84,6 +84,10 @@ export interface OpsStatus {
     consumers: number;
     maxConsumers: number;
     cpu: number;
+    /** Network tests (pre-call) it holds; not calls. */
+    probes?: number;
+    /** Each worker: its process, calls, consumers (its capacity: maxConsumers / workers), CPU in cores. */
+    perWorker?: Array<{ pid: number; rooms: number; consumers: number; cpu: number }>;
     /** How old its heartbeat is. */
     ageMs: number;
   }>;

@@ -35,9 +35,25 @@ describe('client request schemas', () => {
       'media:resumeConsumer',
       'media:routerCapabilities',
       'media:setProducerPaused',
+      'probe:close',
+      'probe:connect',
+      'probe:open',
+      'probe:produce',
       'queue:watch',
       'waiting:message',
     ]);
+  });
+  it("validates a network test's id and the device check's network grade", () => {
+    const close = clientRequestSchemas['probe:close'];
+    expect(close.safeParse({ probeId: 'probe-1b4e28ba-2fa1-11d2-883f-0016d3cca427' }).success).toBe(true);
+    for (const probeId of ['1b4e28ba-2fa1-11d2-883f-0016d3cca427', 'probe-../../etc', 'probe-', 'consultation-1'])
+      expect(close.safeParse({ probeId }).success, probeId).toBe(false);
+    const join = clientRequestSchemas['consultation:join'];
+    const check = (network: unknown) =>
+      join.safeParse({ consultationId: 'c1', deviceCheck: { camera: true, microphone: true, network } }).success;
+    expect(check('poor')).toBe(true);
+    expect(check(undefined)).toBe(true);
+    expect(check('excellent')).toBe(false);
   });
   it('validates join', () => {
     const s = clientRequestSchemas['consultation:join'];

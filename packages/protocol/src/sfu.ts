@@ -16,6 +16,8 @@ import {
 // a peer is one participant (its id is chosen by signaling from the verified token).
 
 const Room = { roomId: Id };
+/** The longest a network test may hold its room on a node. */
+export const PROBE_MAX_TTL_MS = 60_000;
 const Peer = { roomId: Id, peerId: Id };
 
 export const SfuRequestSchemas = {
@@ -36,6 +38,12 @@ export const SfuRequestSchemas = {
   }),
   'consumer.resume': z.object({ ...Peer, consumerId: MediaId }),
   'node.status': z.object({}),
+  /**
+   * A network test (a patient's pre-call check): a room of its own with one peer, closed by the
+   * node itself after `ttlMs` whatever signaling does; not a consultation (no `room.closed` event,
+   * not counted as a call in the heartbeat).
+   */
+  'probe.open': z.object({ ...Room, ttlMs: z.number().int().min(1_000).max(PROBE_MAX_TTL_MS) }),
 } as const;
 
 export interface RoomSummary {
@@ -52,7 +60,11 @@ export interface RoomSummary {
 export interface NodeStatus {
   nodeId: string;
   workers: number;
+  /** Consultations' rooms (network tests' rooms are `probes`). */
   rooms: number;
+  probes: number;
+  /** Each worker's share, in the pool's order: its process, calls and consumers. */
+  perWorker: Array<{ pid: number; rooms: number; consumers: number }>;
   transports: number;
   producers: number;
   consumers: number;
@@ -71,6 +83,7 @@ export interface SfuResponses {
   'consumer.create': ConsumerOptions;
   'consumer.resume': { resumed: true };
   'node.status': NodeStatus;
+  'probe.open': { rtpCapabilities: RtpCapabilities };
 }
 
 export type SfuMethod = keyof typeof SfuRequestSchemas;
@@ -187,6 +200,20 @@ export const SfuNodeRecord = z.object({
   maxConsumers: z.number().int().positive(),
   cpu: z.number().nonnegative(),
   updatedAt: z.number().int(),
+  /** Network tests (pre-call) held: not calls, not in `rooms`. */
+  probes: z.number().int().nonnegative().optional(),
+  /** Each worker's calls, consumers and CPU (cores) over the last heartbeat; its capacity is maxConsumers / workers. */
+  perWorker: z
+    .array(
+      z.object({
+        pid: z.number().int().nonnegative(),
+        rooms: z.number().int().nonnegative(),
+        consumers: z.number().int().nonnegative(),
+        cpu: z.number().nonnegative(),
+      }),
+    )
+    .max(256)
+    .optional(),
 });
 export type SfuNodeRecord = z.infer<typeof SfuNodeRecord>;
 

@@ -20,6 +20,12 @@ import type { WorkerPool } from './WorkerPool.ts';
  * with the forwarding delay's p99 within 5 ms; 500 leaves headroom for the rest of the machine.
  */
 export const DEFAULT_CONSUMERS_PER_WORKER = 500;
+/**
+ * Network tests (patients' pre-call checks) a node holds at once: each is a room with a transport
+ * (a port of the RTC range) for at most PROBE_MAX_TTL_MS. Past it, NO_MEDIA_CAPACITY: a crowd of
+ * tests cannot take the ports calls need.
+ */
+export const MAX_PROBES_PER_NODE = 64;
 
 export interface SfuNodeEvents {
   roomClosed: [{ roomId: string; reason: RoomClosedReason }];
@@ -39,6 +45,8 @@ export class SfuNode extends EventEmitter<SfuNodeEvents> {
   readonly #log: Logger;
   readonly #rooms = new Map<string, Room>();
   readonly #opening = new Map<string, Promise<Room>>();
+  /** Rooms that are network tests (opened by `probe.open`, each closing itself). */
+  readonly #probes = new Set<string>();
   /** Announced in the heartbeat: signaling places no new consultation here. */
   draining = false;
   /** The node's capacity, announced in the heartbeat (placement leaves a node a call would overfill). */
@@ -61,16 +69,26 @@ export class SfuNode extends EventEmitter<SfuNodeEvents> {
     let consumers = 0;
     let transports = 0;
     let producers = 0;
-    for (const r of this.#rooms.values()) {
+    const perWorker = new Map(this.#pool.workers.map((w) => [w, { pid: w.pid, rooms: 0, consumers: 0 }]));
+    for (const [id, r] of this.#rooms) {
       consumers += r.consumerCount;
       const m = r.mediaCounts;
       transports += m.transports;
       producers += m.producers;
+      const share = perWorker.get(this.#pool.workerOf(r.router) as never);
+      if (share) {
+        share.consumers += r.consumerCount;
+        if (!this.#probes.has(id)) share.rooms++;
+      }
     }
+    let probes = 0;
+    for (const id of this.#probes) if (this.#rooms.has(id)) probes++;
     return {
       nodeId: this.nodeId,
       workers: this.#pool.workers.length,
-      rooms: this.#rooms.size,
+      rooms: this.#rooms.size - probes,
+      probes,
+      perWorker: [...perWorker.values()],
       transports,
       producers,
       consumers,
@@ -110,6 +128,28 @@ export class SfuNode extends EventEmitter<SfuNodeEvents> {
       return { resumed: true };
     },
     'node.status': async () => this.status(),
+    'probe.open': async ({ roomId, ttlMs }) => {
+      if (this.draining) throw new VisitaError(ErrorCode.NO_MEDIA_CAPACITY, 'this media server is draining');
+      if (this.#probes.has(roomId) || this.#rooms.has(roomId) || this.#opening.has(roomId))
+        throw new VisitaError(ErrorCode.INVALID_STATE, 'this room exists already');
+      if (this.#probes.size >= MAX_PROBES_PER_NODE)
+        throw new VisitaError(ErrorCode.NO_MEDIA_CAPACITY, 'too many network tests on this media server; retry soon');
+      this.#probes.add(roomId);
+      let room: Room;
+      try {
+        room = await this.#open(roomId, { probe: true });
+      } catch (e) {
+        this.#probes.delete(roomId);
+        throw e;
+      }
+      const expiry = setTimeout(() => room.close(), ttlMs);
+      expiry.unref();
+      room.once('closed', () => {
+        clearTimeout(expiry);
+        this.#probes.delete(roomId);
+      });
+      return { rtpCapabilities: room.router.rtpCapabilities as RtpCapabilities };
+    },
   };
 
   close(reason: RoomClosedReason = 'closed'): void {
@@ -123,6 +163,8 @@ export class SfuNode extends EventEmitter<SfuNodeEvents> {
    */
   async drain(maxMs: number, announce: () => Promise<void>, pollMs = 250): Promise<'empty' | 'moved'> {
     this.draining = true;
+    // Network tests are not calls: they end now rather than hold the drain.
+    for (const id of this.#probes) this.#rooms.get(id)?.close();
     await announce();
     const deadline = Date.now() + maxMs;
     while (this.#rooms.size > 0 || this.#opening.size > 0) {
@@ -148,7 +190,7 @@ export class SfuNode extends EventEmitter<SfuNodeEvents> {
   }
 
   /** Concurrent opens of one room share one router. */
-  #open(roomId: string): Promise<Room> {
+  #open(roomId: string, { probe = false } = {}): Promise<Room> {
     const pending = this.#opening.get(roomId);
     if (pending) return pending;
     const p = (async () => {
@@ -156,6 +198,11 @@ export class SfuNode extends EventEmitter<SfuNodeEvents> {
       const room = new Room(roomId, router, this.#rtc);
       this.#rooms.set(roomId, room);
       const log = this.#log.child({ roomId });
+      if (probe) {
+        // A network test: nobody to tell when it closes (no call is lost with it).
+        room.once('closed', () => this.#rooms.delete(roomId));
+        return room;
+      }
       log.info('room opened');
       room.on('consumerClosed', (e) => this.emit('consumerClosed', { roomId, ...e }));
       room.on('producerFlowing', (e) => this.emit('producerFlowing', { roomId, ...e }));

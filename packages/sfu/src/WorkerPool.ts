@@ -17,6 +17,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   readonly #log: Logger;
   readonly #workers: types.Worker[] = [];
   readonly #routerCount = new Map<types.Worker, number>();
+  readonly #workerOf = new WeakMap<types.Router, types.Worker>();
   /** Replacements under way: a router asked for meanwhile waits for them rather than failing. */
   readonly #replacing = new Set<Promise<unknown>>();
   #closed = false;
@@ -54,10 +55,16 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     const worker = this.pick();
     const router = await worker.createRouter({ mediaCodecs });
     this.#routerCount.set(worker, (this.#routerCount.get(worker) ?? 0) + 1);
+    this.#workerOf.set(router, worker);
     router.observer.once('close', () => {
       this.#routerCount.set(worker, Math.max(0, (this.#routerCount.get(worker) ?? 1) - 1));
     });
     return router;
+  }
+
+  /** The worker a router of this pool runs on. */
+  workerOf(router: types.Router): types.Worker | undefined {
+    return this.#workerOf.get(router);
   }
 
   close(): void {

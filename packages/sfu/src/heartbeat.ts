@@ -20,6 +20,8 @@ export class Heartbeat {
   readonly #recordKey: Buffer;
   #lastCpuMs: number | undefined;
   #lastAt = Date.now();
+  /** Each worker's CPU time at the last beat, by pid (a replaced worker starts afresh). */
+  #lastWorkerCpuMs = new Map<number, number>();
 
   constructor(redis: Redis, node: SfuNode, pool: WorkerPool, controlUrl: string, secret: string, log: Logger) {
     this.redis = redis;
@@ -35,11 +37,17 @@ export class Heartbeat {
   async beat(): Promise<void> {
     try {
       const now = Date.now();
-      const cpuMs = await this.#workersCpuMs();
-      const cpu =
-        this.#lastCpuMs === undefined ? 0 : Math.max(0, cpuMs - this.#lastCpuMs) / Math.max(1, now - this.#lastAt);
-      this.#lastCpuMs = cpuMs;
-      this.#lastAt = now;
+      const perWorkerMs = await this.#workersCpuMs();
+      const cpuMs = [...perWorkerMs.values()].reduce((a, b) => a + b, 0);
+      const elapsed = Math.max(1, now - this.#lastAt);
+      const cpu = this.#lastCpuMs === undefined ? 0 : Math.max(0, cpuMs - this.#lastCpuMs) / elapsed;
+      const first = this.#lastCpuMs === undefined;
+      const workerCpu = (pid: number): number => {
+        const before = this.#lastWorkerCpuMs.get(pid);
+        const used = perWorkerMs.get(pid);
+        if (first || before === undefined || used === undefined) return 0;
+        return Math.round((Math.max(0, used - before) / elapsed) * 1000) / 1000;
+      };
       const s = this.node.status();
       const record: SfuNodeRecord = {
         nodeId: this.node.nodeId,
@@ -51,7 +59,12 @@ export class Heartbeat {
         maxConsumers: this.node.maxConsumers,
         cpu: Math.round(cpu * 1000) / 1000,
         updatedAt: now,
+        probes: s.probes,
+        perWorker: s.perWorker.map((w) => ({ ...w, cpu: workerCpu(w.pid) })),
       };
+      this.#lastCpuMs = cpuMs;
+      this.#lastWorkerCpuMs = perWorkerMs;
+      this.#lastAt = now;
       const signed = JSON.stringify(signNodeRecord(record, this.#recordKey));
       await this.redis
         .multi()
@@ -73,12 +86,13 @@ export class Heartbeat {
       .catch(() => undefined);
   }
 
-  async #workersCpuMs(): Promise<number> {
-    let total = 0;
+  /** Each live worker's CPU time so far (ms), by pid. */
+  async #workersCpuMs(): Promise<Map<number, number>> {
+    const out = new Map<number, number>();
     for (const w of this.pool.workers) {
       const u = await w.getResourceUsage().catch(() => undefined);
-      if (u) total += u.ru_utime + u.ru_stime;
+      if (u) out.set(w.pid, u.ru_utime + u.ru_stime);
     }
-    return total;
+    return out;
   }
 }

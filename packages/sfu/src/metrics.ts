@@ -28,6 +28,7 @@ export class SfuMetrics {
         },
       });
     gauge('visita_sfu_rooms', 'Media rooms (consultations) on this node', () => node.status().rooms);
+    gauge('visita_sfu_probes', "Network tests (patients' pre-call checks) on this node", () => node.status().probes);
     gauge('visita_sfu_transports', 'WebRTC transports', () => node.status().transports);
     gauge('visita_sfu_producers', 'Producers (microphones, cameras)', () => node.status().producers);
     gauge('visita_sfu_consumers', 'Consumers', () => node.status().consumers);

@@ -125,7 +125,16 @@ describe('SFU control connection', () => {
     const s = await connect({ token: token(), protocolVersion: PROTOCOL_VERSION });
     expect(await rpc(s, { method: 'node.status', params: {} })).toEqual({
       ok: true,
-      data: { nodeId: 'node-ctl', workers: 1, rooms: 0, transports: 0, producers: 0, consumers: 0 },
+      data: {
+        nodeId: 'node-ctl',
+        workers: 1,
+        rooms: 0,
+        probes: 0,
+        perWorker: [{ pid: expect.any(Number), rooms: 0, consumers: 0 }],
+        transports: 0,
+        producers: 0,
+        consumers: 0,
+      },
     });
     expect(await rpc(s, { method: 'room.open', params: { roomId: 'r1' } })).toMatchObject({
       ok: true,

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, type RtpCapabilities } from '@visita/protocol';
 import { createLogger } from '../src/logger.ts';
-import { SfuNode } from '../src/SfuNode.ts';
+import { MAX_PROBES_PER_NODE, SfuNode } from '../src/SfuNode.ts';
 import { WorkerPool } from '../src/WorkerPool.ts';
 import { audioRtpParameters, videoRtpParameters } from './fixtures.ts';
 
@@ -42,6 +42,8 @@ describe('SfuNode against a real mediasoup worker', () => {
     // Rooms are spread over the workers.
     const perWorker = await Promise.all(pool.workers.map(async (w) => (await w.dump()).routerIds.length));
     expect(perWorker).toEqual([1, 1]);
+    // …and the node's status says so, worker by worker.
+    expect(node.status().perWorker).toEqual(pool.workers.map((w) => ({ pid: w.pid, rooms: 1, consumers: 0 })));
   });
 
   it('creates transports, produces, consumes paused, resumes, and closes everything in cascade', async () => {
@@ -202,6 +204,55 @@ describe('SfuNode against a real mediasoup worker', () => {
     expect(await h()['peer.close']({ roomId: 'r1', peerId: 'patient' })).toEqual({ closed: true });
     expect((await closed)[0]).toEqual({ roomId: 'r1', peerId: 'practitioner', consumerId: consumer.id });
     expect((await h()['room.get']({ roomId: 'r1' })).peers.find((p) => p.peerId === 'practitioner')?.consumers).toBe(0);
+  });
+
+  it('keeps a network test apart from the calls: not counted as one, closed by the node after its TTL, silently', async () => {
+    await h()['room.open']({ roomId: 'call' });
+    const events: string[] = [];
+    node.on('roomClosed', (e) => events.push(e.roomId));
+    const { rtpCapabilities } = await h()['probe.open']({ roomId: 'probe-a', ttlMs: 1_000 });
+    expect(rtpCapabilities.codecs?.length).toBeGreaterThan(0);
+    const t = await h()['transport.create']({ roomId: 'probe-a', peerId: 'probe', direction: 'send' });
+    await h()['producer.create']({
+      roomId: 'probe-a',
+      peerId: 'probe',
+      transportId: t.id,
+      kind: 'audio',
+      rtpParameters: audioRtpParameters,
+    });
+    // The heartbeat's `rooms` (what placement reserves a call's consumers for) counts calls only.
+    expect(node.status()).toMatchObject({ rooms: 1, probes: 1, transports: 1, producers: 1 });
+    await expect(h()['probe.open']({ roomId: 'probe-a', ttlMs: 1_000 })).rejects.toMatchObject({
+      code: ErrorCode.INVALID_STATE,
+    });
+    await expect(h()['probe.open']({ roomId: 'call', ttlMs: 1_000 })).rejects.toMatchObject({
+      code: ErrorCode.INVALID_STATE,
+    });
+    const started = Date.now();
+    while (node.roomIds.includes('probe-a') && Date.now() - started < 3_000)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(800);
+    expect(node.roomIds).toEqual(['call']);
+    expect(node.status()).toMatchObject({ rooms: 1, probes: 0, transports: 0, producers: 0 });
+    expect(await routerIds()).toHaveLength(1);
+    expect(events).toEqual([]); // no call was lost: signaling is not told
+  });
+
+  it('holds at most MAX_PROBES_PER_NODE network tests, and none while draining', async () => {
+    const opened = await Promise.all(
+      Array.from({ length: MAX_PROBES_PER_NODE }, (_, i) => h()['probe.open']({ roomId: `probe-${i}`, ttlMs: 30_000 })),
+    );
+    expect(opened).toHaveLength(MAX_PROBES_PER_NODE);
+    await expect(h()['probe.open']({ roomId: 'probe-over', ttlMs: 30_000 })).rejects.toMatchObject({
+      code: ErrorCode.NO_MEDIA_CAPACITY,
+    });
+    expect(node.status().probes).toBe(MAX_PROBES_PER_NODE);
+    // A drain ends the tests at once (they are no calls to wait for) and refuses new ones.
+    expect(await node.drain(5_000, async () => undefined, 10)).toBe('empty');
+    expect(node.status().probes).toBe(0);
+    await expect(h()['probe.open']({ roomId: 'probe-late', ttlMs: 30_000 })).rejects.toMatchObject({
+      code: ErrorCode.NO_MEDIA_CAPACITY,
+    });
   });
 
   it('replaces a worker killed with SIGKILL and reports its rooms as lost', async () => {

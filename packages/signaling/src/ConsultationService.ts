@@ -9,6 +9,7 @@ import { Consultations } from './usecases/Consultations.ts';
 import { useCaseContext, type UseCasePorts } from './usecases/context.ts';
 import { Lifecycle } from './usecases/Lifecycle.ts';
 import { MediaMetering } from './usecases/MediaMetering.ts';
+import { NetworkProbes } from './usecases/NetworkProbes.ts';
 import { WaitingRoom } from './usecases/WaitingRoom.ts';
 
 export { practitionerPresenceKey, roleOf, type Notifier };
@@ -27,6 +28,7 @@ export class ConsultationService {
   readonly chat: Chat;
   readonly media: MediaCalls;
   readonly mediaMetering: MediaMetering;
+  readonly probes: NetworkProbes;
 
   constructor(ports: UseCasePorts, sfu: SfuNodes, notify: Notifier, log: Logger) {
     const ctx = useCaseContext(ports, sfu, notify, log);
@@ -44,5 +46,11 @@ export class ConsultationService {
       ports.ice,
     );
     this.mediaMetering = new MediaMetering(ctx);
+    this.probes = new NetworkProbes(
+      sfu,
+      (identity, id) => this.consultations.authorize(identity, id),
+      ports.ice,
+      ports.probeTtlMs,
+    );
   }
 }

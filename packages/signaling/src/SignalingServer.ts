@@ -155,6 +155,7 @@ export class SignalingServer {
         meter: (e) => this.#metering.append(e),
         instanceId: config.instanceId,
         ice: transportIce(config),
+        probeTtlMs: config.probeTtlMs,
         practiceName: config.practiceName,
         practitionerName: (id) => this.#practitionerNames.get(id),
       },

@@ -26,6 +26,7 @@ import {
   type SignalingIo,
 } from './socketServer.ts';
 import type { PresenceStore } from './store/PresenceStore.ts';
+import type { HeldProbe } from './usecases/NetworkProbes.ts';
 
 type Handler<K extends ClientRequestName> = (
   socket: ClientSocket,
@@ -98,7 +99,36 @@ export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
     'media:consume': (socket, p) => service.media.consume(id(socket), p),
     'media:resumeConsumer': (socket, p) => service.media.resumeConsumer(id(socket), p),
     'media:setProducerPaused': (socket, p) => service.media.setProducerPaused(id(socket), p),
+    'probe:open': async (socket, p) => {
+      const who = id(socket);
+      await limits.probe(`${who.kind}:${who.sub}`);
+      const { held, opened } = await service.probes.open(who, p);
+      // One test per connection: a newer one replaces it; one opened as the socket went is closed.
+      const previous = socket.data.probe;
+      socket.data.probe = socket.connected ? held : null;
+      if (previous) closeProbe(previous);
+      if (!socket.connected) closeProbe(held);
+      return opened;
+    },
+    'probe:connect': (socket, p) => service.probes.connect(heldProbe(socket, p.probeId), p.dtlsParameters),
+    'probe:produce': (socket, p) => service.probes.produce(heldProbe(socket, p.probeId), p.kind, p.rtpParameters),
+    'probe:close': (socket, p) => {
+      const held = heldProbe(socket, p.probeId);
+      socket.data.probe = null;
+      return service.probes.close(held);
+    },
   };
+
+  /** The network test this socket opened, by its id; another's (or an expired one) is not found. */
+  function heldProbe(socket: ClientSocket, probeId: string): HeldProbe {
+    const held = socket.data.probe;
+    if (!held || held.probeId !== probeId)
+      throw new VisitaError(ErrorCode.NOT_FOUND, 'no such network test on this connection');
+    return held;
+  }
+  function closeProbe(held: HeldProbe): void {
+    service.probes.close(held).catch((e: Error) => log.debug({ err: e.message }, 'network test already closed'));
+  }
 
   /** Leaves the consultation now (joining another one). */
   async function leave(socket: ClientSocket): Promise<void> {
@@ -188,6 +218,9 @@ export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
         .catch(() => undefined);
     }
     socket.on('disconnect', () => {
+      const probe = socket.data.probe;
+      socket.data.probe = null;
+      if (probe) closeProbe(probe);
       if (bus.closing) return; // the instance is stopping: others take over by presence expiry
       void (async () => {
         await dropped(socket);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { Id } from '@visita/protocol';
+import { Id, PROBE_MAX_TTL_MS } from '@visita/protocol';
 import { Plan } from './metering/plans.ts';
+import { DEFAULT_PROBE_TTL_MS } from './usecases/NetworkProbes.ts';
 import type { TurnConfig } from './turn.ts';
 
 // Signaling's whole configuration, read from the environment here only, validated at start-up
@@ -78,6 +79,10 @@ const Env = z.object({
     ),
   /** Check-ins (joins) allowed per patient link per minute. */
   VISITA_CHECKIN_RATE: z.coerce.number().int().min(1).max(10_000).default(30),
+  /** Network tests (pre-call checks) allowed per patient link or practitioner per 10 minutes. */
+  VISITA_PROBE_RATE: z.coerce.number().int().min(1).max(10_000).default(10),
+  /** How long a media node keeps a network test (the node closes it then, whatever signaling does). */
+  VISITA_PROBE_TTL_MS: z.coerce.number().int().min(1_000).max(PROBE_MAX_TTL_MS).default(DEFAULT_PROBE_TTL_MS),
   /** Multiplies every per-socket request budget (socketBudgets.ts): above 1 for load tests or trusted clients. */
   VISITA_SOCKET_RATE_SCALE: z.coerce.number().min(0.1).max(1000).default(1),
   /** How long a connection counts as present without its instance's heartbeat. */
@@ -136,6 +141,8 @@ export interface SignalingConfig {
   readonly socketRateScale: number;
   readonly auditRetentionDays: number;
   readonly checkinRate: number;
+  readonly probeRate: number;
+  readonly probeTtlMs: number;
   readonly presenceTtlMs: number;
   readonly reconnectGraceMs: number;
   readonly plans: readonly Plan[];
@@ -201,6 +208,8 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
         .filter(Boolean),
     ),
     checkinRate: e.VISITA_CHECKIN_RATE,
+    probeRate: e.VISITA_PROBE_RATE,
+    probeTtlMs: e.VISITA_PROBE_TTL_MS,
     presenceTtlMs: e.VISITA_PRESENCE_TTL_MS,
     reconnectGraceMs: e.VISITA_RECONNECT_GRACE_MS,
     plans: Object.freeze(plans),

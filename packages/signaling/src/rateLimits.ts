@@ -32,6 +32,8 @@ export interface RateLimits {
   login: LoginGuard;
   /** One point per check-in (join) of a patient link. */
   checkIn(key: string): Promise<void>;
+  /** One point per network test opened (pre-call check), per patient link or practitioner. */
+  probe(key: string): Promise<void>;
 }
 
 const sha = (s: string): string => createHash('sha256').update(s).digest('base64url').slice(0, 22);
@@ -45,7 +47,13 @@ function limited(e: unknown): never {
 
 export function redisRateLimits(
   redis: Redis,
-  o: { loginAttempts: number; loginAddressAttempts: number; loginAccountAttempts: number; checkinRate: number },
+  o: {
+    loginAttempts: number;
+    loginAddressAttempts: number;
+    loginAccountAttempts: number;
+    checkinRate: number;
+    probeRate: number;
+  },
 ): RateLimits {
   const limiter = (keyPrefix: string, points: number, duration: number) =>
     new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration });
@@ -53,6 +61,7 @@ export function redisRateLimits(
   const address = limiter('visita:rl:login-addr', o.loginAddressAttempts, LOGIN_WINDOW_S);
   const account = limiter('visita:rl:login-acct', o.loginAccountAttempts, LOGIN_WINDOW_S);
   const checkIn = limiter('visita:rl:checkin', o.checkinRate, 60);
+  const probe = limiter('visita:rl:probe', o.probeRate, 600);
   const knownKey = (email: string) => `visita:login-known:${sha(email)}`;
 
   const login: LoginGuard = {
@@ -88,5 +97,6 @@ export function redisRateLimits(
   return {
     login,
     checkIn: (k) => checkIn.consume(k).then(() => undefined, limited),
+    probe: (k) => probe.consume(k).then(() => undefined, limited),
   };
 }

@@ -5,6 +5,7 @@ import { Role, type ClientToServerEvents, type ServerToClientEvents } from '@vis
 import { practitionerPresenceKey, roleOf, type Notifier } from './ConsultationService.ts';
 import type { Logger } from './logger.ts';
 import type { PresenceStore } from './store/PresenceStore.ts';
+import type { HeldProbe } from './usecases/NetworkProbes.ts';
 import type { Identity } from './tokens.ts';
 import { identityKey, type ConnectionCaps } from './store/ConnectionCaps.ts';
 
@@ -12,6 +13,8 @@ export interface SocketData {
   identity: Identity;
   /** The consultation this socket joined, if any. */
   consultationId: string | null;
+  /** The network test this socket holds (pre-call check), if any: closed with the socket. */
+  probe?: HeldProbe | null;
 }
 
 /** Between signaling instances (through the Redis Streams adapter). */

@@ -74,4 +74,19 @@ it('shows ops the nodes, calls, waiting rooms and longest waits; a practitioner 
   expect(after.callsInProgress).toBe(1);
   expect(after.waiting.total).toBe(1);
   expect(after.waiting.practitioners[0]).toMatchObject({ waiting: 1 });
+
+  // Per worker, from the node's next heartbeats: the call on one worker, each worker's share of the
+  // node's capacity, its CPU; and the waiting patient's network test, apart from the calls.
+  await b.request('probe:open', { consultationId: second.consultationId });
+  const deadline = Date.now() + 10_000;
+  let node = after.nodes[0]!;
+  while ((node.rooms !== 1 || node.probes !== 1) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    node = (await status(opsToken)).body.data.nodes[0]!;
+  }
+  expect(node).toMatchObject({ rooms: 1, probes: 1 });
+  expect(node.perWorker).toHaveLength(node.workers);
+  expect(node.perWorker!.map((w) => w.rooms).sort()).toEqual([1, ...Array(node.workers - 1).fill(0)].sort());
+  for (const w of node.perWorker!)
+    expect(w).toEqual({ pid: expect.any(Number), rooms: expect.any(Number), consumers: 0, cpu: expect.any(Number) });
 });

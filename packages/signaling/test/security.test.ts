@@ -70,6 +70,8 @@ describe('authorization of every event', () => {
   let mine: { consultationId: string; patientToken: string };
   let other: { consultationId: string; patientToken: string };
   let patient: TestClient;
+  /** A network test held by the other consultation's patient: its real id, tried by someone else. */
+  let otherProbeId: string;
 
   beforeAll(async () => {
     const token = await stack.login();
@@ -77,6 +79,10 @@ describe('authorization of every event', () => {
     other = await stack.createConsultation(token);
     patient = await stack.connect(mine.patientToken);
     await patient.request('consultation:join', { consultationId: mine.consultationId, displayName: 'P' });
+    const otherPatient = await stack.connect(other.patientToken);
+    const probe = await otherPatient.request('probe:open', { consultationId: other.consultationId });
+    if (!probe.ok) throw new Error(probe.message);
+    otherProbeId = probe.data.probeId;
   });
 
   const payloadFor = (name: ClientRequestName, consultationId: string): unknown => {
@@ -103,6 +109,14 @@ describe('authorization of every event', () => {
       'media:consume': { consultationId, transportId: t, producerId: t, rtpCapabilities: {} },
       'media:resumeConsumer': { consultationId, consumerId: t },
       'media:setProducerPaused': { consultationId, producerId: t, paused: true },
+      // A network test is its connection's: another's real id is refused whoever the consultation.
+      'probe:open': { consultationId },
+      'probe:connect': {
+        probeId: otherProbeId,
+        dtlsParameters: { fingerprints: [{ algorithm: 'sha-256', value: 'AA' }] },
+      },
+      'probe:produce': { probeId: otherProbeId, kind: 'audio', rtpParameters: audioRtpParameters },
+      'probe:close': { probeId: otherProbeId },
     };
     return by[name];
   };

@@ -35,6 +35,18 @@ afterAll(async () => {
   net?.destroy();
 });
 
+it("tests the patient's network through TURN before the waiting room, as the call will go", async () => {
+  const { page: doctor } = await e2e.page();
+  const { patientLink } = await e2e.doctorCreatesConsultation(doctor);
+  const context = await phone!.browser.newContext({ ignoreHTTPSErrors: true, locale: 'en-GB' });
+  const patient = await context.newPage();
+  await patient.goto(patientLink);
+  const test = patient.getByTestId('network-test');
+  await expect.poll(() => test.getAttribute('data-status'), { timeout: 30_000 }).toBe('good');
+  expect(await test.getAttribute('data-path')).toBe('relay/udp');
+  await context.close();
+});
+
 it('carries a call through TURN only: relayed candidates on both sides, media both ways', async () => {
   const { page: doctor } = await e2e.page();
   const context = await phone!.browser.newContext({ ignoreHTTPSErrors: true, locale: 'en-GB' });

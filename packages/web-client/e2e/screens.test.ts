@@ -85,6 +85,10 @@ for (const [i, device] of PHONES.entries()) {
     await expect
       .poll(() => meter.getAttribute('aria-valuetext'), { timeout: 10_000 })
       .toBe(device.lang === 'fr' ? 'Votre micro fonctionne.' : 'Your microphone works.');
+    // The network test to the media server has answered (in words, the figures beside).
+    await expect
+      .poll(() => patient.getByTestId('network-test').getAttribute('data-status'), { timeout: 30_000 })
+      .toBe('good');
     const check = await screen(patient, device.id, 'device-check');
     titles.set('device-check', check.title);
     expect(check.lang).toBe(device.lang);
@@ -246,6 +250,11 @@ it('ops watch the live picture; a practitioner reads their audit log and exports
   await ops.getByTestId('ops-node').filter({ hasText: 'sfu-test' }).getByText('serving').waitFor();
   await expect.poll(() => ops.getByTestId('ops-waiting').textContent()).not.toBe('0');
   await ops.getByTestId('ops-queues').getByText(DEMO.name).waitFor();
+  // Each worker of the node on a row of its own, with its share of the node's capacity.
+  const workers = ops.getByTestId('ops-worker');
+  await workers.first().waitFor();
+  expect(await workers.count()).toBe(e2e.stack.node.status().workers);
+  expect(await workers.first().textContent()).toMatch(/^worker 1 \(pid \d+\).*\d+\/\d+ \(\d+\s?%\)/);
   await screen(ops, 'desktop', 'ops');
   await ops.context().close();
 

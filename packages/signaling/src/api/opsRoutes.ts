@@ -37,7 +37,18 @@ export async function opsStatus(s: OpsSources): Promise<OpsStatus> {
   return {
     at: now,
     nodes: nodes
-      .map(({ updatedAt, ...n }) => ({ ...n, ageMs: Math.max(0, now - updatedAt) }))
+      .map((n) => ({
+        nodeId: n.nodeId,
+        state: n.state,
+        workers: n.workers,
+        rooms: n.rooms,
+        consumers: n.consumers,
+        maxConsumers: n.maxConsumers,
+        cpu: n.cpu,
+        ...(n.probes === undefined ? {} : { probes: n.probes }),
+        ...(n.perWorker === undefined ? {} : { perWorker: n.perWorker }),
+        ageMs: Math.max(0, now - n.updatedAt),
+      }))
       .sort((a, b) => a.nodeId.localeCompare(b.nodeId)),
     callsInProgress,
     admissionsWaiting,

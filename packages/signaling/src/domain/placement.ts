@@ -30,6 +30,19 @@ export function chooseNode(nodes: readonly SfuNodeRecord[], now: number): SfuNod
   return best;
 }
 
+/**
+ * Picks the node for a network test (a patient's pre-call check): a serving, fresh node, the least
+ * loaded, full or not (a test holds one transport for seconds, no consumer). Pure.
+ */
+export function chooseProbeNode(nodes: readonly SfuNodeRecord[], now: number): SfuNodeRecord | undefined {
+  let best: SfuNodeRecord | undefined;
+  for (const n of nodes) {
+    if (n.state !== 'serving' || now - n.updatedAt > SFU_STALE_MS) continue;
+    if (!best || compareLoad(n, best) < 0) best = n;
+  }
+  return best;
+}
+
 function compareLoad(a: SfuNodeRecord, b: SfuNodeRecord): number {
   return nodeLoad(a) - nodeLoad(b) || a.cpu - b.cpu || a.rooms - b.rooms || a.nodeId.localeCompare(b.nodeId);
 }

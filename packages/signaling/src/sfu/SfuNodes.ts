@@ -15,6 +15,8 @@ export interface SfuRpc {
 export interface SfuNodes extends Pick<EventEmitter<SfuClientEvents>, 'on'> {
   /** Chooses a node for a new consultation; NO_MEDIA_CAPACITY when none can take it. */
   place(): Promise<string>;
+  /** Chooses a node for a network test (pre-call); NO_MEDIA_CAPACITY when none serves. */
+  probeNode(): Promise<string>;
   /** The RPC of a node hosting a consultation; NO_MEDIA_CAPACITY when the node is gone. */
   client(nodeId: string): Promise<SfuRpc>;
 }

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import { ErrorCode, SFU_NODES_SET, SFU_STALE_MS, VisitaError, sfuNodeKey, type SfuNodeRecord } from '@visita/protocol';
 import { nodeRecordKey, verifyNodeRecord } from '@visita/protocol/nodeRecord';
-import { CONSUMERS_PER_CALL, chooseNode } from '../domain/placement.ts';
+import { CONSUMERS_PER_CALL, chooseNode, chooseProbeNode } from '../domain/placement.ts';
 import type { Logger } from '../logger.ts';
 import { SfuClient, type SfuClientEvents } from './SfuClient.ts';
 
@@ -76,6 +76,17 @@ export class SfuRegistry extends EventEmitter<SfuClientEvents> {
     const placed = this.#placed.get(node.nodeId) ?? [];
     placed.push(now);
     this.#placed.set(node.nodeId, placed);
+    this.#connect(node);
+    return node.nodeId;
+  }
+
+  /** Chooses a node for a network test (not counted as a placement: a test is no call). */
+  async probeNode(now = Date.now()): Promise<string> {
+    const node = chooseProbeNode(
+      (await this.nodes()).filter((n) => !this.#isLost(n) && this.#clients.get(n.nodeId)?.down !== true),
+      now,
+    );
+    if (!node) throw new VisitaError(ErrorCode.NO_MEDIA_CAPACITY, 'no media server is available');
     this.#connect(node);
     return node.nodeId;
   }

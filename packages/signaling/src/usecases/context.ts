@@ -55,6 +55,8 @@ export interface UseCasePorts {
   practiceName?: string | null;
   /** TURN servers and ICE policy handed with each transport; none: direct only. */
   ice?: (identity: Identity) => TransportIce;
+  /** How long a media node keeps a network test (VISITA_PROBE_TTL_MS). */
+  probeTtlMs?: number;
 }
 
 /** What the use cases share: the ports, the SFU nodes, the notifier, the log, and two recorders. */

@@ -1,6 +1,14 @@
 import wrtc from '@roamhq/wrtc';
 import { Device } from 'mediasoup-client';
 import type { Transport } from 'mediasoup-client/types';
+import type {
+  Ack,
+  DtlsParameters,
+  MediaKind,
+  RtpCapabilities,
+  RtpParameters,
+  TransportOptions,
+} from '@visita/protocol';
 import type { TestClient } from './stack.ts';
 
 // A real WebRTC stack in Node (libwebrtc through @roamhq/wrtc) under mediasoup-client, as the
@@ -29,6 +37,14 @@ async function firstPacketSent(transport: Transport, timeoutMs = 5_000): Promise
     await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error(`no RTP sent within ${timeoutMs} ms`);
+}
+
+/** Where a send transport comes from and how it is connected: a call's media or a network test. */
+interface SendPath {
+  rtpCapabilities: RtpCapabilities;
+  transport: TransportOptions;
+  connect(dtlsParameters: DtlsParameters): Promise<Ack<unknown>>;
+  produce(kind: MediaKind, rtpParameters: RtpParameters): Promise<Ack<{ producerId: string }>>;
 }
 
 /** One participant's microphone, sent for real: a 400 Hz tone, 10 ms a frame (silence would let Opus go quiet). */
@@ -63,28 +79,43 @@ export class MediaBot {
   static async sendAudio(client: TestClient, consultationId: string, silentForMs = 0): Promise<MediaBot> {
     const caps = await client.request('media:routerCapabilities', { consultationId });
     if (!caps.ok) throw new Error(`routerCapabilities: ${caps.message}`);
-    const device = new Device({ handlerName: 'Chrome111' });
-    await device.load({ routerRtpCapabilities: caps.data.rtpCapabilities as never });
     const t = await client.request('media:createTransport', { consultationId, direction: 'send' });
     if (!t.ok) throw new Error(`createTransport: ${t.message}`);
-    const transport = device.createSendTransport(t.data as never);
+    const path: SendPath = {
+      rtpCapabilities: caps.data.rtpCapabilities,
+      transport: t.data,
+      connect: (dtlsParameters) =>
+        client.request('media:connectTransport', { consultationId, transportId: t.data.id, dtlsParameters }),
+      produce: (kind, rtpParameters) =>
+        client.request('media:produce', { consultationId, transportId: t.data.id, kind, rtpParameters }),
+    };
+    return MediaBot.over(path, silentForMs);
+  }
+
+  /** The same microphone sent through a network test (pre-call check) the client opened. */
+  static async sendAudioToProbe(client: TestClient, consultationId: string): Promise<MediaBot & { probeId: string }> {
+    const opened = await client.request('probe:open', { consultationId });
+    if (!opened.ok) throw new Error(`probe:open: ${opened.code} ${opened.message}`);
+    const { probeId } = opened.data;
+    const bot = await MediaBot.over({
+      rtpCapabilities: opened.data.rtpCapabilities,
+      transport: opened.data.transport,
+      connect: (dtlsParameters) => client.request('probe:connect', { probeId, dtlsParameters }),
+      produce: (kind, rtpParameters) => client.request('probe:produce', { probeId, kind, rtpParameters }),
+    });
+    return Object.assign(bot, { probeId });
+  }
+
+  static async over(path: SendPath, silentForMs = 0): Promise<MediaBot> {
+    const device = new Device({ handlerName: 'Chrome111' });
+    await device.load({ routerRtpCapabilities: path.rtpCapabilities as never });
+    const transport = device.createSendTransport(path.transport as never);
     transport.on('connect', ({ dtlsParameters }, done, fail) => {
-      client
-        .request('media:connectTransport', {
-          consultationId,
-          transportId: t.data.id,
-          dtlsParameters: dtlsParameters as never,
-        })
-        .then((r) => (r.ok ? done() : fail(new Error(r.message))), fail);
+      path.connect(dtlsParameters as never).then((r) => (r.ok ? done() : fail(new Error(r.message))), fail);
     });
     transport.on('produce', ({ kind, rtpParameters }, done, fail) => {
-      client
-        .request('media:produce', {
-          consultationId,
-          transportId: t.data.id,
-          kind,
-          rtpParameters: rtpParameters as never,
-        })
+      path
+        .produce(kind, rtpParameters as never)
         .then((r) => (r.ok ? done({ id: r.data.producerId }) : fail(new Error(r.message))), fail);
     });
     const source = new wrtc.nonstandard.RTCAudioSource();

@@ -42,6 +42,10 @@ export class FakeSfuNodes extends EventEmitter<SfuClientEvents> implements SfuNo
     return 'node-1';
   }
 
+  async probeNode(): Promise<string> {
+    return this.place();
+  }
+
   async client(nodeId: string): Promise<SfuRpc> {
     if (this.gone.has(nodeId))
       throw new VisitaError(ErrorCode.NO_MEDIA_CAPACITY, 'the media server of this consultation is gone');

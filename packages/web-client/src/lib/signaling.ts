@@ -23,9 +23,13 @@ export function connectSignaling(token: string | (() => string), refresh?: () =>
   // address that is gone (noticed only at the ping timeout, 20 s), and a reconnection attempt made
   // while offline may hang until its own timeout (20 s). Either way, a fresh connection now; the
   // server recovers the session (rooms, missed events) when it can, the page joins again otherwise.
-  window.addEventListener('online', () => {
+  const onOnline = () => {
     if (socket.connected) socket.io.engine.close();
     else if (socket.active) socket.disconnect().connect();
+  };
+  window.addEventListener('online', onOnline);
+  socket.on('disconnect', (reason) => {
+    if (reason === 'io client disconnect') window.removeEventListener('online', onOnline);
   });
   socket.on('connect', () => everConnected.add(socket));
   if (refresh) {

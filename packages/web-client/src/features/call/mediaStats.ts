@@ -76,6 +76,40 @@ export function pathOf(report: RTCStatsReport | undefined): { type: string; prot
   return { type: local.candidateType, protocol: local.relayProtocol ?? local.protocol ?? 'unknown' };
 }
 
+/**
+ * The send side's uplink as the browser sees it: the selected pair's round trip (ms) and the
+ * bandwidth estimate (`availableOutgoingBitrate`, kbit/s), packets sent, and packets the media
+ * server reported lost (its RTCP receiver reports: `remote-inbound-rtp`).
+ */
+export function uplinkOf(report: RTCStatsReport | undefined): {
+  rttMs: number | null;
+  availableKbps: number | null;
+  packetsSent: number;
+  packetsLost: number;
+  reported: boolean;
+} {
+  const pair = selectedPair(report);
+  const rtt = pair?.['currentRoundTripTime'];
+  const available = pair?.['availableOutgoingBitrate'];
+  let packetsSent = 0;
+  let packetsLost = 0;
+  let reported = false;
+  each(report, (s) => {
+    if (s.type === 'outbound-rtp') packetsSent += Number(s['packetsSent'] ?? 0);
+    if (s.type === 'remote-inbound-rtp') {
+      reported = true;
+      packetsLost += Math.max(0, Number(s['packetsLost'] ?? 0));
+    }
+  });
+  return {
+    rttMs: typeof rtt === 'number' ? rtt * 1000 : null,
+    availableKbps: typeof available === 'number' ? available / 1000 : null,
+    packetsSent,
+    packetsLost,
+    reported,
+  };
+}
+
 /** Packets received and lost so far, and the selected pair's round trip (ms), for the quality. */
 export function receiveCounters(report: RTCStatsReport | undefined): {
   received: number;

@@ -131,6 +131,11 @@ function PractitionerQueue({ t, onOpen }: { t: Strings; onOpen: (consultationId:
               {e.deviceCheck && !(e.deviceCheck.camera && e.deviceCheck.microphone) && (
                 <span className="badge warn">{t.deviceProblem}</span>
               )}
+              {(e.deviceCheck?.network === 'poor' || e.deviceCheck?.network === 'failed') && (
+                <span className="badge warn" data-testid="network-badge">
+                  {t[`networkBadge_${e.deviceCheck.network}`]}
+                </span>
+              )}
               {!e.present && <span className="badge">{t.offline}</span>}
               <button onClick={() => onOpen(e.consultationId)} aria-label={`${t.open}: ${e.patientName}`}>
                 {t.open}

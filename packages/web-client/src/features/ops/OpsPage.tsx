@@ -1,7 +1,7 @@
 // The live view ops watch during a surge (role ops): each SFU node's load against its capacity,
 // calls in progress, waiting rooms and their longest waits, admissions waiting for capacity, and
 // what the autoscaler is doing. Refreshed every 2 s.
-import { useEffect, useState } from 'react';
+import { Fragment, useEffect, useState } from 'react';
 import type { OpsStatus, VisitaError as RequestError } from '@visita/protocol';
 import { api } from '../../lib/api.ts';
 import { errorText, type Strings } from '../../lib/i18n.ts';
@@ -87,6 +87,7 @@ export function OpsPage({ t, isOps }: { t: Strings; isOps: boolean }) {
                 <th scope="col">{t.opsState}</th>
                 <th scope="col">{t.opsWorkers}</th>
                 <th scope="col">{t.opsRooms}</th>
+                <th scope="col">{t.opsProbes}</th>
                 <th scope="col">{t.opsLoad}</th>
                 <th scope="col">{t.opsCpu}</th>
               </tr>
@@ -94,18 +95,47 @@ export function OpsPage({ t, isOps }: { t: Strings; isOps: boolean }) {
             <tbody>
               {status.nodes.map((n) => {
                 const load = n.consumers / n.maxConsumers;
+                // Each worker takes an equal share of the node's capacity.
+                const perWorkerMax = Math.max(1, Math.floor(n.maxConsumers / Math.max(1, n.workers)));
                 return (
-                  <tr key={n.nodeId} data-testid="ops-node">
-                    <th scope="row">{n.nodeId}</th>
-                    <td>{n.state === 'serving' ? t.opsServing : t.opsDraining}</td>
-                    <td>{n.workers}</td>
-                    <td>{n.rooms}</td>
-                    <td>
-                      <meter min={0} max={1} high={0.8} value={load} aria-label={`${t.opsLoad} ${n.nodeId}`} />{' '}
-                      {n.consumers}/{n.maxConsumers} ({nf.format(load)})
-                    </td>
-                    <td>{n.cpu.toLocaleString(t.locale, { maximumFractionDigits: 2 })}</td>
-                  </tr>
+                  <Fragment key={n.nodeId}>
+                    <tr data-testid="ops-node">
+                      <th scope="row">{n.nodeId}</th>
+                      <td>{n.state === 'serving' ? t.opsServing : t.opsDraining}</td>
+                      <td>{n.workers}</td>
+                      <td>{n.rooms}</td>
+                      <td>{n.probes ?? '–'}</td>
+                      <td>
+                        <meter min={0} max={1} high={0.8} value={load} aria-label={`${t.opsLoad} ${n.nodeId}`} />{' '}
+                        {n.consumers}/{n.maxConsumers} ({nf.format(load)})
+                      </td>
+                      <td>{n.cpu.toLocaleString(t.locale, { maximumFractionDigits: 2 })}</td>
+                    </tr>
+                    {n.perWorker?.map((w, i) => {
+                      const share = w.consumers / perWorkerMax;
+                      const name = t.opsWorker(i + 1, w.pid);
+                      return (
+                        <tr key={w.pid} className="sub" data-testid="ops-worker">
+                          <th scope="row">{name}</th>
+                          <td />
+                          <td />
+                          <td>{w.rooms}</td>
+                          <td />
+                          <td>
+                            <meter
+                              min={0}
+                              max={1}
+                              high={0.8}
+                              value={share}
+                              aria-label={`${t.opsLoad} ${n.nodeId}, ${name}`}
+                            />{' '}
+                            {w.consumers}/{perWorkerMax} ({nf.format(share)})
+                          </td>
+                          <td>{w.cpu.toLocaleString(t.locale, { maximumFractionDigits: 2 })}</td>
+                        </tr>
+                      );
+                    })}
+                  </Fragment>
                 );
               })}
             </tbody>

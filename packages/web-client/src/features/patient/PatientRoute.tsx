@@ -83,6 +83,8 @@ export function PatientRoute({ t, consultationId }: { t: Strings; consultationId
     return (
       <DeviceCheck
         t={t}
+        token={token}
+        consultationId={consultationId}
         media={media}
         start={start}
         initialName={saved?.name ?? ''}

@@ -1,10 +1,12 @@
-// The patient's check before the waiting room: camera preview, microphone meter, a test sound, name
-// and reason. When the devices cannot be started, steps for this browser, and ways on without them.
+// The patient's check before the waiting room: camera preview, microphone meter, a test sound, a
+// network test to the media server, name and reason. When the devices cannot be started, steps for
+// this browser, and ways on without them.
 import { useEffect, useState } from 'react';
-import type { DeviceCheck as DeviceCheckResult } from '@visita/protocol';
+import type { DeviceCheck as DeviceCheckResult, NetworkGrade } from '@visita/protocol';
 import type { Strings } from '../../lib/i18n.ts';
 import { Panel } from '../../ui/Panel.tsx';
 import { VideoPreview } from '../../ui/VideoPreview.tsx';
+import { NetworkCheck } from './NetworkCheck.tsx';
 import { platformOf, problemOf } from './permissionHelp.ts';
 import { useMicLevel, type LocalMedia, type MediaMode } from './useLocalMedia.ts';
 
@@ -16,6 +18,8 @@ export interface CheckIn {
 
 export function DeviceCheck({
   t,
+  token,
+  consultationId,
   media,
   start,
   initialName,
@@ -23,6 +27,8 @@ export function DeviceCheck({
   onEnter,
 }: {
   t: Strings;
+  token: string;
+  consultationId: string;
   media: LocalMedia;
   start: (mode?: MediaMode) => void;
   initialName: string;
@@ -34,6 +40,7 @@ export function DeviceCheck({
   const [micHeard, setMicHeard] = useState(false);
   const [name, setName] = useState(initialName);
   const [reason, setReason] = useState(initialReason);
+  const [network, setNetwork] = useState<NetworkGrade | null>(null);
   useEffect(() => {
     if (level > 0.05) setMicHeard(true);
   }, [level]);
@@ -45,6 +52,7 @@ export function DeviceCheck({
       deviceCheck: {
         camera: Boolean(stream?.getVideoTracks().some((track) => track.readyState === 'live')),
         microphone: micHeard,
+        ...(network ? { network } : {}),
       },
     });
 
@@ -83,6 +91,11 @@ export function DeviceCheck({
               <SpeakerTest t={t} />
             </>
           )}
+        </>
+      )}
+      <NetworkCheck t={t} token={token} consultationId={consultationId} onGrade={setNetwork} />
+      {media.status === 'ready' && (
+        <>
           <label htmlFor="name">{t.yourName}</label>
           <input
             id="name"

@@ -27,6 +27,8 @@ export const en = {
   opsState: 'State',
   opsWorkers: 'Workers',
   opsRooms: 'Calls',
+  opsProbes: 'Network tests',
+  opsWorker: (n: number, pid: number) => `worker ${n} (pid ${pid})`,
   opsLoad: 'Load',
   opsCpu: 'CPU (cores)',
   opsServing: 'serving',
@@ -72,6 +74,24 @@ export const en = {
   selfView: 'Your camera',
   selfViewCaption: 'You (only you see this)',
   micHeard: 'Your microphone works.',
+  networkTitle: 'Your connection',
+  networkTesting: 'Testing the connection to the video service…',
+  networkGood: 'Good connection: the video should be smooth.',
+  networkFair: 'Fair connection: the picture may be less sharp at times.',
+  networkPoor:
+    'Weak connection: the picture may freeze. Move closer to your Wi-Fi, or go where the mobile signal is better.',
+  networkFailed:
+    'The video service cannot be reached from this network. Try another one (Wi-Fi or mobile data). You can still join the waiting room.',
+  networkUnavailable: 'The connection test is not available right now. You can still join the waiting room.',
+  networkDetails: (rttMs: string | null, uploadMbps: string | null, lossPct: string | null) =>
+    [
+      rttMs !== null && `Round trip ${rttMs} ms`,
+      uploadMbps !== null && `upload ${uploadMbps} Mbit/s`,
+      lossPct !== null && `loss ${lossPct} %`,
+    ]
+      .filter(Boolean)
+      .join(' · '),
+  networkRetry: 'Test again',
   micNotHeard: 'Nothing heard yet',
   speakerTest: 'Play a test sound',
   speakerPlaying: 'You should hear two notes now. If not, turn the volume up.',
@@ -151,6 +171,8 @@ export const en = {
   emptyWaitingRoom: 'Nobody is waiting.',
   since: (min: number) => `waiting ${min} min`,
   deviceProblem: 'camera or microphone not confirmed',
+  networkBadge_poor: 'weak connection',
+  networkBadge_failed: 'video service unreachable from their network',
   offline: 'disconnected',
   decline: 'Decline',
   declineReason: 'Reason shown to the patient',

@@ -28,6 +28,8 @@ export const fr: Strings = {
   opsState: 'État',
   opsWorkers: 'Workers',
   opsRooms: 'Appels',
+  opsProbes: 'Tests réseau',
+  opsWorker: (n, pid) => `worker ${n} (pid ${pid})`,
   opsLoad: 'Charge',
   opsCpu: 'CPU (cœurs)',
   opsServing: 'en service',
@@ -74,6 +76,25 @@ export const fr: Strings = {
   selfView: 'Votre caméra',
   selfViewCaption: 'Vous (vous seul voyez cette image)',
   micHeard: 'Votre micro fonctionne.',
+  networkTitle: 'Votre connexion',
+  networkTesting: 'Test de la connexion au service vidéo…',
+  networkGood: 'Bonne connexion : la vidéo devrait être fluide.',
+  networkFair: 'Connexion moyenne : l’image pourra être moins nette par moments.',
+  networkPoor:
+    'Connexion faible : l’image risque de se figer. Rapprochez-vous de votre Wi-Fi, ou allez là où le réseau mobile passe mieux.',
+  networkFailed:
+    'Le service vidéo est injoignable depuis ce réseau. Essayez-en un autre (Wi-Fi ou données mobiles). Vous pouvez tout de même entrer en salle d’attente.',
+  networkUnavailable:
+    'Le test de connexion n’est pas disponible pour le moment. Vous pouvez tout de même entrer en salle d’attente.',
+  networkDetails: (rttMs, uploadMbps, lossPct) =>
+    [
+      rttMs !== null && `Aller-retour ${rttMs} ms`,
+      uploadMbps !== null && `envoi ${uploadMbps} Mbit/s`,
+      lossPct !== null && `pertes ${lossPct} %`,
+    ]
+      .filter(Boolean)
+      .join(' · '),
+  networkRetry: 'Refaire le test',
   micNotHeard: 'Rien entendu pour l’instant',
   speakerTest: 'Jouer un son de test',
   speakerPlaying: 'Vous devriez entendre deux notes. Sinon, montez le volume.',
@@ -154,6 +175,8 @@ export const fr: Strings = {
   emptyWaitingRoom: 'Personne n’attend.',
   since: (min: number) => `attend depuis ${min} min`,
   deviceProblem: 'caméra ou micro non confirmés',
+  networkBadge_poor: 'connexion faible',
+  networkBadge_failed: 'service vidéo injoignable depuis son réseau',
   offline: 'déconnecté',
   decline: 'Refuser',
   declineReason: 'Motif affiché au patient',
