@@ -149,6 +149,9 @@ for (const [i, device] of PHONES.entries()) {
     console.log(`${device.id}: H264 encoder ${canH264 ? 'available' : 'absent'} in this Chromium`);
     // The practitioner's call: the patient's name and reason above the video.
     await expect(doctor.getByTestId('peer-detail').textContent()).resolves.toBe(reason);
+    // On a desktop the chat is beside the video: no button to open it.
+    expect(await doctor.getByTestId('call-chat').isVisible()).toBe(true);
+    expect(await doctor.getByTestId('toggle-chat').isVisible()).toBe(false);
     if (desktop) await screen(doctor, 'desktop', 'call');
 
     // The patient mutes and turns the camera off: the practitioner sees it (an avatar, not a frozen frame).
@@ -227,6 +230,52 @@ for (const [i, device] of PHONES.entries()) {
     await patient.context().close();
   });
 }
+
+it('the practitioner on a phone: the reason arrives with the check-in; the chat opens over the call', async () => {
+  const token = await e2e.stack.login();
+  const doctor = await newPage(phone('iPhone 13'), 'en-GB');
+  await doctor.goto(`${e2e.webUrl}/dashboard`);
+  await doctor.getByTestId('login-email').fill(DEMO.email);
+  await doctor.getByTestId('login-password').fill(DEMO.password);
+  await doctor.getByTestId('login-submit').click();
+  await doctor.getByTestId('new-consultation').waitFor();
+  const { consultationId, patientToken } = await e2e.stack.createConsultation(token);
+  // Opened before the patient checks in: their reason shows when they do (a join's answer carries it).
+  await doctor.goto(`${e2e.webUrl}/consultations/${consultationId}`);
+  await doctor.getByText('No patient in the waiting room yet.').waitFor();
+  const patient = await newPage(DESKTOP, 'en-GB');
+  await patient.goto(`${e2e.webUrl}/c/${consultationId}#t=${patientToken}`);
+  await patient.getByTestId('patient-name').fill('Hugo Lambert');
+  await patient.getByTestId('patient-reason').fill('Sore throat');
+  await patient.getByTestId('enter-waiting-room').click();
+  await doctor.getByTestId('patient-reason-shown').getByText('Sore throat').waitFor({ timeout: 15_000 });
+  await doctor.locator('[data-testid=admit]:not([disabled])').click();
+  await Promise.all([waitForMedia(patient), waitForMedia(doctor)]);
+
+  // The chat is a sheet over the call, opened from the controls; messages received meanwhile are counted.
+  const toggle = doctor.getByTestId('toggle-chat');
+  const sheet = doctor.getByTestId('call-chat');
+  expect(await sheet.isVisible()).toBe(false);
+  const box = await toggle.boundingBox();
+  expect(Math.min(box!.width, box!.height)).toBeGreaterThanOrEqual(44);
+  const patientSocket = await e2e.stack.connect(patientToken);
+  await patientSocket.request('chat:send', { consultationId, text: 'Can you hear me well?' });
+  await expect.poll(() => toggle.textContent()).toBe('Chat, 1 new message');
+  await toggle.click();
+  expect(await sheet.isVisible()).toBe(true);
+  await sheet.getByText('Can you hear me well?').waitFor();
+  await sheet.getByTestId('chat-input').fill('Yes, perfectly.');
+  await sheet.getByTestId('chat-send').click();
+  await sheet.getByTestId('chat-messages').getByText('Yes, perfectly.').waitFor();
+  await screen(doctor, 'iphone13', 'practitioner-call-chat');
+  await doctor.getByTestId('close-chat').click();
+  expect(await sheet.isVisible()).toBe(false);
+  expect(await toggle.textContent()).toBe('Chat');
+  await screen(doctor, 'iphone13', 'practitioner-call');
+  patientSocket.socket.close();
+  await doctor.context().close();
+  await patient.context().close();
+});
 
 it('ops watch the live picture; a practitioner reads their audit log and exports it', async () => {
   await seedAccount(e2e.stack.redis.url, {

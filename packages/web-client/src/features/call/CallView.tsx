@@ -1,7 +1,9 @@
 // The call, phone first: the other side full-bleed, one's own picture small and movable, large
 // labelled controls at the thumb, the other side's muted microphone or camera shown, the network's
-// quality, a timer. On a wide screen the practitioner's chat sits beside the video.
+// quality, a timer. The practitioner's chat sits beside the video on a wide screen, and opens as a
+// sheet over it from the controls on a phone.
 import { useEffect, useRef, useState, type ReactNode } from 'react';
+import type { Role } from '@visita/protocol';
 import { errorText, type Strings } from '../../lib/i18n.ts';
 import { exposeSession, forgetSession, markFirstFrame } from '../../lib/diagnostics.ts';
 import { request, type RequestError, type SignalingSocket } from '../../lib/signaling.ts';
@@ -9,6 +11,7 @@ import { useTitle } from '../../ui/Panel.tsx';
 import { Icon } from '../../ui/Icon.tsx';
 import { MediaSession, type RemoteTrackState } from './MediaSession.ts';
 import type { NetworkQuality } from './quality.ts';
+import { useCallChat } from './useCallChat.ts';
 
 interface Props {
   t: Strings;
@@ -20,14 +23,16 @@ interface Props {
   peerName?: string | undefined;
   /** A line under the name (the practitioner sees the patient's reason for the visit). */
   peerDetail?: string | undefined;
-  /** Shown beside the video on a wide screen, under it on a phone (the practitioner's chat). */
+  /** The practitioner's chat: beside the video on a wide screen, a sheet over it on a phone. */
   side?: ReactNode;
+  /** This side's role, to count the other side's messages while the sheet is closed. */
+  me?: Role;
 }
 
 /** How often the network's quality is sampled. */
 const QUALITY_EVERY_MS = 2_000;
 
-export function CallView({ t, socket, consultationId, local, onHangUp, peerName, peerDetail, side }: Props) {
+export function CallView({ t, socket, consultationId, local, onHangUp, peerName, peerDetail, side, me }: Props) {
   useTitle(peerName ? `${t.callTitle} — ${peerName}` : t.callTitle);
   const remoteRef = useRef<HTMLVideoElement>(null);
   const [needsTap, setNeedsTap] = useState(false);
@@ -42,6 +47,7 @@ export function CallView({ t, socket, consultationId, local, onHangUp, peerName,
   });
   const [quality, setQuality] = useState<NetworkQuality | null>(null);
   const [startedAt] = useState(Date.now);
+  const chat = useCallChat(socket, consultationId, side ? me : undefined);
   // Bumped when ICE restarts could not bring the media back: the session is rebuilt (a full rejoin).
   const [rebuilds, setRebuilds] = useState(0);
 
@@ -208,10 +214,27 @@ export function CallView({ t, socket, consultationId, local, onHangUp, peerName,
               onClick={() => void switchCamera()}
             />
           )}
+          {side && (
+            <ControlButton
+              testId="toggle-chat"
+              icon="chat"
+              label={chat.unread > 0 ? t.chatUnread(chat.unread) : t.chat}
+              pressed={chat.open}
+              phoneOnly
+              onClick={chat.toggle}
+            />
+          )}
           <ControlButton testId="hang-up" icon="hangUp" label={t.hangUp} danger onClick={onHangUp} />
         </div>
       </section>
-      {side && <aside className="call-side">{side}</aside>}
+      {side && (
+        <aside className={chat.open ? 'call-side open' : 'call-side'} aria-label={t.chat} data-testid="call-chat">
+          <button className="secondary phone-only" data-testid="close-chat" onClick={chat.toggle}>
+            {t.closeChat}
+          </button>
+          {side}
+        </aside>
+      )}
     </div>
   );
 }
@@ -222,6 +245,7 @@ function ControlButton({
   label,
   pressed,
   danger,
+  phoneOnly,
   onClick,
 }: {
   testId: string;
@@ -229,11 +253,13 @@ function ControlButton({
   label: string;
   pressed?: boolean;
   danger?: boolean;
+  /** Only on a narrow screen (a wide one shows what it opens all the time). */
+  phoneOnly?: boolean;
   onClick: () => void;
 }) {
   return (
     <button
-      className={danger ? 'control danger' : 'control'}
+      className={['control', danger && 'danger', phoneOnly && 'phone-only'].filter(Boolean).join(' ')}
       data-testid={testId}
       aria-pressed={pressed}
       onClick={onClick}

@@ -1,6 +1,7 @@
 import type { ConsultationView } from '@visita/protocol';
 import { describe, expect, it } from 'vitest';
 import {
+  checkedIn,
   consultationReducer as reduce,
   initialPhase,
   keepsMedia,
@@ -95,5 +96,20 @@ describe('consultationReducer', () => {
     expect(reduce(failed, { type: 'joined', view: view('waiting'), keptMedia: false })).toMatchObject({
       name: 'waiting',
     });
+  });
+});
+
+describe('checkedIn (when the practitioner asks again for the reason)', () => {
+  const absent = view('scheduled', { patientPresent: false, patientName: null });
+  it('is the patient arriving, or coming back under another name, while not in a call', () => {
+    expect(checkedIn(absent, view('waiting'))).toBe(true);
+    expect(checkedIn(view('waiting', { patientPresent: false }), view('waiting'))).toBe(true);
+    expect(checkedIn(view('waiting'), view('waiting', { patientName: 'Alicia' }))).toBe(true);
+  });
+  it('is not a mere update, a call, an absent patient, or an update before this side joined', () => {
+    expect(checkedIn(view('waiting'), view('waiting', { practitionerPresent: false }))).toBe(false);
+    expect(checkedIn(absent, view('in_call'))).toBe(false);
+    expect(checkedIn(absent, view('waiting', { patientPresent: false }))).toBe(false);
+    expect(checkedIn(null, view('waiting'))).toBe(false);
   });
 });

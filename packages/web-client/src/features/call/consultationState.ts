@@ -36,8 +36,20 @@ const isOver = (p: ConsultationPhase) => p.name === 'ended' || p.name === 'repla
 const withReason = (view: ConsultationView, before: ConsultationView | null | undefined): ConsultationView =>
   view.reason === null && before?.reason ? { ...view, reason: before.reason } : view;
 
-const previous = (p: ConsultationPhase): ConsultationView | null =>
+/** The view a phase holds (waiting or in a call), if any. */
+export const viewOf = (p: ConsultationPhase): ConsultationView | null =>
   p.name === 'call' || p.name === 'waiting' ? p.view : null;
+const previous = viewOf;
+
+/**
+ * Whether an update shows the patient (newly) checked in while not in a call: present now and not
+ * before, or under another name. Then their reason is worth asking for (a join's answer has it).
+ * Nothing known before: this side's own join is still on its way, and its answer will carry it.
+ */
+export function checkedIn(before: ConsultationView | null, after: ConsultationView): boolean {
+  if (!before || after.state !== 'waiting' || !after.patientPresent) return false;
+  return !before.patientPresent || before.patientName !== after.patientName;
+}
 
 const nextCall = (p: ConsultationPhase, view: ConsultationView | null): ConsultationPhase => ({
   name: 'call',

@@ -3,7 +3,14 @@
 import { useCallback, useEffect, useReducer, useRef } from 'react';
 import type { ClientRequests, ConsultationView, ServerToClientEvents as On } from '@visita/protocol';
 import { request, whenConnected, type RequestError, type SignalingSocket } from '../../lib/signaling.ts';
-import { consultationReducer, initialPhase, keepsMedia, type ConsultationPhase } from './consultationState.ts';
+import {
+  checkedIn,
+  consultationReducer,
+  initialPhase,
+  keepsMedia,
+  viewOf,
+  type ConsultationPhase,
+} from './consultationState.ts';
 
 type JoinRequest = ClientRequests['consultation:join'][0];
 export type JoinExtras = Omit<JoinRequest, 'consultationId' | 'keepMedia'>;
@@ -13,6 +20,11 @@ export function useConsultation(
   consultationId: string,
   /** Read at each join: what the patient typed (name, reason, device check); nothing for the practitioner. */
   joinExtras: () => JoinExtras = () => ({}),
+  /**
+   * The practitioner's page: a patient who checks in (or comes back) while it is open brings their
+   * reason, which only a join's answer carries (broadcasts never do): join again to read it.
+   */
+  { reasonOnCheckIn = false }: { reasonOnCheckIn?: boolean } = {},
 ): {
   phase: ConsultationPhase;
   hangUp: () => void;
@@ -31,7 +43,12 @@ export function useConsultation(
   useEffect(() => {
     if (!socket) return;
     const mine = (v: { consultationId: string }) => v.consultationId === consultationId;
-    const onUpdated: On['consultation:updated'] = (view) => mine(view) && dispatch({ type: 'updated', view });
+    const onUpdated: On['consultation:updated'] = (view) => {
+      if (!mine(view)) return;
+      const before = viewOf(phaseRef.current);
+      dispatch({ type: 'updated', view });
+      if (reasonOnCheckIn && checkedIn(before, view)) join();
+    };
     const onAdmitted: On['consultation:admitted'] = (view) => mine(view) && dispatch({ type: 'admitted', view });
     const onEnded: On['consultation:ended'] = (e) =>
       mine(e) && dispatch({ type: 'ended', reason: e.reason, ...(e.message ? { message: e.message } : {}) });
@@ -65,7 +82,7 @@ export function useConsultation(
       socket.off('session:replaced', onReplaced);
       socket.off('connect', onConnect);
     };
-  }, [socket, consultationId]);
+  }, [socket, consultationId, reasonOnCheckIn]);
 
   const pending = useRef<Promise<void>>(Promise.resolve());
   const hangUp = useCallback(() => {

@@ -30,7 +30,9 @@ export function ConsultationRoom({
     s.on('connect', () => setError(null));
     return () => void s.close();
   }, []);
-  const { phase, hangUp, declined, updated } = useConsultation(socket, consultationId);
+  const { phase, hangUp, declined, updated } = useConsultation(socket, consultationId, undefined, {
+    reasonOnCheckIn: true,
+  });
   // A practitioner in a call is active: no automatic logoff.
   const inCall = phase.name === 'call';
   useEffect(() => (inCall ? holdBusy() : undefined), [inCall]);
@@ -74,6 +76,7 @@ export function ConsultationRoom({
           peerName={phase.view?.patientName ?? t.aPatient}
           peerDetail={phase.view?.reason ?? undefined}
           side={<Chat t={t} socket={socket} consultationId={consultationId} me="practitioner" />}
+          me="practitioner"
         />
       </Suspense>
     );

@@ -154,6 +154,8 @@ export const en = {
   inProgress: 'in progress',
   noUsage: 'No billed consultation this month.',
   chat: 'Chat',
+  chatUnread: (n: number) => (n === 1 ? 'Chat, 1 new message' : `Chat, ${n} new messages`),
+  closeChat: 'Back to the video',
   chatPlaceholder: 'Write a message',
   send: 'Send',
   you: 'You:',

@@ -157,6 +157,8 @@ export const fr: Strings = {
   inProgress: 'en cours',
   noUsage: 'Aucune consultation facturée ce mois-ci.',
   chat: 'Discussion',
+  chatUnread: (n) => (n === 1 ? 'Discussion, 1 nouveau message' : `Discussion, ${n} nouveaux messages`),
+  closeChat: 'Revenir à la vidéo',
   chatPlaceholder: 'Écrire un message',
   send: 'Envoyer',
   you: 'Vous :',
