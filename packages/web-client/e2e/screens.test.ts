@@ -31,8 +31,12 @@ const PHONES = [
 ] as const;
 const DESKTOP: BrowserContextOptions = { viewport: { width: 1280, height: 800 }, locale: 'en-GB' };
 
-/** Checks the screen and fails on any critical or serious violation (listed in the message). */
+/** Uncaught errors of any page so far (a screen is not right if its page threw). */
+const pageErrors: string[] = [];
+
+/** Checks the screen and fails on any critical or serious violation (listed in the message), or a page's uncaught error. */
 async function screen(page: Page, device: string, name: string): Promise<ScreenRecord> {
+  expect(pageErrors, `${device}/${name}: uncaught errors in the pages`).toEqual([]);
   const r = await log.check(page, device, name);
   expect(
     r.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious'),
@@ -44,7 +48,7 @@ async function screen(page: Page, device: string, name: string): Promise<ScreenR
 async function newPage(options: BrowserContextOptions, locale: string): Promise<Page> {
   const context = await e2e.browser.newContext({ ...options, locale, ignoreHTTPSErrors: true });
   const page = await context.newPage();
-  page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
+  page.on('pageerror', (e) => pageErrors.push(`${e.message} (${new URL(page.url()).pathname})`));
   return page;
 }
 

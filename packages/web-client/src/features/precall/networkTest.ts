@@ -40,14 +40,19 @@ export async function testNetwork(
   if (signal.aborted) throw new Aborted();
   const o = { ...DEFAULTS, ...options };
   const cleanup: Array<() => void> = [];
-  /** Waits for `p`, or rejects as soon as the test is abandoned. */
-  const step = <T>(p: Promise<T>): Promise<T> =>
-    new Promise<T>((resolve, reject) => {
-      if (signal.aborted) return reject(new Aborted());
-      const onAbort = () => reject(new Aborted());
-      signal.addEventListener('abort', onAbort, { once: true });
-      p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-    });
+  const abandoned = new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(new Aborted());
+    else signal.addEventListener('abort', () => reject(new Aborted()), { once: true });
+  });
+  abandoned.catch(() => undefined);
+  /**
+   * Waits for `p`, or rejects as soon as the test is abandoned. `p` may still fail afterwards (its
+   * transport closed under it: "queue stopped"): nobody waits for it any more, nothing to report.
+   */
+  const step = <T>(p: Promise<T>): Promise<T> => {
+    p.catch(() => undefined);
+    return Promise.race([p, abandoned]);
+  };
   const socket = connectSignaling(token);
   cleanup.push(() => socket.disconnect());
   try {
@@ -56,7 +61,7 @@ export async function testNetwork(
     const { probeId } = opened;
     cleanup.unshift(() => void request(socket, 'probe:close', { probeId }).catch(() => undefined));
     const device = new Device();
-    await device.load({ routerRtpCapabilities: opened.rtpCapabilities as types.RtpCapabilities });
+    await step(device.load({ routerRtpCapabilities: opened.rtpCapabilities as types.RtpCapabilities }));
     // The options carry the TURN servers and the ICE policy of a call, when configured.
     const transport = device.createSendTransport(opened.transport as unknown as types.TransportOptions);
     cleanup.unshift(() => transport.close());
