@@ -26,7 +26,18 @@ export interface LocalProviderOptions {
   defaultStartupMs?: number;
   /** Each measured start-up time, ms (metrics). */
   startupObserved?: (ms: number) => void;
+  /** The wait before a start after unexpected exits: min, doubling per exit, up to max (default 1 s, 60 s). */
+  respawnBackoff?: { minMs: number; maxMs: number };
   log: Logger;
+}
+
+/**
+ * How long to wait before starting a node after `exits` unexpected exits in a row (none since a
+ * node last served): `minMs`, doubled for each further one, at most `maxMs`. Pure.
+ */
+export function respawnDelayMs(exits: number, minMs: number, maxMs: number): number {
+  if (exits <= 0) return 0;
+  return Math.min(maxMs, minMs * 2 ** Math.min(exits - 1, 30));
 }
 
 interface LocalNode {
@@ -51,6 +62,9 @@ export class LocalProvider implements NodeProvider {
   readonly #startups: number[] = [];
   #seq = 0;
   #closing = false;
+  /** Unexpected exits since a node last served, and when a node may be started again. */
+  #exits = 0;
+  #nextStartAt = 0;
 
   constructor(options: LocalProviderOptions) {
     this.#o = options;
@@ -84,6 +98,7 @@ export class LocalProvider implements NodeProvider {
       const n = this.#nodes.get(r.nodeId);
       if (!n || n.servedAt !== null || r.state !== 'serving') continue;
       n.servedAt = now;
+      this.#exits = 0; // a node that serves: the nodes can start, whatever happened before
       this.#startups.push(now - n.since);
       if (this.#startups.length > 20) this.#startups.shift();
       this.#o.startupObserved?.(now - n.since);
@@ -92,6 +107,8 @@ export class LocalProvider implements NodeProvider {
   }
 
   async scaleOut(count: number): Promise<void> {
+    // Nodes that keep dying (a broken build, a port taken) are not restarted at every tick.
+    if (Date.now() < this.#nextStartAt) return;
     for (let i = 0; i < count; i++) {
       const slot = this.#freeSlot();
       if (slot === null) {
@@ -171,7 +188,12 @@ export class LocalProvider implements NodeProvider {
       const line = { nodeId, code, signal, drained: node.draining };
       if (node.draining && code === 0) o.log.info(line, 'autoscaler: node drained and stopped');
       else if (this.#closing) o.log.info(line, 'autoscaler: node stopped with the autoscaler');
-      else o.log.error(line, 'autoscaler: SFU node exited unexpectedly');
+      else {
+        const { minMs, maxMs } = o.respawnBackoff ?? { minMs: 1_000, maxMs: 60_000 };
+        const retryInMs = respawnDelayMs(++this.#exits, minMs, maxMs);
+        this.#nextStartAt = Date.now() + retryInMs;
+        o.log.error({ ...line, exitsInARow: this.#exits, retryInMs }, 'autoscaler: SFU node exited unexpectedly');
+      }
     });
     this.#writeTargets();
   }
