@@ -1,35 +1,29 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { selectedPaths, waitForMedia } from './support/browser.ts';
-import { PageNetwork, SERVER_IP } from './support/pageNetwork.ts';
-import { E2EStack } from './support/stack.ts';
+import { PhoneOnItsOwnNetwork } from './support/phoneNetwork.ts';
+import type { E2EStack } from './support/stack.ts';
 
 // A network that blocks UDP (some corporate and hotel networks): the patient's Chromium runs in a
 // namespace of its own whose firewall drops every UDP packet, and no TURN server is configured.
 // The media server also listens for ICE over TCP: the call must connect over it.
+let phoneNet: PhoneOnItsOwnNetwork;
 let e2e: E2EStack;
-let net: PageNetwork;
-let phone: Awaited<ReturnType<PageNetwork['launchChromium']>> | undefined;
 beforeAll(async () => {
-  net = PageNetwork.create();
-  e2e = await E2EStack.start({ host: SERVER_IP });
-  phone = await net.launchChromium();
-  net.firewall(`table inet visita {
-    chain out {
-      type filter hook output priority 0; policy accept;
-      meta l4proto udp counter drop
-    }
-  }`);
+  phoneNet = await PhoneOnItsOwnNetwork.start({
+    firewall: () => `table inet visita {
+      chain out {
+        type filter hook output priority 0; policy accept;
+        meta l4proto udp counter drop
+      }
+    }`,
+  });
+  ({ e2e } = phoneNet);
 });
-afterAll(async () => {
-  await phone?.close().catch(() => undefined);
-  await e2e?.stop();
-  net?.destroy();
-});
+afterAll(() => phoneNet?.stop());
 
 it('connects over ICE-TCP when UDP is blocked, media both ways', async () => {
   const { page: doctor } = await e2e.page();
-  const context = await phone!.browser.newContext({ ignoreHTTPSErrors: true, locale: 'en-GB' });
-  const patient = await context.newPage();
+  const { context, page: patient } = await phoneNet.phonePage('en-GB');
   const { patientLink } = await e2e.doctorCreatesConsultation(doctor);
   await e2e.admitPatient(doctor, patient, patientLink, 'Théo Roux');
   await Promise.all([waitForMedia(patient), waitForMedia(doctor)]);

@@ -1,26 +1,22 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { inboundStats, waitForMedia } from './support/browser.ts';
-import { PageNetwork, SERVER_IP } from './support/pageNetwork.ts';
-import { E2EStack } from './support/stack.ts';
+import type { PageNetwork } from './support/pageNetwork.ts';
+import { PhoneOnItsOwnNetwork } from './support/phoneNetwork.ts';
+import type { E2EStack } from './support/stack.ts';
 
 // A phone changing networks during a consultation: the patient's Chromium runs in a network
 // namespace of its own, whose link the test cuts for 5 s — once coming back on the same address,
 // once on another one (Wi-Fi → 4G). Media must come back on both sides with no click, on the same
 // media session (an ICE restart, not a rebuilt call). Times are printed, not asserted.
+let phoneNet: PhoneOnItsOwnNetwork;
 let e2e: E2EStack;
 let net: PageNetwork;
-let phone: Awaited<ReturnType<PageNetwork['launchChromium']>> | undefined;
 beforeAll(async () => {
-  net = PageNetwork.create();
-  e2e = await E2EStack.start({ host: SERVER_IP });
-  phone = await net.launchChromium();
+  phoneNet = await PhoneOnItsOwnNetwork.start();
+  ({ e2e, net } = phoneNet);
 });
-afterAll(async () => {
-  await phone?.close().catch(() => undefined);
-  await e2e?.stop();
-  net?.destroy();
-});
+afterAll(() => phoneNet?.stop());
 
 const OUTAGE_MS = 5_000;
 
@@ -79,8 +75,7 @@ async function cutAndRestore(patient: Page, doctor: Page, newAddress?: string): 
 
 it('keeps a call through a 5 s network cut and a change of address, restarting ICE by itself', async () => {
   const { page: doctor } = await e2e.page();
-  const context = await phone!.browser.newContext({ ignoreHTTPSErrors: true, locale: 'en-GB' });
-  const patient = await context.newPage();
+  const { page: patient } = await phoneNet.phonePage('en-GB');
   const { consultationId, patientLink } = await e2e.doctorCreatesConsultation(doctor);
   await e2e.admitPatient(doctor, patient, patientLink, 'Lucie Bernard');
   await Promise.all([waitForMedia(patient), waitForMedia(doctor)]);

@@ -1,32 +1,27 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { PageNetwork, SERVER_IP } from './support/pageNetwork.ts';
-import { E2EStack } from './support/stack.ts';
+import { SERVER_IP } from './support/pageNetwork.ts';
+import { PhoneOnItsOwnNetwork } from './support/phoneNetwork.ts';
+import type { E2EStack } from './support/stack.ts';
 
 // The device check's network test in a real browser against the real media node: figures on an
 // open network; on a network that lets only the web server through (a phone's Chromium in a
 // namespace of its own behind nftables), "cannot be reached", and the patient waits all the same,
 // the practitioner told why the video may not come.
+let phoneNet: PhoneOnItsOwnNetwork;
 let e2e: E2EStack;
-let net: PageNetwork;
-let phone: Awaited<ReturnType<PageNetwork['launchChromium']>> | undefined;
 beforeAll(async () => {
-  net = PageNetwork.create();
-  e2e = await E2EStack.start({ host: SERVER_IP });
-  phone = await net.launchChromium();
-  const webPort = new URL(e2e.webUrl).port;
-  net.firewall(`table inet visita {
-    chain out {
-      type filter hook output priority 0; policy accept;
-      ip daddr ${SERVER_IP} tcp dport ${webPort} accept
-      ip daddr ${SERVER_IP} counter drop
-    }
-  }`);
+  phoneNet = await PhoneOnItsOwnNetwork.start({
+    firewall: (webPort) => `table inet visita {
+      chain out {
+        type filter hook output priority 0; policy accept;
+        ip daddr ${SERVER_IP} tcp dport ${webPort} accept
+        ip daddr ${SERVER_IP} counter drop
+      }
+    }`,
+  });
+  ({ e2e } = phoneNet);
 });
-afterAll(async () => {
-  await phone?.close().catch(() => undefined);
-  await e2e?.stop();
-  net?.destroy();
-});
+afterAll(() => phoneNet?.stop());
 
 const probes = () => e2e.stack.node.status().probes;
 
@@ -58,8 +53,7 @@ it('measures the path to the media server before the waiting room, and closes it
 it('says when the media server cannot be reached from the network, and the patient can wait all the same', async () => {
   const { page: doctor } = await e2e.page();
   const { patientLink } = await e2e.doctorCreatesConsultation(doctor);
-  const context = await phone!.browser.newContext({ ignoreHTTPSErrors: true, locale: 'fr-FR' });
-  const patient = await context.newPage();
+  const { context, page: patient } = await phoneNet.phonePage('fr-FR');
   await patient.goto(patientLink);
   const test = patient.getByTestId('network-test');
   await expect.poll(() => test.getByRole('status').textContent()).toContain('Test de la connexion');

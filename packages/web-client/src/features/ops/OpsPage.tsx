@@ -44,6 +44,7 @@ export function OpsPage({ t, isOps }: { t: Strings; isOps: boolean }) {
       </Panel>
     );
   const nf = new Intl.NumberFormat(t.locale, { style: 'percent', maximumFractionDigits: 0 });
+  const cores = (cpu: number) => cpu.toLocaleString(t.locale, { maximumFractionDigits: 2 });
   return (
     <Panel title={t.opsTitle} wide>
       {error && (
@@ -94,7 +95,6 @@ export function OpsPage({ t, isOps }: { t: Strings; isOps: boolean }) {
             </thead>
             <tbody>
               {status.nodes.map((n) => {
-                const load = n.consumers / n.maxConsumers;
                 // Each worker takes an equal share of the node's capacity.
                 const perWorkerMax = Math.max(1, Math.floor(n.maxConsumers / Math.max(1, n.workers)));
                 return (
@@ -105,14 +105,10 @@ export function OpsPage({ t, isOps }: { t: Strings; isOps: boolean }) {
                       <td>{n.workers}</td>
                       <td>{n.rooms}</td>
                       <td>{n.probes ?? '–'}</td>
-                      <td>
-                        <meter min={0} max={1} high={0.8} value={load} aria-label={`${t.opsLoad} ${n.nodeId}`} />{' '}
-                        {n.consumers}/{n.maxConsumers} ({nf.format(load)})
-                      </td>
-                      <td>{n.cpu.toLocaleString(t.locale, { maximumFractionDigits: 2 })}</td>
+                      <LoadCell used={n.consumers} max={n.maxConsumers} label={`${t.opsLoad} ${n.nodeId}`} nf={nf} />
+                      <td>{cores(n.cpu)}</td>
                     </tr>
                     {n.perWorker?.map((w, i) => {
-                      const share = w.consumers / perWorkerMax;
                       const name = t.opsWorker(i + 1, w.pid);
                       return (
                         <tr key={w.pid} className="sub" data-testid="ops-worker">
@@ -121,17 +117,13 @@ export function OpsPage({ t, isOps }: { t: Strings; isOps: boolean }) {
                           <td />
                           <td>{w.rooms}</td>
                           <td />
-                          <td>
-                            <meter
-                              min={0}
-                              max={1}
-                              high={0.8}
-                              value={share}
-                              aria-label={`${t.opsLoad} ${n.nodeId}, ${name}`}
-                            />{' '}
-                            {w.consumers}/{perWorkerMax} ({nf.format(share)})
-                          </td>
-                          <td>{w.cpu.toLocaleString(t.locale, { maximumFractionDigits: 2 })}</td>
+                          <LoadCell
+                            used={w.consumers}
+                            max={perWorkerMax}
+                            label={`${t.opsLoad} ${n.nodeId}, ${name}`}
+                            nf={nf}
+                          />
+                          <td>{cores(w.cpu)}</td>
                         </tr>
                       );
                     })}
@@ -170,5 +162,15 @@ export function OpsPage({ t, isOps }: { t: Strings; isOps: boolean }) {
         </>
       )}
     </Panel>
+  );
+}
+
+/** Consumers against a capacity: a meter (high from 80 %) and the figures. */
+function LoadCell({ used, max, label, nf }: { used: number; max: number; label: string; nf: Intl.NumberFormat }) {
+  const load = used / max;
+  return (
+    <td>
+      <meter min={0} max={1} high={0.8} value={load} aria-label={label} /> {used}/{max} ({nf.format(load)})
+    </td>
   );
 }
