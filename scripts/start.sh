@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Run the whole platform on this machine: redis-server, SFU nodes, one signaling instance and
-# the web client over HTTPS. Prints the links; Ctrl-C stops everything cleanly.
+# the web client over HTTPS. Prints the links; Ctrl-C stops everything cleanly. Each service runs
+# under scripts/supervise.ts: one that exits (crash, kill) is started again after a back-off
+# (1 s, doubling while it keeps failing, at most 30 s) and the terminal says so, as Kubernetes
+# would restart it. Each service's pid is in $VISITA_STATE_DIR/pids/<service>.pid.
 #   VISITA_SFU_NODES  how many SFU node processes (default 1): node i takes control port
 #                     VISITA_SFU_CONTROL_PORT+i-1 and its own 1000 RTC ports from VISITA_RTC_MIN_PORT
 #   VISITA_LAN_IP   address announced to browsers (default: this machine's LAN address)
@@ -17,6 +20,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$ROOT/scripts/lib.sh"
+. "$ROOT/scripts/redis.sh"
 . "$ROOT/.state/env.sh"
 cd "$ROOT"
 
@@ -24,7 +28,7 @@ RUN="${VISITA_STATE_DIR:-$ROOT/.state/run}"; LOGS="$RUN/logs"
 # Everything under the state dir (Redis data with patient records, secrets, keys, logs) is private
 # to this user, on every run (redis-server and the services write with this umask too).
 umask 077
-mkdir -p "$RUN/redis" "$RUN/tls" "$LOGS"
+mkdir -p "$RUN/redis" "$RUN/tls" "$RUN/pids" "$LOGS"
 chmod -R go-rwx "$RUN"
 REDIS_PORT="${VISITA_REDIS_PORT:-6390}"
 SIGNALING_PORT="${VISITA_SIGNALING_PORT:-4000}"
@@ -78,20 +82,17 @@ add_secret VISITA_DEMO_PASSWORD "$(openssl rand -base64 18 | tr -d '/+=' | cut -
 add_secret VISITA_REDIS_SIGNALING_PASSWORD "$(openssl rand -hex 24)"
 add_secret VISITA_REDIS_SFU_PASSWORD "$(openssl rand -hex 24)"
 add_secret VISITA_REDIS_ADMIN_PASSWORD "$(openssl rand -hex 24)"
+add_secret VISITA_REDIS_REPLICA_PASSWORD "$(openssl rand -hex 24)"
+add_secret VISITA_REDIS_SENTINEL_PASSWORD "$(openssl rand -hex 24)"
 # (not named VISITA_TURN_SECRET: scripts that read this file must not hand TURN to signaling)
 add_secret VISITA_TURN_STATIC_SECRET "$(openssl rand -hex 24)"
 set -a; . "$SECRETS"; set +a
 # The TURN secret goes to coturn and to signaling only when TURN is on (not to every process).
 TURN_SECRET="$VISITA_TURN_STATIC_SECRET"; unset VISITA_TURN_STATIC_SECRET
 
-# Redis requires authentication: one ACL user per service, each with only what it needs. The
-# default user is off, so a connection without credentials can do nothing.
-cat > "$RUN/redis/users.acl" <<ACL
-user default off
-user signaling on >$VISITA_REDIS_SIGNALING_PASSWORD ~visita:* &* +@all -@dangerous +info
-user sfu on >$VISITA_REDIS_SFU_PASSWORD ~visita:sfu:* +@connection -client +info +set +sadd +srem +del +multi +exec
-user admin on >$VISITA_REDIS_ADMIN_PASSWORD ~* &* +@all
-ACL
+# Redis requires authentication: one ACL user per service, each with only what it needs
+# (infra/redis/users.acl.template); the administrator is the default user, with a password.
+redis_write_acl "$RUN/redis/users.acl"
 redis_url() { echo "redis://$1:$2@127.0.0.1:$REDIS_PORT"; }
 
 # A self-signed certificate for the LAN address (a phone needs HTTPS for its camera).
@@ -111,35 +112,51 @@ else
   build_web_client "$LOGS/web-build.log"
 fi
 
-PIDS=(); SFU_PIDS=(); STOPPING=0
+# Every service under its supervisor (scripts/supervise.ts): SUPS holds the supervisors' pids in
+# start order. Ctrl-C (or SIGTERM) stops them in the reverse order, so Redis stops last.
+SUPS=(); SUP_NAMES=(); STOPPING=0
+supervise() { # name, log (emptied first), stop signal, [VAR=value...] command...
+  local name="$1" log="$2" sig="$3" vars=(); shift 3
+  while [[ "$1" == [A-Z]*=* ]]; do vars+=("$1"); shift; done
+  : > "$log"
+  # The variables (secrets among them) go in the environment, never on a command line ps shows.
+  env "${vars[@]}" setpriv --pdeathsig SIGTERM -- node "$ROOT/scripts/supervise.ts" --name "$name" --log "$log" \
+    --pidfile "$RUN/pids/$name.pid" --stop-signal "$sig" -- "$@" &
+  SUPS+=($!); SUP_NAMES+=("$name")
+}
+stop_supervised() { # pids...: SIGTERM to each supervisor, then up to 12 s for them all to end
+  local p alive
+  for p in "$@"; do kill -TERM "$p" 2>/dev/null || true; done
+  for _ in $(seq 120); do
+    alive=0; for p in "$@"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && return 0; sleep 0.1
+  done
+  for p in "$@"; do kill -KILL "$p" 2>/dev/null || true; done
+}
 cleanup() {
   trap - EXIT; trap "" INT TERM   # a second Ctrl-C must not cut the clean stop short
   STOPPING=1
   echo; step "stopping"
-  # SFU nodes get SIGINT: they stop at once (SIGTERM would drain them, calls going on up to 30 min).
-  for p in "${SFU_PIDS[@]}"; do kill -INT "$p" 2>/dev/null || true; done
-  for ((i=${#PIDS[@]}-1; i>=0; i--)); do kill -TERM "${PIDS[$i]}" 2>/dev/null || true; done
-  # Up to 10 s for a clean stop, then whatever is left is killed.
-  for _ in $(seq 100); do
-    alive=0; for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
-    [ "$alive" = 0 ] && break; sleep 0.1
+  # Every service but Redis, then Redis: what the others write while stopping is kept.
+  local i others=() redis=()
+  for ((i=0; i<${#SUPS[@]}; i++)); do
+    if [ "${SUP_NAMES[$i]}" = redis ]; then redis+=("${SUPS[$i]}"); else others+=("${SUPS[$i]}"); fi
   done
-  for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  [ ${#others[@]} -gt 0 ] && stop_supervised "${others[@]}"
+  [ ${#redis[@]} -gt 0 ] && stop_supervised "${redis[@]}"
   wait 2>/dev/null || true
   step "stopped"
 }
 trap cleanup INT TERM EXIT
 
 step "starting redis-server on 127.0.0.1:$REDIS_PORT (AOF on, data in $RUN/redis)"
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$RUN/redis" --save '' --appendonly yes \
-  --aclfile "$RUN/redis/users.acl" >"$LOGS/redis.log" 2>&1 &
-PIDS+=($!)
-redis_ping() { REDISCLI_AUTH="$VISITA_REDIS_ADMIN_PASSWORD" redis-cli --no-auth-warning --user admin -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; }
-for _ in $(seq 50); do redis_ping && break; sleep 0.1; done
-redis_ping || die "redis-server did not start (see $LOGS/redis.log)"
+supervise redis "$LOGS/redis.log" SIGTERM redis-server "$ROOT/infra/redis/redis.conf" --port "$REDIS_PORT" \
+  --bind 127.0.0.1 --dir "$RUN/redis" --aclfile "$RUN/redis/users.acl"
+for _ in $(seq 50); do redis_ping "$REDIS_PORT" && break; sleep 0.1; done
+redis_ping "$REDIS_PORT" || die "redis-server did not start (see $LOGS/redis.log)"
 
 # The admin CLI (demo account) as admin; each service with its own Redis user.
-export VISITA_REDIS_URL="$(redis_url admin "$VISITA_REDIS_ADMIN_PASSWORD")"
+export VISITA_REDIS_URL="$(redis_url default "$VISITA_REDIS_ADMIN_PASSWORD")"
 DEMO_EMAIL="${VISITA_DEMO_EMAIL:-doctor@visita.local}"
 step "demo practitioner account $DEMO_EMAIL"
 { node packages/signaling/src/cli.ts practitioner add --email "$DEMO_EMAIL" --name "Dr. Demo" --password-env VISITA_DEMO_PASSWORD --if-missing &&
@@ -150,7 +167,7 @@ sfu_log() { if [ "$SFU_NODES" = 1 ]; then echo "$LOGS/sfu.log"; else echo "$LOGS
 STATIC_NODES="$SFU_NODES"; [ "$AUTOSCALE" = 1 ] && STATIC_NODES=0
 if [ "$AUTOSCALE" = 1 ]; then
   step "starting the autoscaler (local SFU nodes: $AUTO_MIN to $AUTO_MAX, logs $LOGS/sfu-auto-*.log)"
-  VISITA_AUTOSCALE_PROVIDER=local VISITA_INSTANCE_ID=autoscaler-local \
+  supervise autoscaler "$LOGS/autoscaler.log" SIGTERM VISITA_AUTOSCALE_PROVIDER=local VISITA_INSTANCE_ID=autoscaler-local \
     VISITA_AUTOSCALE_MIN_NODES="$AUTO_MIN" VISITA_AUTOSCALE_MAX_NODES="$AUTO_MAX" VISITA_AUTOSCALE_SLOTS="$AUTO_MAX" \
     VISITA_AUTOSCALE_CONTROL_PORT_BASE="$SFU_CONTROL_PORT" VISITA_AUTOSCALE_METRICS_PORT_BASE="$((METRICS_PORT + 1))" \
     VISITA_AUTOSCALE_RTC_PORT_BASE="$RTC_MIN" VISITA_AUTOSCALE_RTC_PORTS_PER_NODE=1000 VISITA_AUTOSCALE_LOG_DIR="$LOGS" \
@@ -158,19 +175,18 @@ if [ "$AUTOSCALE" = 1 ]; then
     VISITA_METRICS_PORT="$((METRICS_PORT + SFU_NODES + 1))" VISITA_RTC_LISTEN_IP=0.0.0.0 VISITA_RTC_ANNOUNCED_ADDRESS="$LAN_IP" \
     VISITA_REDIS_URL="$(redis_url signaling "$VISITA_REDIS_SIGNALING_PASSWORD")" \
     VISITA_AUTOSCALE_SFU_REDIS_URL="$(redis_url sfu "$VISITA_REDIS_SFU_PASSWORD")" \
-    node packages/signaling/src/autoscale/main.ts >"$LOGS/autoscaler.log" 2>&1 &
-  PIDS+=($!)
+    node packages/signaling/src/autoscale/main.ts
 fi
 for ((i=1; i<=STATIC_NODES; i++)); do
   # One node keeps the historical id and range; several split 1000 ports each from RTC_MIN.
   if [ "$SFU_NODES" = 1 ]; then id=sfu-local; lo="$RTC_MIN"; hi="${VISITA_RTC_MAX_PORT:-40999}"
   else id="sfu-local-$i"; lo=$((RTC_MIN + (i - 1) * 1000)); hi=$((lo + 999)); fi
   step "starting SFU node $id (control port ${SFU_CONTROL_PORTS[$((i - 1))]}, RTC ports $lo-$hi, media announced on $LAN_IP)"
-  VISITA_SFU_CONTROL_PORT="${SFU_CONTROL_PORTS[$((i - 1))]}" VISITA_SFU_NODE_ID="$id" VISITA_RTC_LISTEN_IP=0.0.0.0 \
+  # SIGINT stops a node at once (SIGTERM would drain it: calls going on for up to 30 min).
+  supervise "$id" "$(sfu_log "$i")" SIGINT VISITA_SFU_CONTROL_PORT="${SFU_CONTROL_PORTS[$((i - 1))]}" VISITA_SFU_NODE_ID="$id" VISITA_RTC_LISTEN_IP=0.0.0.0 \
     VISITA_SFU_METRICS_PORT="${METRICS_PORTS[$i]}" \
     VISITA_RTC_ANNOUNCED_ADDRESS="$LAN_IP" VISITA_RTC_MIN_PORT="$lo" VISITA_RTC_MAX_PORT="$hi" \
-    VISITA_REDIS_URL="$(redis_url sfu "$VISITA_REDIS_SFU_PASSWORD")" node packages/sfu/src/main.ts >"$(sfu_log "$i")" 2>&1 &
-  PIDS+=($!); SFU_PIDS+=($!)
+    VISITA_REDIS_URL="$(redis_url sfu "$VISITA_REDIS_SFU_PASSWORD")" node packages/sfu/src/main.ts
 done
 TURN_ENV=()
 if [ "$TURN" = 1 ]; then
@@ -180,23 +196,21 @@ if [ "$TURN" = 1 ]; then
   step "starting coturn on $LAN_IP:$TURN_PORT (UDP and TCP, relay ports $TURN_MIN-$TURN_MAX)"
   mkdir -p "$RUN/turn"
   LOOPBACK_PEERS=(); case "$LAN_IP" in 127.*) LOOPBACK_PEERS=(--allow-loopback-peers);; esac
-  turnserver -n --listening-ip="$LAN_IP" --listening-port="$TURN_PORT" --relay-ip="$LAN_IP" \
-    --min-port="$TURN_MIN" --max-port="$TURN_MAX" --use-auth-secret --static-auth-secret="$TURN_SECRET" \
+  # The shared secret in a private file, not on the command line.
+  echo "static-auth-secret=$TURN_SECRET" > "$RUN/turn/secret.conf"
+  supervise coturn "$LOGS/turn.log" SIGTERM turnserver -c "$RUN/turn/secret.conf" --listening-ip="$LAN_IP" --listening-port="$TURN_PORT" --relay-ip="$LAN_IP" \
+    --min-port="$TURN_MIN" --max-port="$TURN_MAX" --use-auth-secret \
     --realm=visita --fingerprint --no-cli --no-tls --no-dtls --no-multicast-peers "${LOOPBACK_PEERS[@]}" \
-    --userdb="$RUN/turn/turndb" --pidfile="$RUN/turn/turn.pid" --log-file="$LOGS/turn.log" --simple-log --no-stdout-log \
-    >/dev/null 2>&1 &
-  PIDS+=($!)
+    --userdb="$RUN/turn/turndb" --pidfile="$RUN/turn/turn.pid" --log-file="$LOGS/turn.log" --simple-log --no-stdout-log
   TURN_ENV=(VISITA_TURN_URLS="turn:$LAN_IP:$TURN_PORT?transport=udp,turn:$LAN_IP:$TURN_PORT?transport=tcp" VISITA_TURN_SECRET="$TURN_SECRET")
 fi
 step "starting signaling on 127.0.0.1:$SIGNALING_PORT"
-env "${TURN_ENV[@]}" VISITA_SIGNALING_PORT="$SIGNALING_PORT" VISITA_METRICS_PORT="$METRICS_PORT" VISITA_PUBLIC_URL="https://$LAN_IP:$WEB_PORT" VISITA_INSTANCE_ID=sig-local \
+supervise signaling "$LOGS/signaling.log" SIGTERM "${TURN_ENV[@]}" VISITA_SIGNALING_PORT="$SIGNALING_PORT" VISITA_METRICS_PORT="$METRICS_PORT" VISITA_PUBLIC_URL="https://$LAN_IP:$WEB_PORT" VISITA_INSTANCE_ID=sig-local \
   VISITA_REDIS_URL="$(redis_url signaling "$VISITA_REDIS_SIGNALING_PASSWORD")" VISITA_TRUSTED_PROXIES=loopback \
-  node packages/signaling/src/main.ts >"$LOGS/signaling.log" 2>&1 &
-PIDS+=($!)
+  node packages/signaling/src/main.ts
 step "starting the web client on https://0.0.0.0:$WEB_PORT"
-VISITA_SIGNALING_URL="http://127.0.0.1:$SIGNALING_PORT" VISITA_WEB_PORT="$WEB_PORT" VISITA_TLS_CERT="$CERT" VISITA_TLS_KEY="$KEY" \
-  node packages/web-client/scripts/serve.ts >"$LOGS/web.log" 2>&1 &
-PIDS+=($!)
+supervise web "$LOGS/web.log" SIGTERM VISITA_SIGNALING_URL="http://127.0.0.1:$SIGNALING_PORT" VISITA_WEB_PORT="$WEB_PORT" VISITA_TLS_CERT="$CERT" VISITA_TLS_KEY="$KEY" \
+  node packages/web-client/scripts/serve.ts
 
 wait_http() { # url what log
   for _ in $(seq 100); do curl -fsk -o /dev/null "$1" && return 0; sleep 0.2; done
@@ -241,6 +255,7 @@ cat <<BANNER
 
 BANNER
 
-# Stay up until Ctrl-C, or until one service dies (then stop the others).
-wait -n "${PIDS[@]}" || true
-[ "$STOPPING" = 1 ] || step "a service exited; stopping the others (logs: $LOGS/)"
+# Stay up until Ctrl-C. (A service that exits is restarted by its supervisor; a supervisor only
+# ends when it is told to, so one that ends by itself is a bug: then everything stops.)
+wait -n "${SUPS[@]}" || true
+[ "$STOPPING" = 1 ] || step "a supervisor exited; stopping the others (logs: $LOGS/)"

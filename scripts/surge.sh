@@ -71,7 +71,7 @@ DOCTORS=(); for ((i=1; i<=SURGE_DOCTORS_N; i++)); do DOCTORS+=("dr$i@surge.visit
 BROWSER_DOCTOR=dr-browser@surge.visita.test
 step "$SURGE_DOCTORS_N practitioner accounts (+ one for the browser calls)"
 for email in "${DOCTORS[@]}" "$BROWSER_DOCTOR"; do
-  VISITA_REDIS_URL="redis://admin:$VISITA_REDIS_ADMIN_PASSWORD@127.0.0.1:$VISITA_REDIS_PORT" \
+  VISITA_REDIS_URL="redis://default:$VISITA_REDIS_ADMIN_PASSWORD@127.0.0.1:$VISITA_REDIS_PORT" \
     node packages/signaling/src/cli.ts practitioner add --email "$email" --name "Dr ${email%%@*}" \
     --password-env SURGE_PASSWORD --if-missing >/dev/null
 done

@@ -57,7 +57,7 @@ async function run(n: number): Promise<{
 }> {
   const redis = await RedisServer.start();
   await seedDemoAccount(redis.url);
-  const sfu = await InProcessSfu.start(redis.url, 1, 'sfu-bench');
+  const sfu = await InProcessSfu.start(redis.urls.sfu, 1, 'sfu-bench');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const inspectPort = await freePort();
@@ -70,7 +70,7 @@ async function run(n: number): Promise<{
     {
       env: {
         ...process.env,
-        ...signalingEnv(redis.url, {
+        ...signalingEnv(redis.urls.signaling, {
           VISITA_SIGNALING_PORT: String(port),
           VISITA_METRICS_PORT: String(metricsPort),
           VISITA_INSTANCE_ID: 'sig-bench',

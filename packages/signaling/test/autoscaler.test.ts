@@ -66,7 +66,7 @@ async function provider(rtcPortBase: number): Promise<LocalProvider> {
       PATH: process.env['PATH'] ?? '',
       ...(process.env['MEDIASOUP_WORKER_BIN'] ? { MEDIASOUP_WORKER_BIN: process.env['MEDIASOUP_WORKER_BIN'] } : {}),
       VISITA_SFU_SECRET: SFU_SECRET,
-      VISITA_REDIS_URL: stack.redis.url,
+      VISITA_REDIS_URL: stack.redis.urls.sfu,
       VISITA_SFU_WORKERS: '1',
       VISITA_SFU_MAX_CONSUMERS: '8', // two calls per node
       VISITA_RTC_LISTEN_IP: '127.0.0.1',
@@ -128,7 +128,7 @@ it('admits when full: the admission waits, both sides are told, and the call sta
   // Nothing happens while no node has room.
   await new Promise((r) => setTimeout(r, 1_500));
   expect(await nodeOf(c.id)).toBeFalsy();
-  const node = await SfuProcess.start(stack.redis.url, 'late-node', [59000, 59499]);
+  const node = await SfuProcess.start(stack.redis, 'late-node', [59000, 59499]);
   extraNodes.push(node);
   const servedAt = Date.now();
   await admitted;

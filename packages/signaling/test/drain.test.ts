@@ -28,7 +28,7 @@ afterAll(async () => {
 
 async function node(id: string, env: Record<string, string> = {}): Promise<SfuProcess> {
   // Its log at info level: a drain that does not end says where it stopped.
-  const n = await SfuProcess.start(stack.redis.url, id, [port, port + 499], { VISITA_LOG_LEVEL: 'info', ...env });
+  const n = await SfuProcess.start(stack.redis, id, [port, port + 499], { VISITA_LOG_LEVEL: 'info', ...env });
   port += 500;
   spawned.push(n);
   return n;

@@ -14,8 +14,8 @@ beforeAll(async () => {
   // Calls go to the two node processes only: the in-process node announces it is draining.
   await stack.sfu.setDraining(true);
   nodes.push(
-    await SfuProcess.start(stack.redis.url, 'sfu-a', [50000, 50999]),
-    await SfuProcess.start(stack.redis.url, 'sfu-b', [51000, 51999]),
+    await SfuProcess.start(stack.redis, 'sfu-a', [50000, 50999]),
+    await SfuProcess.start(stack.redis, 'sfu-b', [51000, 51999]),
   );
 });
 afterAll(async () => {

@@ -12,7 +12,7 @@ beforeAll(async () => {
   stack = await TestStack.start({ env: { VISITA_METRICS_PORT: '0' } });
   await stack.sfu.setDraining(true); // the call goes to the node process
   sfuMetricsPort = await freePort();
-  node = await SfuProcess.start(stack.redis.url, 'sfu-metrics', [55000, 55999], {
+  node = await SfuProcess.start(stack.redis, 'sfu-metrics', [55000, 55999], {
     VISITA_SFU_METRICS_PORT: String(sfuMetricsPort),
     VISITA_SFU_MAX_CONSUMERS: '40',
   });

@@ -8,7 +8,7 @@ let stack: TestStack;
 let other: SfuProcess;
 beforeAll(async () => {
   stack = await TestStack.start();
-  other = await SfuProcess.start(stack.redis.url, 'sfu-other', [54000, 54999]);
+  other = await SfuProcess.start(stack.redis, 'sfu-other', [54000, 54999]);
 });
 afterAll(async () => {
   await other?.kill('SIGKILL');

@@ -16,8 +16,8 @@ beforeAll(async () => {
   // Calls go to the two node processes: the in-process node announces it is draining.
   await e2e.stack.sfu.setDraining(true);
   nodes.push(
-    await SfuProcess.start(e2e.stack.redis.url, 'sfu-a', [50000, 50999]),
-    await SfuProcess.start(e2e.stack.redis.url, 'sfu-b', [51000, 51999]),
+    await SfuProcess.start(e2e.stack.redis, 'sfu-a', [50000, 50999]),
+    await SfuProcess.start(e2e.stack.redis, 'sfu-b', [51000, 51999]),
   );
 });
 afterAll(async () => {

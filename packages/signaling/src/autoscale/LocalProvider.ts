@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, renameSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { SfuNodeRecord } from '@visita/protocol';
 import type { Logger } from '../logger.ts';
@@ -40,6 +41,18 @@ export function respawnDelayMs(exits: number, minMs: number, maxMs: number): num
   return Math.min(maxMs, minMs * 2 ** Math.min(exits - 1, 30));
 }
 
+/** Whether something answers on 127.0.0.1:port (a node an earlier autoscaler left, still draining). */
+export function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 interface LocalNode {
   nodeId: string;
   slot: number;
@@ -54,6 +67,10 @@ interface LocalNode {
  * a scale-out spawns nodes in free slots (their own ports), a drain sends SIGTERM (the node
  * finishes its calls, moves what is left at its drain limit, and exits 0). Only nodes it started
  * are drained. Start-up times are measured (spawn → first serving record).
+ *
+ * If the autoscaler process dies (killed, crashed), its nodes get SIGTERM (setpriv --pdeathsig)
+ * and drain: their calls go on. The autoscaler restarted in its place leaves their slots alone
+ * while they are in use (their control port answers) and starts the nodes it needs in free ones.
  */
 export class LocalProvider implements NodeProvider {
   readonly name = 'local';
@@ -110,7 +127,7 @@ export class LocalProvider implements NodeProvider {
     // Nodes that keep dying (a broken build, a port taken) are not restarted at every tick.
     if (Date.now() < this.#nextStartAt) return;
     for (let i = 0; i < count; i++) {
-      const slot = this.#freeSlot();
+      const slot = await this.#freeSlot();
       if (slot === null) {
         this.#o.log.warn({ slots: this.#o.slots }, 'autoscaler: no free local slot for another SFU node');
         return;
@@ -153,9 +170,10 @@ export class LocalProvider implements NodeProvider {
     await Promise.all(exits);
   }
 
-  #freeSlot(): number | null {
+  async #freeSlot(): Promise<number | null> {
     const used = new Set([...this.#nodes.values()].map((n) => n.slot));
-    for (let s = 0; s < this.#o.slots; s++) if (!used.has(s)) return s;
+    for (let s = 0; s < this.#o.slots; s++)
+      if (!used.has(s) && !(await listening(this.#o.controlPortBase + s))) return s;
     return null;
   }
 
@@ -163,8 +181,12 @@ export class LocalProvider implements NodeProvider {
     const o = this.#o;
     const nodeId = `${o.idPrefix}-${slot + 1}-${++this.#seq}`;
     const rtcMin = o.rtcPortBase + slot * o.rtcPortsPerNode;
-    const proc = spawn(process.execPath, [o.sfuMain], {
+    // The node's output straight to its log file (not through this process: a node must outlive
+    // an autoscaler that dies, and drain); SIGTERM to it if this process dies.
+    const out = o.logDir ? openSync(join(o.logDir, `${nodeId}.log`), 'a', 0o600) : 'ignore';
+    const proc = spawn('setpriv', ['--pdeathsig', 'SIGTERM', '--', process.execPath, o.sfuMain], {
       env: {
+        PATH: process.env['PATH'] ?? '/usr/bin:/bin',
         ...o.env,
         VISITA_SFU_NODE_ID: nodeId,
         VISITA_SFU_CONTROL_PORT: String(o.controlPortBase + slot),
@@ -172,13 +194,9 @@ export class LocalProvider implements NodeProvider {
         VISITA_RTC_MIN_PORT: String(rtcMin),
         VISITA_RTC_MAX_PORT: String(rtcMin + o.rtcPortsPerNode - 1),
       },
-      stdio: ['ignore', o.logDir ? 'pipe' : 'ignore', o.logDir ? 'pipe' : 'ignore'],
+      stdio: ['ignore', out, out],
     });
-    if (o.logDir) {
-      const out = createWriteStream(join(o.logDir, `${nodeId}.log`), { flags: 'a', mode: 0o600 });
-      proc.stdout?.pipe(out);
-      proc.stderr?.pipe(out);
-    }
+    if (typeof out === 'number') closeSync(out);
     const node: LocalNode = { nodeId, slot, proc, since: Date.now(), servedAt: null, draining: false };
     this.#nodes.set(nodeId, node);
     o.log.info({ nodeId, slot, controlPort: o.controlPortBase + slot }, 'autoscaler: starting an SFU node');

@@ -86,9 +86,9 @@ export class MultiStack {
   static async start(count: number, extra: Record<string, string> = {}): Promise<MultiStack> {
     const redis = await RedisServer.start();
     await seedDemoAccount(redis.url);
-    const sfu = await InProcessSfu.start(redis.url);
+    const sfu = await InProcessSfu.start(redis.urls.sfu);
     const instances = await Promise.all(
-      Array.from({ length: count }, (_, i) => SignalingProcess.start(redis.url, `sig-${i}`, extra)),
+      Array.from({ length: count }, (_, i) => SignalingProcess.start(redis.urls.signaling, `sig-${i}`, extra)),
     );
     return new MultiStack(redis, sfu, instances);
   }

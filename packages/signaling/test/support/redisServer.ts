@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 
 export async function freePort(): Promise<number> {
@@ -13,24 +14,70 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** A real redis-server on a free loopback port, AOF on, in a temporary directory. */
+const REDIS_DIR = resolve(import.meta.dirname, '../../../../infra/redis');
+/** The production configuration every test Redis runs with (the file `make start` and infra/k8s use). */
+export const REDIS_CONF = join(REDIS_DIR, 'redis.conf');
+export const REDIS_USERS = ['default', 'signaling', 'sfu', 'replica', 'sentinel'] as const;
+export type RedisUser = (typeof REDIS_USERS)[number];
+
+/**
+ * infra/redis/users.acl.template with each user's password hash, without its comments (an ACL
+ * file has none): what scripts/redis.sh writes.
+ */
+export function renderAcl(passwords: Record<RedisUser, string>): string {
+  return readFileSync(join(REDIS_DIR, 'users.acl.template'), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !line.startsWith('#'))
+    .map((line) =>
+      line.replace(/\{\{(\w+)\}\}/g, (_, user: string) => {
+        const password = passwords[user as RedisUser];
+        if (password === undefined) throw new Error(`users.acl.template names an unknown user ${user}`);
+        return createHash('sha256').update(password).digest('hex');
+      }),
+    )
+    .join('\n')
+    .concat('\n');
+}
+
+/**
+ * A real redis-server on a free loopback port with the production configuration: infra/redis's
+ * settings (AOF, timestamps, no eviction) and its ACL users, each with a password, in a temporary
+ * directory. `url` is the administrator's (the default user); services connect as their own users
+ * (`urls.signaling`, `urls.sfu`), as they do under `make start`.
+ */
 export class RedisServer {
   readonly port: number;
   readonly dir: string;
+  readonly passwords: Record<RedisUser, string>;
   #proc: ChildProcess | undefined;
 
   private constructor(port: number, dir: string) {
     this.port = port;
     this.dir = dir;
+    this.passwords = Object.fromEntries(REDIS_USERS.map((u) => [u, randomBytes(16).toString('hex')])) as Record<
+      RedisUser,
+      string
+    >;
+    writeFileSync(join(dir, 'users.acl'), renderAcl(this.passwords), { mode: 0o600 });
   }
 
-  /** The redis-server process id (for resource sampling). */
+  /** The redis-server process id (for resource sampling, or a test's own signal). */
   get pid(): number | undefined {
     return this.#proc?.pid;
   }
 
+  /** The administrator's URL (every right): for a test's own reads and writes. */
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return this.urlAs('default');
+  }
+
+  /** Each service's URL, as `make start` hands them out. */
+  get urls(): { signaling: string; sfu: string } {
+    return { signaling: this.urlAs('signaling'), sfu: this.urlAs('sfu') };
+  }
+
+  urlAs(user: RedisUser): string {
+    return `redis://${user}:${this.passwords[user]}@127.0.0.1:${this.port}`;
   }
 
   static async start(): Promise<RedisServer> {
@@ -43,18 +90,15 @@ export class RedisServer {
     const proc = spawn(
       'redis-server',
       [
+        REDIS_CONF,
         '--port',
         String(this.port),
         '--bind',
         '127.0.0.1',
         '--dir',
         this.dir,
-        '--save',
-        '',
-        '--appendonly',
-        'yes',
-        '--protected-mode',
-        'yes',
+        '--aclfile',
+        join(this.dir, 'users.acl'),
       ],
       { stdio: 'ignore' },
     );
@@ -69,28 +113,30 @@ export class RedisServer {
         probe.disconnect();
         return;
       } catch {
+        probe.disconnect();
         await new Promise((r) => setTimeout(r, 50));
       }
     }
     throw new Error('redis-server did not start within 5 s');
   }
 
-  /** Stops (SIGTERM: the AOF is flushed) and starts again on the same port and data directory. */
-  async restart(): Promise<void> {
-    const proc = this.#proc;
-    if (proc && proc.exitCode === null) {
-      proc.kill('SIGTERM');
-      await new Promise((r) => proc.once('exit', r));
-    }
+  /** Stops (`signal`: SIGTERM flushes the AOF; SIGKILL does not) and starts again on the same port and data. */
+  async restart(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    await this.#kill(signal);
     await this.#spawn();
   }
 
-  async stop(): Promise<void> {
+  async #kill(signal: NodeJS.Signals): Promise<void> {
     const proc = this.#proc;
-    if (proc && proc.exitCode === null) {
-      proc.kill('SIGTERM');
-      await new Promise((r) => proc.once('exit', r));
+    if (proc && proc.exitCode === null && proc.signalCode === null) {
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill(signal);
+      await exited;
     }
+  }
+
+  async stop(): Promise<void> {
+    await this.#kill('SIGTERM');
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { sfuNodeKey } from '@visita/protocol';
-import { freePort } from './redisServer.ts';
+import { freePort, type RedisServer } from './redisServer.ts';
 import { SFU_SECRET } from './stack.ts';
 
 const main = join(dirname(fileURLToPath(import.meta.url)), '../../../sfu/src/main.ts');
@@ -25,9 +25,12 @@ export class SfuProcess {
     return this.#log;
   }
 
-  /** Starts the node and waits for its first heartbeat in Redis. `rtcPorts`: its own UDP/TCP range. */
+  /**
+   * Starts the node (as Redis's `sfu` user, like `make start`) and waits for its first heartbeat
+   * in Redis. `rtcPorts`: its own UDP/TCP range.
+   */
   static async start(
-    redisUrl: string,
+    redisServer: RedisServer,
     nodeId: string,
     rtcPorts: [number, number],
     env: Record<string, string> = {},
@@ -44,14 +47,14 @@ export class SfuProcess {
         VISITA_RTC_LISTEN_IP: '127.0.0.1',
         VISITA_RTC_MIN_PORT: String(rtcPorts[0]),
         VISITA_RTC_MAX_PORT: String(rtcPorts[1]),
-        VISITA_REDIS_URL: redisUrl,
+        VISITA_REDIS_URL: redisServer.urls.sfu,
         VISITA_LOG_LEVEL: process.env['VISITA_TEST_LOG'] ?? 'warn',
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const sfu = new SfuProcess(nodeId, proc);
-    const redis = new Redis(redisUrl);
+    const redis = new Redis(redisServer.url);
     try {
       for (let i = 0; i < 200; i++) {
         if (proc.exitCode !== null) throw new Error(`SFU node ${nodeId} exited: ${sfu.log}`);

@@ -81,9 +81,9 @@ export class TestStack {
   ): Promise<TestStack> {
     const redis = await RedisServer.start();
     await seedDemoAccount(redis.url);
-    const sfu = await InProcessSfu.start(redis.url, opts.workers ?? 1, 'sfu-test', opts.mediaIp);
+    const sfu = await InProcessSfu.start(redis.urls.sfu, opts.workers ?? 1, 'sfu-test', opts.mediaIp);
     const config = loadSignalingConfig(
-      signalingEnv(redis.url, {
+      signalingEnv(redis.urls.signaling, {
         VISITA_SIGNALING_PORT: '0',
         VISITA_INSTANCE_ID: 'sig-test',
         VISITA_PUBLIC_URL: opts.publicUrl ?? 'https://visita.test',
@@ -360,3 +360,4 @@ export async function waitForUsage(
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+export { compareDumps, dumpRedis, LIVE_KEYS, type Dump } from './redisDump.ts';
