@@ -266,6 +266,15 @@ export interface ServerToClientEvents {
   'media:producerPaused': (event: { producerId: string; paused: boolean }) => void;
   /** This patient link was opened on another device or tab: this one is disconnected and must release its media. */
   'session:replaced': (event: { consultationId: string }) => void;
+  /**
+   * Whether signaling can keep records now (its Redis): sent on each change, and on connecting while
+   * it cannot. Calls in progress go on either way; requests meanwhile answer UNAVAILABLE.
+   */
+  'service:status': (status: ServiceStatus) => void;
+}
+
+export interface ServiceStatus {
+  available: boolean;
 }
 
 /**

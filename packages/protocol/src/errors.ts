@@ -12,6 +12,8 @@ export const ErrorCode = {
   RATE_LIMITED: 'RATE_LIMITED',
   /** A bounded resource (transports, producers, consumers, peers of a media room) is full. */
   LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
+  /** The service cannot reach what it keeps records in (Redis down, restarting, failing over): try again shortly. */
+  UNAVAILABLE: 'UNAVAILABLE',
   INTERNAL: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,3 +1,4 @@
+import { RedisEnv, redisEndpoint, type RedisEndpoint } from '@visita/protocol/redis';
 import os from 'node:os';
 import { z } from 'zod';
 import { Id } from '@visita/protocol';
@@ -29,7 +30,7 @@ const Env = z.object({
   VISITA_RTC_ANNOUNCED_ADDRESS: z.string().optional(),
   VISITA_RTC_MIN_PORT: z.coerce.number().int().min(1024).max(65535).default(40000),
   VISITA_RTC_MAX_PORT: z.coerce.number().int().min(1024).max(65535).default(49999),
-  VISITA_REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  ...RedisEnv,
   VISITA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -49,7 +50,8 @@ export interface SfuConfig {
     readonly minPort: number;
     readonly maxPort: number;
   };
-  readonly redisUrl: string;
+  /** Its Redis: one server, or a primary through Sentinel (`VISITA_REDIS_*`). */
+  readonly redis: RedisEndpoint;
   readonly logLevel: string;
 }
 
@@ -82,7 +84,7 @@ export function loadSfuConfig(env: NodeJS.ProcessEnv = process.env): SfuConfig {
       minPort: e.VISITA_RTC_MIN_PORT,
       maxPort: e.VISITA_RTC_MAX_PORT,
     }),
-    redisUrl: e.VISITA_REDIS_URL,
+    redis: redisEndpoint(e),
     logLevel: e.VISITA_LOG_LEVEL,
   });
 }

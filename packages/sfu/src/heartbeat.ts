@@ -22,6 +22,8 @@ export class Heartbeat {
   #lastAt = Date.now();
   /** Each worker's CPU time at the last beat, by pid (a replaced worker starts afresh). */
   #lastWorkerCpuMs = new Map<number, number>();
+  /** Beats in a row that could not be written. */
+  #failures = 0;
 
   constructor(redis: Redis, node: SfuNode, pool: WorkerPool, controlUrl: string, secret: string, log: Logger) {
     this.redis = redis;
@@ -71,8 +73,11 @@ export class Heartbeat {
         .set(sfuNodeKey(record.nodeId), signed, 'PX', SFU_STALE_MS)
         .sadd(SFU_NODES_SET, record.nodeId)
         .exec();
+      if (this.#failures > 0) this.log.info({ failures: this.#failures }, 'heartbeat written again');
+      this.#failures = 0;
     } catch (e) {
-      this.log.warn({ err: (e as Error).message }, 'heartbeat failed');
+      // Once per outage (Redis out of reach for a minute is 60 beats): calls go on meanwhile.
+      if (this.#failures++ === 0) this.log.warn({ err: (e as Error).message }, 'heartbeat failed; calls go on');
     }
   }
 

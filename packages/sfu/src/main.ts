@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { redisOptions } from '@visita/protocol/redis';
 import { loadSfuConfig, type SfuConfig } from './config.ts';
 import { ControlServer } from './ControlServer.ts';
 import { Heartbeat } from './heartbeat.ts';
@@ -37,8 +38,9 @@ if (metricsServer) log.info({ port: metricsServer.port, host: config.metrics?.ho
 const control = new ControlServer(node, config.secret, log);
 const port = await control.listen(config.controlPort, config.controlHost);
 const controlUrl = config.controlUrl ?? `http://${config.controlHost}:${port}`;
-const redis = new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
-redis.on('error', (e) => log.warn({ err: e.message }, 'redis error'));
+// Calls do not need Redis: while it is out of reach only the heartbeat fails (and says so once).
+const redis = new Redis(redisOptions(config.redis, { connectionName: `sfu:${config.nodeId}` }));
+redis.on('error', (e) => log.debug({ err: e.message }, 'redis error'));
 const heartbeat = new Heartbeat(redis, node, pool, controlUrl, config.secret, log);
 await heartbeat.beat();
 log.info({ controlUrl, workers: config.workers, announced: config.rtc.announcedAddress ?? null }, 'sfu node ready');

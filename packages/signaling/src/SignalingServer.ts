@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage, type Server as HttpServer, type Ser
 import type { AddressInfo } from 'node:net';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Redis } from 'ioredis';
+import { redisOptions } from '@visita/protocol/redis';
+import { RedisHealth } from './redis/RedisHealth.ts';
 import type { SignalingConfig } from './config.ts';
 import { AccountService } from './accounts/AccountService.ts';
 import { ConsultationService } from './ConsultationService.ts';
@@ -66,6 +68,8 @@ export class SignalingServer {
   readonly config: SignalingConfig;
   readonly tokens: TokenService;
   readonly redis: Redis;
+  /** Whether Redis can be reached now, and since when. */
+  readonly health: RedisHealth;
   readonly sfu: SfuRegistry;
   readonly consultations: ConsultationService;
   readonly accounts: AccountService;
@@ -73,7 +77,7 @@ export class SignalingServer {
   readonly audit: AuditStore;
   readonly io: SignalingIo;
   readonly #http: HttpServer;
-  readonly #stopPresence: () => void;
+  readonly #presence: ReturnType<typeof startPresenceHeartbeat>;
   readonly #metering: MeteringLog;
   readonly #raterRedis: Redis;
   readonly usage: UsageStore;
@@ -90,8 +94,10 @@ export class SignalingServer {
   constructor(config: SignalingConfig, log: Logger) {
     this.config = config;
     this.tokens = new TokenService(config.jwtKeys, config.sfuSecret);
-    this.redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
-    this.redis.on('error', (e) => log.warn({ err: e.message }, 'redis error'));
+    this.redis = new Redis(redisOptions(config.redis, { connectionName: `signaling:${config.instanceId}` }));
+    // Each failed connection attempt is an error event: RedisHealth says once when Redis is lost and back.
+    this.redis.on('error', (e) => log.debug({ err: e.message }, 'redis error'));
+    this.health = new RedisHealth(this.redis, log);
     this.sfu = new SfuRegistry(this.redis, {
       secret: config.sfuSecret,
       token: (nodeId) => this.tokens.sfuControl(config.instanceId, nodeId),
@@ -110,6 +116,8 @@ export class SignalingServer {
         streamName: SOCKET_STREAM,
         maxLen: SOCKET_STREAM_MAX_LEN,
         sessionKeyPrefix: SOCKET_SESSION_PREFIX,
+        // Shorter than a command's time limit (redisOptions), so a read that waits is not a timeout.
+        blockTimeInMs: 2_000,
       }),
     );
     const presence = new RedisPresenceStore(this.redis, config.presenceTtlMs);
@@ -200,6 +208,7 @@ export class SignalingServer {
       log,
       rateScale: config.socketRateScale,
       onRefused: (code) => this.metrics.refused(code),
+      health: this.health,
     });
     this.#stopPasses = startBackgroundPasses({
       claims,
@@ -208,9 +217,17 @@ export class SignalingServer {
       config,
       log,
       retention: () => this.applyRetention(),
+      health: this.health,
     });
     this.rater.start();
-    this.#stopPresence = startPresenceHeartbeat(this.io, presence, caps, config.instanceId, config.presenceTtlMs);
+    this.#presence = startPresenceHeartbeat(this.io, presence, caps, config.instanceId, config.presenceTtlMs);
+    // Redis back: every connection held here is present again at once (not at the next beat), and
+    // every client hears whether records can be kept (a calm banner while they cannot).
+    this.health.on('change', (available) => {
+      if (available) this.#presence.beat();
+      this.io.local.emit('service:status', { available });
+      this.metrics.redisAvailable(available);
+    });
     app = createHttpApp({
       config,
       tokens: this.tokens,
@@ -224,6 +241,7 @@ export class SignalingServer {
       log,
       onLogout: (sessionId) => this.#closeSession(sessionId),
       ops: this.#opsSources(),
+      health: this.health,
     });
   }
 
@@ -290,7 +308,8 @@ export class SignalingServer {
 
   async close(): Promise<void> {
     this.#bus.closing = true;
-    this.#stopPresence();
+    this.#presence.stop();
+    this.health.close();
     this.#stopPasses();
     this.#metricsServer?.close();
     await this.rater.stop();

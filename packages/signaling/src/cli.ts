@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
+import { z } from 'zod';
+import { RedisEnv, redisEndpoint, redisOptions } from '@visita/protocol/redis';
 import { AccountRole, VisitaError } from '@visita/protocol';
 import { addAccount, resetTwoFactor, setAccountPassword } from './accounts/manage.ts';
 import { loadSignalingConfig } from './config.ts';
@@ -74,10 +76,11 @@ if (values.help || group !== 'practitioner' || !command) {
   process.exit(values.help ? 0 : 2);
 }
 if (!values.email) fail('--email is required');
-const redis = new Redis(process.env['VISITA_REDIS_URL'] ?? 'redis://127.0.0.1:6379', {
-  maxRetriesPerRequest: 1,
-  retryStrategy: () => null,
-});
+const redisEnv = z.object(RedisEnv).safeParse(process.env);
+if (!redisEnv.success)
+  fail(`invalid Redis settings: ${redisEnv.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+const endpoint = redisEndpoint(redisEnv.data);
+const redis = new Redis(redisOptions(endpoint, { connectionName: 'cli' }));
 redis.on('error', () => undefined);
 const store = new RedisAccountStore(redis, accountSeal(accountKeys()), () =>
   fail(
@@ -87,7 +90,11 @@ const store = new RedisAccountStore(redis, accountSeal(accountKeys()), () =>
 try {
   await redis
     .ping()
-    .catch(() => fail(`cannot reach Redis at ${process.env['VISITA_REDIS_URL'] ?? 'redis://127.0.0.1:6379'}`));
+    .catch(() =>
+      fail(
+        `cannot reach Redis ${endpoint.sentinels ? `through the sentinels ${process.env['VISITA_REDIS_SENTINELS']}` : `at ${new URL(endpoint.url).host}`}`,
+      ),
+    );
   if (command === 'add') {
     if (values['if-missing'] && (await store.findByEmail(values.email))) {
       console.log(`account ${values.email} exists; left as it is`);

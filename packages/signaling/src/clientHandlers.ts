@@ -6,7 +6,6 @@ import {
   requestClass,
   fail,
   ok,
-  toAckErr,
   type Ack,
   type ClientRequestName,
   type ClientRequests,
@@ -27,6 +26,8 @@ import {
 } from './socketServer.ts';
 import type { PresenceStore } from './store/PresenceStore.ts';
 import type { HeldProbe } from './usecases/NetworkProbes.ts';
+import { answerFor } from './redis/answer.ts';
+import type { RedisHealth } from './redis/RedisHealth.ts';
 
 type Handler<K extends ClientRequestName> = (
   socket: ClientSocket,
@@ -45,6 +46,11 @@ export interface HandlerDeps {
   rateScale: number;
   /** A request answered with an error (for metrics). */
   onRefused?: (code: ErrorCode) => void;
+  /**
+   * Whether Redis can be reached: a client connecting while it cannot is told (service:status), and
+   * departures that could not be written meanwhile are written when it is back.
+   */
+  health: Pick<RedisHealth, 'available' | 'backAt' | 'on'>;
 }
 
 /** Binds every client request: validate the payload, call the service, answer with a typed ack. */
@@ -154,9 +160,28 @@ export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
     const cid = socket.data.consultationId;
     if (!cid) return;
     const role = roleOf(id(socket));
-    await presence.remove(cid, role, presenceMember(instanceId, socket.id));
-    await service.calls.dropped(cid, role, Date.now(), graceMs);
+    const member = presenceMember(instanceId, socket.id);
+    const goneAt = Date.now();
+    try {
+      await presence.remove(cid, role, member);
+      await service.calls.dropped(cid, role, goneAt, graceMs);
+    } catch (e) {
+      if (answerFor(e).code !== ErrorCode.UNAVAILABLE) throw e;
+      // Redis out of reach: written when it is back, dated when they left (their media and billing
+      // stop then), with their grace period from Redis's return.
+      unwritten.push({ cid, role, member, goneAt });
+    }
   }
+  const unwritten: Array<{ cid: string; role: Role; member: string; goneAt: number }> = [];
+  deps.health.on('change', (available) => {
+    if (!available) return;
+    for (const d of unwritten.splice(0)) {
+      void (async () => {
+        await presence.remove(d.cid, d.role, d.member);
+        await service.calls.dropped(d.cid, d.role, d.goneAt, graceMs, deps.health.backAt);
+      })().catch((e: Error) => log.warn({ consultationId: d.cid, err: e.message }, 'departure not written'));
+    }
+  });
 
   io.on('connection', (socket) => {
     const budgets = new SocketBudgets(rateScale);
@@ -191,12 +216,15 @@ export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
           const handler = handlers[name] as Handler<typeof name>;
           reply(ok(await handler(socket, parsed.data as never)));
         } catch (e) {
-          if (!(e instanceof VisitaError)) log.error({ event: name, err: (e as Error).message }, 'handler failed');
-          reply(toAckErr(e));
+          const answer = answerFor(e);
+          if (answer.code === ErrorCode.INTERNAL)
+            log.error({ event: name, err: (e as Error).message }, 'handler failed');
+          reply(answer);
         }
       }) as never);
     }
     const identity = socket.data.identity;
+    if (!deps.health.available) socket.emit('service:status', { available: false });
     if (socket.recovered && socket.data.consultationId) {
       // Back within the grace period with its session: present again, nothing to rebuild.
       const cid = socket.data.consultationId;

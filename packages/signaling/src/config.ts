@@ -1,3 +1,4 @@
+import { RedisEnv, redisEndpoint, type RedisEndpoint } from '@visita/protocol/redis';
 import { z } from 'zod';
 import { Id, PROBE_MAX_TTL_MS } from '@visita/protocol';
 import { Plan } from './metering/plans.ts';
@@ -13,7 +14,7 @@ const Env = z.object({
   VISITA_METRICS_HOST: z.string().default('127.0.0.1'),
   VISITA_SIGNALING_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   VISITA_INSTANCE_ID: Id.default(`sig-${process.pid}`),
-  VISITA_REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  ...RedisEnv,
   /** One signing key (key id `k1`)... */
   VISITA_JWT_SECRET: z.string().min(32, 'VISITA_JWT_SECRET must be at least 32 characters').optional(),
   /** ...or several, for rotation: `kid:secret,kid:secret`, the first one signs. */
@@ -125,7 +126,8 @@ export interface SignalingConfig {
   readonly port: number;
   readonly metrics: { readonly port: number; readonly host: string } | undefined;
   readonly instanceId: string;
-  readonly redisUrl: string;
+  /** Its Redis: one server, or a primary through Sentinel (`VISITA_REDIS_*`, @visita/protocol/redis). */
+  readonly redis: RedisEndpoint;
   readonly jwtKeys: ReadonlyArray<{ readonly kid: string; readonly secret: string }>;
   readonly sfuSecret: string;
   readonly publicUrl: string;
@@ -188,7 +190,7 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
         ? undefined
         : Object.freeze({ port: e.VISITA_METRICS_PORT, host: e.VISITA_METRICS_HOST }),
     instanceId: e.VISITA_INSTANCE_ID,
-    redisUrl: e.VISITA_REDIS_URL,
+    redis: redisEndpoint(e),
     jwtKeys: Object.freeze(jwtKeys),
     sfuSecret: e.VISITA_SFU_SECRET,
     publicUrl: e.VISITA_PUBLIC_URL.replace(/\/$/, ''),

@@ -1,4 +1,5 @@
-import { ErrorCode, HandshakeAuth, PROTOCOL_VERSION, VisitaError, toAckErr } from '@visita/protocol';
+import { ErrorCode, HandshakeAuth, PROTOCOL_VERSION, VisitaError } from '@visita/protocol';
+import { answerFor } from './redis/answer.ts';
 import type { Identity, TokenService } from './tokens.ts';
 import { presenceMember, type SignalingIo } from './socketServer.ts';
 import { identityKey, type ConnectionCaps } from './store/ConnectionCaps.ts';
@@ -46,7 +47,7 @@ export function installHandshake(io: SignalingIo, checks: HandshakeChecks): void
       if (!socket.recovered) socket.data.consultationId = null;
       next();
     } catch (e) {
-      const err = toAckErr(e);
+      const err = answerFor(e);
       next(
         Object.assign(new Error(err.code === ErrorCode.INTERNAL ? 'please retry' : err.message), {
           data: { code: err.code },

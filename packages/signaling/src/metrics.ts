@@ -25,6 +25,7 @@ export class SignalingMetrics {
   /** The use cases' observer (see UseCaseObserver). */
   readonly observer: UseCaseObserver;
   readonly #refused: Counter<'code'>;
+  readonly #redisAvailable: Gauge;
 
   constructor(g: SignalingGauges) {
     const registers = [this.registry];
@@ -92,6 +93,12 @@ export class SignalingMetrics {
       labelNames: ['code'] as const,
       registers,
     });
+    this.#redisAvailable = new Gauge({
+      name: 'visita_signaling_redis_available',
+      help: 'Whether this instance reaches Redis now (1) or not (0): requests answer UNAVAILABLE meanwhile',
+      registers,
+    });
+    this.#redisAvailable.set(1);
     this.observer = {
       admitted: (waitedMs) => {
         admissions.inc();
@@ -105,6 +112,10 @@ export class SignalingMetrics {
 
   refused(code: ErrorCode): void {
     this.#refused.inc({ code });
+  }
+
+  redisAvailable(available: boolean): void {
+    this.#redisAvailable.set(available ? 1 : 0);
   }
 
   /** Serves GET /metrics on an internal port. */

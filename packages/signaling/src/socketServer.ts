@@ -79,8 +79,8 @@ export function socketNotifier(io: SignalingIo, bus: InstanceBus): Notifier {
 
 /**
  * Keeps this instance's joined connections present in the shared PresenceStore, and every
- * connection counted in ConnectionCaps: a touch every third of the TTL. If the instance dies, its
- * connections stop counting after the TTL.
+ * connection counted in ConnectionCaps: a touch every third of the TTL (and at once with `beat()`).
+ * If the instance dies, its connections stop counting after the TTL.
  */
 export function startPresenceHeartbeat(
   io: SignalingIo,
@@ -88,27 +88,25 @@ export function startPresenceHeartbeat(
   caps: ConnectionCaps,
   instanceId: string,
   ttlMs: number,
-): () => void {
-  const timer = setInterval(
-    () => {
-      const now = Date.now();
-      const held: Array<{ identityKey: string; member: string }> = [];
-      for (const socket of io.of('/').sockets.values()) {
-        const member = presenceMember(instanceId, socket.id);
-        const { identity, consultationId } = socket.data;
-        held.push({ identityKey: identityKey(identity), member });
-        if (consultationId) void presence.touch(consultationId, roleOf(identity), member, now).catch(() => undefined);
-        if (identity.kind === 'practitioner')
-          void presence
-            .touch(practitionerPresenceKey(identity.sub), Role.PRACTITIONER, member, now)
-            .catch(() => undefined);
-      }
-      void caps.renew(held, now).catch(() => undefined);
-    },
-    Math.max(250, Math.floor(ttlMs / 3)),
-  );
+): { stop: () => void; beat: () => void } {
+  const beat = () => {
+    const now = Date.now();
+    const held: Array<{ identityKey: string; member: string }> = [];
+    for (const socket of io.of('/').sockets.values()) {
+      const member = presenceMember(instanceId, socket.id);
+      const { identity, consultationId } = socket.data;
+      held.push({ identityKey: identityKey(identity), member });
+      if (consultationId) void presence.touch(consultationId, roleOf(identity), member, now).catch(() => undefined);
+      if (identity.kind === 'practitioner')
+        void presence
+          .touch(practitionerPresenceKey(identity.sub), Role.PRACTITIONER, member, now)
+          .catch(() => undefined);
+    }
+    void caps.renew(held, now).catch(() => undefined);
+  };
+  const timer = setInterval(beat, Math.max(250, Math.floor(ttlMs / 3)));
   timer.unref();
-  return () => clearInterval(timer);
+  return { stop: () => clearInterval(timer), beat };
 }
 
 export const presenceMember = (instanceId: string, socketId: string): string => `${instanceId}:${socketId}`;

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
-import { ErrorCode, fail, toAckErr } from '@visita/protocol';
+import { ErrorCode, fail } from '@visita/protocol';
+import { answerFor } from '../redis/answer.ts';
 import type { Logger } from '../logger.ts';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -14,6 +15,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   TIMEOUT: 504,
   RATE_LIMITED: 429,
   LIMIT_EXCEEDED: 429,
+  UNAVAILABLE: 503,
   INTERNAL: 500,
 };
 
@@ -26,13 +28,15 @@ export function errorHandlers(log: Logger) {
     (err: unknown, req: Request, res: Response, _next: NextFunction) => {
       const client = clientError(err);
       if (client) return void res.status(client.status).json(fail(ErrorCode.BAD_REQUEST, client.message));
-      const body = toAckErr(err);
+      const body = answerFor(err);
       if (body.code === ErrorCode.INTERNAL) {
         log.error(
           { requestId: res.locals['requestId'], route: req.route?.path ?? 'unknown', err: (err as Error)?.message },
           'request failed',
         );
       }
+      // Redis out of reach: try again shortly (the client's own retry waits about this long).
+      if (body.code === ErrorCode.UNAVAILABLE) res.setHeader('retry-after', '2');
       res
         .status(HTTP_STATUS[body.code])
         .json(

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { ErrorCode, VisitaError, toAckErr } from '@visita/protocol';
+import { ErrorCode, VisitaError } from '@visita/protocol';
+import { answerFor } from '../redis/answer.ts';
+import type { RedisHealth } from '../redis/RedisHealth.ts';
 import type { AccountService } from '../accounts/AccountService.ts';
 import type { TwoFactorService } from '../accounts/TwoFactorService.ts';
 import type { SignalingConfig } from '../config.ts';
@@ -34,6 +36,8 @@ export interface HttpDeps {
   ops: OpsSources;
   /** A session was logged out: close its sockets. */
   onLogout: (sessionId: string) => void;
+  /** Whether Redis can be reached (GET /readyz). */
+  health: Pick<RedisHealth, 'available'>;
 }
 
 export function createHttpApp(deps: HttpDeps): express.Express {
@@ -51,8 +55,15 @@ export function createHttpApp(deps: HttpDeps): express.Express {
 
   const practitionerOnly = requirePractitioner(tokens, accounts);
 
+  // Alive (the process answers): what a supervisor checks before restarting it.
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
+  });
+  // Ready for new work: Redis reachable. Calls in progress go on either way; a load balancer sends
+  // newcomers to another instance meanwhile.
+  app.get('/readyz', (_req, res) => {
+    if (deps.health.available) res.json({ ok: true });
+    else res.status(503).json({ ok: false, code: ErrorCode.UNAVAILABLE, message: 'redis out of reach' });
   });
 
   sessionRoutes(app, { accounts, limits, onLogout: deps.onLogout });
@@ -77,8 +88,16 @@ function requirePractitioner(tokens: TokenService, accounts: AccountService) {
       res.locals['practitioner'] = identity;
       next();
     } catch (e) {
-      const err = toAckErr(e);
-      res.status(err.code === ErrorCode.FORBIDDEN ? 403 : err.code === ErrorCode.INTERNAL ? 503 : 401).json(err);
+      const err = answerFor(e);
+      res
+        .status(
+          err.code === ErrorCode.FORBIDDEN
+            ? 403
+            : err.code === ErrorCode.INTERNAL || err.code === ErrorCode.UNAVAILABLE
+              ? 503
+              : 401,
+        )
+        .json(err);
     }
   };
 }

@@ -1,3 +1,4 @@
+import { RedisEnv, redisEndpoint, type RedisEndpoint } from '@visita/protocol/redis';
 import { z } from 'zod';
 import { Id } from '@visita/protocol';
 import type { PrewarmWindow, ScalingPolicy } from './decide.ts';
@@ -14,7 +15,7 @@ const Window = z
   .strict();
 
 const Env = z.object({
-  VISITA_REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  ...RedisEnv,
   /** Node records are verified with it (a record not signed by a node is never counted). */
   VISITA_SFU_SECRET: z.string().min(16, 'VISITA_SFU_SECRET must be at least 16 characters'),
   VISITA_INSTANCE_ID: Id.default(`autoscaler-${process.pid}`),
@@ -57,13 +58,17 @@ const NODE_ENV = [
   'VISITA_SFU_MAX_CONSUMERS',
   'VISITA_SFU_DRAIN_MAX_MS',
   'VISITA_SFU_LOG_LEVEL',
+  // Through Sentinel (VISITA_REDIS_HA=1): the nodes find the primary as the autoscaler does.
+  'VISITA_REDIS_SENTINELS',
+  'VISITA_REDIS_MASTER_NAME',
+  'VISITA_REDIS_SENTINEL_PASSWORD',
   'PATH',
   'HOME',
   'MEDIASOUP_WORKER_BIN',
 ] as const;
 
 export interface AutoscalerConfig {
-  readonly redisUrl: string;
+  readonly redis: RedisEndpoint;
   readonly sfuSecret: string;
   readonly instanceId: string;
   readonly provider: 'local' | 'metric';
@@ -107,7 +112,7 @@ export function loadAutoscalerConfig(env: NodeJS.ProcessEnv = process.env): Auto
     VISITA_LOG_LEVEL: env['VISITA_SFU_LOG_LEVEL'] ?? e.VISITA_LOG_LEVEL,
   });
   return Object.freeze({
-    redisUrl: e.VISITA_REDIS_URL,
+    redis: redisEndpoint(e),
     sfuSecret: e.VISITA_SFU_SECRET,
     instanceId: e.VISITA_INSTANCE_ID,
     provider: e.VISITA_AUTOSCALE_PROVIDER,

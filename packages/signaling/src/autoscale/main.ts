@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { redisOptions } from '@visita/protocol/redis';
 import { serveMetrics } from '@visita/protocol/metricsServer';
 import { createLogger } from '../logger.ts';
 import { SfuRegistry } from '../sfu/SfuRegistry.ts';
@@ -23,8 +24,8 @@ const log = createLogger(config.logLevel).child({ autoscaler: config.instanceId 
 process.on('unhandledRejection', (reason) =>
   log.error({ err: reason instanceof Error ? reason.stack : String(reason) }, 'unhandled rejection'),
 );
-const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
-redis.on('error', (e) => log.warn({ err: e.message }, 'redis error'));
+const redis = new Redis(redisOptions(config.redis, { connectionName: `autoscaler:${config.instanceId}` }));
+redis.on('error', (e) => log.debug({ err: e.message }, 'redis error'));
 const metrics = new AutoscalerMetrics(config.instanceId);
 const served = config.metrics
   ? await serveMetrics(metrics.registry, config.metrics.port, config.metrics.host)

@@ -66,12 +66,25 @@ export class Rater {
     if (this.#running) return;
     this.#running = true;
     this.#loop = (async () => {
-      await this.#log.ensureGroup();
+      // The group is made on the first pass that reaches Redis (it may be out of reach at start).
+      let grouped = false;
+      let failures = 0;
       while (this.#running) {
-        await this.pass(500).catch((e: Error) => {
-          if (this.#running) this.#logger.warn({ err: e.message }, 'rater pass failed');
-          return new Promise((r) => setTimeout(r, 500));
-        });
+        await (async () => {
+          if (!grouped) await this.#log.ensureGroup();
+          grouped = true;
+          await this.pass(500);
+        })().then(
+          () => {
+            failures = 0;
+          },
+          (e: Error) => {
+            if (e.message.startsWith('NOGROUP')) grouped = false; // a Redis restored without it
+            // Once per outage; the deliveries it could not rate are rated when Redis is back.
+            if (this.#running && failures++ === 0) this.#logger.warn({ err: e.message }, 'rater pass failed');
+            return new Promise((r) => setTimeout(r, 500));
+          },
+        );
       }
     })();
   }

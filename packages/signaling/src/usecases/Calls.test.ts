@@ -56,6 +56,43 @@ describe('Calls', () => {
     expect(h.sfu.rpcs.map((r) => r.method)).toEqual(['room.open', 'peer.close', 'room.close']);
   });
 
+  it('gives an absence while Redis was out of reach its grace from Redis’s return, and dates the media down when last seen', async () => {
+    const { h, id } = await inCall();
+    h.clock.advance(10_000);
+    const lastSeen = h.clock.now();
+    await h.presence.touch(id, Role.PATIENT, 'i1:patient', lastSeen);
+    await h.presence.touch(id, Role.PRACTITIONER, 'i1:doctor', lastSeen);
+    // Redis out of reach for twice the grace period; the practitioner's connection renews at once on its return.
+    h.clock.advance(2 * GRACE_MS);
+    const backAt = h.clock.now();
+    await h.presence.touch(id, Role.PRACTITIONER, 'i1:doctor', backAt);
+    h.clock.advance(PRESENCE_TTL_MS);
+    await h.presence.touch(id, Role.PRACTITIONER, 'i1:doctor', h.clock.now());
+    expect(await h.service.calls.sweep(GRACE_MS, h.clock.now(), backAt)).toBe(0);
+    h.clock.advance(backAt + GRACE_MS - 1 - h.clock.now());
+    await h.presence.touch(id, Role.PRACTITIONER, 'i1:doctor', h.clock.now());
+    expect(await h.service.calls.sweep(GRACE_MS, h.clock.now(), backAt)).toBe(0);
+    h.clock.advance(1);
+    expect(await h.service.calls.sweep(GRACE_MS, h.clock.now(), backAt)).toBe(1);
+    expect(h.metered.filter((e) => e.type === 'media_down')).toMatchObject([{ role: 'patient', at: lastSeen }]);
+    expect((await h.store.get(id))?.state).toBe(ConsultationState.IN_CALL);
+  });
+
+  it('writes a departure made while Redis was out of reach with its grace from Redis’s return', async () => {
+    const { h, id } = await inCall();
+    const goneAt = h.clock.now();
+    h.clock.advance(2 * GRACE_MS);
+    const backAt = h.clock.now();
+    await h.presence.remove(id, Role.PATIENT, 'i1:patient');
+    await h.service.calls.dropped(id, Role.PATIENT, goneAt, GRACE_MS, backAt);
+    await h.presence.touch(id, Role.PRACTITIONER, 'i1:doctor', h.clock.now());
+    expect(await h.service.calls.sweep(GRACE_MS, h.clock.now(), backAt)).toBe(0);
+    h.clock.advance(GRACE_MS);
+    await h.presence.touch(id, Role.PRACTITIONER, 'i1:doctor', h.clock.now());
+    expect(await h.service.calls.sweep(GRACE_MS, h.clock.now(), backAt)).toBe(1);
+    expect(h.metered.filter((e) => e.type === 'media_down')).toMatchObject([{ role: 'patient', at: goneAt }]);
+  });
+
   it('keeps the call of a participant back within the grace period', async () => {
     const { h, id } = await inCall();
     const goneAt = h.clock.now();

@@ -182,18 +182,31 @@ export class Calls {
     await this.#waitingRoom.publish(consultationId);
   }
 
-  /** A participant dropped (their connection closed): their grace period runs in the shared store. */
-  async dropped(consultationId: string, role: Role, goneAt: number, graceMs: number): Promise<void> {
-    await this.#ctx.deadlines.schedule({ consultationId, role, goneAt }, goneAt + graceMs);
+  /**
+   * A participant dropped (their connection closed): their grace period runs in the shared store,
+   * from when they left, or from `notBefore` if later (they left while Redis was out of reach: this
+   * is written once it is back, and the grace runs from then).
+   */
+  async dropped(
+    consultationId: string,
+    role: Role,
+    goneAt: number,
+    graceMs: number,
+    notBefore: number | null = null,
+  ): Promise<void> {
+    await this.#ctx.deadlines.schedule({ consultationId, role, goneAt }, Math.max(goneAt, notBefore ?? 0) + graceMs);
     await this.#waitingRoom.publish(consultationId);
   }
 
   /**
    * One pass over the calls in progress (one instance at a time): a participant absent without a
-   * deadline (their instance died, nobody saw them go) gets one, dated when last seen; then every
-   * deadline due is honoured, whichever instance set it. Returns how many fired.
+   * deadline (their instance died, nobody saw them go) gets one, dated when last seen; its grace
+   * period runs from then, but not from before `notBefore` (Redis came back then: an absence while
+   * it was out of reach gets its grace from Redis's return; their media still counts as gone when
+   * they were last seen). Then every deadline due is honoured, whichever instance set it. Returns
+   * how many fired.
    */
-  async sweep(graceMs: number, now = this.#ctx.now()): Promise<number> {
+  async sweep(graceMs: number, now = this.#ctx.now(), notBefore: number | null = null): Promise<number> {
     const { store, presence, deadlines } = this.#ctx;
     const calls = await store.inCallIds();
     for (const role of [Role.PATIENT, Role.PRACTITIONER]) {
@@ -201,7 +214,7 @@ export class Calls {
       for (const [i, consultationId] of calls.entries()) {
         if (present[i]) continue;
         const goneAt = (await presence.lastSeen(consultationId, role)) ?? now;
-        await deadlines.scheduleIfAbsent({ consultationId, role, goneAt }, goneAt + graceMs);
+        await deadlines.scheduleIfAbsent({ consultationId, role, goneAt }, Math.max(goneAt, notBefore ?? 0) + graceMs);
       }
     }
     let fired = 0;

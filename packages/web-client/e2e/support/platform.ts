@@ -155,6 +155,53 @@ export class Platform {
     }
   }
 
+  /** The pid of a service's supervisor (the parent of its process). */
+  supervisorPid(service: string): number {
+    const pid = this.pid(service);
+    const status = pid ? readFileSync(`/proc/${pid}/status`, 'utf8') : '';
+    const ppid = Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]);
+    if (!ppid) throw new Error(`no supervisor found for ${service}`);
+    return ppid;
+  }
+
+  /**
+   * Takes Redis away for `ms`: its supervisor is paused (SIGSTOP) and redis-server killed, then the
+   * supervisor resumes and starts it again (after its 1-s back-off). Resolves when Redis answers.
+   */
+  async redisOutage(ms: number, during?: () => Promise<void>): Promise<{ lostAt: number; backAt: number }> {
+    const supervisor = this.supervisorPid('redis');
+    const pid = this.pid('redis')!;
+    process.kill(supervisor, 'SIGSTOP');
+    process.kill(pid, 'SIGKILL');
+    const lostAt = Date.now();
+    try {
+      await Promise.all([during?.(), new Promise((r) => setTimeout(r, ms))]);
+    } finally {
+      process.kill(supervisor, 'SIGCONT');
+    }
+    await this.restarted('redis', pid);
+    const redis = this.adminRedis();
+    try {
+      for (;;) {
+        if (
+          await redis.ping().then(
+            () => true,
+            () => false,
+          )
+        )
+          return { lostAt, backAt: Date.now() };
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      redis.disconnect();
+    }
+  }
+
+  /** A patient link of this platform (its web port) for a consultation created through the API. */
+  link(c: { consultationId: string; patientToken: string }): string {
+    return `https://127.0.0.1:${this.ports.web}/c/${c.consultationId}#t=${c.patientToken}`;
+  }
+
   /** Kills a service's process with `signal`; resolves with its pid. */
   kill(service: string, signal: NodeJS.Signals): number;
   kill(): Promise<void>;

@@ -32,6 +32,14 @@ export function connectSignaling(token: string | (() => string), refresh?: () =>
     if (reason === 'io client disconnect') window.removeEventListener('online', onOnline);
   });
   socket.on('connect', () => everConnected.add(socket));
+  // Whether the service can keep records now (its Redis): told on each change. A connection
+  // refused for that reason is tried again shortly (Socket.IO does not retry a refused handshake).
+  socket.on('service:status', (s) => setServiceAvailable(socket, s.available));
+  socket.on('connect_error', (e: Error & { data?: { code?: string } }) => {
+    if (e.data?.code !== ErrorCode.UNAVAILABLE) return;
+    setServiceAvailable(socket, false);
+    setTimeout(() => socket.active || socket.connect(), UNAVAILABLE_RETRY_MS);
+  });
   if (refresh) {
     socket.on('connect_error', (e: Error & { data?: { code?: string } }) => {
       if (e.data?.code === 'UNAUTHENTICATED') void refresh().then((ok) => ok && socket.connect());
@@ -53,6 +61,8 @@ export async function request<K extends keyof ClientRequests>(
   } catch {
     throw new VisitaError('TIMEOUT', `${name} timed out`);
   }
+  // An answer says whether the service keeps records now, until it says otherwise.
+  setServiceAvailable(socket, result.ok || result.code !== ErrorCode.UNAVAILABLE);
   return unwrap(result);
 }
 
@@ -60,12 +70,19 @@ export async function request<K extends keyof ClientRequests>(
 export function whenConnected(socket: SignalingSocket): Promise<void> {
   if (socket.connected) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', (e: Error & { data?: { code?: unknown } }) => {
+    socket.once('connect', () => {
+      socket.off('connect_error', refused);
+      resolve();
+    });
+    const refused = (e: Error & { data?: { code?: unknown } }) => {
+      // Briefly unavailable: the connection is tried again (connectSignaling), keep waiting.
+      if (e.data?.code === ErrorCode.UNAVAILABLE) return;
+      socket.off('connect_error', refused);
       // The handshake's code, when it is one of ours (anything else reads as "not let in").
       const code = Object.values(ErrorCode).find((c) => c === e.data?.code) ?? ErrorCode.UNAUTHENTICATED;
       reject(new VisitaError(code, e.message));
-    });
+    };
+    socket.on('connect_error', refused);
   });
 }
 
@@ -77,6 +94,31 @@ const everConnected = new WeakSet<SignalingSocket>();
 export function signalingState(socket: SignalingSocket): SignalingState {
   if (socket.connected) return 'connected';
   return everConnected.has(socket) ? 'reconnecting' : 'connecting';
+}
+
+/** How long a client waits before connecting again when the service was briefly unavailable. */
+export const UNAVAILABLE_RETRY_MS = 2_000;
+
+const serviceDown = new WeakSet<SignalingSocket>();
+const serviceChanged = new WeakMap<SignalingSocket, Set<() => void>>();
+function setServiceAvailable(socket: SignalingSocket, available: boolean): void {
+  if (available !== serviceDown.has(socket)) return;
+  if (available) serviceDown.delete(socket);
+  else serviceDown.add(socket);
+  for (const f of serviceChanged.get(socket) ?? []) f();
+}
+
+/** Whether the service keeps records now (false while its Redis is out of reach: calls go on). */
+export function useServiceAvailable(socket: SignalingSocket | null): boolean {
+  return useSyncExternalStore(
+    (changed) => {
+      if (!socket) return () => undefined;
+      const set = serviceChanged.get(socket) ?? new Set();
+      serviceChanged.set(socket, set.add(changed));
+      return () => set.delete(changed);
+    },
+    () => !socket || !serviceDown.has(socket),
+  );
 }
 
 /** The connection's state for React (re-renders when it connects, drops or tries again). */

@@ -8,6 +8,7 @@ import { errorText, type Strings } from '../../lib/i18n.ts';
 import { exposeSession, forgetSession, markFirstFrame } from '../../lib/diagnostics.ts';
 import { request, type RequestError, type SignalingSocket } from '../../lib/signaling.ts';
 import { useTitle } from '../../ui/Panel.tsx';
+import { ServiceBanner } from '../../ui/ServiceBanner.tsx';
 import { Icon } from '../../ui/Icon.tsx';
 import { MediaSession, type RemoteTrackState } from './MediaSession.ts';
 import type { NetworkQuality } from './quality.ts';
@@ -169,6 +170,7 @@ export function CallView({ t, socket, consultationId, local, onHangUp, peerName,
             {t.reconnecting}
           </p>
         )}
+        <ServiceBanner t={t} socket={socket} />
         {needsTap && (
           <button
             className="tap-sound"

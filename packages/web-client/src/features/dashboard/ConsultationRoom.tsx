@@ -4,6 +4,7 @@ import { errorText, type Strings } from '../../lib/i18n.ts';
 import { connectSignaling, request, type RequestError, type SignalingSocket } from '../../lib/signaling.ts';
 import { refreshed, sessionToken } from '../../lib/session.ts';
 import { Loading, Panel } from '../../ui/Panel.tsx';
+import { ServiceBanner } from '../../ui/ServiceBanner.tsx';
 import { holdBusy } from '../auth/idle.ts';
 import { LazyCallView } from '../call/LazyCallView.ts';
 import { useConsultation } from '../call/useConsultation.ts';
@@ -85,6 +86,7 @@ export function ConsultationRoom({
   const shownError = error ?? (phase.name === 'error' ? errorText(t, phase.code) : null);
   return (
     <Panel title={t.consultationTitle} heading={view?.patientName ?? t.consultationTitle}>
+      <ServiceBanner t={t} socket={socket} />
       {shownError && (
         <p className="error" role="alert">
           {shownError}

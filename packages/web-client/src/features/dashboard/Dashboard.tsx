@@ -5,9 +5,10 @@ import type { ConsultationView, QueueEntryView } from '@visita/protocol';
 import type { VisitaError as RequestError } from '@visita/protocol';
 import { api } from '../../lib/api.ts';
 import { errorText, type Strings } from '../../lib/i18n.ts';
-import { connectSignaling, request } from '../../lib/signaling.ts';
+import { connectSignaling, request, type SignalingSocket } from '../../lib/signaling.ts';
 import { refreshed, sessionToken, type Session } from '../../lib/session.ts';
 import { Panel } from '../../ui/Panel.tsx';
+import { ServiceBanner } from '../../ui/ServiceBanner.tsx';
 import { SecurityPanel } from '../auth/SecurityPanel.tsx';
 
 export function Dashboard({
@@ -91,8 +92,10 @@ function PractitionerQueue({ t, onOpen }: { t: Strings; onOpen: (consultationId:
   const [entries, setEntries] = useState<QueueEntryView[]>([]);
   const [total, setTotal] = useState(0);
   const [now, setNow] = useState(Date.now());
+  const [socket, setSocket] = useState<SignalingSocket | null>(null);
   useEffect(() => {
     const s = connectSignaling(sessionToken, refreshed);
+    setSocket(s);
     s.on('queue:updated', (q) => {
       setEntries(q.entries);
       setTotal(q.total);
@@ -119,6 +122,7 @@ function PractitionerQueue({ t, onOpen }: { t: Strings; onOpen: (consultationId:
         {t.waitingRoom}
         {total > 0 && ` (${total})`}
       </h2>
+      <ServiceBanner t={t} socket={socket} />
       {entries.length === 0 ? (
         <p>{t.emptyWaitingRoom}</p>
       ) : (

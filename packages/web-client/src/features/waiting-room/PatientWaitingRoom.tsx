@@ -5,6 +5,7 @@ import type { ConsultationView, PractitionerStatus, WaitingPosition } from '@vis
 import type { Strings } from '../../lib/i18n.ts';
 import { useSignalingState, type SignalingSocket } from '../../lib/signaling.ts';
 import { Panel } from '../../ui/Panel.tsx';
+import { ServiceBanner } from '../../ui/ServiceBanner.tsx';
 import { VideoPreview } from '../../ui/VideoPreview.tsx';
 import { Chat } from '../chat/Chat.tsx';
 import { AdmissionPending } from './AdmissionPending.tsx';
@@ -68,6 +69,7 @@ export function PatientWaitingRoom({
           {t.reconnecting}
         </p>
       )}
+      <ServiceBanner t={t} socket={socket} />
       {placeKept && (
         <p className="notice" role="status" data-testid="place-kept">
           {t.placeKept}

@@ -250,6 +250,7 @@ export const en = {
   tapForSound: 'Tap to turn on sound',
   waitingForVideo: 'Waiting for the other participant’s video…',
   reconnecting: 'Connection lost. Reconnecting…',
+  serviceUnavailable: 'A brief interruption on our side: your call goes on and your place is kept. Back in a moment.',
   ended: 'The consultation has ended.',
   mediaLost: 'The connection to the media server was lost.',
   replacedElsewhere:
@@ -269,6 +270,7 @@ export const en = {
   err_NO_MEDIA_CAPACITY: 'No media server is available right now. Please try again in a moment.',
   err_PROTOCOL_MISMATCH: 'Visita was updated: please reload the page.',
   err_TIMEOUT: 'The server did not answer in time.',
+  err_UNAVAILABLE: 'The service is briefly unavailable. Please try again in a moment.',
   err_RATE_LIMITED: 'Too many attempts. Please wait a few minutes and try again.',
 };
 

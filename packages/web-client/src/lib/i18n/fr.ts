@@ -252,6 +252,8 @@ export const fr: Strings = {
   tapForSound: 'Touchez pour activer le son',
   waitingForVideo: 'En attente de la vidéo de l’autre participant…',
   reconnecting: 'Connexion perdue. Reconnexion…',
+  serviceUnavailable:
+    'Brève interruption de notre côté : votre consultation continue et votre place est gardée. Retour dans un instant.',
   ended: 'La consultation est terminée.',
   mediaLost: 'La connexion au serveur média a été perdue.',
   replacedElsewhere:
@@ -269,5 +271,6 @@ export const fr: Strings = {
   err_NO_MEDIA_CAPACITY: 'Aucun serveur média n’est disponible. Réessayez dans un instant.',
   err_PROTOCOL_MISMATCH: 'Visita a été mis à jour : rechargez la page.',
   err_TIMEOUT: 'Le serveur n’a pas répondu à temps.',
+  err_UNAVAILABLE: 'Le service est momentanément indisponible. Réessayez dans un instant.',
   err_RATE_LIMITED: 'Trop de tentatives. Patientez quelques minutes avant de réessayer.',
 };

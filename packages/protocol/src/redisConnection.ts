@@ -1,0 +1,121 @@
+import { z } from 'zod';
+
+/**
+ * Where a service finds Redis, read from its environment by each service's config.ts: one server
+ * (`VISITA_REDIS_URL`, `redis://user:password@host:port`), or, with `VISITA_REDIS_SENTINELS`
+ * (`host:port,...`), the primary the sentinels name (`VISITA_REDIS_MASTER_NAME`), with the user and
+ * password of `VISITA_REDIS_URL` (its host is then ignored) and `VISITA_REDIS_SENTINEL_PASSWORD`
+ * for the sentinels themselves.
+ */
+export const RedisEnv = {
+  VISITA_REDIS_URL: z
+    .string()
+    .default('redis://127.0.0.1:6379')
+    .refine((u) => /^rediss?:\/\//.test(u) && URL.canParse(u), 'a redis:// or rediss:// URL'),
+  VISITA_REDIS_SENTINELS: z
+    .string()
+    .regex(/^[^,:\s]+:\d{1,5}(,[^,:\s]+:\d{1,5})*$/, 'host:port[,host:port...]')
+    .optional(),
+  VISITA_REDIS_MASTER_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/)
+    .default('visita'),
+  VISITA_REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
+};
+
+export interface RedisEndpoint {
+  readonly url: string;
+  readonly sentinels?: ReadonlyArray<{ host: string; port: number }>;
+  readonly masterName: string;
+  readonly sentinelPassword?: string;
+}
+
+type RedisEnvValues = {
+  VISITA_REDIS_URL: string;
+  VISITA_REDIS_SENTINELS?: string | undefined;
+  VISITA_REDIS_MASTER_NAME: string;
+  VISITA_REDIS_SENTINEL_PASSWORD?: string | undefined;
+};
+
+export function redisEndpoint(e: RedisEnvValues): RedisEndpoint {
+  return Object.freeze({
+    url: e.VISITA_REDIS_URL,
+    masterName: e.VISITA_REDIS_MASTER_NAME,
+    ...(e.VISITA_REDIS_SENTINELS
+      ? {
+          sentinels: Object.freeze(
+            e.VISITA_REDIS_SENTINELS.split(',').map((hp) => {
+              const i = hp.lastIndexOf(':');
+              return Object.freeze({ host: hp.slice(0, i), port: Number(hp.slice(i + 1)) });
+            }),
+          ),
+        }
+      : {}),
+    ...(e.VISITA_REDIS_SENTINEL_PASSWORD ? { sentinelPassword: e.VISITA_REDIS_SENTINEL_PASSWORD } : {}),
+  });
+}
+
+/** A reconnection every 100 ms, then up to every second: back within a second of Redis. */
+export const redisRetryDelayMs = (attempt: number): number => Math.min(100 * attempt, 1_000);
+
+/**
+ * ioredis options for an endpoint (plain values: `new Redis(redisOptions(...))`). Every Visita
+ * connection behaves the same way when Redis goes away, is restarted or fails over:
+ * - reconnects by itself, at most a second apart (`retryStrategy`); through the sentinels it asks
+ *   for the primary again each time, and `failoverDetector` follows a failover at once (without
+ *   it a frozen primary holds the connection for good);
+ * - a command waits for one reconnection at most, and for a reply `commandTimeoutMs` at most (a
+ *   frozen Redis), then fails: the caller answers "temporarily unavailable" instead of hanging;
+ * - a command sent but not answered when the connection dropped is not sent again by itself
+ *   (`autoResendUnfulfilledCommands: false`): it may have been carried out, and a write carried
+ *   out twice is a record written twice. It fails; the caller decides (idempotent writes retry).
+ */
+export function redisOptions(
+  endpoint: RedisEndpoint,
+  opts: { commandTimeoutMs?: number; connectionName?: string; lazyConnect?: boolean } = {},
+): Record<string, unknown> {
+  const url = new URL(endpoint.url);
+  const auth = {
+    ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+    db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
+    ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+  const common = {
+    ...auth,
+    maxRetriesPerRequest: 1,
+    retryStrategy: redisRetryDelayMs,
+    commandTimeout: opts.commandTimeoutMs ?? 4_000,
+    autoResendUnfulfilledCommands: false,
+    ...(opts.connectionName ? { connectionName: opts.connectionName } : {}),
+    ...(opts.lazyConnect ? { lazyConnect: true } : {}),
+  };
+  if (!endpoint.sentinels) return { ...common, host: url.hostname, port: Number(url.port || 6379) };
+  return {
+    ...common,
+    sentinels: endpoint.sentinels.map((s) => ({ host: s.host, port: s.port })),
+    name: endpoint.masterName,
+    role: 'master',
+    ...(endpoint.sentinelPassword ? { sentinelPassword: endpoint.sentinelPassword } : {}),
+    sentinelRetryStrategy: redisRetryDelayMs,
+    sentinelCommandTimeout: 1_000,
+    failoverDetector: true,
+    // A primary demoted by a failover answers READONLY: reconnect, to the new one.
+    reconnectOnError: (e: Error) => e.message.startsWith('READONLY'),
+  };
+}
+
+/**
+ * Whether an error means Redis cannot be reached now (down, restarting, loading its data, frozen,
+ * failing over, a replica that lost its primary) rather than a bug: the request can be tried again.
+ */
+export function isRedisUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (error.name === 'MaxRetriesPerRequestError') return true;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTCONN)$/.test(code))
+    return true;
+  return /^(Connection is closed|Command timed out|Stream isn't writeable|All sentinels are unreachable|Failed to refresh slots cache|LOADING |READONLY |MASTERDOWN |NOREPLICAS |TRYAGAIN )/.test(
+    error.message,
+  );
+}
