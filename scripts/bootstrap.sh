@@ -18,8 +18,9 @@ mkdir -p "$CACHE" "$STATE"
 #    iproute2 (ip) and util-linux (unshare): loopback-only test namespace; openssl: certificates;
 #    python3-venv: the API fuzzer's venv (scripts/ensure-schemathesis.sh); prometheus: promtool checks
 #    and unit-tests the alert rules in infra/prometheus; tcpdump: the forwarding delay in make bench-sfu;
-#    coturn: the TURN server make start runs; nftables: the firewalls of the relay and ICE-TCP e2e tests.
-APT_PKGS=(redis-server chromium iproute2 util-linux openssl ca-certificates curl python3 python3-venv prometheus tcpdump coturn nftables)
+#    coturn: the TURN server make start runs; nftables: the firewalls of the relay and ICE-TCP e2e tests;
+#    redis-sentinel: VISITA_REDIS_HA=1 (a primary, a replica and three sentinels).
+APT_PKGS=(redis-server redis-sentinel chromium iproute2 util-linux openssl ca-certificates curl python3 python3-venv prometheus tcpdump coturn nftables)
 missing=()
 for p in "${APT_PKGS[@]}"; do
   dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")

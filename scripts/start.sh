@@ -14,6 +14,10 @@
 #   VISITA_TURN=0     no TURN server (default 1: coturn on VISITA_TURN_PORT (3478, UDP and TCP) of the
 #                     LAN address, relay ports VISITA_TURN_MIN_PORT-VISITA_TURN_MAX_PORT (49152-49651);
 #                     browsers get short-lived credentials with their transports)
+#   VISITA_REDIS_HA=1 Redis with high availability: a primary (VISITA_REDIS_PORT), a replica (the
+#                     next port) and three sentinels (VISITA_REDIS_SENTINEL_PORT, 26390, and the next
+#                     two); every service finds the primary through the sentinels, and a failover
+#                     takes 7-9 s. Data of node 1 in the same place as the single Redis's.
 #   VISITA_AUTOSCALE=1  SFU nodes started and drained by the autoscaler (local provider) instead:
 #                     between VISITA_AUTOSCALE_MIN_NODES (1) and VISITA_AUTOSCALE_MAX_NODES (4) nodes,
 #                     slot i with the ports node i would have; its metrics after the nodes'
@@ -31,6 +35,10 @@ umask 077
 mkdir -p "$RUN/redis" "$RUN/tls" "$RUN/pids" "$LOGS"
 chmod -R go-rwx "$RUN"
 REDIS_PORT="${VISITA_REDIS_PORT:-6390}"
+HA="${VISITA_REDIS_HA:-0}"
+case "$HA" in 0|1) ;; *) die "VISITA_REDIS_HA must be 0 or 1 (got '$HA')";; esac
+SENTINEL_PORT="${VISITA_REDIS_SENTINEL_PORT:-26390}"
+REDIS_PORTS=("$REDIS_PORT"); [ "$HA" = 1 ] && REDIS_PORTS+=($((REDIS_PORT + 1)) "$SENTINEL_PORT" $((SENTINEL_PORT + 1)) $((SENTINEL_PORT + 2)))
 SIGNALING_PORT="${VISITA_SIGNALING_PORT:-4000}"
 SFU_CONTROL_PORT="${VISITA_SFU_CONTROL_PORT:-4443}"
 WEB_PORT="${VISITA_WEB_PORT:-8443}"
@@ -58,7 +66,7 @@ METRICS_PORTS=(); for ((i=0; i<=SFU_NODES; i++)); do METRICS_PORTS+=($((METRICS_
 
 port_busy() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
 TURN_PORTS=(); [ "$TURN" = 1 ] && TURN_PORTS=("$TURN_PORT")
-for p in "$REDIS_PORT" "$SIGNALING_PORT" "${SFU_CONTROL_PORTS[@]}" "${METRICS_PORTS[@]}" "$WEB_PORT" "${TURN_PORTS[@]}"; do
+for p in "${REDIS_PORTS[@]}" "$SIGNALING_PORT" "${SFU_CONTROL_PORTS[@]}" "${METRICS_PORTS[@]}" "$WEB_PORT" "${TURN_PORTS[@]}"; do
   port_busy "$p" && die "port $p is already in use (is Visita already running? stop it, or set VISITA_*_PORT)"
 done
 if [ "$TURN" = 1 ]; then
@@ -83,7 +91,8 @@ add_secret VISITA_REDIS_SIGNALING_PASSWORD "$(openssl rand -hex 24)"
 add_secret VISITA_REDIS_SFU_PASSWORD "$(openssl rand -hex 24)"
 add_secret VISITA_REDIS_ADMIN_PASSWORD "$(openssl rand -hex 24)"
 add_secret VISITA_REDIS_REPLICA_PASSWORD "$(openssl rand -hex 24)"
-add_secret VISITA_REDIS_SENTINEL_PASSWORD "$(openssl rand -hex 24)"
+add_secret VISITA_REDIS_SENTINEL_PASSWORD "$(openssl rand -hex 24)"        # the sentinels' own
+add_secret VISITA_REDIS_SENTINEL_USER_PASSWORD "$(openssl rand -hex 24)"   # the sentinels' user on Redis
 # (not named VISITA_TURN_SECRET: scripts that read this file must not hand TURN to signaling)
 add_secret VISITA_TURN_STATIC_SECRET "$(openssl rand -hex 24)"
 set -a; . "$SECRETS"; set +a
@@ -137,26 +146,64 @@ cleanup() {
   trap - EXIT; trap "" INT TERM   # a second Ctrl-C must not cut the clean stop short
   STOPPING=1
   echo; step "stopping"
-  # Every service but Redis, then Redis: what the others write while stopping is kept.
-  local i others=() redis=()
+  # Every service but Redis, then the sentinels (no failover while stopping), then Redis: what the
+  # others write while stopping is kept.
+  local i others=() sentinels=() redis=()
   for ((i=0; i<${#SUPS[@]}; i++)); do
-    if [ "${SUP_NAMES[$i]}" = redis ]; then redis+=("${SUPS[$i]}"); else others+=("${SUPS[$i]}"); fi
+    case "${SUP_NAMES[$i]}" in
+      redis*) redis+=("${SUPS[$i]}");; sentinel*) sentinels+=("${SUPS[$i]}");; *) others+=("${SUPS[$i]}");;
+    esac
   done
   [ ${#others[@]} -gt 0 ] && stop_supervised "${others[@]}"
+  [ ${#sentinels[@]} -gt 0 ] && stop_supervised "${sentinels[@]}"
   [ ${#redis[@]} -gt 0 ] && stop_supervised "${redis[@]}"
   wait 2>/dev/null || true
   step "stopped"
 }
 trap cleanup INT TERM EXIT
 
-step "starting redis-server on 127.0.0.1:$REDIS_PORT (AOF on, data in $RUN/redis)"
-supervise redis "$LOGS/redis.log" SIGTERM redis-server "$ROOT/infra/redis/redis.conf" --port "$REDIS_PORT" \
-  --bind 127.0.0.1 --dir "$RUN/redis" --aclfile "$RUN/redis/users.acl"
-for _ in $(seq 50); do redis_ping "$REDIS_PORT" && break; sleep 0.1; done
-redis_ping "$REDIS_PORT" || die "redis-server did not start (see $LOGS/redis.log)"
+REDIS_ENV=()   # how the services find Redis beyond VISITA_REDIS_URL (the sentinels, with HA)
+if [ "$HA" = 0 ]; then
+  step "starting redis-server on 127.0.0.1:$REDIS_PORT (AOF on, data in $RUN/redis)"
+  supervise redis "$LOGS/redis.log" SIGTERM redis-server "$ROOT/infra/redis/redis.conf" --port "$REDIS_PORT" \
+    --bind 127.0.0.1 --dir "$RUN/redis" --aclfile "$RUN/redis/users.acl"
+  for _ in $(seq 50); do redis_ping "$REDIS_PORT" && break; sleep 0.1; done
+  redis_ping "$REDIS_PORT" || die "redis-server did not start (see $LOGS/redis.log)"
+  : > "$RUN/redis.env"
+else
+  step "starting Redis with high availability: a primary and a replica on 127.0.0.1:$REDIS_PORT-$((REDIS_PORT + 1)), three sentinels on $SENTINEL_PORT-$((SENTINEL_PORT + 2))"
+  for n in 1 2; do
+    dir="$RUN/redis"; [ "$n" = 2 ] && dir="$RUN/redis-2"
+    conf="$(redis_ha_node_conf "$n" $((REDIS_PORT + n - 1)) "$dir" "$REDIS_PORT")"
+    supervise "redis-$n" "$LOGS/redis-$n.log" SIGTERM redis-server "$conf"
+  done
+  SENTINELS=()
+  for n in 1 2 3; do
+    port=$((SENTINEL_PORT + n - 1)); SENTINELS+=("127.0.0.1:$port")
+    supervise "sentinel-$n" "$LOGS/sentinel-$n.log" SIGTERM redis-sentinel "$(redis_sentinel_conf "$n" "$port" "$REDIS_PORT")"
+  done
+  # Ready when every sentinel names a primary that answers and has its replica.
+  ready=0
+  for _ in $(seq 150); do
+    primary="$(redis_sentinel_primary "$SENTINEL_PORT")"
+    if [ -n "$primary" ] && [ "$(redis_sentinel_primary $((SENTINEL_PORT + 1)))" = "$primary" ] \
+      && [ "$(redis_sentinel_primary $((SENTINEL_PORT + 2)))" = "$primary" ] && redis_ping "$primary" \
+      && REDISCLI_AUTH="$VISITA_REDIS_ADMIN_PASSWORD" redis-cli --no-auth-warning -p "$primary" info replication 2>/dev/null | grep -q '^connected_slaves:1'; then
+      ready=1; break
+    fi
+    sleep 0.2
+  done
+  [ "$ready" = 1 ] || die "Redis with high availability did not come up (logs: $LOGS/redis-*.log, $LOGS/sentinel-*.log)"
+  REDIS_PORT="$primary"   # for the admin CLI below; the services ask the sentinels
+  REDIS_ENV=(VISITA_REDIS_SENTINELS="$(IFS=,; echo "${SENTINELS[*]}")" VISITA_REDIS_SENTINEL_PASSWORD="$VISITA_REDIS_SENTINEL_PASSWORD")
+  # For bin/visita (no secret here: it reads those from secrets.env).
+  echo "VISITA_REDIS_SENTINELS=$(IFS=,; echo "${SENTINELS[*]}")" > "$RUN/redis.env"
+fi
+unset VISITA_REDIS_SENTINEL_PASSWORD   # (only through REDIS_ENV: with HA, to the services that need it)
 
 # The admin CLI (demo account) as admin; each service with its own Redis user.
 export VISITA_REDIS_URL="$(redis_url default "$VISITA_REDIS_ADMIN_PASSWORD")"
+[ ${#REDIS_ENV[@]} -gt 0 ] && export "${REDIS_ENV[@]}"
 DEMO_EMAIL="${VISITA_DEMO_EMAIL:-doctor@visita.local}"
 step "demo practitioner account $DEMO_EMAIL"
 { node packages/signaling/src/cli.ts practitioner add --email "$DEMO_EMAIL" --name "Dr. Demo" --password-env VISITA_DEMO_PASSWORD --if-missing &&
@@ -174,7 +221,7 @@ if [ "$AUTOSCALE" = 1 ]; then
     VISITA_AUTOSCALE_SD_FILE="${VISITA_AUTOSCALE_SD_FILE:-$RUN/sfu-targets.json}" \
     VISITA_METRICS_PORT="$((METRICS_PORT + SFU_NODES + 1))" VISITA_RTC_LISTEN_IP=0.0.0.0 VISITA_RTC_ANNOUNCED_ADDRESS="$LAN_IP" \
     VISITA_REDIS_URL="$(redis_url signaling "$VISITA_REDIS_SIGNALING_PASSWORD")" \
-    VISITA_AUTOSCALE_SFU_REDIS_URL="$(redis_url sfu "$VISITA_REDIS_SFU_PASSWORD")" \
+    VISITA_AUTOSCALE_SFU_REDIS_URL="$(redis_url sfu "$VISITA_REDIS_SFU_PASSWORD")" "${REDIS_ENV[@]}" \
     node packages/signaling/src/autoscale/main.ts
 fi
 for ((i=1; i<=STATIC_NODES; i++)); do
@@ -186,7 +233,7 @@ for ((i=1; i<=STATIC_NODES; i++)); do
   supervise "$id" "$(sfu_log "$i")" SIGINT VISITA_SFU_CONTROL_PORT="${SFU_CONTROL_PORTS[$((i - 1))]}" VISITA_SFU_NODE_ID="$id" VISITA_RTC_LISTEN_IP=0.0.0.0 \
     VISITA_SFU_METRICS_PORT="${METRICS_PORTS[$i]}" \
     VISITA_RTC_ANNOUNCED_ADDRESS="$LAN_IP" VISITA_RTC_MIN_PORT="$lo" VISITA_RTC_MAX_PORT="$hi" \
-    VISITA_REDIS_URL="$(redis_url sfu "$VISITA_REDIS_SFU_PASSWORD")" node packages/sfu/src/main.ts
+    VISITA_REDIS_URL="$(redis_url sfu "$VISITA_REDIS_SFU_PASSWORD")" "${REDIS_ENV[@]}" node packages/sfu/src/main.ts
 done
 TURN_ENV=()
 if [ "$TURN" = 1 ]; then
@@ -206,7 +253,7 @@ if [ "$TURN" = 1 ]; then
 fi
 step "starting signaling on 127.0.0.1:$SIGNALING_PORT"
 supervise signaling "$LOGS/signaling.log" SIGTERM "${TURN_ENV[@]}" VISITA_SIGNALING_PORT="$SIGNALING_PORT" VISITA_METRICS_PORT="$METRICS_PORT" VISITA_PUBLIC_URL="https://$LAN_IP:$WEB_PORT" VISITA_INSTANCE_ID=sig-local \
-  VISITA_REDIS_URL="$(redis_url signaling "$VISITA_REDIS_SIGNALING_PASSWORD")" VISITA_TRUSTED_PROXIES=loopback \
+  VISITA_REDIS_URL="$(redis_url signaling "$VISITA_REDIS_SIGNALING_PASSWORD")" "${REDIS_ENV[@]}" VISITA_TRUSTED_PROXIES=loopback \
   node packages/signaling/src/main.ts
 step "starting the web client on https://0.0.0.0:$WEB_PORT"
 supervise web "$LOGS/web.log" SIGTERM VISITA_SIGNALING_URL="http://127.0.0.1:$SIGNALING_PORT" VISITA_WEB_PORT="$WEB_PORT" VISITA_TLS_CERT="$CERT" VISITA_TLS_KEY="$KEY" \
@@ -246,6 +293,7 @@ cat <<BANNER
 
   The certificate is self-signed: accept the browser's warning once. Its SHA-256 fingerprint:
                  $FINGERPRINT
+  Redis:         $(if [ "$HA" = 1 ]; then echo "primary 127.0.0.1:$REDIS_PORT, a replica, sentinels ${SENTINELS[*]} (VISITA_REDIS_HA=1)"; else echo "127.0.0.1:$REDIS_PORT, append-only file in $RUN/redis"; fi)
   SFU nodes:     $(if [ "$AUTOSCALE" = 1 ]; then echo "autoscaled, $AUTO_MIN to $AUTO_MAX (log: $LOGS/autoscaler.log)"; else echo "$SFU_NODES (VISITA_SFU_NODES)"; fi)
   Metrics:       http://127.0.0.1:$METRICS_PORT/metrics (signaling), ports $((METRICS_PORT + 1))-$((METRICS_PORT + SFU_NODES)) (SFU nodes)$(
                  [ "$AUTOSCALE" = 1 ] && echo ", $((METRICS_PORT + SFU_NODES + 1)) (autoscaler)")

@@ -4,6 +4,8 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Redis } from 'ioredis';
 import { redisOptions } from '@visita/protocol/redis';
 import { RedisHealth } from './redis/RedisHealth.ts';
+import { DurableWrites } from './redis/DurableWrites.ts';
+import { DurableAuditStore } from './store/DurableAuditStore.ts';
 import type { SignalingConfig } from './config.ts';
 import { AccountService } from './accounts/AccountService.ts';
 import { ConsultationService } from './ConsultationService.ts';
@@ -80,6 +82,8 @@ export class SignalingServer {
   readonly #presence: ReturnType<typeof startPresenceHeartbeat>;
   readonly #metering: MeteringLog;
   readonly #raterRedis: Redis;
+  readonly #durableRedis: Redis;
+  readonly #durable: DurableWrites;
   readonly usage: UsageStore;
   readonly plans: PlanBook;
   readonly rater: Rater;
@@ -121,7 +125,6 @@ export class SignalingServer {
       }),
     );
     const presence = new RedisPresenceStore(this.redis, config.presenceTtlMs);
-    this.audit = new RedisAuditStore(this.redis);
     this.#metering = new MeteringLog(this.redis);
     this.usage = new UsageStore(this.redis);
     this.plans = new PlanBook(this.redis, config.plans);
@@ -142,6 +145,18 @@ export class SignalingServer {
       callsInProgress: async () => this.redis.scard(IN_CALL_SET),
       admissionsWaiting: () => admissions.count(),
     });
+    // Metering facts and audit records: never lost to an outage or a failover (DurableWrites, on a
+    // connection of its own: its WAITs hold nothing else up).
+    this.#durableRedis = this.redis.duplicate({ connectionName: `signaling:${config.instanceId}:durable` });
+    this.#durableRedis.on('error', () => undefined);
+    this.#durable = new DurableWrites({
+      redis: this.#durableRedis,
+      ...config.durable,
+      log,
+      confirmed: (ms) => this.metrics.durableConfirmed(ms),
+      keptChanged: (n) => this.metrics.durableKept(n),
+    });
+    this.audit = new DurableAuditStore(this.#durable, new RedisAuditStore(this.redis));
     const bus = new InstanceBus();
     this.#bus = bus;
     const notify = socketNotifier(this.io, bus);
@@ -160,7 +175,7 @@ export class SignalingServer {
         admissions,
         capacityEta: async () => capacityEtaMs(await readCapacityStatus(this.redis, Date.now()), Date.now()),
         observer: this.metrics.observer,
-        meter: (e) => this.#metering.append(e),
+        meter: (e) => this.#durable.run('metering', (redis) => new MeteringLog(redis).append(e)),
         instanceId: config.instanceId,
         ice: transportIce(config),
         probeTtlMs: config.probeTtlMs,
@@ -314,6 +329,10 @@ export class SignalingServer {
     this.#metricsServer?.close();
     await this.rater.stop();
     this.#raterRedis.disconnect();
+    // Writes still kept (Redis out of reach) get one last try.
+    await this.#durable.flush().catch(() => undefined);
+    this.#durable.close();
+    this.#durableRedis.disconnect();
     this.sfu.close();
     await this.io.close();
     this.redis.disconnect();

@@ -94,6 +94,12 @@ const Env = z.object({
   VISITA_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(30).max(3650).default(400),
   /** Metering heartbeats of calls in progress: what bounds billing if every instance crashes. */
   VISITA_METERING_HEARTBEAT_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
+  /**
+   * Replicas a metering fact or audit record must reach before it counts (WAIT): a failover then
+   * cannot lose it. Default: 1 through Sentinel (VISITA_REDIS_SENTINELS), else 0.
+   */
+  VISITA_REDIS_WAIT_REPLICAS: z.coerce.number().int().min(0).max(5).optional(),
+  VISITA_REDIS_WAIT_MS: z.coerce.number().int().min(10).max(3_000).default(1_000),
   /** Pricing plans as JSON (see metering/plans.ts); the first is the default for practitioners without one. */
   VISITA_PLANS: z
     .string()
@@ -149,6 +155,8 @@ export interface SignalingConfig {
   readonly reconnectGraceMs: number;
   readonly plans: readonly Plan[];
   readonly meteringHeartbeatMs: number;
+  /** Metering facts and audit records: copied to this many replicas before they count (see DurableWrites). */
+  readonly durable: { readonly replicas: number; readonly waitMs: number };
   readonly logLevel: string;
   readonly turn: TurnConfig | undefined;
   readonly practiceName: string | null;
@@ -216,6 +224,10 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
     reconnectGraceMs: e.VISITA_RECONNECT_GRACE_MS,
     plans: Object.freeze(plans),
     meteringHeartbeatMs: e.VISITA_METERING_HEARTBEAT_MS,
+    durable: Object.freeze({
+      replicas: e.VISITA_REDIS_WAIT_REPLICAS ?? (e.VISITA_REDIS_SENTINELS ? 1 : 0),
+      waitMs: e.VISITA_REDIS_WAIT_MS,
+    }),
     logLevel: e.VISITA_LOG_LEVEL,
     turn:
       e.VISITA_TURN_URLS && e.VISITA_TURN_SECRET

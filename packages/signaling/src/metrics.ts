@@ -26,6 +26,8 @@ export class SignalingMetrics {
   readonly observer: UseCaseObserver;
   readonly #refused: Counter<'code'>;
   readonly #redisAvailable: Gauge;
+  readonly #durableConfirm: Histogram;
+  readonly #durableKept: Gauge;
 
   constructor(g: SignalingGauges) {
     const registers = [this.registry];
@@ -99,6 +101,17 @@ export class SignalingMetrics {
       registers,
     });
     this.#redisAvailable.set(1);
+    this.#durableConfirm = new Histogram({
+      name: 'visita_signaling_durable_confirm_seconds',
+      help: 'From a metering fact or audit record written to a replica confirming it (WAIT; high availability only)',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.#durableKept = new Gauge({
+      name: 'visita_signaling_durable_writes_kept',
+      help: 'Metering facts and audit records held in memory: to be written again (Redis out of reach) or not yet confirmed by a replica',
+      registers,
+    });
     this.observer = {
       admitted: (waitedMs) => {
         admissions.inc();
@@ -116,6 +129,14 @@ export class SignalingMetrics {
 
   redisAvailable(available: boolean): void {
     this.#redisAvailable.set(available ? 1 : 0);
+  }
+
+  durableConfirmed(ms: number): void {
+    this.#durableConfirm.observe(ms / 1000);
+  }
+
+  durableKept(count: number): void {
+    this.#durableKept.set(count);
   }
 
   /** Serves GET /metrics on an internal port. */

@@ -18,7 +18,11 @@ export interface AuditQuery {
 
 /** Append-only audit log. Nothing is ever updated or deleted through this port. */
 export interface AuditStore {
-  append(event: AuditEvent): Promise<string>;
+  /**
+   * Appends; returns the record's id. With a `key`, a second append of that key (a retry) stores
+   * nothing and returns null.
+   */
+  append(event: AuditEvent, key?: string): Promise<string | null>;
   list(query: AuditQuery): Promise<AuditRecord[]>;
 }
 

@@ -4,8 +4,13 @@ import { AUDIT_MAX_LIST, type AuditEvent, type AuditQuery, type AuditRecord, typ
 export class MemoryAuditStore implements AuditStore {
   readonly #records: AuditRecord[] = [];
   #seq = 0;
+  readonly #keys = new Set<string>();
 
-  async append(event: AuditEvent): Promise<string> {
+  async append(event: AuditEvent, key?: string): Promise<string | null> {
+    if (key !== undefined) {
+      if (this.#keys.has(key)) return null;
+      this.#keys.add(key);
+    }
     const id = `${event.at}-${this.#seq++}`;
     this.#records.push({ ...event, id });
     return id;

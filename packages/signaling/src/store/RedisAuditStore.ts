@@ -11,11 +11,15 @@ import {
 export const AUDIT_STREAM = 'visita:audit';
 export const AUDIT_PRACTITIONER_PATTERN = 'visita:audit:p:*';
 const ALL = AUDIT_STREAM;
-// Both streams in one step, with the same id: concurrent appends cannot interleave.
+// Both streams in one step, with the same id: concurrent appends cannot interleave. KEYS[3] is
+// the append's idempotency key (ARGV[1] = '1' when given): a retry of the same record writes nothing.
 const APPEND = `
-local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV))
-redis.call('XADD', KEYS[2], id, unpack(ARGV))
+if ARGV[1] == '1' and not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ${24 * 3600_000}) then return false end
+local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 2))
+redis.call('XADD', KEYS[2], id, unpack(ARGV, 2))
 return id`;
+/** An append's idempotency key (kept a day: retries come within minutes). */
+const appendKey = (key: string): string => `visita:audit:key:${key}`;
 /** Stream ids carry Redis's clock; records are filtered on their own `at`, within this margin of it. */
 const CLOCK_MARGIN_MS = 60_000;
 const byPractitioner = (id: string): string => `visita:audit:p:${id}`;
@@ -32,7 +36,7 @@ export class RedisAuditStore implements AuditStore {
     this.#redis = redis;
   }
 
-  async append(e: AuditEvent): Promise<string> {
+  async append(e: AuditEvent, key?: string): Promise<string | null> {
     const fields = [
       'action',
       e.action,
@@ -49,7 +53,16 @@ export class RedisAuditStore implements AuditStore {
       'instanceId',
       e.instanceId,
     ];
-    return (await this.#redis.eval(APPEND, 2, ALL, byPractitioner(e.practitionerId), ...fields)) as string;
+    const id = await this.#redis.eval(
+      APPEND,
+      3,
+      ALL,
+      byPractitioner(e.practitionerId),
+      appendKey(key ?? 'none'),
+      key === undefined ? '0' : '1',
+      ...fields,
+    );
+    return (id as string | null) ?? null;
   }
 
   async list(q: AuditQuery): Promise<AuditRecord[]> {

@@ -49,15 +49,17 @@ export class RedisServer {
   readonly port: number;
   readonly dir: string;
   readonly passwords: Record<RedisUser, string>;
+  /** The primary this one copies (a replica with the same users), if any. */
+  readonly primary: RedisServer | undefined;
   #proc: ChildProcess | undefined;
 
-  private constructor(port: number, dir: string) {
+  private constructor(port: number, dir: string, primary?: RedisServer) {
     this.port = port;
     this.dir = dir;
-    this.passwords = Object.fromEntries(REDIS_USERS.map((u) => [u, randomBytes(16).toString('hex')])) as Record<
-      RedisUser,
-      string
-    >;
+    this.primary = primary;
+    this.passwords =
+      primary?.passwords ??
+      (Object.fromEntries(REDIS_USERS.map((u) => [u, randomBytes(16).toString('hex')])) as Record<RedisUser, string>);
     writeFileSync(join(dir, 'users.acl'), renderAcl(this.passwords), { mode: 0o600 });
   }
 
@@ -80,8 +82,9 @@ export class RedisServer {
     return `redis://${user}:${this.passwords[user]}@127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort(), mkdtempSync(join(tmpdir(), 'visita-redis-')));
+  /** `replicaOf`: a replica of that primary, as `VISITA_REDIS_HA=1 make start` runs one. */
+  static async start(opts: { replicaOf?: RedisServer } = {}): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), mkdtempSync(join(tmpdir(), 'visita-redis-')), opts.replicaOf);
     await server.#spawn();
     return server;
   }
@@ -99,6 +102,17 @@ export class RedisServer {
         this.dir,
         '--aclfile',
         join(this.dir, 'users.acl'),
+        ...(this.primary
+          ? [
+              '--replicaof',
+              '127.0.0.1',
+              String(this.primary.port),
+              '--masteruser',
+              'replica',
+              '--masterauth',
+              this.passwords.replica,
+            ]
+          : []),
       ],
       { stdio: 'ignore' },
     );
@@ -124,6 +138,16 @@ export class RedisServer {
   async restart(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     await this.#kill(signal);
     await this.#spawn();
+  }
+
+  /** Stops it (its data kept) until `up()`: Redis down, for as long as a test needs. */
+  down(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    return this.#kill(signal);
+  }
+
+  /** Starts it again on the same port and data after `down()`. */
+  up(): Promise<void> {
+    return this.#spawn();
   }
 
   async #kill(signal: NodeJS.Signals): Promise<void> {

@@ -134,16 +134,38 @@ export class Platform {
     );
   }
 
-  /** A connection to its Redis as the administrator (the default user). */
+  /**
+   * A connection to its Redis as the administrator (the default user): to the primary through the
+   * sentinels with VISITA_REDIS_HA=1 (following a failover), else to its one Redis.
+   */
   adminRedis(): Redis {
-    const r = new Redis({
-      port: this.ports.redis,
-      host: '127.0.0.1',
-      password: this.secrets()['VISITA_REDIS_ADMIN_PASSWORD']!,
-      maxRetriesPerRequest: 1,
-    });
-    r.on('error', () => undefined); // while Redis restarts
+    const sentinels = this.sentinels();
+    const secrets = this.secrets();
+    const r = sentinels
+      ? new Redis({
+          sentinels,
+          name: 'visita',
+          password: secrets['VISITA_REDIS_ADMIN_PASSWORD']!,
+          sentinelPassword: secrets['VISITA_REDIS_SENTINEL_PASSWORD']!,
+          failoverDetector: true,
+          retryStrategy: (n: number) => Math.min(100 * n, 1_000),
+          sentinelRetryStrategy: (n: number) => Math.min(100 * n, 1_000),
+          maxRetriesPerRequest: 1,
+        })
+      : new Redis({
+          port: this.ports.redis,
+          host: '127.0.0.1',
+          password: secrets['VISITA_REDIS_ADMIN_PASSWORD']!,
+          maxRetriesPerRequest: 1,
+        });
+    r.on('error', () => undefined); // while Redis restarts or fails over
     return r;
+  }
+
+  /** The sentinels (VISITA_REDIS_HA=1), as `make start` wrote them for bin/visita; undefined without. */
+  sentinels(): Array<{ host: string; port: number }> | undefined {
+    const line = readFileSync(join(this.stateDir, 'redis.env'), 'utf8').match(/^VISITA_REDIS_SENTINELS=(.+)$/m)?.[1];
+    return line?.split(',').map((hp) => ({ host: hp.split(':')[0]!, port: Number(hp.split(':')[1]) }));
   }
 
   /** The pid of a service now (its supervisor's pid file): redis, signaling, web, coturn, sfu-local-1... */

@@ -1,0 +1,301 @@
+import type { Browser, Page } from 'playwright-core';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { connectClient, createConsultation, login, waitForUsage, type TestClient } from '@visita/signaling/testing';
+import { inboundStats, launchChromium, waitForMedia } from './support/browser.ts';
+import { Platform } from './support/platform.ts';
+
+// `VISITA_REDIS_HA=1 make start`: a primary, a replica and three sentinels. During a browser call,
+// with two patients waiting and a stream of consultations being checked in, admitted and ended
+// (audit records and metering facts), the primary is killed (SIGKILL), and later the new primary
+// is frozen (SIGSTOP): each time writes resume within 10 s, the call's media never stops, the
+// waiting patients keep their places, and every audit record and metering fact of an acknowledged
+// request is there afterwards. The old primary comes back as a replica.
+let platform: Platform;
+let browser: Browser;
+let closeBrowser: () => Promise<void>;
+let redis: Redis;
+const clients: TestClient[] = [];
+beforeAll(async () => {
+  platform = await Platform.start({ env: { VISITA_REDIS_HA: '1' } });
+  redis = platform.adminRedis();
+  ({ browser, close: closeBrowser } = await launchChromium());
+});
+afterAll(async () => {
+  for (const c of clients) c.socket.close();
+  await closeBrowser?.();
+  redis?.disconnect();
+  await platform?.dispose();
+});
+
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sentinel = () => {
+  const [first] = platform.sentinels()!;
+  const s = new Redis({
+    ...first!,
+    password: platform.secrets()['VISITA_REDIS_SENTINEL_PASSWORD']!,
+    lazyConnect: true,
+  });
+  s.on('error', () => undefined);
+  return s;
+};
+/** The data node (redis-1 or redis-2) the sentinels name as primary now. */
+async function primaryNode(): Promise<string> {
+  const s = sentinel();
+  try {
+    const [, port] = (await s.call('SENTINEL', 'get-master-addr-by-name', 'visita')) as [string, string];
+    return Number(port) === platform.ports.redis ? 'redis-1' : 'redis-2';
+  } finally {
+    s.disconnect();
+  }
+}
+/** INFO replication of a data node, read on its own port. */
+async function roleOf(node: string): Promise<string> {
+  const port = node === 'redis-1' ? platform.ports.redis : platform.ports.redis + 1;
+  const r = new Redis({
+    port,
+    password: platform.secrets()['VISITA_REDIS_ADMIN_PASSWORD']!,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  r.on('error', () => undefined);
+  try {
+    await r.connect();
+    const info = await r.info('replication');
+    return `${/role:(\w+)/.exec(info)?.[1]}${/master_link_status:(\w+)/.exec(info)?.[1] === 'up' ? ' (linked)' : ''}`;
+  } catch {
+    return 'down';
+  } finally {
+    r.disconnect();
+  }
+}
+
+/**
+ * Consultations checked in, admitted and ended one after the other, each request repeated until
+ * answered (as a client does after UNAVAILABLE). Records when each acknowledged write happened.
+ */
+function workload(token: string) {
+  const acked: Array<{ id: string; step: 'checkIn' | 'admit' | 'hangUp'; at: number }> = [];
+  const doneBefore: Array<{ id: string; step: string }> = [];
+  let running = true;
+  const until = async <T>(f: () => Promise<T | null>): Promise<T> => {
+    for (;;) {
+      const v = await f().catch(() => null);
+      if (v !== null) return v;
+      await wait(300);
+    }
+  };
+  // A client that is cut off (the server disconnects a socket that floods it with refused requests)
+  // connects again, and a request has 6 s to be answered: it is asked again otherwise.
+  let practitioner: TestClient | undefined;
+  const doctor = async () => {
+    if (!practitioner?.socket.connected) {
+      practitioner?.socket.close();
+      practitioner = await connectClient(platform.signalingUrl, token);
+      clients.push(practitioner);
+    }
+    return practitioner;
+  };
+  const ask: TestClient['request'] = (...args) =>
+    Promise.race([
+      (async () => (await doctor()).request(...args))(),
+      wait(6_000).then(() => {
+        throw new Error('no answer');
+      }),
+    ]);
+  const step = async (id: string, name: 'admit' | 'hangUp') => {
+    let failed = false;
+    await until(async () => {
+      const ack = await ask(name === 'admit' ? 'consultation:admit' : 'consultation:hangUp', { consultationId: id });
+      if (ack.ok) {
+        acked.push({ id, step: name, at: Date.now() });
+        return true;
+      }
+      // A request that failed may still have been carried out: then its repeat is refused.
+      if (ack.code === 'INVALID_STATE' && failed) {
+        doneBefore.push({ id, step: name });
+        return true;
+      }
+      failed = true;
+      return null;
+    });
+  };
+  const loop = (async () => {
+    while (running) {
+      const c = await until(() => createConsultation(platform.signalingUrl, token));
+      let patient = await until(() => connectClient(platform.signalingUrl, c.patientToken));
+      await until(async () => {
+        if (!patient.socket.connected) {
+          patient.socket.close();
+          patient = await connectClient(platform.signalingUrl, c.patientToken);
+        }
+        const ack = await Promise.race([
+          patient.request('consultation:join', { consultationId: c.consultationId, displayName: 'Load' }),
+          wait(6_000).then(() => null),
+        ]);
+        return ack?.ok ? true : null;
+      });
+      acked.push({ id: c.consultationId, step: 'checkIn', at: Date.now() });
+      await until(async () =>
+        (await ask('consultation:join', { consultationId: c.consultationId })).ok ? true : null,
+      );
+      await step(c.consultationId, 'admit');
+      await step(c.consultationId, 'hangUp');
+      patient.socket.close();
+    }
+  })();
+  return {
+    acked,
+    doneBefore,
+    stop: async () => {
+      running = false;
+      await loop;
+      practitioner?.socket.close();
+    },
+    /** The longest time without an acknowledged write within [from, to]. */
+    longestGap(from: number, to: number): number {
+      const times = [from, ...acked.map((a) => a.at).filter((t) => t >= from && t <= to), to].sort((a, b) => a - b);
+      return Math.max(...times.slice(1).map((t, i) => t - times[i]!));
+    },
+  };
+}
+
+/** Samples both pages' decoded frames every 250 ms: the longest time without a new frame. */
+function watchMedia(pages: Page[]): { stop: () => Promise<number> } {
+  let running = true;
+  let longest = 0;
+  const loop = (async () => {
+    const last = pages.map(() => ({ frames: -1, at: Date.now() }));
+    while (running) {
+      const stats = await Promise.all(pages.map(inboundStats));
+      const now = Date.now();
+      for (const [i, s] of stats.entries()) {
+        const frames = s?.video.framesDecoded ?? 0;
+        if (frames > last[i]!.frames) last[i] = { frames, at: now };
+        longest = Math.max(longest, now - last[i]!.at);
+      }
+      await wait(250);
+    }
+  })();
+  return { stop: async () => ((running = false), await loop, longest) };
+}
+
+it('fails over in seconds, twice (SIGKILL, then SIGSTOP of the primary): the call goes on, places kept, no record lost', async () => {
+  expect(await primaryNode()).toBe('redis-1');
+  await expect.poll(() => roleOf('redis-2'), { timeout: 15_000 }).toBe('slave (linked)');
+  const token = await login(platform.signalingUrl, platform.login.email, platform.login.password);
+
+  // A call between two pages, and two patients waiting.
+  const context = async () => (await browser.newContext({ ignoreHTTPSErrors: true, locale: 'en-GB' })).newPage();
+  const [doctor, patient] = [await context(), await context()];
+  await doctor.goto(platform.doctorUrl);
+  await doctor.getByTestId('login-email').fill(platform.login.email);
+  await doctor.getByTestId('login-password').fill(platform.login.password);
+  await doctor.getByTestId('login-submit').click();
+  const call = await createConsultation(platform.signalingUrl, token);
+  await patient.goto(platform.link(call));
+  await patient.getByTestId('patient-name').fill('Inès Moreau');
+  await patient.getByTestId('enter-waiting-room').click();
+  await doctor.getByTestId('queue-entry').filter({ hasText: 'Inès Moreau' }).getByRole('button').click();
+  await doctor.getByTestId('admit').click();
+  await Promise.all([waitForMedia(patient), waitForMedia(doctor)]);
+  const mediaAt = Date.now();
+  const waiting: string[] = [];
+  for (const name of ['Hugo Petit', 'Léa Girard']) {
+    const c = await createConsultation(platform.signalingUrl, token);
+    const client = await connectClient(platform.signalingUrl, c.patientToken);
+    clients.push(client);
+    expect(
+      (await client.request('consultation:join', { consultationId: c.consultationId, displayName: name })).ok,
+    ).toBe(true);
+    waiting.push(c.consultationId);
+  }
+  const practitionerId = (await redis.hget(`visita:consultation:${call.consultationId}`, 'practitionerId'))!;
+  const queueOf = () => redis.zrange(`visita:queue:${practitionerId}`, '0', '-1');
+  const load = workload(token);
+  const media = watchMedia([patient, doctor]);
+  await wait(5_000);
+  const steady = await confirmations();
+
+  const failover = async (how: 'SIGKILL' | 'SIGSTOP') => {
+    const old = await primaryNode();
+    const pid = platform.pid(old)!;
+    // Killed, it stays down (a machine lost): its supervisor, which would start it again within a
+    // second (quicker than a failover), is paused meanwhile.
+    const supervisor = platform.supervisorPid(old);
+    if (how === 'SIGKILL') process.kill(supervisor, 'SIGSTOP');
+    const at = Date.now();
+    process.kill(pid, how);
+    // The sentinels name another primary, and writes go on there.
+    await expect.poll(primaryNode, { timeout: 30_000, interval: 250 }).not.toBe(old);
+    const promotedAt = Date.now();
+    await expect.poll(() => load.acked.filter((a) => a.at > promotedAt).length, { timeout: 30_000 }).toBeGreaterThan(3);
+    await wait(2_000);
+    const gap = load.longestGap(at - 1_000, Date.now());
+    console.log(
+      `${how} of the primary (${old}): new primary named after ${promotedAt - at} ms; longest time without a write ${gap} ms`,
+    );
+    expect(gap).toBeLessThan(10_000);
+    if (how === 'SIGSTOP') process.kill(pid, 'SIGCONT');
+    else {
+      process.kill(supervisor, 'SIGCONT');
+      await platform.restarted(old, pid);
+    }
+    // The old primary comes back as a replica of the new one (the sentinels turn it into one).
+    await expect.poll(() => roleOf(old), { timeout: 45_000, interval: 500 }).toBe('slave (linked)');
+    // (behind them, the load's patient of the moment may be waiting too)
+    expect((await queueOf()).slice(0, 2)).toEqual(waiting);
+  };
+  await failover('SIGKILL');
+  await failover('SIGSTOP');
+  await load.stop();
+  const longestMediaGap = await media.stop();
+  console.log(`longest time without a new video frame on either page: ${longestMediaGap} ms`);
+  expect(longestMediaGap).toBeLessThan(1_500);
+
+  // Every acknowledged write's audit record and metering fact is there.
+  const audit = new Set(
+    (await redis.xrange(`visita:audit:p:${practitionerId}`, '-', '+')).map(([, f]) => {
+      const get = (k: string) => f[f.indexOf(k) + 1];
+      return `${get('consultationId')}:${get('action')}`;
+    }),
+  );
+  const action = { checkIn: 'checked_in', admit: 'admitted', hangUp: 'ended' } as const;
+  const missingAudit = load.acked.filter((a) => !audit.has(`${a.id}:${action[a.step]}`));
+  const fact = { admit: 'admitted', hangUp: 'ended' } as const;
+  const missingFacts: string[] = [];
+  for (const a of load.acked)
+    if (a.step !== 'checkIn' && !(await redis.exists(`visita:metering:key:${a.id}:${fact[a.step]}`)))
+      missingFacts.push(`${a.id}:${fact[a.step]}`);
+  console.log(
+    `${load.acked.length} acknowledged writes (${new Set(load.acked.map((a) => a.id)).size} consultations); ` +
+      `repeats found already done: ${load.doneBefore.length}; missing audit records: ${missingAudit.length}, missing metering facts: ${missingFacts.length}`,
+  );
+  expect(missingAudit).toEqual([]);
+  expect(missingFacts).toEqual([]);
+
+  // The call, across both failovers: hung up, billed for its media.
+  const hangUpAt = Date.now();
+  await doctor.getByTestId('hang-up').click();
+  await patient.getByTestId('ended').waitFor({ timeout: 15_000 });
+  const { billableMs } = await waitForUsage(platform.signalingUrl, token, call.consultationId, 10_000);
+  console.log(`media ${hangUpAt - mediaAt} ms, billed ${billableMs} ms`);
+  expect(Math.abs(billableMs - (hangUpAt - mediaAt))).toBeLessThan(2_000);
+  // What the replica's confirmation (WAIT) costs: nobody waits for it, but a write is held until
+  // then. Steady (before the failovers) and overall.
+  const overall = await confirmations();
+  console.log(`replica confirmation, steady: ${steady.summary}; overall: ${overall.summary}`);
+  expect(steady.total).toBeGreaterThan(0);
+});
+
+/** The time from a durable write to its replica's confirmation, from signaling's histogram. */
+async function confirmations(): Promise<{ total: number; summary: string }> {
+  const metrics = await (await fetch(`http://127.0.0.1:${platform.ports.metrics}/metrics`)).text();
+  const buckets = [
+    ...metrics.matchAll(/visita_signaling_durable_confirm_seconds_bucket\{le="([^"]+)"[^}]*\} (\d+)/g),
+  ].map((m) => [m[1]!, Number(m[2])] as const);
+  const total = buckets.at(-1)?.[1] ?? 0;
+  const q = (p: number) => buckets.find(([, n]) => n >= p * total)?.[0];
+  return { total, summary: `${total} writes, p50 <= ${q(0.5)} s, p95 <= ${q(0.95)} s, p99 <= ${q(0.99)} s` };
+}
