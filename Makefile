@@ -1,5 +1,5 @@
 # Visita: the two commands of the README, and a few more.
-.PHONY: start test security fuzz bench-join bench-load bench-capacity bench-sfu soak surge install
+.PHONY: start test security fuzz bench-join bench-load bench-capacity bench-sfu soak surge backup-drill install
 
 start: ## install what is missing, then run redis, one SFU node, signaling and the web client
 	@bash scripts/bootstrap.sh
@@ -40,6 +40,10 @@ soak: ## consultations cycling for SOAK_MINUTES (30); fails on leftovers or grow
 surge: ## a flu-season surge rehearsed: autoscaled platform, Prometheus, Artillery patients + browser calls; verdict, HTML report, docs/surge.md
 	@bash scripts/bootstrap.sh
 	@bash scripts/surge.sh
+
+backup-drill: ## the restore drill: traffic, backups, a consultation deleted by hand, a point-in-time restore into a fresh Redis, compared (also in make test)
+	@bash scripts/bootstrap.sh
+	@bash scripts/backup-drill.sh
 
 install: ## only install (system packages, Node 24, pnpm, mediasoup worker, node_modules)
 	@bash scripts/bootstrap.sh

@@ -93,6 +93,8 @@ add_secret VISITA_REDIS_ADMIN_PASSWORD "$(openssl rand -hex 24)"
 add_secret VISITA_REDIS_REPLICA_PASSWORD "$(openssl rand -hex 24)"
 add_secret VISITA_REDIS_SENTINEL_PASSWORD "$(openssl rand -hex 24)"        # the sentinels' own
 add_secret VISITA_REDIS_SENTINEL_USER_PASSWORD "$(openssl rand -hex 24)"   # the sentinels' user on Redis
+# bin/visita backup seals backups with it: keep a copy away from this machine (docs/operations.md).
+add_secret VISITA_BACKUP_KEY "$(openssl rand -base64 32)"
 # (not named VISITA_TURN_SECRET: scripts that read this file must not hand TURN to signaling)
 add_secret VISITA_TURN_STATIC_SECRET "$(openssl rand -hex 24)"
 set -a; . "$SECRETS"; set +a

@@ -80,7 +80,6 @@ export class SignalingServer {
   readonly io: SignalingIo;
   readonly #http: HttpServer;
   readonly #presence: ReturnType<typeof startPresenceHeartbeat>;
-  readonly #metering: MeteringLog;
   readonly #raterRedis: Redis;
   readonly #durableRedis: Redis;
   readonly #durable: DurableWrites;
@@ -125,7 +124,6 @@ export class SignalingServer {
       }),
     );
     const presence = new RedisPresenceStore(this.redis, config.presenceTtlMs);
-    this.#metering = new MeteringLog(this.redis);
     this.usage = new UsageStore(this.redis);
     this.plans = new PlanBook(this.redis, config.plans);
     // The rater blocks on the stream: it gets a connection of its own.

@@ -178,7 +178,13 @@ function watchMedia(pages: Page[]): { stop: () => Promise<number> } {
       await wait(250);
     }
   })();
-  return { stop: async () => ((running = false), await loop, longest) };
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return longest;
+    },
+  };
 }
 
 it('fails over in seconds, twice (SIGKILL, then SIGSTOP of the primary): the call goes on, places kept, no record lost', async () => {

@@ -361,3 +361,4 @@ export async function waitForUsage(
   }
 }
 export { compareDumps, dumpRedis, LIVE_KEYS, type Dump } from './redisDump.ts';
+export { withScratchRedis } from '../../src/backup/scratchRedis.ts';
