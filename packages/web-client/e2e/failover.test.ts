@@ -1,10 +1,9 @@
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { waitForUsage } from '@visita/signaling/testing';
 import { SfuProcess } from '@visita/signaling/testing/sfuProcess';
 import { E2EStack } from './support/stack.ts';
 import { billingStartWindow } from './support/billing.ts';
-import { firstAudioSent, inboundStats, waitForMedia } from './support/browser.ts';
+import { firstAudioSent, freshMedia, inboundStats, markSession, waitForMedia } from './support/browser.ts';
 
 // A consultation survives the loss of its media node, in two real browsers: the node process
 // hosting the call is killed with SIGKILL; both pages rebuild their media on another node by
@@ -25,24 +24,6 @@ afterAll(async () => {
   await e2e?.stop();
 });
 
-/** Marks the page's current media session, then waits for a new one that receives video and audio. */
-async function mark(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    (window.__visitaSession as unknown as { old?: boolean }).old = true;
-  });
-}
-async function freshMedia(page: Page, deadline: number): Promise<number> {
-  for (;;) {
-    const fresh = await page.evaluate(
-      () => window.__visitaSession && !(window.__visitaSession as unknown as { old?: boolean }).old,
-    );
-    const s = fresh ? await inboundStats(page) : null;
-    if (s && s.video.framesDecoded > 0 && s.audio.packetsReceived > 0) return Date.now();
-    if (Date.now() > deadline) throw new Error(`no media on a new session: ${JSON.stringify(s)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 it('brings media back on both sides after the SIGKILL of the call’s node, by itself', async () => {
   const { page: doctor } = await e2e.page();
   const { page: patient } = await e2e.page();
@@ -60,7 +41,7 @@ it('brings media back on both sides after the SIGKILL of the call’s node, by i
   const first = await nodeOf();
   const host = nodes.find((n) => n.nodeId === first);
   expect(host, `the call is on a node process (${first})`).toBeDefined();
-  await Promise.all([mark(patient), mark(doctor)]);
+  await Promise.all([markSession(patient), markSession(doctor)]);
 
   const killedAt = Date.now();
   await host!.kill('SIGKILL');

@@ -1,8 +1,8 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectClient, createConsultation, login, waitForUsage, type TestClient } from '@visita/signaling/testing';
-import { inboundStats, launchChromium, waitForMedia } from './support/browser.ts';
+import { launchChromium, waitForMedia, watchFrames } from './support/browser.ts';
 import { Platform } from './support/platform.ts';
 
 // `VISITA_REDIS_HA=1 make start`: a primary, a replica and three sentinels. During a browser call,
@@ -161,32 +161,6 @@ function workload(token: string) {
   };
 }
 
-/** Samples both pages' decoded frames every 250 ms: the longest time without a new frame. */
-function watchMedia(pages: Page[]): { stop: () => Promise<number> } {
-  let running = true;
-  let longest = 0;
-  const loop = (async () => {
-    const last = pages.map(() => ({ frames: -1, at: Date.now() }));
-    while (running) {
-      const stats = await Promise.all(pages.map(inboundStats));
-      const now = Date.now();
-      for (const [i, s] of stats.entries()) {
-        const frames = s?.video.framesDecoded ?? 0;
-        if (frames > last[i]!.frames) last[i] = { frames, at: now };
-        longest = Math.max(longest, now - last[i]!.at);
-      }
-      await wait(250);
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await loop;
-      return longest;
-    },
-  };
-}
-
 it('fails over in seconds, twice (SIGKILL, then SIGSTOP of the primary): the call goes on, places kept, no record lost', async () => {
   expect(await primaryNode()).toBe('redis-1');
   await expect.poll(() => roleOf('redis-2'), { timeout: 15_000 }).toBe('slave (linked)');
@@ -220,7 +194,7 @@ it('fails over in seconds, twice (SIGKILL, then SIGSTOP of the primary): the cal
   const practitionerId = (await redis.hget(`visita:consultation:${call.consultationId}`, 'practitionerId'))!;
   const queueOf = () => redis.zrange(`visita:queue:${practitionerId}`, '0', '-1');
   const load = workload(token);
-  const media = watchMedia([patient, doctor]);
+  const media = watchFrames([patient, doctor]);
   await wait(5_000);
   const steady = await confirmations();
 

@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectClient, createConsultation, login, waitForUsage, type TestClient } from '@visita/signaling/testing';
-import { inboundStats, launchChromium, waitForMedia } from './support/browser.ts';
+import { launchChromium, waitForMedia, watchFrames } from './support/browser.ts';
 import { Platform } from './support/platform.ts';
 
 // Redis out of reach for 10 s, then for 60 s, under `make start`, during a call between two
@@ -46,32 +46,6 @@ async function page(locale: string): Promise<Page> {
 }
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Samples both pages' decoded frames every 250 ms until stopped: the longest time without a new frame. */
-function watchMedia(pages: Page[]): { stop: () => Promise<number> } {
-  let running = true;
-  let longest = 0;
-  const loop = (async () => {
-    const last = pages.map(() => ({ frames: -1, at: Date.now() }));
-    while (running) {
-      const stats = await Promise.all(pages.map(inboundStats));
-      const now = Date.now();
-      for (const [i, s] of stats.entries()) {
-        const frames = s?.video.framesDecoded ?? 0;
-        if (frames > last[i]!.frames) last[i] = { frames, at: now };
-        longest = Math.max(longest, now - last[i]!.at);
-      }
-      await wait(250);
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await loop;
-      return longest;
-    },
-  };
-}
-
 it.each([10, 60])('Redis out of reach for %i s: the call goes on, nobody loses their place', async (seconds) => {
   const token = await login(platform.signalingUrl, platform.login.email, platform.login.password);
   const practitioner = await connectClient(platform.signalingUrl, token);
@@ -108,7 +82,7 @@ it.each([10, 60])('Redis out of reach for %i s: the call goes on, nobody loses t
   expect(queueBefore).toEqual([stays.id, leaves.id]);
   const signalingPid = platform.pid('signaling');
 
-  const media = watchMedia([patient, doctor]);
+  const media = watchFrames([patient, doctor]);
   const during = { ackMs: 0, code: '', httpStatus: 0, httpCode: '' };
   const { lostAt, backAt } = await platform.redisOutage(seconds * 1_000, async () => {
     await wait(1_000);

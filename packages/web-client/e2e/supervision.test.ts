@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createConsultation, login } from '@visita/signaling/testing';
-import { inboundStats, launchChromium, waitForMedia } from './support/browser.ts';
+import { freshMedia, inboundStats, launchChromium, markSession, waitForMedia } from './support/browser.ts';
 import { Platform } from './support/platform.ts';
 
 // `make start` keeps the platform up when one of its processes dies, as the README promises, with
@@ -28,22 +28,6 @@ afterAll(async () => {
 async function page(): Promise<Page> {
   const context = await browser.newContext({ ignoreHTTPSErrors: true, locale: 'en-GB' });
   return context.newPage();
-}
-/** The page's media session now, marked; `freshMedia` waits for a newer one with media. */
-const mark = (p: Page) =>
-  p.evaluate(() => {
-    (window.__visitaSession as unknown as { old?: boolean }).old = true;
-  });
-async function freshMedia(p: Page, deadline: number): Promise<number> {
-  for (;;) {
-    const fresh = await p.evaluate(
-      () => window.__visitaSession && !(window.__visitaSession as unknown as { old?: boolean }).old,
-    );
-    const s = fresh ? await inboundStats(p) : null;
-    if (s && s.video.framesDecoded > 0 && s.audio.packetsReceived > 0) return Date.now();
-    if (Date.now() > deadline) throw new Error(`no media on a new session: ${JSON.stringify(s)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 /** Frames decoded keep increasing on both pages over `ms`. */
 async function mediaFlows(pages: Page[], ms = 1_000): Promise<void> {
@@ -84,7 +68,7 @@ it('brings a killed SFU node’s call back, then carries the call and the waitin
   // 1. The call's node dies: media back on both pages, on the other node; the node is restarted.
   const nodeId = await redis.hget(`visita:consultation:${id(first)}`, 'nodeId');
   expect(nodeId).toMatch(/^sfu-local-[12]$/);
-  await Promise.all([mark(patient), mark(doctor)]);
+  await Promise.all([markSession(patient), markSession(doctor)]);
   const killedAt = Date.now();
   const nodePid = platform.kill(nodeId!, 'SIGKILL');
   const [p, d] = await Promise.all([freshMedia(patient, killedAt + 15_000), freshMedia(doctor, killedAt + 15_000)]);

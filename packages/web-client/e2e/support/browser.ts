@@ -146,3 +146,52 @@ export async function waitForMedia(page: Page, timeoutMs = 30_000): Promise<Inbo
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/** Marks `page`'s media session now: `freshMedia` waits for a newer one (rebuilt after a loss). */
+export async function markSession(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    (window.__visitaSession as unknown as { old?: boolean }).old = true;
+  });
+}
+
+/** Waits for a media session newer than the marked one that decodes video and receives audio; resolves when. */
+export async function freshMedia(page: Page, deadline: number): Promise<number> {
+  for (;;) {
+    const fresh = await page.evaluate(
+      () => window.__visitaSession && !(window.__visitaSession as unknown as { old?: boolean }).old,
+    );
+    const s = fresh ? await inboundStats(page) : null;
+    if (s && s.video.framesDecoded > 0 && s.audio.packetsReceived > 0) return Date.now();
+    if (Date.now() > deadline) throw new Error(`no media on a new session: ${JSON.stringify(s)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Samples `pages`' decoded video frames every 250 ms until stopped; `stop()` resolves with the
+ * longest time any of them went without a new frame.
+ */
+export function watchFrames(pages: Page[]): { stop: () => Promise<number> } {
+  let running = true;
+  let longest = 0;
+  const loop = (async () => {
+    const last = pages.map(() => ({ frames: -1, at: Date.now() }));
+    while (running) {
+      const stats = await Promise.all(pages.map(inboundStats));
+      const now = Date.now();
+      for (const [i, s] of stats.entries()) {
+        const frames = s?.video.framesDecoded ?? 0;
+        if (frames > last[i]!.frames) last[i] = { frames, at: now };
+        longest = Math.max(longest, now - last[i]!.at);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return longest;
+    },
+  };
+}
