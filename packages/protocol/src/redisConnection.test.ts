@@ -44,7 +44,12 @@ it('refuses what is not a Redis URL or a list of sentinels', () => {
 
 it('behaves the same everywhere when Redis goes away: back within a second, no command sent twice', () => {
   const o = redisOptions(parse({}));
-  expect(o).toMatchObject({ maxRetriesPerRequest: 1, autoResendUnfulfilledCommands: false, commandTimeout: 4_000 });
+  expect(o).toMatchObject({
+    maxRetriesPerRequest: 1,
+    autoResendUnfulfilledCommands: false,
+    commandTimeout: 4_000,
+    disconnectTimeout: 100,
+  });
   expect([1, 2, 5, 10, 50].map(redisRetryDelayMs)).toEqual([100, 200, 500, 1_000, 1_000]);
 });
 
