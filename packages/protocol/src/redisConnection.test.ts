@@ -47,7 +47,7 @@ it('behaves the same everywhere when Redis goes away: back within a second, no c
   expect(o).toMatchObject({
     maxRetriesPerRequest: 1,
     autoResendUnfulfilledCommands: false,
-    commandTimeout: 4_000,
+    commandTimeout: 2_500,
     disconnectTimeout: 100,
   });
   expect([1, 2, 5, 10, 50].map(redisRetryDelayMs)).toEqual([100, 200, 500, 1_000, 1_000]);

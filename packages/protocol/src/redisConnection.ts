@@ -55,6 +55,14 @@ export function redisEndpoint(e: RedisEnvValues): RedisEndpoint {
   });
 }
 
+/**
+ * How long a command waits for its reply. A frozen Redis (or one cut off) answers nothing; a command
+ * sent to it fails after this long, even after the connection moved on to a new primary (ioredis
+ * does not fail a dropped connection's commands by itself when it does not send them again).
+ * Blocking reads must block for less (the Socket.IO adapter's 1 s, the rater's 0.5 s).
+ */
+export const REDIS_COMMAND_TIMEOUT_MS = 2_500;
+
 /** A reconnection every 100 ms, then up to every second: back within a second of Redis. */
 export const redisRetryDelayMs = (attempt: number): number => Math.min(100 * attempt, 1_000);
 
@@ -64,8 +72,8 @@ export const redisRetryDelayMs = (attempt: number): number => Math.min(100 * att
  * - reconnects by itself, at most a second apart (`retryStrategy`); through the sentinels it asks
  *   for the primary again each time, and `failoverDetector` follows a failover at once (without
  *   it a frozen primary holds the connection for good);
- * - a command waits for one reconnection at most, and for a reply `commandTimeoutMs` at most (a
- *   frozen Redis), then fails: the caller answers "temporarily unavailable" instead of hanging;
+ * - a command waits for one reconnection at most, and for a reply 2.5 s at most (a frozen Redis),
+ *   then fails: the caller answers "temporarily unavailable" instead of hanging;
  * - a command sent but not answered when the connection dropped is not sent again by itself
  *   (`autoResendUnfulfilledCommands: false`): it may have been carried out, and a write carried
  *   out twice is a record written twice. It fails; the caller decides (idempotent writes retry);
@@ -87,7 +95,7 @@ export function redisOptions(
     ...auth,
     maxRetriesPerRequest: 1,
     retryStrategy: redisRetryDelayMs,
-    commandTimeout: opts.commandTimeoutMs ?? 4_000,
+    commandTimeout: opts.commandTimeoutMs ?? REDIS_COMMAND_TIMEOUT_MS,
     autoResendUnfulfilledCommands: false,
     disconnectTimeout: 100,
     ...(opts.connectionName ? { connectionName: opts.connectionName } : {}),
@@ -106,6 +114,25 @@ export function redisOptions(
     // A primary demoted by a failover answers READONLY: reconnect, to the new one.
     reconnectOnError: (e: Error) => e.message.startsWith('READONLY'),
   };
+}
+
+interface CommandQueue {
+  toArray(): Array<{ command?: { reject?: (e: Error) => void } }>;
+}
+
+/**
+ * Fails, when `redis`'s connection closes, the commands it had sent and not had answered. ioredis
+ * does not send them again (`autoResendUnfulfilledCommands: false`) but does not fail them either:
+ * they would wait out their time limit, even once the connection reached a new primary (measured:
+ * up to the whole 2.5 s added to a frozen primary's failover). Call it on every connection made
+ * with `redisOptions` (and on each `duplicate()`).
+ */
+export function failSentCommandsOnClose(redis: { on(event: 'close', listener: () => void): unknown }): void {
+  redis.on('close', () => {
+    const queues = redis as unknown as { commandQueue?: CommandQueue; prevCommandQueue?: CommandQueue | null };
+    for (const queue of [queues.commandQueue, queues.prevCommandQueue])
+      for (const item of queue?.toArray() ?? []) item.command?.reject?.(new Error('Connection is closed.'));
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { redisOptions } from '@visita/protocol/redis';
+import { failSentCommandsOnClose, redisOptions } from '@visita/protocol/redis';
 import { loadSfuConfig, type SfuConfig } from './config.ts';
 import { ControlServer } from './ControlServer.ts';
 import { Heartbeat } from './heartbeat.ts';
@@ -41,6 +41,7 @@ const controlUrl = config.controlUrl ?? `http://${config.controlHost}:${port}`;
 // Calls do not need Redis: while it is out of reach only the heartbeat fails (and says so once).
 const redis = new Redis(redisOptions(config.redis, { connectionName: `sfu:${config.nodeId}` }));
 redis.on('error', (e) => log.debug({ err: e.message }, 'redis error'));
+failSentCommandsOnClose(redis);
 const heartbeat = new Heartbeat(redis, node, pool, controlUrl, config.secret, log);
 await heartbeat.beat();
 log.info({ controlUrl, workers: config.workers, announced: config.rtc.announcedAddress ?? null }, 'sfu node ready');

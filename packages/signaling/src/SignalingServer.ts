@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server as HttpServer, type Ser
 import type { AddressInfo } from 'node:net';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Redis } from 'ioredis';
-import { redisOptions } from '@visita/protocol/redis';
+import { failSentCommandsOnClose, redisOptions } from '@visita/protocol/redis';
 import { RedisHealth } from './redis/RedisHealth.ts';
 import { DurableWrites } from './redis/DurableWrites.ts';
 import { DurableAuditStore } from './store/DurableAuditStore.ts';
@@ -100,6 +100,7 @@ export class SignalingServer {
     this.redis = new Redis(redisOptions(config.redis, { connectionName: `signaling:${config.instanceId}` }));
     // Each failed connection attempt is an error event: RedisHealth says once when Redis is lost and back.
     this.redis.on('error', (e) => log.debug({ err: e.message }, 'redis error'));
+    failSentCommandsOnClose(this.redis);
     this.health = new RedisHealth(this.redis, log);
     this.sfu = new SfuRegistry(this.redis, {
       secret: config.sfuSecret,
@@ -120,7 +121,7 @@ export class SignalingServer {
         maxLen: SOCKET_STREAM_MAX_LEN,
         sessionKeyPrefix: SOCKET_SESSION_PREFIX,
         // Shorter than a command's time limit (redisOptions), so a read that waits is not a timeout.
-        blockTimeInMs: 2_000,
+        blockTimeInMs: 1_000,
       }),
     );
     const presence = new RedisPresenceStore(this.redis, config.presenceTtlMs);
@@ -129,6 +130,7 @@ export class SignalingServer {
     // The rater blocks on the stream: it gets a connection of its own.
     this.#raterRedis = this.redis.duplicate();
     this.#raterRedis.on('error', () => undefined);
+    failSentCommandsOnClose(this.#raterRedis);
     this.rater = new Rater(
       new MeteringLog(this.#raterRedis),
       this.usage,
@@ -147,6 +149,7 @@ export class SignalingServer {
     // connection of its own: its WAITs hold nothing else up).
     this.#durableRedis = this.redis.duplicate({ connectionName: `signaling:${config.instanceId}:durable` });
     this.#durableRedis.on('error', () => undefined);
+    failSentCommandsOnClose(this.#durableRedis);
     this.#durable = new DurableWrites({
       redis: this.#durableRedis,
       ...config.durable,

@@ -27,6 +27,9 @@ let stopping = false;
 async function stop(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
+  // Whatever happens below, the process ends: a stop that hangs (Redis and its sentinels gone at the
+  // same time, as when `make start` itself is killed) would leave it running with nobody to stop it.
+  setTimeout(() => process.exit(0), 5_000).unref();
   log.info({ signal }, 'stopping');
   await server.close();
   process.exit(0);

@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -264,6 +267,17 @@ it('fails over in seconds, twice (SIGKILL, then SIGSTOP of the primary): the cal
   );
   expect(missingAudit).toEqual([]);
   expect(missingFacts).toEqual([]);
+
+  // The admin CLI finds the primary of the day through the sentinels, as an operator runs it.
+  const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+  execFileSync(
+    join(root, 'bin/visita'),
+    ['practitioner', 'add', '--email', 'after@visita.test', '--name', 'Dr After', '--password-env', 'PW'],
+    {
+      env: { ...process.env, PW: 'a password after two failovers', VISITA_STATE_DIR: platform.stateDir },
+    },
+  );
+  expect(await login(platform.signalingUrl, 'after@visita.test', 'a password after two failovers')).toMatch(/^ey/);
 
   // The call, across both failovers: hung up, billed for its media.
   const hangUpAt = Date.now();

@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { redisOptions } from '@visita/protocol/redis';
+import { failSentCommandsOnClose, redisOptions } from '@visita/protocol/redis';
 import { serveMetrics } from '@visita/protocol/metricsServer';
 import { createLogger } from '../logger.ts';
 import { SfuRegistry } from '../sfu/SfuRegistry.ts';
@@ -26,6 +26,7 @@ process.on('unhandledRejection', (reason) =>
 );
 const redis = new Redis(redisOptions(config.redis, { connectionName: `autoscaler:${config.instanceId}` }));
 redis.on('error', (e) => log.debug({ err: e.message }, 'redis error'));
+failSentCommandsOnClose(redis);
 const metrics = new AutoscalerMetrics(config.instanceId);
 const served = config.metrics
   ? await serveMetrics(metrics.registry, config.metrics.port, config.metrics.host)

@@ -260,9 +260,15 @@ export class Platform {
     await this.exited;
   }
 
-  /** Whatever happened, nothing left running, and the state directory removed (unless a later run took it). */
+  /**
+   * Whatever happened, nothing left running (Ctrl-C first, as a person would; then SIGKILL to the
+   * group), and the state directory removed (unless a later run took it).
+   */
   async dispose(): Promise<void> {
-    if (this.proc.exitCode === null && this.proc.signalCode === null) await this.kill();
+    if (this.proc.exitCode === null && this.proc.signalCode === null) {
+      await Promise.race([this.stop(), new Promise((r) => setTimeout(r, 20_000))]);
+      await this.kill();
+    }
     // VISITA_KEEP_STATE=1 keeps it (logs, Redis data) to look into a failure.
     if (process.env['VISITA_KEEP_STATE'] === '1') console.error(`[platform] state kept in ${this.stateDir}`);
     else if (this.#ownsState) rmSync(this.stateDir, { recursive: true, force: true });
