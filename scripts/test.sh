@@ -42,6 +42,7 @@ attack_table() { [ -s "$ATTACKS" ] || return 0; step "attacks tried and refused"
 trap 'rc=$?; attack_table; summary; exit $rc' EXIT
 VISITA_SCHEMATHESIS="$(bash "$ROOT/scripts/ensure-schemathesis.sh")"; export VISITA_SCHEMATHESIS # the API fuzzer (apiFuzz.test.ts)
 VISITA_K8S_TOOLS="$(bash "$ROOT/scripts/ensure-k8s-tools.sh")"; export VISITA_K8S_TOOLS # infra/k8s validation (k8s.test.ts)
+VISITA_MOTO="$(bash "$ROOT/scripts/ensure-moto.sh")"; export VISITA_MOTO # an S3-compatible server (objectStore.test.ts)
 bash "$ROOT/scripts/ensure-artillery.sh" >/dev/null # the surge smoke (loadtests/surgeSmoke.test.ts) runs Artillery 2
 export ARTILLERY_DISABLE_TELEMETRY=true
 

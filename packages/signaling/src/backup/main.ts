@@ -1,12 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { RedisEnv, redisEndpoint, redisOptions } from '@visita/protocol/redis';
 import { aofHistory, checkAof, copyAof, rdbCreatedAt, truncateAof } from './aof.ts';
 import { backupKey, seal, unseal, type SealedFile } from './sealed.ts';
+import { ObjectStore, objectStoreFromEnv } from './objectStore.ts';
 import { withScratchRedis } from './scratchRedis.ts';
 
 // `visita backup [--to DIR] [--data-dir DIR | --snapshot] [--keep N]`
@@ -21,8 +22,11 @@ const usage = `usage:
       administrator): for a Redis whose files are elsewhere (Kubernetes); restorable to its own time
   visita restore FILE --into DIR [--until TIME]
       opens a backup into DIR (which must not exist), cut after TIME (ISO 8601, or unix seconds)
-      if given, and loads it in a Redis of its own to check it
-  --keep N: keep the newest N backups in DIR (default 30). The key: VISITA_BACKUP_KEY.`;
+      if given, and loads it in a Redis of its own to check it; FILE may be s3:NAME (the object store)
+  --keep N: keep the newest N backups in DIR (default 30), and in the object store.
+  The key: VISITA_BACKUP_KEY. An object store (S3-compatible API), where every backup is copied too:
+  VISITA_BACKUP_S3_URL (https://host/bucket[/prefix]), VISITA_BACKUP_S3_ACCESS_KEY_ID,
+  VISITA_BACKUP_S3_SECRET_ACCESS_KEY, VISITA_BACKUP_S3_REGION.`;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -117,6 +121,19 @@ async function backup(): Promise<void> {
       .slice(keep);
     for (const f of old) unlinkSync(join(to, f));
     if (old.length > 0) step(`removed ${old.length} older backup(s) (--keep ${keep})`);
+    const store = objectStore();
+    if (store) {
+      const name = out.slice(to.length + 1);
+      await store.put(name, out);
+      step(`copied to ${store.where(name)}`);
+      const older = (await store.list())
+        .filter((f) => /^visita-.*\.vbk$/.test(f))
+        .sort()
+        .reverse()
+        .slice(keep);
+      for (const f of older) await store.delete(f);
+      if (older.length > 0) step(`removed ${older.length} older backup(s) from the object store (--keep ${keep})`);
+    }
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }
@@ -171,7 +188,18 @@ async function restore(): Promise<void> {
   if (existsSync(into)) fail(`${into} exists: restore into a new directory (nothing is ever overwritten)`);
   const until = values.until === undefined ? undefined : parseTime(values.until);
   const started = Date.now();
-  const meta = await unseal<BackupMeta>(resolve(file), key, into);
+  let sealed = resolve(file);
+  const fromStore = file.startsWith('s3:') ? objectStore() : null;
+  if (file.startsWith('s3:')) {
+    if (!fromStore) fail('s3:NAME needs VISITA_BACKUP_S3_URL and its keys');
+    sealed = `${into}.download`;
+    mkdirSync(dirname(into), { recursive: true });
+    await fromStore.get(file.slice(3), sealed);
+    step(`fetched ${fromStore.where(file.slice(3))}`);
+  }
+  const meta = await unseal<BackupMeta>(sealed, key, into).finally(() => {
+    if (fromStore) rmSync(sealed, { force: true });
+  });
   try {
     const h = meta.history;
     let asOf = h.lastAt;
@@ -219,6 +247,11 @@ async function restore(): Promise<void> {
     rmSync(into, { recursive: true, force: true });
     throw e;
   }
+}
+
+function objectStore(): ObjectStore | null {
+  const config = objectStoreFromEnv(process.env);
+  return config ? new ObjectStore(config) : null;
 }
 
 function parseTime(value: string): number {
