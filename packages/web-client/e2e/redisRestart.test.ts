@@ -84,8 +84,12 @@ async function writeRecords(tag: string): Promise<void> {
   const waiting = await consultation(`${tag} waiting`);
   ok(await doctor.request('waiting:message', { consultationId: waiting.id, text: 'running 5 minutes late' }));
   await consultation(`${tag} waiting too`);
-  // A call in progress that fills the node; its patient drops (a deadline for their return).
+  // A call in progress that fills the node; its patient drops (a deadline for their return). Its
+  // practitioner stays, on a connection of its own (a connection joining another consultation
+  // leaves this one: with the patient gone too, the call would be abandoned).
   const inCall = await consultation(`${tag} in call`);
+  const callDoctor = await connect(token);
+  ok(await callDoctor.request('consultation:join', { consultationId: inCall.id }));
   await admitIntoCall(inCall.id);
   inCall.patient.socket.close();
   // An admission waiting for capacity.

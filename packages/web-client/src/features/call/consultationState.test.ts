@@ -90,6 +90,12 @@ describe('consultationReducer', () => {
     expect(p).toMatchObject({ name: 'call', view: { reason: 'Fièvre' } });
   });
 
+  it('a rejoin refused because the consultation ended meanwhile (away during the hang-up) shows it ended', () => {
+    let p = reduce(initialPhase, { type: 'joined', view: view('in_call'), keptMedia: false });
+    p = reduce(p, { type: 'failed', code: 'INVALID_STATE' });
+    expect(p).toEqual({ name: 'ended', reason: 'hung_up' });
+  });
+
   it('a failure shows its code, and a later join recovers from it', () => {
     const failed = reduce(initialPhase, { type: 'failed', code: 'NOT_FOUND' });
     expect(failed).toEqual({ name: 'error', code: 'NOT_FOUND' });

@@ -83,6 +83,9 @@ export function consultationReducer(p: ConsultationPhase, e: ConsultationEvent):
     case 'declined':
       return { name: 'ended', reason: 'declined' };
     case 'failed':
+      // A (re)join is refused as INVALID_STATE only when the consultation is over: it ended while
+      // this page was away (a reconnection after the other side hung up). Said as such, not as an error.
+      if (e.code === 'INVALID_STATE') return { name: 'ended', reason: 'hung_up' };
       return { name: 'error', code: e.code };
   }
 }
