@@ -14,6 +14,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const ATTACK_SUITES = [
   'packages/signaling/test/security.test.ts',
   'packages/signaling/test/twoFactor.test.ts',
+  'packages/signaling/test/accountTrust.test.ts',
   'packages/signaling/test/hostile.test.ts',
   'packages/web-client/test/webServer.test.ts',
   'packages/signaling/test/sfuTrust.test.ts',

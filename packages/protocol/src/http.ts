@@ -33,11 +33,18 @@ export const RecoveryCode = z
 export const SecondFactorCode = z.union([TotpCode, RecoveryCode]);
 export const isTotpCode = (normalizedCode: string): boolean => /^\d{6}$/.test(normalizedCode);
 
-export const LoginRequest = z.object({ email: z.string().email().max(200), password: z.string().min(1).max(200) });
+/** A remembered device's token (given with a session): its logins have their own limits. */
+export const DeviceToken = z.string().regex(/^[A-Za-z0-9_.-]{20,300}$/);
+export const LoginRequest = z.object({
+  email: z.string().email().max(200),
+  password: z.string().min(1).max(200),
+  deviceToken: DeviceToken.optional(),
+});
 export type LoginRequest = z.infer<typeof LoginRequest>;
 export const LoginSecondStepRequest = z.object({
   challenge: z.string().regex(/^[A-Za-z0-9_-]{20,100}$/),
   code: SecondFactorCode,
+  deviceToken: DeviceToken.optional(),
 });
 export type LoginSecondStepRequest = z.input<typeof LoginSecondStepRequest>;
 
@@ -59,6 +66,8 @@ export interface SessionGrant {
   practitioner: PractitionerView;
   /** The session ends after this long without activity: the client logs out, the refresh token expires. */
   idleTimeoutS: number;
+  /** After a login: this device's token, to send with the next logins of this email (their own limits). */
+  deviceToken?: string;
 }
 
 /** The password was right; the session comes with `POST /api/login/2fa { challenge, code }`. */

@@ -58,6 +58,7 @@ import { PractitionerNames } from './accounts/PractitionerNames.ts';
 import { RedisConnectionCaps } from './store/ConnectionCaps.ts';
 import { RedisDeadlineStore } from './store/DeadlineStore.ts';
 import { RedisSessionRevocations } from './store/RedisSessionRevocations.ts';
+import { DeviceTokens } from './accounts/DeviceTokens.ts';
 import { ErrorCode, VisitaError } from '@visita/protocol';
 
 /** The Socket.IO adapter's stream between instances (broadcasts, recovery), bounded in length. */
@@ -196,7 +197,9 @@ export class SignalingServer {
     this.twoFactor = new TwoFactorService(accountStore, box);
     this.accounts = new AccountService(
       accountStore,
-      new RedisRefreshTokenStore(this.redis),
+      new RedisRefreshTokenStore(this.redis, box, () =>
+        log.warn('refresh token record changed outside Visita (its seal does not verify): refused'),
+      ),
       this.tokens,
       { accessS: config.accessTokenTtlS, refreshS: config.refreshTokenTtlS, idleS: config.idleTimeoutS },
       new RedisSessionRevocations(this.redis),
@@ -254,6 +257,7 @@ export class SignalingServer {
       usage: this.usage,
       plans: this.plans,
       limits,
+      devices: new DeviceTokens(box),
       log,
       onLogout: (sessionId) => this.#closeSession(sessionId),
       ops: this.#opsSources(),

@@ -69,6 +69,12 @@ const Env = z.object({
    * past it, only addresses that logged in successfully before may try (the owner is never locked out).
    */
   VISITA_LOGIN_ACCOUNT_ATTEMPTS: z.coerce.number().int().min(1).max(100_000).default(100),
+  /**
+   * Wrong second-factor codes an account takes in 24 h from the devices it was not remembered on
+   * (and each remembered device, apart). 10 a day: with the password known, a guesser's odds of a
+   * valid code (3 of 10^6 at a time) stay below 3·10^-5 a day, 1.1 % a year.
+   */
+  VISITA_2FA_CODE_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(10),
   /** Proxies whose X-Forwarded-For is believed: `loopback`, addresses or CIDRs, comma-separated; none by default. */
   VISITA_TRUSTED_PROXIES: z
     .string()
@@ -145,6 +151,7 @@ export interface SignalingConfig {
   readonly loginAttempts: number;
   readonly loginAddressAttempts: number;
   readonly loginAccountAttempts: number;
+  readonly codeAttempts: number;
   readonly trustedProxies: readonly string[];
   readonly socketRateScale: number;
   readonly auditRetentionDays: number;
@@ -210,6 +217,7 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
     loginAttempts: e.VISITA_LOGIN_ATTEMPTS,
     loginAddressAttempts: e.VISITA_LOGIN_ADDRESS_ATTEMPTS,
     loginAccountAttempts: e.VISITA_LOGIN_ACCOUNT_ATTEMPTS,
+    codeAttempts: e.VISITA_2FA_CODE_ATTEMPTS,
     socketRateScale: e.VISITA_SOCKET_RATE_SCALE,
     auditRetentionDays: e.VISITA_AUDIT_RETENTION_DAYS,
     trustedProxies: Object.freeze(

@@ -8,22 +8,34 @@ export const LOGIN_WINDOW_S = 15 * 60;
 /** How long an address that logged in to an account stays known to it. */
 export const KNOWN_ADDRESS_TTL_S = 30 * 24 * 3600;
 
+/** The window of the second-factor code budget of an account. */
+export const CODE_WINDOW_S = 24 * 3600;
+
 /**
  * Login limits, shared by every instance (counters in Redis). Only failures count: an attempt
  * reserves a point in each counter and a success gives them back.
  * - per (email, address): a guesser is slowed down on one account from one place;
- * - per address, whatever the email: one password tried on many accounts;
- * - per email from addresses that never logged in to it: a distributed guesser, which can then
- *   no longer try from new addresses, while the owner, from an address that logged in before,
- *   still can: strangers cannot lock the owner out of a correct login.
+ * - per address, whatever the email, and per email from addresses that never logged in to it:
+ *   one password tried on many accounts, or one account guessed from many addresses. An address
+ *   the account logged in from before skips both, so strangers cannot lock the owner out there.
+ * - a device the owner logged in on (a device token, `DeviceTokens`) has its own counter instead
+ *   of all of these: nobody else, from anywhere, can lock that device out.
+ * - second-factor codes also count against a budget per account over a day (per device for a
+ *   remembered device): with the password known, the authenticator's 6 digits are guessed at
+ *   `codeAttempts` tries a day at most.
  */
 export interface LoginGuard {
-  /** Before checking a password: RATE_LIMITED if this address may not try this email now. */
-  attempt(email: string, address: string): Promise<LoginAttempt>;
+  /** Before checking a password: RATE_LIMITED if this address (or device) may not try this email now. */
+  attempt(email: string, address: string, device?: string | null): Promise<LoginAttempt>;
+  /** Before checking a second-factor code: as `attempt`, and within the account's (or device's) code budget. */
+  codeAttempt(email: string, address: string, device?: string | null): Promise<LoginAttempt>;
 }
 export interface LoginAttempt {
-  /** The address logged in to this account before (its checks go first). */
+  /** The address logged in to this account before, or the attempt comes from a remembered device (its checks go first). */
   known: boolean;
+  /** Gives the points back and nothing else: the password was right, the code is still due. */
+  refund(): Promise<void>;
+  /** Gives the points back and remembers the address as one the account logs in from. */
   succeeded(): Promise<void>;
 }
 
@@ -53,6 +65,7 @@ export function redisRateLimits(
     loginAccountAttempts: number;
     checkinRate: number;
     probeRate: number;
+    codeAttempts: number;
   },
 ): RateLimits {
   const limiter = (keyPrefix: string, points: number, duration: number) =>
@@ -62,37 +75,53 @@ export function redisRateLimits(
   const account = limiter('visita:rl:login-acct', o.loginAccountAttempts, LOGIN_WINDOW_S);
   const checkIn = limiter('visita:rl:checkin', o.checkinRate, 60);
   const probe = limiter('visita:rl:probe', o.probeRate, 600);
+  const device = limiter('visita:rl:login-dev', o.loginAttempts, LOGIN_WINDOW_S);
+  const codes = limiter('visita:rl:code-acct', o.codeAttempts, CODE_WINDOW_S);
+  const deviceCodes = limiter('visita:rl:code-dev', o.codeAttempts, CODE_WINDOW_S);
   const knownKey = (email: string) => `visita:login-known:${sha(email)}`;
 
-  const login: LoginGuard = {
-    async attempt(rawEmail, addr) {
-      const email = rawEmail.toLowerCase();
-      const pairKey = `${sha(addr)}:${sha(email)}`;
-      const taken: Array<[RateLimiterRedis, string]> = [];
-      const giveBack = () => Promise.all(taken.map(([l, k]) => l.reward(k, 1))).then(() => undefined);
-      let known = false;
-      try {
-        await pair.consume(pairKey);
-        taken.push([pair, pairKey]);
-        await address.consume(sha(addr));
-        taken.push([address, sha(addr)]);
-        known = (await redis.sismember(knownKey(email), sha(addr))) === 1;
-        if (!known) {
-          await account.consume(sha(email));
-          taken.push([account, sha(email)]);
-        }
-      } catch (e) {
-        await giveBack().catch(() => undefined);
-        limited(e);
+  const guard = async (rawEmail: string, addr: string, deviceId: string | null, code: boolean) => {
+    const email = rawEmail.toLowerCase();
+    // Which counters this attempt takes: a remembered device only its own; else the pair, and the
+    // address's and account's unless this address logged in to the account before.
+    const known = deviceId !== null || (await redis.sismember(knownKey(email), sha(addr))) === 1;
+    const counters: Array<[RateLimiterRedis, string]> =
+      deviceId !== null
+        ? [[device, sha(deviceId)], ...(code ? [[deviceCodes, sha(deviceId)] as [RateLimiterRedis, string]] : [])]
+        : [
+            [pair, `${sha(addr)}:${sha(email)}`],
+            ...(known
+              ? []
+              : ([
+                  [address, sha(addr)],
+                  [account, sha(email)],
+                ] as Array<[RateLimiterRedis, string]>)),
+            ...(code ? [[codes, sha(email)] as [RateLimiterRedis, string]] : []),
+          ];
+    const taken: Array<[RateLimiterRedis, string]> = [];
+    const giveBack = () => Promise.all(taken.map(([l, k]) => l.reward(k, 1))).then(() => undefined);
+    try {
+      for (const [l, k] of counters) {
+        await l.consume(k);
+        taken.push([l, k]);
       }
-      return {
-        known,
-        async succeeded() {
-          await giveBack();
-          await redis.multi().sadd(knownKey(email), sha(addr)).expire(knownKey(email), KNOWN_ADDRESS_TTL_S).exec();
-        },
-      };
-    },
+    } catch (e) {
+      await giveBack().catch(() => undefined);
+      limited(e);
+    }
+    let settled = false;
+    const once = async (remember: boolean) => {
+      if (settled) return;
+      settled = true;
+      await giveBack();
+      if (remember)
+        await redis.multi().sadd(knownKey(email), sha(addr)).expire(knownKey(email), KNOWN_ADDRESS_TTL_S).exec();
+    };
+    return { known, refund: () => once(false), succeeded: () => once(true) };
+  };
+  const login: LoginGuard = {
+    attempt: (email, addr, deviceId = null) => guard(email, addr, deviceId, false),
+    codeAttempt: (email, addr, deviceId = null) => guard(email, addr, deviceId, true),
   };
   return {
     login,

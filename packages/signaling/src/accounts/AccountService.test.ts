@@ -2,6 +2,7 @@ import { Secret, TOTP as Totp } from 'otpauth';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, MAX_CHALLENGE_ATTEMPTS } from '@visita/protocol';
 import { MemoryAccountStore, MemoryRefreshTokenStore } from '../store/MemoryAccountStore.ts';
+import { MemorySessionRevocations } from '../store/MemorySessionRevocations.ts';
 import { MemoryLoginChallengeStore } from '../store/MemoryLoginChallengeStore.ts';
 import { TokenService } from '../tokens.ts';
 import { AccountService, type LoginOutcome, type Session } from './AccountService.ts';
@@ -40,13 +41,12 @@ beforeEach(async () => {
     createdAt: 1,
   });
   twoFactor = new TwoFactorService(store, new SecretBox({ jwtKeys: keys }), clock);
-  const revoked = new Set<string>();
   service = new AccountService(
     store,
     new MemoryRefreshTokenStore(clock),
     new TokenService(keys, 'sfu-secret-0123456789'),
     { accessS: 900, refreshS: 30 * 24 * 3600, idleS: IDLE_S },
-    { revoke: async (sid) => void revoked.add(sid), isRevoked: async (sid) => revoked.has(sid) },
+    new MemorySessionRevocations(clock),
     { challenges: new MemoryLoginChallengeStore(clock), twoFactor },
   );
 });
@@ -72,6 +72,24 @@ describe('sessions expire when unused for the idle timeout', () => {
     const s3 = await service.refresh(s2.refreshToken);
     now += (IDLE_S + 1) * 1000;
     await expect(service.refresh(s3.refreshToken)).rejects.toMatchObject({ code: ErrorCode.UNAUTHENTICATED });
+  });
+});
+
+describe('ending the other sessions of an account', () => {
+  it('refuses their refresh and access tokens, keeps the one asking, and lets a new login in', async () => {
+    const kept = session(await service.login('dr@example.org', PASSWORD, 'a'));
+    const other = session(await service.login('dr@example.org', PASSWORD, 'b'));
+    const refreshed = await service.refresh(other.refreshToken); // the same session, refreshed
+    expect(await service.endOtherSessions('pr-1', kept.sessionId)).toEqual([other.sessionId]);
+    expect(await service.isRevoked(other.sessionId)).toBe(true);
+    expect(await service.isRevoked(kept.sessionId)).toBe(false);
+    await expect(service.refresh(refreshed.refreshToken)).rejects.toMatchObject({ code: ErrorCode.UNAUTHENTICATED });
+    // Revoked for as long as its refresh token could have lived (the idle timeout), not just an access token's life.
+    now += (IDLE_S - 1) * 1000;
+    expect(await service.isRevoked(other.sessionId)).toBe(true);
+    await expect(service.refresh(kept.refreshToken)).resolves.toMatchObject({ sessionId: kept.sessionId });
+    const again = session(await service.login('dr@example.org', PASSWORD, 'b'));
+    expect(await service.isRevoked(again.sessionId)).toBe(false);
   });
 });
 

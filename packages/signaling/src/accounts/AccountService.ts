@@ -18,10 +18,14 @@ export const HASH_CONCURRENCY = 2;
 export const HASH_QUEUE = 32;
 export const HASHES_PER_ADDRESS = 2;
 
-/** Where logged-out sessions are remembered until their access tokens expire. */
+/** Where logged-out sessions are remembered until their access tokens expire, and each account's open sessions. */
 export interface SessionRevocations {
   revoke(sessionId: string, ttlMs: number): Promise<void>;
   isRevoked(sessionId: string): Promise<boolean>;
+  /** The session is open for at most `ttlMs` more (renewed by each refresh). */
+  track(accountId: string, sessionId: string, ttlMs: number): Promise<void>;
+  /** Revokes every open session of the account but `keep`, each for `ttlMs`; returns their ids. */
+  revokeAllBut(accountId: string, keep: string, ttlMs: number): Promise<string[]>;
 }
 
 export interface Session {
@@ -153,6 +157,20 @@ export class AccountService {
     return held.sessionId;
   }
 
+  /**
+   * Ends every other session of the account (its credentials changed: two-factor authentication
+   * turned on): their refresh tokens and access tokens are refused from now on. Returns their ids
+   * (their sockets are disconnected).
+   */
+  endOtherSessions(accountId: string, keep: string): Promise<string[]> {
+    return this.#revocations.revokeAllBut(accountId, keep, this.#sessionTtlMs());
+  }
+
+  /** How long a session can still be used after its last refresh: its refresh token's life, or an access token's. */
+  #sessionTtlMs(): number {
+    return Math.max(this.#ttl.accessS, Math.min(this.#ttl.refreshS, this.#ttl.idleS)) * 1000;
+  }
+
   /** Whether a session was logged out (its access tokens are refused). */
   isRevoked(sessionId: string): Promise<boolean> {
     return this.#revocations.isRevoked(sessionId);
@@ -167,6 +185,7 @@ export class AccountService {
       `${account.id}.${sessionId}`,
       Math.min(this.#ttl.refreshS, this.#ttl.idleS) * 1000,
     );
+    await this.#revocations.track(account.id, sessionId, this.#sessionTtlMs());
     return {
       sessionId,
       accessToken: this.#tokens.practitioner(

@@ -4,6 +4,7 @@ import { ErrorCode, VisitaError } from '@visita/protocol';
 import { answerFor } from '../redis/answer.ts';
 import type { RedisHealth } from '../redis/RedisHealth.ts';
 import type { AccountService } from '../accounts/AccountService.ts';
+import type { DeviceTokens } from '../accounts/DeviceTokens.ts';
 import type { TwoFactorService } from '../accounts/TwoFactorService.ts';
 import type { SignalingConfig } from '../config.ts';
 import type { ConsultationService } from '../ConsultationService.ts';
@@ -31,6 +32,7 @@ export interface HttpDeps {
   usage: UsageStore;
   plans: PlanBook;
   limits: RateLimits;
+  devices: DeviceTokens;
   log: Logger;
   /** Where GET /api/ops/status reads its picture. */
   ops: OpsSources;
@@ -66,12 +68,18 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     else res.status(503).json({ ok: false, code: ErrorCode.UNAVAILABLE, message: 'redis out of reach' });
   });
 
-  sessionRoutes(app, { accounts, limits, onLogout: deps.onLogout });
+  sessionRoutes(app, { accounts, limits, devices: deps.devices, onLogout: deps.onLogout });
   consultationRoutes(app, practitionerOnly, { config, tokens, consultations });
   auditRoutes(app, practitionerOnly, deps.audit);
   usageRoutes(app, practitionerOnly, deps.usage, deps.plans);
   opsRoutes(app, practitionerOnly, deps.ops);
-  twoFactorRoutes(app, practitionerOnly, { accounts, twoFactor: deps.twoFactor, limits });
+  twoFactorRoutes(app, practitionerOnly, {
+    accounts,
+    twoFactor: deps.twoFactor,
+    limits,
+    devices: deps.devices,
+    onLogout: deps.onLogout,
+  });
   app.use(...errorHandlers(deps.log));
   return app;
 }

@@ -13,6 +13,7 @@ import {
   type TwoFactorStatus,
 } from '@visita/protocol';
 import { toGrant, type AccountService } from '../accounts/AccountService.ts';
+import type { DeviceTokens } from '../accounts/DeviceTokens.ts';
 import type { TwoFactorService } from '../accounts/TwoFactorService.ts';
 import type { RateLimits } from '../rateLimits.ts';
 
@@ -21,17 +22,26 @@ import type { RateLimits } from '../rateLimits.ts';
  * - `POST /api/login/2fa { challenge, code }` → the session (code: 6 digits or a recovery code);
  * - `GET /api/2fa` → `{ enabled, recoveryCodesLeft }`;
  * - `POST /api/2fa/setup` → a pending secret and its otpauth URI;
- * - `POST /api/2fa/enable { code }` → the 10 recovery codes, shown once;
+ * - `POST /api/2fa/enable { code }` → the 10 recovery codes, shown once; every other session of
+ *   the account ends (opened with the password alone, they must log in again with a code);
  * - `POST /api/2fa/disable { code }` (a current code or a recovery code).
- * Codes tried at login and to disable count against the login limits.
+ * Codes tried at login and to disable count against the login limits and the account's code budget.
  */
 export function twoFactorRoutes(
   app: express.Express,
   practitionerOnly: express.RequestHandler,
-  deps: { accounts: AccountService; twoFactor: TwoFactorService; limits: RateLimits },
+  deps: {
+    accounts: AccountService;
+    twoFactor: TwoFactorService;
+    limits: RateLimits;
+    devices: DeviceTokens;
+    /** Sessions were ended: close their sockets. */
+    onLogout: (sessionId: string) => void;
+  },
 ): void {
-  const { accounts, twoFactor, limits } = deps;
-  const me = (res: express.Response) => (res.locals['practitioner'] as PractitionerClaims).sub;
+  const { accounts, twoFactor, limits, devices } = deps;
+  const claims = (res: express.Response) => res.locals['practitioner'] as PractitionerClaims;
+  const me = (res: express.Response) => claims(res).sub;
 
   app.post('/api/login/2fa', async (req, res, next) => {
     try {
@@ -41,10 +51,13 @@ export function twoFactorRoutes(
           .status(400)
           .json(fail(ErrorCode.BAD_REQUEST, 'a challenge and a 6-digit or recovery code are required'));
       const from = req.ip ?? 'unknown';
-      const session = await accounts.completeLogin(body.data.challenge, body.data.code, (email) =>
-        limits.login.attempt(email, from),
-      );
-      res.json(ok<SessionGrant>(toGrant(session)));
+      const { deviceToken } = body.data;
+      let email = '';
+      const session = await accounts.completeLogin(body.data.challenge, body.data.code, (e) => {
+        email = e;
+        return limits.login.codeAttempt(e, from, devices.verify(deviceToken, e));
+      });
+      res.json(ok<SessionGrant>({ ...toGrant(session), deviceToken: devices.issue(email) }));
     } catch (e) {
       next(e);
     }
@@ -70,7 +83,10 @@ export function twoFactorRoutes(
     try {
       const body = TwoFactorEnableRequest.safeParse(req.body);
       if (!body.success) return void res.status(400).json(fail(ErrorCode.BAD_REQUEST, 'a 6-digit code is required'));
-      res.set('cache-control', 'no-store').json(ok<TwoFactorEnabled>(await twoFactor.enable(me(res), body.data.code)));
+      const enabled = await twoFactor.enable(me(res), body.data.code);
+      // Sessions opened before with the password alone end now (this one goes on: its code was just shown right).
+      for (const sid of await accounts.endOtherSessions(me(res), claims(res).sid)) deps.onLogout(sid);
+      res.set('cache-control', 'no-store').json(ok<TwoFactorEnabled>(enabled));
     } catch (e) {
       next(e);
     }
@@ -82,7 +98,7 @@ export function twoFactorRoutes(
       if (!body.success)
         return void res.status(400).json(fail(ErrorCode.BAD_REQUEST, 'a 6-digit or recovery code is required'));
       const from = req.ip ?? 'unknown';
-      await twoFactor.disable(me(res), body.data.code, (email) => limits.login.attempt(email, from));
+      await twoFactor.disable(me(res), body.data.code, (email) => limits.login.codeAttempt(email, from));
       res.json(ok<TwoFactorStatus>({ enabled: false, recoveryCodesLeft: 0 }));
     } catch (e) {
       next(e);

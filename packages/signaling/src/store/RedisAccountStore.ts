@@ -29,11 +29,12 @@ redis.call('HDEL', KEYS[1], 'tfSecret', 'tfStep', 'tfRecovery', 'tfPending')
 redis.call('HSET', KEYS[1], 'seal', ARGV[2])
 for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 return 1`;
-// KEYS[1] account hash; ARGV: the seal read before, the new seal, the password hash. 1 if applied.
-const SET_PASSWORD = `
+// KEYS[1] account hash; ARGV: the seal read before, the new seal, then field/value pairs. 1 if applied.
+const SET_SEALED = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if (redis.call('HGET', KEYS[1], 'seal') or '') ~= ARGV[1] then return -1 end
-redis.call('HSET', KEYS[1], 'seal', ARGV[2], 'passwordHash', ARGV[3])
+redis.call('HSET', KEYS[1], 'seal', ARGV[2])
+for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 return 1`;
 /** Attempts of a compare-and-set that lost to a concurrent change of the same account. */
 const CAS_ATTEMPTS = 5;
@@ -42,27 +43,6 @@ const SET_PENDING = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if ARGV[1] == '' then redis.call('HDEL', KEYS[1], 'tfPending') else redis.call('HSET', KEYS[1], 'tfPending', ARGV[1]) end
 return 1`;
-// KEYS[1] account hash; ARGV[1] step. 1 if recorded (2FA enabled and the step later than the last).
-const ACCEPT_STEP = `
-if redis.call('HEXISTS', KEYS[1], 'tfSecret') == 0 then return 0 end
-local last = tonumber(redis.call('HGET', KEYS[1], 'tfStep') or '-1')
-if tonumber(ARGV[1]) <= last then return 0 end
-redis.call('HSET', KEYS[1], 'tfStep', ARGV[1])
-return 1`;
-// KEYS[1] account hash; ARGV candidate hashes. 1 if one was unused (and is now removed).
-const CONSUME_RECOVERY = `
-local list = redis.call('HGET', KEYS[1], 'tfRecovery')
-if not list or redis.call('HEXISTS', KEYS[1], 'tfSecret') == 0 then return 0 end
-local kept, found = {}, false
-for h in string.gmatch(list, '%S+') do
-  local match = false
-  if not found then for i = 1, #ARGV do if h == ARGV[i] then match = true end end end
-  if match then found = true else kept[#kept + 1] = h end
-end
-if not found then return 0 end
-redis.call('HSET', KEYS[1], 'tfRecovery', table.concat(kept, ' '))
-return 1`;
-
 /**
  * Accounts as Redis hashes, each sealed (accountSeal.ts): a record whose seal does not verify is
  * read as no account (and reported to `onTampered`), so writing into Redis grants nothing.
@@ -87,8 +67,10 @@ export class RedisAccountStore implements AccountStore {
       passwordHash: a.passwordHash,
       createdAt: String(a.createdAt),
       tfSecret: '',
+      tfStep: '',
+      tfRecovery: '',
     };
-    const { tfSecret: _none, ...stored } = fields;
+    const { tfSecret: _s, tfStep: _t, tfRecovery: _r, ...stored } = fields;
     const created = await this.#redis.eval(
       CREATE,
       2,
@@ -101,12 +83,8 @@ export class RedisAccountStore implements AccountStore {
   }
 
   async get(id: string): Promise<Account | null> {
-    const h = await this.#redis.hgetall(accountKey(id));
-    if (!h['id']) return null;
-    if (!this.#seal.verify(sealedFields(h), h['seal'] ?? '')) {
-      this.#onTampered(h['id']);
-      return null;
-    }
+    const h = await this.#verified(id);
+    if (!h?.['id']) return null;
     return {
       id: h['id'],
       email: h['email'] ?? '',
@@ -118,7 +96,7 @@ export class RedisAccountStore implements AccountStore {
         ? {
             twoFactor: {
               secretEnc: h['tfSecret'],
-              lastStep: Number(h['tfStep'] ?? -1),
+              lastStep: Number(h['tfStep'] || -1),
               recoveryHashes: (h['tfRecovery'] ?? '').split(' ').filter(Boolean),
             },
           }
@@ -144,7 +122,7 @@ export class RedisAccountStore implements AccountStore {
     await this.#reseal(
       id,
       (h) => ({ ...sealedFields(h), passwordHash }),
-      (before, after) => [SET_PASSWORD, before, after, passwordHash],
+      (before, after) => [SET_SEALED, before, after, 'passwordHash', passwordHash],
     );
   }
 
@@ -154,7 +132,12 @@ export class RedisAccountStore implements AccountStore {
       : [];
     await this.#reseal(
       id,
-      (h) => ({ ...sealedFields(h), tfSecret: tf?.secretEnc ?? '' }),
+      (h) => ({
+        ...sealedFields(h),
+        tfSecret: tf?.secretEnc ?? '',
+        tfStep: tf ? String(tf.lastStep) : '',
+        tfRecovery: tf?.recoveryHashes.join(' ') ?? '',
+      }),
       (before, after) => [SET_TWO_FACTOR, before, after, ...fields],
     );
   }
@@ -172,7 +155,7 @@ export class RedisAccountStore implements AccountStore {
         // Unsealed (older than sealing, or its seal deleted): never more than a practitioner.
         h['role'] = AccountRole.PRACTITIONER;
         await this.#redis.hset(accountKey(id), 'role', AccountRole.PRACTITIONER);
-      } else if (!this.#seal.verify(sealedFields(h), h['seal'])) {
+      } else if (this.#seal.verify(sealedFields(h), h['seal']) === false) {
         this.#onTampered(id);
         throw new VisitaError(
           ErrorCode.INVALID_STATE,
@@ -190,12 +173,60 @@ export class RedisAccountStore implements AccountStore {
   }
 
   async acceptTotpStep(id: string, step: number): Promise<boolean> {
-    return (await this.#redis.eval(ACCEPT_STEP, 1, accountKey(id), String(step))) === 1;
+    return this.#changeSecondFactor(id, (h) => {
+      if (step <= Number(h['tfStep'] || -1)) return null;
+      return ['tfStep', String(step)];
+    });
   }
 
   async consumeRecoveryCode(id: string, candidates: readonly string[]): Promise<boolean> {
-    if (candidates.length === 0) return false;
-    return (await this.#redis.eval(CONSUME_RECOVERY, 1, accountKey(id), ...candidates)) === 1;
+    return this.#changeSecondFactor(id, (h) => {
+      const hashes = (h['tfRecovery'] ?? '').split(' ').filter(Boolean);
+      const i = hashes.findIndex((x) => candidates.includes(x));
+      if (i < 0) return null;
+      return ['tfRecovery', hashes.filter((_, j) => j !== i).join(' ')];
+    });
+  }
+
+  /**
+   * A sealed change of the second factor's step or recovery codes (a code spent), made only on a
+   * record that verifies and has a second factor, compare-and-set on its seal: of two requests
+   * spending the same code, one wins. `change` gives the field to set, or null (nothing to spend).
+   */
+  async #changeSecondFactor(
+    id: string,
+    change: (h: Record<string, string>) => [string, string] | null,
+  ): Promise<boolean> {
+    for (let i = 0; i < CAS_ATTEMPTS; i++) {
+      const h = await this.#verified(id);
+      if (!h?.['tfSecret']) return false;
+      const set = change(h);
+      if (!set) return false;
+      const after = this.#seal.seal(sealedFields({ ...h, [set[0]]: set[1] }));
+      const applied = await this.#redis.eval(SET_SEALED, 1, accountKey(id), h['seal'] ?? '', after, ...set);
+      if (applied !== -1) return applied === 1;
+    }
+    return false;
+  }
+
+  /**
+   * The account's hash if its seal verifies (a record sealed by the first version is sealed again
+   * at once, covering its second factor's step and recovery codes); null, reported, otherwise.
+   */
+  async #verified(id: string): Promise<Record<string, string> | null> {
+    const h = await this.#redis.hgetall(accountKey(id));
+    if (!h['id']) return null;
+    const verdict = this.#seal.verify(sealedFields(h), h['seal'] ?? '');
+    if (verdict === false) {
+      this.#onTampered(h['id']);
+      return null;
+    }
+    if (verdict === 'legacy') {
+      const after = this.#seal.seal(sealedFields(h));
+      await this.#redis.eval(SET_SEALED, 1, accountKey(id), h['seal'] ?? '', after);
+      h['seal'] = after;
+    }
+    return h;
   }
 }
 
@@ -208,21 +239,68 @@ function sealedFields(h: Record<string, string>): SealedFields {
     passwordHash: h['passwordHash'] ?? '',
     createdAt: h['createdAt'] ?? '',
     tfSecret: h['tfSecret'] ?? '',
+    tfStep: h['tfStep'] ?? '',
+    tfRecovery: h['tfRecovery'] ?? '',
   };
 }
 
+/** A keyed hash: SecretBox's (the current key makes it, any listed key verifies it). */
+export interface KeyedHash {
+  hash(message: string): string;
+  hashes(message: string): string[];
+}
+
+const refreshText = (tokenHash: string, holder: string, expiresAt: number): string =>
+  `visita/refresh/v1\n${JSON.stringify([tokenHash, holder, expiresAt])}`;
+
+/**
+ * Refresh tokens' records, each sealed: a keyed hash over the token's hash (its key), its holder
+ * (account and session) and its expiry. A record written into Redis without the key (a session
+ * minted for any account, an expiry pushed back, a record moved to another token) is refused,
+ * and reported to `onTampered`: writing into Redis grants nothing.
+ */
 export class RedisRefreshTokenStore implements RefreshTokenStore {
   readonly #redis: Redis;
+  readonly #keyed: KeyedHash;
+  readonly #onTampered: () => void;
+  readonly #now: () => number;
 
-  constructor(redis: Redis) {
+  constructor(redis: Redis, keyed: KeyedHash, onTampered: () => void = () => undefined, now: () => number = Date.now) {
     this.#redis = redis;
+    this.#keyed = keyed;
+    this.#onTampered = onTampered;
+    this.#now = now;
   }
 
-  async save(tokenHash: string, accountId: string, ttlMs: number): Promise<void> {
-    await this.#redis.set(refreshKey(tokenHash), accountId, 'PX', ttlMs);
+  async save(tokenHash: string, holder: string, ttlMs: number): Promise<void> {
+    const expiresAt = this.#now() + ttlMs;
+    const record = JSON.stringify({
+      h: holder,
+      e: expiresAt,
+      s: this.#keyed.hash(refreshText(tokenHash, holder, expiresAt)),
+    });
+    await this.#redis.set(refreshKey(tokenHash), record, 'PX', ttlMs);
   }
 
   async take(tokenHash: string): Promise<string | null> {
-    return this.#redis.getdel(refreshKey(tokenHash));
+    const raw = await this.#redis.getdel(refreshKey(tokenHash));
+    if (raw === null) return null;
+    const record = parseRecord(raw);
+    if (!record || !this.#keyed.hashes(refreshText(tokenHash, record.h, record.e)).includes(record.s)) {
+      this.#onTampered();
+      return null;
+    }
+    return record.e > this.#now() ? record.h : null;
+  }
+}
+
+function parseRecord(raw: string): { h: string; e: number; s: string } | null {
+  try {
+    const r: unknown = JSON.parse(raw);
+    if (typeof r !== 'object' || r === null) return null;
+    const { h, e, s } = r as Record<string, unknown>;
+    return typeof h === 'string' && typeof e === 'number' && typeof s === 'string' ? { h, e, s } : null;
+  } catch {
+    return null;
   }
 }

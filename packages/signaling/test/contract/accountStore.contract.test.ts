@@ -100,9 +100,10 @@ describe.each<[string, () => AccountStore]>([
   });
 });
 
+const refreshBox = new SecretBox({ jwtKeys: [{ kid: 'k1', secret: 'contract-secret-0123456789abcdef0123' }] });
 describe.each<[string, () => RefreshTokenStore]>([
   ['memory', () => new MemoryRefreshTokenStore()],
-  ['redis', () => new RedisRefreshTokenStore(redis())],
+  ['redis', () => new RedisRefreshTokenStore(redis(), refreshBox)],
 ])('RefreshTokenStore contract (%s)', (_name, make) => {
   it('gives a token away once', async () => {
     const store = make();
@@ -178,5 +179,91 @@ describe('RedisAccountStore seals its records', () => {
     await redis().hdel(`visita:account:${a.id}`, 'seal');
     await store.setPasswordHash(a.id, 'scrypt$reset');
     expect(await store.get(a.id)).toMatchObject({ role: 'practitioner', passwordHash: 'scrypt$reset' });
+  });
+});
+
+describe('RedisAccountStore seals the second factor’s spent codes', () => {
+  const box = new SecretBox({ jwtKeys: [{ kid: 'k1', secret: 'contract-secret-0123456789abcdef0123' }] });
+  const enrolled = async (tampered: string[] = []) => {
+    const store = new RedisAccountStore(redis(), accountSeal(box), (id) => tampered.push(id));
+    const a = account();
+    await store.create(a);
+    await store.setTwoFactor(a.id, { secretEnc: 's', lastStep: 10, recoveryHashes: ['k:h1', 'k:h2'] });
+    return { store, a, key: `visita:account:${a.id}` };
+  };
+
+  it('refuses a record whose last time step was rewound: the used code does not pass again', async () => {
+    const tampered: string[] = [];
+    const { store, a, key } = await enrolled(tampered);
+    expect(await store.acceptTotpStep(a.id, 11)).toBe(true);
+    await redis().hset(key, 'tfStep', '10');
+    expect(await store.acceptTotpStep(a.id, 11)).toBe(false);
+    expect(await store.get(a.id)).toBeNull();
+    expect(tampered).toContain(a.id);
+  });
+
+  it('refuses a record whose used recovery code was put back', async () => {
+    const { store, a, key } = await enrolled();
+    expect(await store.consumeRecoveryCode(a.id, ['k:h1'])).toBe(true);
+    await redis().hset(key, 'tfRecovery', 'k:h1 k:h2');
+    expect(await store.consumeRecoveryCode(a.id, ['k:h1'])).toBe(false);
+    expect(await store.get(a.id)).toBeNull();
+  });
+
+  it('of two requests spending the same step, one wins', async () => {
+    const { store, a } = await enrolled();
+    const results = await Promise.all([12, 12, 12, 12].map((s) => store.acceptTotpStep(a.id, s)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect((await store.get(a.id))?.twoFactor?.lastStep).toBe(12);
+  });
+
+  it('seals a record of the first seal version again at once, covering its step from then on', async () => {
+    const { store, a, key } = await enrolled();
+    const h = await redis().hgetall(key);
+    // The first version's seal: the same fields without the step and recovery codes.
+    const v1 = box.hash(
+      `visita/account/v1\n${JSON.stringify([h['id'], h['email'], h['name'], h['role'], h['passwordHash'], h['createdAt'], h['tfSecret']])}`,
+    );
+    await redis().hset(key, 'seal', v1);
+    expect((await store.get(a.id))?.twoFactor?.lastStep).toBe(10);
+    expect(await redis().hget(key, 'seal')).not.toBe(v1);
+    await redis().hset(key, 'tfStep', '5');
+    expect(await store.get(a.id)).toBeNull();
+  });
+});
+
+describe('RedisRefreshTokenStore seals its records', () => {
+  const box = new SecretBox({ jwtKeys: [{ kid: 'k1', secret: 'contract-secret-0123456789abcdef0123' }] });
+  const tampered: number[] = [];
+  const store = () => new RedisRefreshTokenStore(redis(), box, () => tampered.push(1));
+  const key = (h: string) => `visita:refresh:${h}`;
+
+  it.each<[string, (h: string, saved: string) => string]>([
+    ['a plain holder written in (a session minted for any account)', () => 'pr-ops.sid-new'],
+    [
+      'another holder under the same seal',
+      (_h, saved) => JSON.stringify({ ...JSON.parse(saved), h: 'pr-ops.sid-new' }),
+    ],
+    ['its expiry pushed back', (_h, saved) => JSON.stringify({ ...JSON.parse(saved), e: Date.now() + 1e9 })],
+    ['not JSON', () => '{"h":'],
+  ])('refuses %s, and reports it', async (_name, forge) => {
+    const h = `forged-${++n}`;
+    await store().save(h, 'pr-1.sid-1', 60_000);
+    const saved = (await redis().get(key(h)))!;
+    await redis().set(key(h), forge(h, saved), 'PX', 60_000);
+    const before = tampered.length;
+    expect(await store().take(h)).toBeNull();
+    expect(tampered.length).toBe(before + 1);
+  });
+
+  it('refuses a record moved to another token, and one sealed with another key', async () => {
+    await store().save(`m${++n}`, 'pr-1.sid-1', 60_000);
+    await redis().set(key(`moved${n}`), (await redis().get(key(`m${n}`)))!);
+    expect(await store().take(`moved${n}`)).toBeNull();
+    const other = new SecretBox({ jwtKeys: [{ kid: 'k1', secret: 'another-secret-0123456789abcdef0123' }] });
+    await new RedisRefreshTokenStore(redis(), other).save(`o${n}`, 'pr-1.sid-1', 60_000);
+    expect(await store().take(`o${n}`)).toBeNull();
+    // The genuine record, taken once.
+    expect(await store().take(`m${n}`)).toBe('pr-1.sid-1');
   });
 });

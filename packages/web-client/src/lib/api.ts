@@ -14,6 +14,7 @@ import type {
   UsageReport,
 } from '@visita/protocol';
 import { loadSession, refreshSession } from './session.ts';
+import { deviceTokenFor, rememberDevice } from './deviceTokens.ts';
 import { VisitaError as RequestError, unwrap } from '@visita/protocol/browser';
 
 async function call<T>(path: string, init: RequestInit & { auth?: boolean } = {}, retried = false): Promise<T> {
@@ -44,6 +45,9 @@ async function download(path: string, filename: string): Promise<void> {
   URL.revokeObjectURL(url);
 }
 
+/** The email of the login in progress (its second step sends that email's device token). */
+let lastEmail = '';
+
 export const api = {
   usage: (period: string) => call<UsageReport>(`/api/usage?period=${period}`, { auth: true }),
   downloadUsage: (period: string, format: 'csv' | 'meter-events') =>
@@ -51,11 +55,27 @@ export const api = {
       `/api/usage?period=${period}&format=${format}`,
       format === 'csv' ? `visita-usage-${period}.csv` : `visita-meter-events-${period}.jsonl`,
     ),
-  login: (email: string, password: string) =>
-    call<LoginResponse>('/api/login', { method: 'POST', body: JSON.stringify({ email, password }) }),
+  /** A login, with this device's token for the email if it has one (its own limits); the new one is kept. */
+  login: async (email: string, password: string) => {
+    lastEmail = email;
+    const deviceToken = deviceTokenFor(email);
+    const r = await call<LoginResponse>('/api/login', {
+      method: 'POST',
+      body: JSON.stringify({ email, password, ...(deviceToken ? { deviceToken } : {}) }),
+    });
+    if ('deviceToken' in r) rememberDevice(email, r.deviceToken);
+    return r;
+  },
   /** The second step of a login: a code of the authenticator app, or a recovery code. */
-  loginSecondStep: (challenge: string, code: string) =>
-    call<SessionGrant>('/api/login/2fa', { method: 'POST', body: JSON.stringify({ challenge, code }) }),
+  loginSecondStep: async (challenge: string, code: string) => {
+    const deviceToken = deviceTokenFor(lastEmail);
+    const r = await call<SessionGrant>('/api/login/2fa', {
+      method: 'POST',
+      body: JSON.stringify({ challenge, code, ...(deviceToken ? { deviceToken } : {}) }),
+    });
+    rememberDevice(lastEmail, r.deviceToken);
+    return r;
+  },
   twoFactorStatus: () => call<TwoFactorStatus>('/api/2fa', { auth: true }),
   twoFactorSetup: () => call<TwoFactorSetup>('/api/2fa/setup', { method: 'POST', auth: true }),
   twoFactorEnable: (code: string) =>
