@@ -4,9 +4,10 @@ import { z } from 'zod';
 import { RedisEnv, redisEndpoint, redisOptions } from '@visita/protocol/redis';
 import { AccountRole, VisitaError } from '@visita/protocol';
 import { addAccount, resetTwoFactor, setAccountPassword } from './accounts/manage.ts';
-import { loadSignalingConfig } from './config.ts';
+import { loadSignalingConfig, type SignalingConfig } from './config.ts';
 import { PlanBook } from './metering/PlanBook.ts';
 import { RedisAccountStore } from './store/RedisAccountStore.ts';
+import { RedisSessionRevocations } from './store/RedisSessionRevocations.ts';
 import { accountSeal } from './accounts/accountSeal.ts';
 import { SecretBox } from './accounts/SecretBox.ts';
 
@@ -42,6 +43,12 @@ function fail(message: string): never {
 
 /** Accounts are sealed with signaling's keys (VISITA_DATA_KEY, else the JWT keys), read as signaling reads them. */
 function accountKeys(): SecretBox {
+  const config = signalingConfig();
+  return new SecretBox({ dataKey: config.dataKey, jwtKeys: config.jwtKeys });
+}
+
+/** Signaling's configuration as this environment gives it (the keys, the session lifetimes). */
+function signalingConfig(): SignalingConfig {
   const env = process.env;
   if (!env['VISITA_DATA_KEY'] && !env['VISITA_JWT_KEYS'] && !env['VISITA_JWT_SECRET']) {
     fail(
@@ -49,8 +56,7 @@ function accountKeys(): SecretBox {
     );
   }
   try {
-    const config = loadSignalingConfig({ ...env, VISITA_SFU_SECRET: env['VISITA_SFU_SECRET'] ?? 'x'.repeat(16) });
-    return new SecretBox({ dataKey: config.dataKey, jwtKeys: config.jwtKeys });
+    return loadSignalingConfig({ ...env, VISITA_SFU_SECRET: env['VISITA_SFU_SECRET'] ?? 'x'.repeat(16) });
   } catch (e) {
     return fail((e as Error).message);
   }
@@ -109,7 +115,7 @@ try {
     }
   } else if (command === 'set-password') {
     await setAccountPassword(store, values.email, await readPassword());
-    console.log(`password of ${values.email} changed`);
+    console.log(`password of ${values.email} changed; ${await endSessions(values.email)}`);
   } else if (command === 'set-plan') {
     if (!values.plan) fail('--plan is required');
     const account = await store.findByEmail(values.email);
@@ -125,7 +131,7 @@ try {
     const had = await resetTwoFactor(store, values.email);
     console.log(
       had
-        ? `two-factor authentication of ${values.email} removed: the next login asks for the password only`
+        ? `two-factor authentication of ${values.email} removed: the next login asks for the password only; ${await endSessions(values.email)}`
         : `${values.email} had no two-factor authentication; nothing changed`,
     );
   } else {
@@ -135,6 +141,19 @@ try {
   fail(e instanceof VisitaError ? e.message : (e as Error).message);
 } finally {
   redis.disconnect();
+}
+
+/**
+ * Ends every session of the account (its credentials changed, or its phone was lost): refresh and
+ * access tokens refused from now on, sockets refused when they next connect.
+ */
+async function endSessions(email: string): Promise<string> {
+  const id = await store.idByEmail(email);
+  if (!id) return 'no session to end';
+  const c = signalingConfig();
+  const lifetimeMs = Math.max(c.accessTokenTtlS, Math.min(c.refreshTokenTtlS, c.idleTimeoutS)) * 1000;
+  const ended = await new RedisSessionRevocations(redis).revokeAllBut(id, '', lifetimeMs);
+  return `${ended.length} open session${ended.length === 1 ? '' : 's'} ended`;
 }
 
 function role(value: string | undefined): AccountRole {

@@ -1,9 +1,13 @@
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { Secret, TOTP as Totp } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addAccount } from '../src/accounts/manage.ts';
 import { attack } from './support/attackLog.ts';
-import { connectClient, TestStack, testAccountStore } from './support/stack.ts';
+import { connectClient, JWT_KID, JWT_SECRET, TestStack, testAccountStore } from './support/stack.ts';
 
 // Attacks on accounts from inside and outside (issue 20): a Redis writer minting a session or
 // rewinding a spent code; strangers locking the owner out from the owner's own address or device;
@@ -295,5 +299,39 @@ describe('two-factor logins', () => {
     // The session that turned it on goes on.
     expect((await post('/api/refresh', { refreshToken: p.refreshToken })).status).toBe(200);
     socket.socket.close();
+  });
+});
+
+describe('an administrator changing the credentials ends the sessions', () => {
+  const cli = join(dirname(fileURLToPath(import.meta.url)), '../src/cli.ts');
+  const runCli = (args: string[], env: Record<string, string> = {}) =>
+    promisify(execFile)(process.execPath, [cli, ...args], {
+      env: { ...process.env, VISITA_REDIS_URL: stack.redis.url, VISITA_JWT_KEYS: `${JWT_KID}:${JWT_SECRET}`, ...env },
+    });
+
+  it('set-password and reset-2fa (a lost phone) refuse every open session afterwards', async () => {
+    const p = await enrolled('198.51.100.40');
+    const other = (await post('/api/login/2fa', { challenge: await challenge(p.email), code: code(p.secret) })).body
+      .data as { refreshToken: string };
+    const reset = await runCli(['practitioner', 'reset-2fa', '--email', p.email]);
+    expect(reset.stdout).toMatch(/2 open sessions ended/);
+    const refused = [
+      (await post('/api/refresh', { refreshToken: p.refreshToken })).status,
+      (await post('/api/refresh', { refreshToken: other.refreshToken })).status,
+    ];
+    const again = (await post('/api/login', { email: p.email, password: PASSWORD })).body.data as {
+      refreshToken: string;
+    };
+    const changed = await runCli(['practitioner', 'set-password', '--email', p.email, '--password-env', 'NEW_PW'], {
+      NEW_PW: 'another long password',
+    });
+    expect(changed.stdout).toMatch(/1 open session ended/);
+    refused.push((await post('/api/refresh', { refreshToken: again.refreshToken })).status);
+    attack(
+      'sealed refresh and TOTP records',
+      'sessions kept after reset-2fa and set-password',
+      refused.every((s) => s === 401),
+    );
+    expect(refused).toEqual([401, 401, 401]);
   });
 });
