@@ -1,0 +1,231 @@
+import { execFileSync } from 'node:child_process';
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IceServer } from '@visita/protocol';
+import { turnCredentials } from '../src/turn.ts';
+import { attack } from './support/attackLog.ts';
+import { TestStack, type TestClient } from './support/stack.ts';
+import { type Address, TurnClient, TurnError } from './support/turnClient.ts';
+import { TurnServer } from './support/turnServer.ts';
+
+// coturn as `make start` runs it (scripts/coturn.sh, infra/coturn/turnserver.conf) on a LAN-like
+// address where the SFU announces its media, attacked with the credentials signaling hands a waiting
+// patient (through the network test) by a TURN client of our own: it may relay to the SFU only, over
+// UDP only; one credential cannot take every relay; credentials are short-lived and never issued for
+// an ended consultation or a revoked link.
+//
+// The addresses below are made on this test's own loopback: `make test` runs it in a network
+// namespace with nothing but `lo` (never on a machine's real interfaces: skipped then).
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+/** The LAN address of `make start`: coturn listens and relays there, the SFU announces its media there. */
+const SFU = '192.168.50.10';
+const ECHO_PORT = 7000;
+/** Hosts a relay must never reach: the clinic's networks, cloud metadata, carrier NAT, the internet, the TURN host. */
+const FORBIDDEN: [string, string][] = [
+  ['10.0.0.0/8', '10.1.2.3'],
+  ['192.168.0.0/16 (the LAN, beside the SFU)', '192.168.7.7'],
+  ['172.16.0.0/12', '172.16.5.5'],
+  ['cloud metadata', '169.254.169.254'],
+  ['100.64.0.0/10', '100.64.1.1'],
+  ['a public address', '8.8.8.8'],
+  ['the TURN host itself (loopback)', '127.0.0.1'],
+];
+const POLICY = readFileSync(join(ROOT, 'infra/coturn/turnserver.conf'), 'utf8');
+const USER_QUOTA = Number(/^user-quota=(\d+)$/m.exec(POLICY)?.[1]);
+
+const isolated =
+  process.env['VISITA_NO_NETNS'] !== '1' && Object.keys(networkInterfaces()).every((name) => name === 'lo');
+
+/** A UDP and a TCP echo service on `address`, recording what reached them. */
+class Echo {
+  readonly reached = { udp: 0, tcp: 0 };
+  readonly #udp: UdpSocket;
+  readonly #tcp: Server;
+  constructor(address: string) {
+    this.#udp = createSocket('udp4');
+    this.#udp.on('message', (m, from) => {
+      this.reached.udp++;
+      this.#udp.send(m, from.port, from.address);
+    });
+    this.#udp.bind(ECHO_PORT, address);
+    this.#tcp = createServer((s) => {
+      this.reached.tcp++;
+      s.on('error', () => undefined);
+      s.pipe(s);
+    }).listen(ECHO_PORT, address);
+  }
+  close(): void {
+    this.#udp.close();
+    this.#tcp.close();
+  }
+}
+
+let turn: TurnServer;
+let stack: TestStack;
+let doctorToken: string;
+const echoes = new Map<string, Echo>();
+const added: string[] = [];
+const server = (): Address => ({ address: SFU, port: turn.port });
+
+/** A waiting patient's TURN credential, as the page gets it: the network test's transport. */
+async function patientCredential(): Promise<{ ice: IceServer; patient: TestClient; consultationId: string }> {
+  const c = await stack.createConsultation(doctorToken);
+  const patient = await stack.connect(c.patientToken);
+  const opened = await patient.request('probe:open', { consultationId: c.consultationId });
+  if (!opened.ok) throw new Error(`${opened.code} ${opened.message}`);
+  const ice = opened.data.transport.iceServers?.[0];
+  if (!ice) throw new Error('no TURN server with the network test');
+  await patient.request('probe:close', { probeId: opened.data.probeId });
+  return { ice, patient, consultationId: c.consultationId };
+}
+const credentialOf = (ice: IceServer) => ({ username: ice.username!, credential: ice.credential! });
+
+/** Relays a datagram to `peer`'s echo through `client`'s allocation: did it come back? */
+async function relayUdp(client: TurnClient, peer: string): Promise<boolean> {
+  try {
+    await client.createPermission(peer);
+  } catch (e) {
+    if (e instanceof TurnError && e.code === 403) return false;
+    throw e;
+  }
+  const to = { address: peer, port: ECHO_PORT };
+  const back = client.receiveFrom(to);
+  client.sendTo(to, Buffer.from(`hello ${peer}`));
+  return (await back)?.toString() === `hello ${peer}`;
+}
+
+/** RFC 6062: a TCP relay to `peer`'s echo. Refused: which error code (442: no TCP relaying). */
+async function relayTcp(cred: { username: string; credential: string }, peer: string): Promise<number | 'relayed'> {
+  const client = await TurnClient.open(server(), cred, 'tcp');
+  try {
+    await client.allocate('tcp');
+    await client.createPermission(peer);
+    const socket = await client.connectTcp({ address: peer, port: ECHO_PORT });
+    const back = new Promise<string>((r) => socket.once('data', (d: Buffer) => r(d.toString())));
+    socket.write(`hello ${peer}`);
+    const echoed = await Promise.race([back, new Promise<null>((r) => setTimeout(() => r(null), 2_000))]);
+    socket.destroy();
+    return echoed === `hello ${peer}` ? 'relayed' : 0;
+  } catch (e) {
+    if (e instanceof TurnError) return e.code;
+    throw e;
+  } finally {
+    client.close();
+  }
+}
+
+describe.skipIf(!isolated)('coturn as make start runs it, with a patient credential', () => {
+  beforeAll(async () => {
+    for (const [, address] of [...FORBIDDEN, ['the SFU', SFU]]) {
+      if (!address!.startsWith('127.')) {
+        execFileSync('ip', ['addr', 'add', `${address}/32`, 'dev', 'lo']);
+        added.push(address!);
+      }
+      echoes.set(address!, new Echo(address!));
+    }
+    // Relay ports of its own (the in-process SFU's RTC ports are 40000-49999 on the same address).
+    turn = await TurnServer.start(SFU, 3478, { peers: SFU, relayPorts: [50000, 50099] });
+    stack = await TestStack.start({ mediaIp: SFU, env: { ...turn.env('all'), VISITA_PROBE_RATE: '100' } });
+    doctorToken = await stack.login();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await turn?.stop();
+    for (const e of echoes.values()) e.close();
+    for (const a of added) execFileSync('ip', ['addr', 'del', `${a}/32`, 'dev', 'lo']);
+  });
+
+  it('relays UDP to the SFU only: every other range is refused (403), over a UDP or a TCP control connection', async () => {
+    const { ice, patient } = await patientCredential();
+    for (const control of ['udp', 'tcp'] as const) {
+      const client = await TurnClient.open(server(), credentialOf(ice), control);
+      try {
+        await client.allocate('udp');
+        for (const [range, address] of FORBIDDEN) {
+          const before = echoes.get(address)!.reached.udp;
+          const relayed = await relayUdp(client, address);
+          const reached = echoes.get(address)!.reached.udp > before;
+          attack('TURN peers', `UDP relay (control over ${control}) to ${range}: ${address}`, !relayed && !reached);
+          expect({ address, relayed, reached }).toEqual({ address, relayed: false, reached: false });
+        }
+        // The media server answers, as the call's media needs (a browser reaching coturn over TCP
+        // still relays UDP: relay.test.ts's path).
+        expect(await relayUdp(client, SFU)).toBe(true);
+      } finally {
+        await client.refresh(0).catch(() => undefined);
+        client.close();
+      }
+    }
+    patient.socket.close();
+  });
+
+  it('never relays TCP (RFC 6062 Connect), not even to the SFU: 442', async () => {
+    const { ice, patient } = await patientCredential();
+    for (const [range, address] of [...FORBIDDEN, ['the SFU', SFU] as [string, string]]) {
+      const before = echoes.get(address)!.reached.tcp;
+      const result = await relayTcp(credentialOf(ice), address);
+      const reached = echoes.get(address)!.reached.tcp > before;
+      attack('TURN peers', `TCP relay (RFC 6062) to ${range}: ${address}`, result !== 'relayed' && !reached);
+      expect({ address, result, reached }).toEqual({ address, result: 442, reached: false });
+    }
+    patient.socket.close();
+  });
+
+  it(`lets one credential hold ${USER_QUOTA} allocations, and a second patient still gets a relay`, async () => {
+    const first = await patientCredential();
+    const held: TurnClient[] = [];
+    let refusedWith = 0;
+    try {
+      // Far more than the quota: before it, one credential took every relay port (508 for everyone).
+      for (let i = 0; i < 120 && refusedWith === 0; i++) {
+        const client = await TurnClient.open(server(), credentialOf(first.ice));
+        held.push(client);
+        await client.allocate('udp').catch((e: unknown) => {
+          if (!(e instanceof TurnError)) throw e;
+          refusedWith = e.code;
+        });
+      }
+      const allocated = held.length - (refusedWith ? 1 : 0);
+      console.log(`one credential: ${allocated} allocations, then ${refusedWith || 'none refused'}`);
+      attack('TURN quotas and lifetimes', 'one patient credential takes every relay port', refusedWith === 486);
+      expect({ allocated, refusedWith }).toEqual({ allocated: USER_QUOTA, refusedWith: 486 });
+      // Credentials issued later for the same `who` count against the same quota.
+      const later = turnCredentials(
+        { urls: [], secret: turn.secret, ttlS: 600 },
+        first.ice.username!.split(':')[1]!,
+        Date.now() + 5_000,
+      );
+      const again = await TurnClient.open(server(), { username: later.username!, credential: later.credential! });
+      held.push(again);
+      const code = await again.allocate('udp').then(
+        () => 0,
+        (e: TurnError) => e.code,
+      );
+      attack('TURN quotas and lifetimes', 'a fresh credential of the same patient escapes the quota', code === 486);
+      expect(code).toBe(486);
+
+      const second = await patientCredential();
+      const other = await TurnClient.open(server(), credentialOf(second.ice));
+      held.push(other);
+      const ok = await other.allocate('udp').then(
+        async () => relayUdp(other, SFU),
+        () => false,
+      );
+      attack('TURN quotas and lifetimes', 'a second patient is left without a relay', ok);
+      expect(ok).toBe(true);
+      first.patient.socket.close();
+      second.patient.socket.close();
+    } finally {
+      for (const c of held) {
+        await c.refresh(0).catch(() => undefined);
+        c.close();
+      }
+    }
+  });
+});
