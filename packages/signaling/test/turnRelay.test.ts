@@ -6,10 +6,10 @@ import { networkInterfaces } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IceServer } from '@visita/protocol';
+import { type ClientRequestName, type IceServer, TURN_RENEW_MS } from '@visita/protocol';
 import { turnCredentials } from '../src/turn.ts';
 import { attack } from './support/attackLog.ts';
-import { TestStack, type TestClient } from './support/stack.ts';
+import { admittedCall, TestStack, type TestClient } from './support/stack.ts';
 import { type Address, TurnClient, TurnError } from './support/turnClient.ts';
 import { TurnServer } from './support/turnServer.ts';
 
@@ -38,6 +38,12 @@ const FORBIDDEN: [string, string][] = [
 ];
 const POLICY = readFileSync(join(ROOT, 'infra/coturn/turnserver.conf'), 'utf8');
 const USER_QUOTA = Number(/^user-quota=(\d+)$/m.exec(POLICY)?.[1]);
+
+/** Signaling's default credential lifetime (VISITA_TURN_TTL_S): a few renewals, not a whole day. */
+const TTL_S = 900;
+
+/** The expiry a TURN REST username carries, in epoch seconds. */
+const expiryOf = (ice: IceServer) => Number(ice.username.split(':')[0]);
 
 const isolated =
   process.env['VISITA_NO_NETNS'] !== '1' && Object.keys(networkInterfaces()).every((name) => name === 'lo');
@@ -175,6 +181,102 @@ describe.skipIf(!isolated)('coturn as make start runs it, with a patient credent
       expect({ address, result, reached }).toEqual({ address, result: 442, reached: false });
     }
     patient.socket.close();
+  });
+
+  it('issues short-lived credentials, renewed in a call, and none once the call is over or its link revoked', async () => {
+    const call = await admittedCall(stack);
+    const { consultationId, patient, doctor } = call;
+    const created = await patient.request('media:createTransport', { consultationId, direction: 'send' });
+    if (!created.ok) throw new Error(created.message);
+    const issued = created.data.iceServers![0]!;
+    const lifetimeS = expiryOf(issued) - Date.now() / 1000;
+    console.log(`a transport's TURN credential lives ${Math.round(lifetimeS)} s`);
+    attack('TURN quotas and lifetimes', 'a call transport credential valid for hours', lifetimeS <= TTL_S + 1);
+    expect(lifetimeS).toBeGreaterThan((2 * TURN_RENEW_MS) / 1000);
+    expect(lifetimeS).toBeLessThanOrEqual(TTL_S + 1);
+    // The page's renewal, during the call: fresh credentials, the same lifetime, for this patient.
+    const renewed = await patient.request('media:iceServers', { consultationId });
+    if (!renewed.ok) throw new Error(renewed.message);
+    expect(renewed.data.iceServers).toEqual([
+      { urls: issued.urls, username: expect.stringMatching(/^\d+:pt-/), credential: expect.any(String) },
+    ]);
+    expect(renewed.data.iceServers[0]!.username.split(':')[1]).toBe(issued.username.split(':')[1]);
+    // ... and they relay (to the SFU only).
+    const client = await TurnClient.open(server(), credentialOf(renewed.data.iceServers[0]!));
+    await client.allocate('udp');
+    expect(await relayUdp(client, SFU)).toBe(true);
+    await client.refresh(0);
+    client.close();
+
+    // Hung up: nothing issues credentials any more, to either side.
+    expect((await doctor.request('consultation:hangUp', { consultationId })).ok).toBe(true);
+    const asks: [ClientRequestName, unknown][] = [
+      ['media:iceServers', { consultationId }],
+      ['media:createTransport', { consultationId, direction: 'recv' }],
+      ['media:restartIce', { consultationId, transportId: created.data.id }],
+      ['probe:open', { consultationId }],
+    ];
+    for (const [who, socket] of [
+      ['patient', patient],
+      ['practitioner', doctor],
+    ] as const) {
+      for (const [name, payload] of asks) {
+        const r = await socket.raw(name, payload);
+        attack('TURN quotas and lifetimes', `${who} after hang-up: ${name} issues TURN credentials`, !r.ok);
+        expect({ name, ok: r.ok }).toEqual({ name, ok: false });
+      }
+    }
+
+    // A revoked link, while waiting or in a call: its sockets get none either.
+    const other = await admittedCall(stack);
+    const revoked = await fetch(`${stack.signalingUrl}/api/consultations/${other.consultationId}/revoke`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${other.token}` },
+    });
+    expect(revoked.status).toBe(200);
+    // Revoking disconnects the link's sockets (nothing can be asked on them), and the link cannot
+    // connect again to ask.
+    const deadline = Date.now() + 2_000;
+    while (other.patient.socket.connected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const stillAsks = other.patient.socket.connected
+      ? (await other.patient.request('media:iceServers', { consultationId: other.consultationId })).ok
+      : false;
+    attack('TURN quotas and lifetimes', 'revoked link: its socket asks for TURN credentials', !stillAsks);
+    expect(stillAsks).toBe(false);
+    const back = await stack.connect(other.patientToken).then(
+      (c) => c,
+      () => null,
+    );
+    attack('TURN quotas and lifetimes', 'revoked link: connects again to ask for TURN credentials', back === null);
+    expect(back).toBeNull();
+    for (const c of [patient, doctor, other.patient, other.doctor]) c.socket.close();
+  });
+
+  it('refuses an expired credential a new allocation; one made before the expiry lives on (coturn checks once)', async () => {
+    const who = `pt-expiry-${Date.now()}`;
+    const config = { urls: [], secret: turn.secret, ttlS: 2 };
+    const expired = turnCredentials(config, who, Date.now() - 3_000);
+    const late = await TurnClient.open(server(), { username: expired.username, credential: expired.credential });
+    const code = await late.allocate('udp').then(
+      () => 0,
+      (e: TurnError) => e.code,
+    );
+    late.close();
+    attack('TURN quotas and lifetimes', 'an expired credential makes a new allocation', code === 401);
+    expect(code).toBe(401);
+    // Why a call needs no credential as long as itself: its allocations outlive theirs.
+    const fresh = turnCredentials(config, who, Date.now());
+    const client = await TurnClient.open(server(), { username: fresh.username, credential: fresh.credential });
+    try {
+      await client.allocate('udp');
+      await new Promise((r) => setTimeout(r, 3_000));
+      expect(expiryOf(fresh)).toBeLessThan(Date.now() / 1000);
+      expect(await client.refresh(600)).toBe(600);
+      expect(await relayUdp(client, SFU)).toBe(true);
+      await client.refresh(0);
+    } finally {
+      client.close();
+    }
   });
 
   it(`lets one credential hold ${USER_QUOTA} allocations, and a second patient still gets a relay`, async () => {
