@@ -12,8 +12,10 @@
 #   VISITA_METRICS_PORT (9464): Prometheus metrics of signaling on loopback; SFU node i on +i
 #   VISITA_STATE_DIR  redis data, certificate, secrets and logs (default .state/run)
 #   VISITA_TURN=0     no TURN server (default 1: coturn on VISITA_TURN_PORT (3478, UDP and TCP) of the
-#                     LAN address, relay ports VISITA_TURN_MIN_PORT-VISITA_TURN_MAX_PORT (49152-49651);
-#                     browsers get short-lived credentials with their transports)
+#                     LAN address, relay ports VISITA_TURN_MIN_PORT-VISITA_TURN_MAX_PORT (49152-49651),
+#                     relaying to the SFU's announced address only (scripts/coturn.sh,
+#                     infra/coturn/turnserver.conf); browsers get short-lived credentials with their
+#                     transports)
 #   VISITA_REDIS_HA=1 Redis with high availability: a primary (VISITA_REDIS_PORT), a replica (the
 #                     next port) and three sentinels (VISITA_REDIS_SENTINEL_PORT, 26390, and the next
 #                     two); every service finds the primary through the sentinels, and a failover
