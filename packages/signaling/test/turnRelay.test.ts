@@ -38,6 +38,7 @@ const FORBIDDEN: [string, string][] = [
 ];
 const POLICY = readFileSync(join(ROOT, 'infra/coturn/turnserver.conf'), 'utf8');
 const USER_QUOTA = Number(/^user-quota=(\d+)$/m.exec(POLICY)?.[1]);
+const MAX_BPS = Number(/^max-bps=(\d+)$/m.exec(POLICY)?.[1]);
 
 /** Signaling's default credential lifetime (VISITA_TURN_TTL_S): a few renewals, not a whole day. */
 const TTL_S = 900;
@@ -153,13 +154,16 @@ describe.skipIf(!isolated)('coturn as make start runs it, with a patient credent
       const client = await TurnClient.open(server(), credentialOf(ice), control);
       try {
         await client.allocate('udp');
+        // Every range tried (and recorded) before asserting: the table shows each one that got through.
+        const results = [];
         for (const [range, address] of FORBIDDEN) {
           const before = echoes.get(address)!.reached.udp;
           const relayed = await relayUdp(client, address);
           const reached = echoes.get(address)!.reached.udp > before;
           attack('TURN peers', `UDP relay (control over ${control}) to ${range}: ${address}`, !relayed && !reached);
-          expect({ address, relayed, reached }).toEqual({ address, relayed: false, reached: false });
+          results.push({ address, relayed, reached });
         }
+        expect(results).toEqual(FORBIDDEN.map(([, address]) => ({ address, relayed: false, reached: false })));
         // The media server answers, as the call's media needs (a browser reaching coturn over TCP
         // still relays UDP: relay.test.ts's path).
         expect(await relayUdp(client, SFU)).toBe(true);
@@ -173,13 +177,16 @@ describe.skipIf(!isolated)('coturn as make start runs it, with a patient credent
 
   it('never relays TCP (RFC 6062 Connect), not even to the SFU: 442', async () => {
     const { ice, patient } = await patientCredential();
-    for (const [range, address] of [...FORBIDDEN, ['the SFU', SFU] as [string, string]]) {
+    const peers: [string, string][] = [...FORBIDDEN, ['the SFU', SFU]];
+    const results = [];
+    for (const [range, address] of peers) {
       const before = echoes.get(address)!.reached.tcp;
       const result = await relayTcp(credentialOf(ice), address);
       const reached = echoes.get(address)!.reached.tcp > before;
       attack('TURN peers', `TCP relay (RFC 6062) to ${range}: ${address}`, result !== 'relayed' && !reached);
-      expect({ address, result, reached }).toEqual({ address, result: 442, reached: false });
+      results.push({ address, result, reached });
     }
+    expect(results).toEqual(peers.map(([, address]) => ({ address, result: 442, reached: false })));
     patient.socket.close();
   });
 
@@ -276,6 +283,47 @@ describe.skipIf(!isolated)('coturn as make start runs it, with a patient credent
       await client.refresh(0);
     } finally {
       client.close();
+    }
+  });
+
+  it(`caps an allocation at max-bps (${MAX_BPS.toLocaleString('en')} B/s): a credential cannot flood the SFU`, async () => {
+    // Sized from a call (infra/coturn/turnserver.conf): the network test's 1.5 Mbit/s, twice.
+    expect(MAX_BPS).toBeGreaterThanOrEqual((2 * 1_500_000) / 8);
+    expect(MAX_BPS).toBeLessThanOrEqual(500_000);
+    const { ice, patient } = await patientCredential();
+    // A sink on the SFU's address: counts what the relay delivers (nothing sent back).
+    const sink = createSocket('udp4');
+    let bytes = 0;
+    sink.on('message', (m) => {
+      bytes += m.length;
+    });
+    await new Promise<void>((r) => sink.bind(ECHO_PORT + 1, SFU, r));
+    const client = await TurnClient.open(server(), credentialOf(ice));
+    try {
+      await client.allocate('udp');
+      await client.createPermission(SFU);
+      // 4 MB/s for one second, paced (40 bursts of 100 kB), ten times the cap.
+      const payload = Buffer.alloc(1_000, 7);
+      const started = Date.now();
+      for (let burst = 0; burst < 40; burst++) {
+        for (let i = 0; i < 100; i++) client.sendTo({ address: SFU, port: ECHO_PORT + 1 }, payload);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      await new Promise((r) => setTimeout(r, 500));
+      const seconds = (Date.now() - started) / 1000;
+      const rate = bytes / seconds;
+      console.log(
+        `flood: 4,000,000 B sent in 1 s, ${bytes} B relayed in ${seconds.toFixed(2)} s (${Math.round(rate)} B/s)`,
+      );
+      // coturn lets a burst through before it throttles (its buffers): twice the cap is the bound.
+      attack('TURN quotas and lifetimes', 'one allocation floods the SFU at 4 MB/s', rate <= 2 * MAX_BPS);
+      expect(rate).toBeLessThanOrEqual(2 * MAX_BPS);
+      expect(bytes).toBeGreaterThan(0);
+      await client.refresh(0);
+    } finally {
+      client.close();
+      sink.close();
+      patient.socket.close();
     }
   });
 
