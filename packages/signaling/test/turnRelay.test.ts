@@ -26,6 +26,8 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 /** The LAN address of `make start`: coturn listens and relays there, the SFU announces its media there. */
 const SFU = '192.168.50.10';
 const ECHO_PORT = 7000;
+/** coturn's relay ports here (the in-process SFU's RTC ports are 40000-49999 on the same address). */
+const RELAY_PORTS: [number, number] = [50000, 50099];
 /** Hosts a relay must never reach: the clinic's networks, cloud metadata, carrier NAT, the internet, the TURN host. */
 const FORBIDDEN: [string, string][] = [
   ['10.0.0.0/8', '10.1.2.3'],
@@ -136,8 +138,7 @@ describe.skipIf(!isolated)('coturn as make start runs it, with a patient credent
       }
       echoes.set(address!, new Echo(address!));
     }
-    // Relay ports of its own (the in-process SFU's RTC ports are 40000-49999 on the same address).
-    turn = await TurnServer.start(SFU, 3478, { peers: SFU, relayPorts: [50000, 50099] });
+    turn = await TurnServer.start(SFU, 3478, { peers: SFU, relayPorts: RELAY_PORTS });
     stack = await TestStack.start({ mediaIp: SFU, env: { ...turn.env('all'), VISITA_PROBE_RATE: '100' } });
     doctorToken = await stack.login();
   });
@@ -371,6 +372,33 @@ describe.skipIf(!isolated)('coturn as make start runs it, with a patient credent
       expect(ok).toBe(true);
       first.patient.socket.close();
       second.patient.socket.close();
+    } finally {
+      for (const c of held) {
+        await c.refresh(0).catch(() => undefined);
+        c.close();
+      }
+    }
+  });
+
+  it('stops at its total quota, 90 % of the relay ports, before they run out (486, not 508)', async () => {
+    // coturn counts a released UDP allocation (Refresh 0) for about a second more (measured: 1.0 s).
+    await new Promise((r) => setTimeout(r, 2_000));
+    const held: TurnClient[] = [];
+    let refusedWith = 0;
+    try {
+      for (let i = 0; i < RELAY_PORTS[1] - RELAY_PORTS[0] + 1 && refusedWith === 0; i++) {
+        const cred = turnCredentials({ urls: [], secret: turn.secret, ttlS: 600 }, `pt-many-${i}`, Date.now());
+        const client = await TurnClient.open(server(), cred);
+        held.push(client);
+        await client.allocate('udp').catch((e: unknown) => {
+          if (!(e instanceof TurnError)) throw e;
+          refusedWith = e.code;
+        });
+      }
+      const allocated = held.length - (refusedWith ? 1 : 0);
+      console.log(`many patients: ${allocated} allocations, then ${refusedWith || 'none refused'}`);
+      const total = Math.floor(((RELAY_PORTS[1] - RELAY_PORTS[0] + 1) * 9) / 10);
+      expect({ allocated, refusedWith }).toEqual({ allocated: total, refusedWith: 486 });
     } finally {
       for (const c of held) {
         await c.refresh(0).catch(() => undefined);
