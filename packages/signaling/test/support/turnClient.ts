@@ -161,6 +161,8 @@ export class TurnClient {
   #key = Buffer.alloc(0);
   relayed: Address | null = null;
   readonly timeoutMs: number;
+  /** Requests are sent again until answered: over UDP only (TCP delivers them once). */
+  readonly #retransmit: boolean;
 
   private constructor(
     server: Address,
@@ -168,12 +170,14 @@ export class TurnClient {
     send: (b: Buffer) => void,
     close: () => void,
     timeoutMs: number,
+    retransmit: boolean,
   ) {
     this.#server = server;
     this.#cred = cred;
     this.#send = send;
     this.#close = close;
     this.timeoutMs = timeoutMs;
+    this.#retransmit = retransmit;
   }
 
   /** A client whose control connection is `transport` to `server`. */
@@ -193,6 +197,7 @@ export class TurnClient {
         (b) => sock.send(b, server.port, server.address),
         () => sock.close(),
         timeoutMs,
+        true,
       );
       sock.on('message', (m) => client.#receive(m));
     } else {
@@ -203,6 +208,7 @@ export class TurnClient {
         (b) => sock.write(b),
         () => sock.destroy(),
         timeoutMs,
+        false,
       );
       const framer = new StunFramer();
       sock.on('data', (d: Buffer) => framer.push(d, (m) => client.#receive(m)));
@@ -236,8 +242,8 @@ export class TurnClient {
       const msg = encode(method, Class.REQUEST, id, all, withAuth ? this.#key : undefined);
       return new Promise((resolve, reject) => {
         const key = id.toString('hex');
-        // UDP: sent again after 500 ms, like RFC 8489's retransmissions (here within the timeout).
-        const again = setInterval(() => this.#send(msg), 500);
+        // UDP: sent again every 500 ms, like RFC 8489's retransmissions (here within the timeout).
+        const again = setInterval(() => this.#retransmit && this.#send(msg), 500);
         const timer = setTimeout(() => {
           clearInterval(again);
           this.#waiting.delete(key);
@@ -331,6 +337,7 @@ export class TurnClient {
       (b) => data.write(b),
       () => data.destroy(),
       this.timeoutMs,
+      false,
     );
     bind.#realm = this.#realm;
     bind.#nonce = this.#nonce;
