@@ -21,6 +21,7 @@ export const ATTACK_SUITES = [
   'packages/signaling/test/sfuLimits.test.ts',
   'packages/sfu/test/controlServer.test.ts',
   'packages/sfu/test/roomLimits.test.ts',
+  'packages/signaling/test/turnRelay.test.ts',
   'packages/signaling/test/fuzz.test.ts',
   'packages/signaling/test/apiFuzz.test.ts',
 ];

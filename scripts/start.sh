@@ -12,8 +12,10 @@
 #   VISITA_METRICS_PORT (9464): Prometheus metrics of signaling on loopback; SFU node i on +i
 #   VISITA_STATE_DIR  redis data, certificate, secrets and logs (default .state/run)
 #   VISITA_TURN=0     no TURN server (default 1: coturn on VISITA_TURN_PORT (3478, UDP and TCP) of the
-#                     LAN address, relay ports VISITA_TURN_MIN_PORT-VISITA_TURN_MAX_PORT (49152-49651);
-#                     browsers get short-lived credentials with their transports)
+#                     LAN address, relay ports VISITA_TURN_MIN_PORT-VISITA_TURN_MAX_PORT (49152-49651),
+#                     relaying to the SFU's announced address only (scripts/coturn.sh,
+#                     infra/coturn/turnserver.conf); browsers get short-lived credentials with their
+#                     transports)
 #   VISITA_REDIS_HA=1 Redis with high availability: a primary (VISITA_REDIS_PORT), a replica (the
 #                     next port) and three sentinels (VISITA_REDIS_SENTINEL_PORT, 26390, and the next
 #                     two); every service finds the primary through the sentinels, and a failover
@@ -240,17 +242,16 @@ done
 TURN_ENV=()
 if [ "$TURN" = 1 ]; then
   # coturn with the TURN REST scheme: it recomputes each browser's short-lived password from the
-  # shared secret signaling signs them with. Relays to the SFU's announced address (a loopback
-  # one only when the platform itself is on loopback).
-  step "starting coturn on $LAN_IP:$TURN_PORT (UDP and TCP, relay ports $TURN_MIN-$TURN_MAX)"
+  # shared secret signaling signs them with. It relays to the SFU nodes' announced address only (the
+  # policy: infra/coturn/turnserver.conf, run by scripts/coturn.sh as the tests run it).
+  step "starting coturn on $LAN_IP:$TURN_PORT (UDP and TCP, relay ports $TURN_MIN-$TURN_MAX, peers: $LAN_IP only)"
   mkdir -p "$RUN/turn"
-  LOOPBACK_PEERS=(); case "$LAN_IP" in 127.*) LOOPBACK_PEERS=(--allow-loopback-peers);; esac
   # The shared secret in a private file, not on the command line.
-  echo "static-auth-secret=$TURN_SECRET" > "$RUN/turn/secret.conf"
-  supervise coturn "$LOGS/turn.log" SIGTERM turnserver -c "$RUN/turn/secret.conf" --listening-ip="$LAN_IP" --listening-port="$TURN_PORT" --relay-ip="$LAN_IP" \
-    --min-port="$TURN_MIN" --max-port="$TURN_MAX" --use-auth-secret \
-    --realm=visita --fingerprint --no-cli --no-tls --no-dtls --no-multicast-peers "${LOOPBACK_PEERS[@]}" \
-    --userdb="$RUN/turn/turndb" --pidfile="$RUN/turn/turn.pid" --log-file="$LOGS/turn.log" --simple-log --no-stdout-log
+  echo "$TURN_SECRET" > "$RUN/turn/secret"; rm -f "$RUN/turn/secret.conf"   # (the secret's file before)
+  supervise coturn "$LOGS/turn.log" SIGTERM VISITA_TURN_IP="$LAN_IP" VISITA_TURN_PORT="$TURN_PORT" \
+    VISITA_TURN_MIN_PORT="$TURN_MIN" VISITA_TURN_MAX_PORT="$TURN_MAX" VISITA_TURN_PEERS="$LAN_IP" \
+    VISITA_TURN_SECRET_FILE="$RUN/turn/secret" VISITA_TURN_DIR="$RUN/turn" VISITA_TURN_LOG="$LOGS/turn.log" \
+    "$ROOT/scripts/coturn.sh"
   TURN_ENV=(VISITA_TURN_URLS="turn:$LAN_IP:$TURN_PORT?transport=udp,turn:$LAN_IP:$TURN_PORT?transport=tcp" VISITA_TURN_SECRET="$TURN_SECRET")
 fi
 step "starting signaling on 127.0.0.1:$SIGNALING_PORT"

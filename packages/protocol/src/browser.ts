@@ -4,6 +4,7 @@ import type { LoginResponse, SecondFactorRequired } from './http.ts';
 
 export { ErrorCode, unwrap, VisitaError } from './errors.ts';
 export { PROTOCOL_VERSION } from './version.ts';
+export { TURN_RENEW_MS } from './turn.ts';
 
 export const needsSecondFactor = (r: LoginResponse): r is SecondFactorRequired =>
   'twoFactorRequired' in r && r.twoFactorRequired;

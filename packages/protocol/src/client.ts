@@ -208,6 +208,12 @@ export interface ClientRequests {
     // Fresh TURN credentials with the new ICE parameters (a call may outlive the first ones).
     { iceParameters: TransportOptions['iceParameters']; iceServers?: IceServer[] },
   ];
+  /**
+   * Fresh TURN credentials for a page in a call, asked for every TURN_RENEW_MS: its transports use
+   * them for the allocations they make later (one already made outlives its credentials). Refused
+   * once the call is over or the link revoked; empty when no TURN server is configured.
+   */
+  'media:iceServers': [z.infer<typeof ConsultationRequest>, { iceServers: IceServer[] }];
   'media:produce': [z.infer<typeof ProduceRequest>, { producerId: string }];
   'media:producers': [z.infer<typeof ConsultationRequest>, { producers: ProducerInfo[] }];
   'media:consume': [z.infer<typeof ConsumeRequest>, ConsumerOptions];
@@ -233,6 +239,7 @@ export const clientRequestSchemas: { [K in ClientRequestName]: z.ZodType<ClientR
   'media:createTransport': CreateTransportRequest,
   'media:connectTransport': ConnectTransportRequest,
   'media:restartIce': RestartIceRequest,
+  'media:iceServers': ConsultationRequest,
   'media:produce': ProduceRequest,
   'media:producers': ConsultationRequest,
   'media:consume': ConsumeRequest,
@@ -296,6 +303,7 @@ export const requestClass: { [K in ClientRequestName]: RequestClass } = {
   'media:createTransport': RequestClass.MEDIA,
   'media:connectTransport': RequestClass.MEDIA,
   'media:restartIce': RequestClass.MEDIA,
+  'media:iceServers': RequestClass.MEDIA,
   'media:produce': RequestClass.MEDIA,
   'media:producers': RequestClass.MEDIA,
   'media:consume': RequestClass.MEDIA,

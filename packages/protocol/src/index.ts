@@ -2,6 +2,7 @@ export * from './version.ts';
 export * from './errors.ts';
 export * from './ids.ts';
 export * from './media.ts';
+export * from './turn.ts';
 export * from './tokens.ts';
 export * from './client.ts';
 export * from './sfu.ts';

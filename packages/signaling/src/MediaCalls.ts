@@ -81,6 +81,17 @@ export class MediaCalls {
     return { ...r, ...(iceServers ? { iceServers } : {}) };
   }
 
+  /**
+   * Fresh TURN credentials for a page in a call (renewed every TURN_RENEW_MS): issued only while its
+   * consultation is in a call and to its participants (a revoked link, an ended call: refused).
+   */
+  async iceServers(identity: Identity, p: Req<'media:iceServers'>): Res<'media:iceServers'> {
+    const c = await this.#authorize(identity, p.consultationId);
+    if (c.state !== ConsultationState.IN_CALL)
+      throw new VisitaError(ErrorCode.INVALID_STATE, `consultation is ${c.state}, not in a call`);
+    return { iceServers: this.#ice(identity).iceServers ?? [] };
+  }
+
   async produce(identity: Identity, p: Req<'media:produce'>): Res<'media:produce'> {
     const { client, c } = await this.#inCall(identity, p.consultationId);
     const role = roleOf(identity);

@@ -100,6 +100,7 @@ export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
     'media:createTransport': (socket, p) => service.media.createTransport(id(socket), p),
     'media:connectTransport': (socket, p) => service.media.connectTransport(id(socket), p),
     'media:restartIce': (socket, p) => service.media.restartIce(id(socket), p),
+    'media:iceServers': (socket, p) => service.media.iceServers(id(socket), p),
     'media:produce': (socket, p) => service.media.produce(id(socket), p),
     'media:producers': (socket, p) => service.media.producers(id(socket), p),
     'media:consume': (socket, p) => service.media.consume(id(socket), p),

@@ -1,6 +1,6 @@
 import { RedisEnv, redisEndpoint, type RedisEndpoint } from '@visita/protocol/redis';
 import { z } from 'zod';
-import { Id, PROBE_MAX_TTL_MS } from '@visita/protocol';
+import { Id, PROBE_MAX_TTL_MS, TURN_RENEW_MS } from '@visita/protocol';
 import { Plan } from './metering/plans.ts';
 import { DEFAULT_PROBE_TTL_MS } from './usecases/NetworkProbes.ts';
 import type { TurnConfig } from './turn.ts';
@@ -126,8 +126,19 @@ const Env = z.object({
       'VISITA_TURN_URLS must be comma-separated turn: or turns: URLs',
     ),
   VISITA_TURN_SECRET: z.string().min(16, 'VISITA_TURN_SECRET must be at least 16 characters').optional(),
-  /** Long enough for the longest consultation: a relay refreshes its allocation with them. */
-  VISITA_TURN_TTL_S: z.coerce.number().int().min(60).max(86_400).default(14_400),
+  /**
+   * How long TURN credentials may make allocations. Only that: an allocation made with them lives on
+   * after they expire (coturn checks a credential once, when its connection's first allocation is
+   * made; turnRelay.test.ts), and a page in a call asks for fresh ones every TURN_RENEW_MS
+   * (`media:iceServers`) for the allocations it makes later. So: a few renewals' worth, at least two,
+   * and never as long as a call could be left to outlive its consultation (at most an hour).
+   */
+  VISITA_TURN_TTL_S: z.coerce
+    .number()
+    .int()
+    .min((2 * TURN_RENEW_MS) / 1000)
+    .max(3_600)
+    .default(900),
   /** `relay`: browsers send media only through TURN (needs VISITA_TURN_URLS). */
   VISITA_ICE_TRANSPORT_POLICY: z.enum(['all', 'relay']).default('all'),
   VISITA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -30,7 +30,7 @@ describe('TURN configuration', () => {
     expect(c.turn).toEqual({
       urls: ['turn:1.2.3.4:3478?transport=udp', 'turns:turn.example:5349'],
       secret: 't'.repeat(16),
-      ttlS: 14_400,
+      ttlS: 900,
     });
     expect(c.iceTransportPolicy).toBe('relay');
   });
@@ -43,6 +43,9 @@ describe('TURN configuration', () => {
       { VISITA_TURN_URLS: 'stun:1.2.3.4', VISITA_TURN_SECRET: 't'.repeat(16) },
       { VISITA_TURN_URLS: 'turn:1.2.3.4', VISITA_TURN_SECRET: 'short' },
       { VISITA_TURN_URLS: 'turn:1.2.3.4', VISITA_TURN_SECRET: 't'.repeat(16), VISITA_TURN_TTL_S: '10' },
+      // Less than two renewals (a page in a call asks every 5 min), or longer than an hour.
+      { VISITA_TURN_URLS: 'turn:1.2.3.4', VISITA_TURN_SECRET: 't'.repeat(16), VISITA_TURN_TTL_S: '599' },
+      { VISITA_TURN_URLS: 'turn:1.2.3.4', VISITA_TURN_SECRET: 't'.repeat(16), VISITA_TURN_TTL_S: '14400' },
     ])
       expect(() => loadSignalingConfig({ ...base, ...bad }), JSON.stringify(bad)).toThrow(
         /invalid signaling configuration/,

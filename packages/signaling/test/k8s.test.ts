@@ -102,6 +102,11 @@ function containerEnv(all: Resource[], container: Yaml): Record<string, string> 
       expect(e.valueFrom.secretKeyRef.name).toBe('visita-secrets');
       expect(SECRETS, `secret key ${e.valueFrom.secretKeyRef.key}`).toHaveProperty([e.valueFrom.secretKeyRef.key]);
       env[e.name] = SECRETS[e.valueFrom.secretKeyRef.key] as string;
+    } else if (e.valueFrom?.configMapKeyRef) {
+      const { name, key } = e.valueFrom.configMapKeyRef;
+      const value = (find(all, 'ConfigMap', name).data as Record<string, string>)[key];
+      expect(value, `${name}.${key}`).toBeDefined();
+      env[e.name] = value!;
     } else {
       expect(FIELDS, e.name).toHaveProperty([e.valueFrom.fieldRef.fieldPath]);
       env[e.name] = FIELDS[e.valueFrom.fieldRef.fieldPath] as string;
@@ -119,6 +124,15 @@ function secretKeys(node: unknown, keys = new Set<string>()): Set<string> {
     for (const x of Object.values(node)) secretKeys(x, keys);
   }
   return keys;
+}
+
+/** `a.b.c.d/n` as coturn's `first-last` range. */
+function cidrRange(cidr: string): string {
+  const [ip, bits] = cidr.split('/') as [string, string];
+  const n = ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+  const size = 2 ** (32 - Number(bits));
+  const dotted = (v: number) => [24, 16, 8, 0].map((s) => Math.floor(v / 2 ** s) % 256).join('.');
+  return `${dotted(n - (n % size))}-${dotted(n - (n % size) + size - 1)}`;
 }
 
 const SENTINELS = 'redis-0.redis:26379,redis-1.redis:26379,redis-2.redis:26379';
@@ -174,6 +188,33 @@ describe.each(['infra/k8s/base', 'infra/k8s/overlays/flu-season'])('%s', (kustom
     expect(fromSecret('turn-secret')).toBe('VISITA_TURN_SECRET');
     const coturn = find(all, 'Deployment', 'coturn').spec.template.spec.containers[0];
     expect(coturn.env.find((e: Yaml) => e.name === 'TURN_SECRET').valueFrom.secretKeyRef.key).toBe('turn-secret');
+    // coturn runs Visita's TURN policy, infra/coturn/turnserver.conf byte for byte (every peer
+    // denied, no TCP relaying, quotas), allows the nodes' range (where the SFU announces its media)
+    // and sizes its total quota from its relay ports as scripts/coturn.sh does.
+    const coturnPod = find(all, 'Deployment', 'coturn').spec.template.spec;
+    const policy = (find(all, 'ConfigMap', 'visita-coturn').data as Record<string, string>)['turnserver.conf'];
+    expect(policy).toBe(readFileSync(join(ROOT, 'infra/coturn/turnserver.conf'), 'utf8'));
+    expect(policy).toMatch(/^denied-peer-ip=0\.0\.0\.0-255\.255\.255\.255$/m);
+    expect(policy).toMatch(/^no-tcp-relay$/m);
+    const mount = coturn.volumeMounts.find((m: Yaml) => m.name === 'config').mountPath;
+    expect(coturnPod.volumes.find((v: Yaml) => v.name === 'config').configMap.name).toBe('visita-coturn');
+    const args: string[] = coturn.args;
+    expect(args.slice(0, 2)).toEqual(['-c', `${mount}/turnserver.conf`]);
+    const arg = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+    const coturnEnv = containerEnv(all, coturn);
+    expect(arg('allowed-peer-ip')).toBe('$(VISITA_TURN_PEERS)');
+    const peers = coturnEnv['VISITA_TURN_PEERS']!;
+    expect(peers).toMatch(/^[\d.]+-[\d.]+$/);
+    // The same range as the nodes' in the network policies.
+    const nodesCidr = find(all, 'NetworkPolicy', 'redis-from-visita').spec.ingress[1].from[0].ipBlock.cidr;
+    expect(cidrRange(nodesCidr)).toBe(peers);
+    expect(Number(arg('total-quota'))).toBe(
+      Math.floor(((Number(arg('max-port')) - Number(arg('min-port')) + 1) * 9) / 10),
+    );
+    // Nothing on its command line loosens the policy.
+    expect(args.filter((a) => /peer|tcp-relay|quota|bps/.test(a)).sort()).toEqual(
+      ['--allowed-peer-ip=$(VISITA_TURN_PEERS)', `--total-quota=${arg('total-quota')}`].sort(),
+    );
     const signalingEnv = containerEnv(all, signaling);
     expect(loadSignalingConfig(signalingEnv).turn?.urls).toEqual([
       expect.stringMatching(/^turn:.+:3478\?transport=udp$/),

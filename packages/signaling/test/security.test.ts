@@ -104,6 +104,7 @@ describe('authorization of every event', () => {
         dtlsParameters: { fingerprints: [{ algorithm: 'sha-256', value: 'AA' }] },
       },
       'media:restartIce': { consultationId, transportId: t },
+      'media:iceServers': { consultationId },
       'media:produce': { consultationId, transportId: t, kind: 'audio', rtpParameters: audioRtpParameters },
       'media:producers': { consultationId },
       'media:consume': { consultationId, transportId: t, producerId: t, rtpCapabilities: {} },

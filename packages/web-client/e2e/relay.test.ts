@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { selectedPaths, waitForMedia } from './support/browser.ts';
 import { PageNetwork, SERVER_IP } from './support/pageNetwork.ts';
 import { E2EStack } from './support/stack.ts';
-import { TurnServer } from './support/turnServer.ts';
+import { TurnServer } from '@visita/signaling/testing/turnServer';
 
 // Reaching the media server from a network that only lets a TURN server through: coturn with the
 // shared-secret scheme, signaling handing short-lived credentials with each transport and the

@@ -5,6 +5,7 @@ import { request, type SignalingSocket } from '../../lib/signaling.ts';
 import { platformOf } from '../precall/permissionHelp.ts';
 import { preferredVideoCodec } from './codecs.ts';
 import { IceRestarts } from './iceRestart.ts';
+import { renewTurnCredentials } from './turnRenewal.ts';
 import { inboundCounts, outboundCounts, pathOf, receiveCounters, sentVideoCodecOf } from './mediaStats.ts';
 import { qualityOf, type NetworkQuality } from './quality.ts';
 
@@ -60,6 +61,8 @@ export class MediaSession {
   #recv: types.Transport | undefined;
   #closed = false;
   #offline = false;
+  /** The transports came with TURN servers: their credentials are renewed during the call. */
+  #turn = false;
 
   constructor(socket: SignalingSocket, consultationId: string, local: MediaStream) {
     this.#socket = socket;
@@ -196,6 +199,8 @@ export class MediaSession {
 
     this.#recv = await this.#transport('recv');
     this.#send = await this.#transport('send');
+    this.#stillOpen();
+    if (this.#turn) this.#off.push(renewTurnCredentials(this.#socket, consultationId, () => [this.#send, this.#recv]));
     for (const track of this.#local.getTracks()) {
       this.#stillOpen();
       const codec =
@@ -307,6 +312,7 @@ export class MediaSession {
     const options = await request(this.#socket, 'media:createTransport', { consultationId, direction });
     this.#stillOpen();
     // TURN servers (short-lived credentials) and the policy come with the transport when configured.
+    if (options.iceServers?.length) this.#turn = true;
     const params = {
       ...(options as unknown as types.TransportOptions),
       ...(options.iceServers ? { iceServers: options.iceServers } : {}),

@@ -1,12 +1,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-// coturn (Debian's turnserver) for a test: the TURN REST shared-secret scheme signaling uses,
-// listening and relaying on one address, no TLS, no CLI, its log kept for the test to read.
+// coturn for a test, as `make start` runs it: scripts/coturn.sh with Visita's policy
+// (infra/coturn/turnserver.conf: the TURN REST shared-secret scheme signaling uses, only the SFU as
+// a peer, no TCP relaying, the quotas), listening and relaying on one address, its log kept for the
+// test to read.
+
+const COTURN_SH = join(dirname(fileURLToPath(import.meta.url)), '../../../../scripts/coturn.sh');
 
 export class TurnServer {
   readonly secret = randomBytes(24).toString('hex');
@@ -22,33 +27,35 @@ export class TurnServer {
     this.#dir = mkdtempSync(join(tmpdir(), 'visita-turn-'));
   }
 
-  static async start(host: string, port = 3478): Promise<TurnServer> {
+  /**
+   * `peers`: the SFU nodes' announced media addresses (comma-separated), `host` by default;
+   * `relayPorts`: its relay port range (the total quota is 90 % of it).
+   */
+  static async start(
+    host: string,
+    port = 3478,
+    opts: { peers?: string; relayPorts?: [number, number] } = {},
+  ): Promise<TurnServer> {
+    const [minPort, maxPort] = opts.relayPorts ?? [49160, 49260];
     const turn = new TurnServer(host, port);
+    writeFileSync(join(turn.#dir, 'secret'), `${turn.secret}\n`, { mode: 0o600 });
     const child = spawn(
-      process.env['TURNSERVER_PATH'] ?? 'turnserver',
-      [
-        '-n', // no configuration file: everything is here
-        `--listening-ip=${host}`,
-        `--listening-port=${port}`,
-        `--relay-ip=${host}`,
-        '--min-port=49160',
-        '--max-port=49260',
-        '--use-auth-secret',
-        `--static-auth-secret=${turn.secret}`,
-        '--realm=visita',
-        '--fingerprint',
-        '--no-cli',
-        '--no-tls',
-        '--no-dtls',
-        '--no-multicast-peers',
-        `--log-file=${join(turn.#dir, 'turn.log')}`,
-        '--simple-log',
-        '--verbose', // sessions and their users in the log (the test reads them)
-        `--userdb=${join(turn.#dir, 'turndb')}`,
-        '--no-stdout-log',
-        `--pidfile=${join(turn.#dir, 'turn.pid')}`,
-      ],
-      { stdio: 'ignore' },
+      COTURN_SH,
+      ['--verbose'], // sessions and their users in the log (the test reads them)
+      {
+        stdio: 'ignore',
+        env: {
+          ...process.env,
+          VISITA_TURN_IP: host,
+          VISITA_TURN_PORT: String(port),
+          VISITA_TURN_MIN_PORT: String(minPort),
+          VISITA_TURN_MAX_PORT: String(maxPort),
+          VISITA_TURN_PEERS: opts.peers ?? host,
+          VISITA_TURN_SECRET_FILE: join(turn.#dir, 'secret'),
+          VISITA_TURN_DIR: join(turn.#dir, 'run'),
+          VISITA_TURN_LOG: join(turn.#dir, 'turn.log'),
+        },
+      },
     );
     turn.#child = child;
     const deadline = Date.now() + 10_000;
