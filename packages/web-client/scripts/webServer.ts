@@ -13,6 +13,7 @@ import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, fail } from '@visita/protocol';
 import { ClientLimits, type ClientLimitsOptions } from './ClientLimits.ts';
+import { checkHost, defaultHosts } from './hostCheck.ts';
 import { boundedLog, errorName, jsonLog, type Log } from './log.ts';
 import { sendJson, sendRawJson } from './replies.ts';
 import { routeRequest, type Route } from './requestTarget.ts';
@@ -57,6 +58,12 @@ export interface WebServerOptions {
   tls?: { certFile: string; keyFile: string };
   /** The built client (default: this package's dist/). */
   distDir?: string;
+  /**
+   * The host names and addresses the server answers to (Host header; port ignored); anything else
+   * gets 421. Default: `defaultHosts(host)` (localhost, loopback, the listening address or, on
+   * 0.0.0.0, every address of this machine).
+   */
+  hosts?: readonly string[];
   /** Per client address (default CLIENT_LIMITS). */
   clientLimits?: Partial<ClientLimitsOptions>;
   /** Default: JSON lines on stdout. */
@@ -74,6 +81,7 @@ export async function startWebServer(o: WebServerOptions): Promise<{ url: string
   const log = boundedLog(o.log ?? jsonLog, { perWindow: 50, windowMs: 10_000 });
   const files = loadStaticFiles(o.distDir ?? DIST_DIR);
   const headers = securityHeaders(o.tls !== undefined);
+  const hosts = defaultHosts(o.host, o.hosts);
   const clients = new ClientLimits({ ...CLIENT_LIMITS, ...o.clientLimits });
   const proxy = new SignalingProxy({
     signalingUrl: o.signalingUrl,
@@ -105,6 +113,12 @@ export async function startWebServer(o: WebServerOptions): Promise<{ url: string
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     res.setHeader('x-request-id', requestId);
     try {
+      const host = checkHost(req.headers.host, hosts);
+      if (!host.ok) {
+        log('warn', 'host refused', { requestId, reason: host.reason });
+        const code = host.status === 400 ? ErrorCode.BAD_REQUEST : ErrorCode.NOT_FOUND;
+        return sendJson(res, host.status, fail(code, host.reason), { connection: 'close' });
+      }
       const route = routeRequest(req.url ?? '');
       switch (route.kind) {
         case 'signaling':
@@ -129,6 +143,12 @@ export async function startWebServer(o: WebServerOptions): Promise<{ url: string
     // Node drops its own error listener from an upgraded socket: one is needed before anything else.
     socket.on('error', () => socket.destroy());
     try {
+      const host = checkHost(req.headers.host, hosts);
+      if (!host.ok) {
+        log('warn', 'host refused', { requestId, reason: host.reason });
+        const code = host.status === 400 ? ErrorCode.BAD_REQUEST : ErrorCode.NOT_FOUND;
+        return sendRawJson(socket, host.status, fail(code, host.reason), headers);
+      }
       const route = routeRequest(req.url ?? '');
       // Always a net.Socket (a tls.TLSSocket over HTTPS) on a node:http(s) server.
       if (route.kind === 'signaling' && route.target.startsWith('/socket.io/'))

@@ -52,7 +52,12 @@ let web: WebProcess;
 const planted = plantedDist();
 beforeAll(async () => {
   upstream = await Upstream.start();
-  web = await WebProcess.start({ VISITA_SIGNALING_URL: upstream.url, VISITA_WEB_DIST: planted.dist });
+  web = await WebProcess.start({
+    VISITA_SIGNALING_URL: upstream.url,
+    VISITA_WEB_DIST: planted.dist,
+    VISITA_WEB_HOSTS: 'clinic.example, Visita.Example.',
+    VISITA_PUBLIC_URL: 'https://public.example:8443',
+  });
 });
 afterAll(async () => {
   await web?.stop();
@@ -120,6 +125,18 @@ async function rawWebSocket(port: number): Promise<NetSocket> {
   return socket;
 }
 
+/** Writes `request` on a connection of its own; resolves with everything answered once the server closes it. */
+function rawExchange(port: number, request: string): Promise<string> {
+  const socket = netConnect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  socket.write(request);
+  return new Promise((resolve) => {
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    socket.once('close', () => resolve(received));
+  });
+}
+
 const json = (a: Answer) =>
   JSON.parse(a.body) as { ok: boolean; code?: string; message?: string; data?: Record<string, unknown> };
 
@@ -159,6 +176,75 @@ describe('web server: forwarded address', () => {
       answer.forwardedFor === '127.0.0.1',
     );
     expect(answer).toEqual({ value: 1, forwardedFor: '127.0.0.1' });
+  });
+});
+
+describe('web server: Host header', () => {
+  it('answers only the names and addresses it serves: 421 for any other, 400 for none or a malformed one', async () => {
+    const port = web.port;
+    const served = [
+      `127.0.0.1:${port}`,
+      `localhost:${port}`,
+      'LOCALHOST',
+      `[::1]:${port}`,
+      'clinic.example', // VISITA_WEB_HOSTS
+      'visita.example.:443',
+      `public.example:8443`, // VISITA_PUBLIC_URL
+    ];
+    for (const host of served) {
+      expect((await send(port, '/', { headers: { host } })).status, host).toBe(200);
+      expect((await send(port, '/api/echo-headers', { headers: { host } })).status, host).toBe(200);
+    }
+    const reachedBefore = upstream.targets.length;
+    const strangers: Array<[string, number]> = [
+      ['evil.example', 421],
+      [`evil.example:${port}`, 421],
+      ['127.0.0.1.evil.example', 421],
+      ['clinic.example.evil.example', 421],
+      ['10.99.0.1', 421], // an address, but not one of this machine
+      ['[::2]', 421],
+      ['evil.example@127.0.0.1', 400],
+      ['127.0.0.1 evil.example', 400],
+      [`127.0.0.1:${port}/x`, 400],
+    ];
+    for (const [host, status] of strangers) {
+      for (const target of ['/', '/c/abc123', SCRIPT, '/api/echo-headers', '/socket.io/?EIO=4&transport=polling']) {
+        const answer = await send(port, target, { headers: { host } });
+        const refused =
+          answer.status === status &&
+          json(answer).ok === false &&
+          !answer.body.includes('<') &&
+          !answer.body.includes(host);
+        attack('web server: Host header', `Host: ${JSON.stringify(host)} ${target}`, refused);
+        expect(answer.status, `${host} ${target}`).toBe(status);
+        expect(answer.headers, host).toMatchObject(SECURITY_HEADERS);
+        expect(json(answer), host).toMatchObject({ ok: false });
+        expect(answer.body).not.toContain('<');
+      }
+    }
+    // A WebSocket upgrade, and HTTP/1.0 without any Host (Node refuses HTTP/1.1 without one itself).
+    const upgrade = await rawExchange(
+      port,
+      [
+        'GET /socket.io/?EIO=4&transport=websocket HTTP/1.1',
+        'Host: evil.example',
+        'Connection: Upgrade',
+        'Upgrade: websocket',
+        'Sec-WebSocket-Version: 13',
+        `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
+        '',
+        '',
+      ].join('\r\n'),
+    );
+    const noHost = await rawExchange(port, 'GET /api/echo-headers HTTP/1.0\r\n\r\n');
+    const emptyHost = await rawExchange(port, 'GET /api/echo-headers HTTP/1.1\r\nHost:\r\nConnection: close\r\n\r\n');
+    attack('web server: Host header', 'an empty Host', emptyHost.startsWith('HTTP/1.1 400'));
+    expect(emptyHost).toMatch(/^HTTP\/1\.1 400 /);
+    attack('web server: Host header', 'Host: "evil.example" WebSocket upgrade', upgrade.startsWith('HTTP/1.1 421'));
+    attack('web server: Host header', 'HTTP/1.0 without Host', noHost.startsWith('HTTP/1.1 400'));
+    expect(upgrade).toMatch(/^HTTP\/1\.1 421 /);
+    expect(noHost).toMatch(/^HTTP\/1\.1 400 /);
+    expect(upstream.targets.slice(reachedBefore)).toEqual([]); // none reached signaling
   });
 });
 
