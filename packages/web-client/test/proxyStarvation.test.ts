@@ -225,4 +225,34 @@ describe('web server: proxy starvation', () => {
       for (const s of slow) s?.destroy();
     }
   }, 240_000);
+
+  it('closes a connection whose headers or body stall within 10 s (Node checks every second)', async () => {
+    /** Writes `partial`; resolves with the answer's status line (if any) and when the server closed it. */
+    const stall = async (partial: string): Promise<{ ms: number; status: string }> => {
+      const socket = await openTls();
+      if (!socket) throw new Error('connection refused');
+      const t0 = performance.now();
+      let received = '';
+      socket.on('data', (c: Buffer) => (received += c.toString('latin1')));
+      socket.write(partial);
+      await new Promise((resolve) => socket.once('close', resolve));
+      return { ms: Math.round(performance.now() - t0), status: received.split('\r\n')[0] ?? '' };
+    };
+    const host = `Host: 127.0.0.1:${web.port}`;
+    const [body, headers] = await Promise.all([
+      stall(`POST /api/logout HTTP/1.1\r\n${host}\r\nContent-Length: 200\r\n\r\n{"refreshToken":"`),
+      stall(`GET /api/link HTTP/1.1\r\n${host}\r\nX-Slow: `),
+    ]);
+    for (const [name, closed] of Object.entries({ body, headers }))
+      attack(
+        'web server: proxy starvation',
+        `${name} that never completes: closed after ${closed.ms} ms`,
+        closed.ms < 12_000,
+      );
+    expect(body.status).toBe('HTTP/1.1 408 Request Timeout');
+    expect(body.ms).toBeGreaterThanOrEqual(9_500);
+    expect(body.ms).toBeLessThan(12_000);
+    expect(headers.ms).toBeGreaterThanOrEqual(9_500);
+    expect(headers.ms).toBeLessThan(12_000);
+  }, 90_000);
 });
