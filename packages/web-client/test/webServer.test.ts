@@ -433,6 +433,74 @@ describe('web server: responses', () => {
   });
 });
 
+describe('web server: per-address limits', () => {
+  it('lets one address have 32 API requests in flight to signaling, then answers 429 with Retry-After', async () => {
+    const answers = Array.from({ length: 40 }, () => send(web.port, '/api/hold'));
+    expect(await eventually(() => upstream.held.length === 32, 5_000)).toBe(true);
+    const neighbour = send(web.port, '/api/hold', { from: '127.0.0.2' });
+    expect(await eventually(() => upstream.held.length === 33, 5_000)).toBe(true); // its own budget
+    await new Promise((r) => setTimeout(r, 200));
+    const heldByAttacker = upstream.held.length - 1;
+    upstream.releaseHeld();
+    const statuses = (await Promise.all(answers)).map((a) => a.status);
+    const refused = (await Promise.all(answers)).filter((a) => a.status === 429);
+    attack(
+      'web server: proxy starvation',
+      '40 API requests in flight from one address',
+      heldByAttacker === 32 && refused.length === 8,
+    );
+    expect(heldByAttacker).toBe(32);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(32);
+    expect(refused).toHaveLength(8);
+    expect(refused[0]!.headers['retry-after']).toBe('1');
+    expect(json(refused[0]!)).toMatchObject({ ok: false, code: 'RATE_LIMITED' });
+    expect((await neighbour).status).toBe(200);
+  });
+
+  it('keeps 128 connections per address: a new one closes the oldest idle one, or itself when all are busy', async () => {
+    const open = (from = '127.0.0.1') =>
+      new Promise<NetSocket>((resolve, reject) => {
+        const socket = netConnect({ port: web.port, host: '127.0.0.1', localAddress: from });
+        socket.once('connect', () => resolve(socket));
+        socket.once('error', reject);
+      });
+    const closed = (socket: NetSocket) => new Promise((resolve) => socket.once('close', resolve));
+    await new Promise((r) => setTimeout(r, 6_000)); // earlier tests' keep-alive connections closed
+    // Idle connections (no request, as a slowloris' would be): the 129th evicts the first.
+    const idle: NetSocket[] = [];
+    for (let i = 0; i < 128; i++) idle.push(await open());
+    const evicted = closed(idle[0]!);
+    const newcomer = await open();
+    await evicted;
+    expect(idle.slice(1).every((s) => !s.destroyed)).toBe(true);
+    newcomer.write(`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+    let answer = '';
+    newcomer.on('data', (c: Buffer) => (answer += c.toString()));
+    await closed(newcomer);
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    for (const s of idle) s.destroy();
+    await new Promise((r) => setTimeout(r, 200));
+    // Busy connections (WebSocket tunnels) are never evicted: the 129th is closed at once.
+    const tunnels: NetSocket[] = [];
+    for (let i = 0; i < 128; i++) tunnels.push(await rawWebSocket(web.port));
+    const extra = await open();
+    const refusedAtOnce = await Promise.race([
+      closed(extra).then(() => true),
+      new Promise((r) => setTimeout(() => r(false), 2_000)),
+    ]);
+    const neighbour = await send(web.port, '/healthz', { from: '127.0.0.2' });
+    attack(
+      'web server: proxy starvation',
+      '129 connections from one address (128 idle, then 128 tunnels)',
+      refusedAtOnce === true && neighbour.status === 200,
+    );
+    expect(refusedAtOnce).toBe(true);
+    expect(tunnels.every((s) => !s.destroyed)).toBe(true);
+    expect(neighbour.status).toBe(200);
+    for (const s of tunnels) s.destroy();
+  }, 30_000);
+});
+
 describe('web server: Socket.IO through the proxy', () => {
   it('releases both sockets of 200 WebSocket connections, however either side ends them', async () => {
     // Four endings in turn: the client disconnects, signaling disconnects it, the client's TCP
