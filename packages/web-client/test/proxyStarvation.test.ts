@@ -260,7 +260,7 @@ describe('web server: proxy starvation', () => {
     }
   }, 240_000);
 
-  it('closes a connection whose headers or body stall within 10 s (Node checks every second)', async () => {
+  it('closes a connection whose headers or body stall after 10 s (Node checks every second)', async () => {
     /** Writes `partial`; resolves with the answer's status line (if any) and when the server closed it. */
     const stall = async (partial: string): Promise<{ ms: number; status: string }> => {
       const socket = await openTls();
@@ -277,16 +277,15 @@ describe('web server: proxy starvation', () => {
       stall(`POST /api/logout HTTP/1.1\r\n${host}\r\nContent-Length: 200\r\n\r\n{"refreshToken":"`),
       stall(`GET /api/link HTTP/1.1\r\n${host}\r\nX-Slow: `),
     ]);
-    for (const [name, closed] of Object.entries({ body, headers }))
-      attack(
-        'web server: proxy starvation',
-        `${name} that never completes: closed after ${closed.ms} ms`,
-        closed.ms < 12_000,
-      );
+    for (const [what, closed] of [
+      ['a body that never completes', body],
+      ['headers that never complete', headers],
+    ] as const)
+      attack('web server: proxy starvation', `${what}: closed after ${closed.ms} ms`, closed.ms < 13_000);
     expect(body.status).toBe('HTTP/1.1 408 Request Timeout');
     expect(body.ms).toBeGreaterThanOrEqual(9_500);
-    expect(body.ms).toBeLessThan(12_000);
+    expect(body.ms).toBeLessThan(13_000);
     expect(headers.ms).toBeGreaterThanOrEqual(9_500);
-    expect(headers.ms).toBeLessThan(12_000);
+    expect(headers.ms).toBeLessThan(13_000);
   }, 90_000);
 });
