@@ -27,7 +27,8 @@ interface Client {
 }
 
 /**
- * Per client address (the TCP peer): a cap on open connections and on requests using signaling.
+ * Per client address (the TCP peer; an IPv6 client by its /64, which one subscriber usually has
+ * whole, see `addressGroup`): a cap on open connections and on requests using signaling.
  * A client at its connection cap that opens another loses its oldest connection that is not being
  * answered (idle keep-alive, headers or a body still arriving): a stranger's stalled connections
  * never lock out someone behind the same address (a clinic's or a carrier's NAT) whose request
@@ -45,7 +46,8 @@ export class ClientLimits {
 
   /** A new connection: false when it was refused (and destroyed). */
   admit(socket: Socket): boolean {
-    const address = clientAddress(socket);
+    const peer = clientAddress(socket);
+    const address = peer === undefined ? undefined : addressGroup(peer);
     const key = connectionKey(socket);
     if (!address || !key) {
       socket.destroy();
@@ -83,7 +85,8 @@ export class ClientLimits {
   }
 
   /** One request of `use` for `address`, released by the function returned; undefined past the cap. */
-  take(address: string, use: UpstreamUse): (() => void) | undefined {
+  take(peer: string, use: UpstreamUse): (() => void) | undefined {
+    const address = addressGroup(peer);
     const client = this.#client(address);
     if (client[use] >= this.#o[use]) {
       this.#forget(address, client);
@@ -96,9 +99,9 @@ export class ClientLimits {
     });
   }
 
-  /** Open connections of `address` (for tests and logs). */
-  connectionsOf(address: string): number {
-    return this.#clients.get(address)?.connections.size ?? 0;
+  /** Open connections of `peer`'s address group (for tests and logs). */
+  connectionsOf(peer: string): number {
+    return this.#clients.get(addressGroup(peer))?.connections.size ?? 0;
   }
 
   #client(address: string): Client {
@@ -119,6 +122,23 @@ export class ClientLimits {
 export function clientAddress(socket: Socket): string | undefined {
   const address = socket.remoteAddress;
   return address?.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+}
+
+/**
+ * What the limits count one client by: an IPv4 address, or the /64 of an IPv6 one (`2001:db8:1:2::/64`),
+ * since a single subscriber routinely holds a whole /64 and could otherwise take a fresh budget per address.
+ */
+export function addressGroup(address: string): string {
+  if (!address.includes(':')) return address;
+  const [head = '', tail] = address.toLowerCase().split('%')[0]!.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups =
+    tail === undefined ? left : [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 const connectionKey = (socket: Socket): string | undefined =>
