@@ -108,7 +108,7 @@ export class SignalingProxy {
     const peer = peerAddress(req);
     if (!peer) return void res.destroy();
     if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) return refuseBody(res);
-    void readBody(req, MAX_BODY_BYTES, BODY_TIMEOUT_MS).then((received) => {
+    const answer = readBody(req, MAX_BODY_BYTES, BODY_TIMEOUT_MS).then((received) => {
       switch (received.kind) {
         case 'body':
           return this.#send(req, res, target, requestId, peer, received.body);
@@ -124,6 +124,12 @@ export class SignalingProxy {
         default:
           return assertNever(received);
       }
+    });
+    // Past the request handler's try: a failure here is answered (or the request dropped), never thrown.
+    answer.catch((e: unknown) => {
+      this.#o.log('error', 'request failed', { requestId, err: errorName(e) });
+      if (!res.headersSent) sendJson(res, 500, fail(ErrorCode.INTERNAL, 'internal error'));
+      else res.destroy();
     });
   }
 
