@@ -17,6 +17,7 @@ export const ATTACK_SUITES = [
   'packages/signaling/test/accountTrust.test.ts',
   'packages/signaling/test/hostile.test.ts',
   'packages/web-client/test/webServer.test.ts',
+  'packages/web-client/test/proxyStarvation.test.ts',
   'packages/signaling/test/sfuTrust.test.ts',
   'packages/signaling/test/sfuLimits.test.ts',
   'packages/sfu/test/controlServer.test.ts',

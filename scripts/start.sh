@@ -259,8 +259,10 @@ supervise signaling "$LOGS/signaling.log" SIGTERM "${TURN_ENV[@]}" VISITA_SIGNAL
   VISITA_REDIS_URL="$(redis_url signaling "$VISITA_REDIS_SIGNALING_PASSWORD")" "${REDIS_ENV[@]}" VISITA_TRUSTED_PROXIES=loopback \
   node packages/signaling/src/main.ts
 step "starting the web client on https://0.0.0.0:$WEB_PORT"
+# The web server answers only Host names it serves: this machine's addresses, localhost, and the
+# public URL's host (VISITA_LAN_IP may name an address of a router in front); VISITA_WEB_HOSTS adds more.
 supervise web "$LOGS/web.log" SIGTERM VISITA_SIGNALING_URL="http://127.0.0.1:$SIGNALING_PORT" VISITA_WEB_PORT="$WEB_PORT" VISITA_TLS_CERT="$CERT" VISITA_TLS_KEY="$KEY" \
-  node packages/web-client/scripts/serve.ts
+  VISITA_PUBLIC_URL="https://$LAN_IP:$WEB_PORT" node packages/web-client/scripts/serve.ts
 
 wait_http() { # url what log
   for _ in $(seq 100); do curl -fsk -o /dev/null "$1" && return 0; sleep 0.2; done

@@ -7,19 +7,30 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { Socket } from 'node:net';
-import { pipeline, Transform, type Duplex } from 'node:stream';
+import { pipeline, type Duplex } from 'node:stream';
 import { ErrorCode, fail } from '@visita/protocol';
+import { clientAddress, type ClientLimits, type UpstreamUse } from './ClientLimits.ts';
 import { errorName, type Log } from './log.ts';
+import { readBody } from './requestBody.ts';
 import { responseHead, sendJson, sendRawJson } from './replies.ts';
 
 /** The API's bodies and Socket.IO's polling payloads (signaling's maxHttpBufferSize) fit in this. */
 export const MAX_BODY_BYTES = 64 * 1024;
-/** How long a proxied HTTP request may wait for signaling (a long-poll waits one pingInterval, 10 s). */
-const UPSTREAM_TIMEOUT_MS = 60_000;
+/** How long a client may take to send a proxied request's body, from its headers. */
+export const BODY_TIMEOUT_MS = 10_000;
+/** How long a proxied API request may wait for signaling. */
+const UPSTREAM_TIMEOUT_MS = 30_000;
+/** How long a long-poll may wait for signaling (it waits one pingInterval, 10 s). */
+const POLL_TIMEOUT_MS = 60_000;
 /** A WebSocket tunnel with no traffic either way for this long is released (Socket.IO pings every 10 s). */
 const TUNNEL_IDLE_MS = 60_000;
-/** Upstream connections kept for HTTP requests (the WebSocket tunnels have their own). */
-const MAX_UPSTREAM_SOCKETS = 512;
+/**
+ * Upstream connections for API requests, and for Socket.IO's polling requests: two pools, so
+ * long-polls never take what a login needs (the WebSocket tunnels have connections of their own).
+ * Bodies are complete before a connection is taken, so an API request holds one for milliseconds.
+ */
+const MAX_API_SOCKETS = 256;
+const MAX_POLL_SOCKETS = 512;
 
 /** Headers about one connection, not the request: never passed on (RFC 9110 §7.6.1). */
 const HOP_BY_HOP = [
@@ -61,6 +72,8 @@ export interface SignalingProxyOptions {
   proto: 'http' | 'https';
   /** On every answer; signaling's own values for these names are dropped. */
   securityHeaders: Readonly<Record<string, string>>;
+  /** Each client address's budget of requests to signaling, and which connections are answering. */
+  clients: ClientLimits;
   log: Log;
 }
 
@@ -73,7 +86,8 @@ export class SignalingProxy {
   readonly #host: string;
   readonly #port: number;
   readonly #o: SignalingProxyOptions;
-  readonly #agent = new Agent({ keepAlive: true, maxSockets: MAX_UPSTREAM_SOCKETS });
+  readonly #apiAgent = new Agent({ keepAlive: true, maxSockets: MAX_API_SOCKETS });
+  readonly #pollAgent = new Agent({ keepAlive: true, maxSockets: MAX_POLL_SOCKETS });
   readonly #tunnelSockets = new Set<Duplex>();
 
   constructor(o: SignalingProxyOptions) {
@@ -84,22 +98,81 @@ export class SignalingProxy {
     this.#o = o;
   }
 
-  /** Proxies one HTTP request to `target` (already normalised by routeRequest). */
+  /**
+   * Proxies one HTTP request to `target` (already normalised by routeRequest). Its body is received
+   * whole first (at most MAX_BODY_BYTES within BODY_TIMEOUT_MS); only then does it take one of its
+   * client's upstream requests and a connection of its pool: API requests and Socket.IO's
+   * long-polls have a pool each, so polls waiting a ping interval never hold what a login needs.
+   */
   forward(req: IncomingMessage, res: ServerResponse, target: string, requestId: string): void {
     const peer = peerAddress(req);
     if (!peer) return void res.destroy();
     if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) return refuseBody(res);
+    const answer = readBody(req, MAX_BODY_BYTES, BODY_TIMEOUT_MS).then((received) => {
+      switch (received.kind) {
+        case 'body':
+          return this.#send(req, res, target, requestId, peer, received.body);
+        case 'tooLarge':
+          return refuseBody(res);
+        case 'timeout':
+          this.#o.log('warn', 'request body timed out', { requestId });
+          if (!res.headersSent)
+            sendJson(res, 408, fail(ErrorCode.TIMEOUT, 'request body not received in time'), { connection: 'close' });
+          return;
+        case 'aborted':
+          return void res.destroy();
+        default:
+          return assertNever(received);
+      }
+    });
+    // Past the request handler's try: a failure here is answered (or the request dropped), never thrown.
+    answer.catch((e: unknown) => {
+      this.#o.log('error', 'request failed', { requestId, err: errorName(e) });
+      if (!res.headersSent) sendJson(res, 500, fail(ErrorCode.INTERNAL, 'internal error'));
+      else res.destroy();
+    });
+  }
+
+  #send(
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: string,
+    requestId: string,
+    peer: string,
+    body: Buffer,
+  ): void {
+    if (res.destroyed) return;
+    const use: UpstreamUse = target.startsWith('/socket.io/') ? 'polls' : 'requests';
+    const release = this.#o.clients.take(peer, use);
+    if (!release) {
+      this.#o.log('warn', 'client over its upstream budget', { requestId, use });
+      return sendJson(res, 429, fail(ErrorCode.RATE_LIMITED, 'too many requests in progress from this address'), {
+        'retry-after': '1',
+      });
+    }
+    const doneAnswering = this.#o.clients.answering(req.socket);
+    res.once('close', () => {
+      release();
+      doneAnswering();
+    });
+    const headers = this.#requestHeaders(req, peer, requestId);
+    if (
+      body.length > 0 ||
+      req.headers['content-length'] !== undefined ||
+      req.headers['transfer-encoding'] !== undefined
+    )
+      headers['content-length'] = body.length;
     const upstream = request({
       host: this.#host,
       port: this.#port,
       method: req.method,
       path: target,
-      headers: this.#requestHeaders(req, peer, requestId),
-      agent: this.#agent,
+      headers,
+      agent: use === 'polls' ? this.#pollAgent : this.#apiAgent,
     });
     let timedOut = false;
     let clientGone = false;
-    upstream.setTimeout(UPSTREAM_TIMEOUT_MS, () => {
+    upstream.setTimeout(use === 'polls' ? POLL_TIMEOUT_MS : UPSTREAM_TIMEOUT_MS, () => {
       timedOut = true;
       upstream.destroy(new Error('signaling did not answer in time'));
     });
@@ -109,7 +182,7 @@ export class SignalingProxy {
       pipeline(answer, res, () => undefined);
     });
     upstream.on('error', (e) => {
-      if (res.writableEnded || clientGone) return; // already answered (413), or nobody to answer
+      if (res.writableEnded || clientGone) return; // nobody to answer
       this.#o.log('error', 'signaling request failed', { requestId, err: errorName(e) });
       if (res.headersSent) return void res.destroy();
       if (timedOut) sendJson(res, 504, fail(ErrorCode.TIMEOUT, 'signaling timed out'));
@@ -120,21 +193,13 @@ export class SignalingProxy {
       clientGone = true;
       upstream.destroy();
     });
-    req.on('error', () => upstream.destroy());
-    // A body without Content-Length (chunked) is counted on the way.
-    const limit = bodyLimit(MAX_BODY_BYTES);
-    limit.on('error', () => {
-      req.unpipe(limit);
-      req.resume(); // read and drop the rest, so the 413 is not lost to a reset
-      upstream.destroy();
-      refuseBody(res);
-    });
-    req.pipe(limit).pipe(upstream);
+    upstream.end(body);
   }
 
   /** Proxies one WebSocket upgrade to `target`, then joins the two sockets. */
   upgrade(req: IncomingMessage, client: Socket, head: Buffer, target: string, requestId: string): void {
     this.#own(client, requestId);
+    client.once('close', this.#o.clients.answering(client));
     client.setTimeout(TUNNEL_IDLE_MS, () => client.destroy());
     const peer = peerAddress(req);
     if (!peer) return void client.destroy();
@@ -177,7 +242,8 @@ export class SignalingProxy {
   /** Releases every tunnel and pooled upstream connection. Idempotent. */
   close(): void {
     for (const socket of this.#tunnelSockets) socket.destroy();
-    this.#agent.destroy();
+    this.#apiAgent.destroy();
+    this.#pollAgent.destroy();
   }
 
   /** A socket of a tunnel: tracked until it closes; its errors are logged, never thrown. */
@@ -234,10 +300,7 @@ function splice(a: Socket, b: Socket): void {
 }
 
 /** The TCP peer of the request, as an IPv4 address when it is one. */
-function peerAddress(req: IncomingMessage): string | undefined {
-  const address = req.socket.remoteAddress;
-  return address?.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
-}
+const peerAddress = (req: IncomingMessage): string | undefined => clientAddress(req.socket);
 
 /** The header names a Connection header lists (hop-by-hop by declaration). */
 const listedIn = (connection: string | undefined): string[] =>
@@ -246,21 +309,13 @@ const listedIn = (connection: string | undefined): string[] =>
     .map((t) => t.trim().toLowerCase())
     .filter(Boolean);
 
-/** Passes bytes through until more than `max` went by, then fails. */
-const bodyLimit = (max: number): Transform => {
-  let left = max;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      left -= chunk.length;
-      if (left < 0) done(new Error('request body too large'));
-      else done(null, chunk);
-    },
-  });
-};
-
 function refuseBody(res: ServerResponse): void {
   if (res.headersSent) return void res.destroy();
   sendJson(res, 413, fail(ErrorCode.BAD_REQUEST, `request body larger than ${MAX_BODY_BYTES} bytes`), {
     connection: 'close',
   });
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unexpected body result ${JSON.stringify(x)}`);
 }

@@ -12,6 +12,8 @@ import { dirname, join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, fail } from '@visita/protocol';
+import { ClientLimits, type ClientLimitsOptions } from './ClientLimits.ts';
+import { checkHost, defaultHosts } from './hostCheck.ts';
 import { boundedLog, errorName, jsonLog, type Log } from './log.ts';
 import { sendJson, sendRawJson } from './replies.ts';
 import { routeRequest, type Route } from './requestTarget.ts';
@@ -27,12 +29,26 @@ const LIMITS = {
   /** Request line and headers, in bytes. */
   maxHeaderSize: 16 * 1024,
   maxHeadersCount: 100,
-  /** To receive the headers, and the whole request (bodies are small). */
+  /**
+   * To receive the headers, and the whole request (bodies are small; a proxied body must also be
+   * complete within the proxy's BODY_TIMEOUT_MS of its headers, 10 s).
+   */
   headersTimeoutMs: 10_000,
-  requestTimeoutMs: 30_000,
+  requestTimeoutMs: 20_000,
+  /** How often Node checks those two (its default, 30 s, let a slow request live up to a minute). */
+  timeoutCheckMs: 1_000,
   /** An idle keep-alive connection is closed after this. */
   keepAliveTimeoutMs: 5_000,
 } as const;
+
+/**
+ * Per client address (the TCP peer). Connections: a browser keeps up to 6 HTTP/1.1 connections to
+ * an origin plus its WebSocket, so 128 lets a few dozen people share one address (a practice's or a
+ * carrier's NAT); beyond it the address's oldest connection not being answered is closed (see
+ * ClientLimits), so stalled ones never lock out a ready request. Requests: API requests last
+ * milliseconds once their body is in; polls only when WebSocket is blocked, one per person.
+ */
+export const CLIENT_LIMITS: ClientLimitsOptions = { connections: 128, requests: 32, polls: 64 };
 
 export interface WebServerOptions {
   host: string;
@@ -42,6 +58,14 @@ export interface WebServerOptions {
   tls?: { certFile: string; keyFile: string };
   /** The built client (default: this package's dist/). */
   distDir?: string;
+  /**
+   * The host names and addresses the server answers to (Host header; port ignored); anything else
+   * gets 421. Default: `defaultHosts(host)` (localhost, loopback, the listening address or, on
+   * 0.0.0.0, every address of this machine).
+   */
+  hosts?: readonly string[];
+  /** Per client address (default CLIENT_LIMITS). */
+  clientLimits?: Partial<ClientLimitsOptions>;
   /** Default: JSON lines on stdout. */
   log?: Log;
 }
@@ -57,10 +81,13 @@ export async function startWebServer(o: WebServerOptions): Promise<{ url: string
   const log = boundedLog(o.log ?? jsonLog, { perWindow: 50, windowMs: 10_000 });
   const files = loadStaticFiles(o.distDir ?? DIST_DIR);
   const headers = securityHeaders(o.tls !== undefined);
+  const hosts = defaultHosts(o.host, o.hosts);
+  const clients = new ClientLimits({ ...CLIENT_LIMITS, ...o.clientLimits });
   const proxy = new SignalingProxy({
     signalingUrl: o.signalingUrl,
     proto: o.tls ? 'https' : 'http',
     securityHeaders: headers,
+    clients,
     log,
   });
 
@@ -69,23 +96,35 @@ export async function startWebServer(o: WebServerOptions): Promise<{ url: string
     headersTimeout: LIMITS.headersTimeoutMs,
     requestTimeout: LIMITS.requestTimeoutMs,
     keepAliveTimeout: LIMITS.keepAliveTimeoutMs,
+    connectionsCheckingInterval: LIMITS.timeoutCheckMs,
   };
   const server: Server = o.tls
     ? createHttpsServer({ ...serverOptions, ...tlsOptions(o.tls) })
     : createHttpServer(serverOptions);
   server.maxHeadersCount = LIMITS.maxHeadersCount;
   server.keepAliveTimeout = LIMITS.keepAliveTimeoutMs;
+  // The TCP connection, before TLS: over its address's cap it is closed before any handshake.
+  server.on('connection', (socket: Socket) => {
+    if (!clients.admit(socket)) log('warn', 'connection refused: too many from this address');
+  });
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const requestId = randomUUID();
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     res.setHeader('x-request-id', requestId);
     try {
+      const host = checkHost(req.headers.host, hosts);
+      if (!host.ok) {
+        log('warn', 'host refused', { requestId, reason: host.reason });
+        const code = host.status === 400 ? ErrorCode.BAD_REQUEST : ErrorCode.NOT_FOUND;
+        return sendJson(res, host.status, fail(code, host.reason), { connection: 'close' });
+      }
       const route = routeRequest(req.url ?? '');
       switch (route.kind) {
         case 'signaling':
           return proxy.forward(req, res, route.target, requestId);
         case 'static':
+          res.once('close', clients.answering(req.socket));
           return serveStatic(files, req, res, route.path);
         case 'refused':
           return refuse(res, route, requestId, log);
@@ -104,6 +143,12 @@ export async function startWebServer(o: WebServerOptions): Promise<{ url: string
     // Node drops its own error listener from an upgraded socket: one is needed before anything else.
     socket.on('error', () => socket.destroy());
     try {
+      const host = checkHost(req.headers.host, hosts);
+      if (!host.ok) {
+        log('warn', 'host refused', { requestId, reason: host.reason });
+        const code = host.status === 400 ? ErrorCode.BAD_REQUEST : ErrorCode.NOT_FOUND;
+        return sendRawJson(socket, host.status, fail(code, host.reason), headers);
+      }
       const route = routeRequest(req.url ?? '');
       // Always a net.Socket (a tls.TLSSocket over HTTPS) on a node:http(s) server.
       if (route.kind === 'signaling' && route.target.startsWith('/socket.io/'))

@@ -52,7 +52,12 @@ let web: WebProcess;
 const planted = plantedDist();
 beforeAll(async () => {
   upstream = await Upstream.start();
-  web = await WebProcess.start({ VISITA_SIGNALING_URL: upstream.url, VISITA_WEB_DIST: planted.dist });
+  web = await WebProcess.start({
+    VISITA_SIGNALING_URL: upstream.url,
+    VISITA_WEB_DIST: planted.dist,
+    VISITA_WEB_HOSTS: 'clinic.example, Visita.Example.',
+    VISITA_PUBLIC_URL: 'https://public.example:8443',
+  });
 });
 afterAll(async () => {
   await web?.stop();
@@ -120,6 +125,18 @@ async function rawWebSocket(port: number): Promise<NetSocket> {
   return socket;
 }
 
+/** Writes `request` on a connection of its own; resolves with everything answered once the server closes it. */
+function rawExchange(port: number, request: string): Promise<string> {
+  const socket = netConnect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  socket.write(request);
+  return new Promise((resolve) => {
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    socket.once('close', () => resolve(received));
+  });
+}
+
 const json = (a: Answer) =>
   JSON.parse(a.body) as { ok: boolean; code?: string; message?: string; data?: Record<string, unknown> };
 
@@ -159,6 +176,75 @@ describe('web server: forwarded address', () => {
       answer.forwardedFor === '127.0.0.1',
     );
     expect(answer).toEqual({ value: 1, forwardedFor: '127.0.0.1' });
+  });
+});
+
+describe('web server: Host header', () => {
+  it('answers only the names and addresses it serves: 421 for any other, 400 for none or a malformed one', async () => {
+    const port = web.port;
+    const served = [
+      `127.0.0.1:${port}`,
+      `localhost:${port}`,
+      'LOCALHOST',
+      `[::1]:${port}`,
+      'clinic.example', // VISITA_WEB_HOSTS
+      'visita.example.:443',
+      `public.example:8443`, // VISITA_PUBLIC_URL
+    ];
+    for (const host of served) {
+      expect((await send(port, '/', { headers: { host } })).status, host).toBe(200);
+      expect((await send(port, '/api/echo-headers', { headers: { host } })).status, host).toBe(200);
+    }
+    const reachedBefore = upstream.targets.length;
+    const strangers: Array<[string, number]> = [
+      ['evil.example', 421],
+      [`evil.example:${port}`, 421],
+      ['127.0.0.1.evil.example', 421],
+      ['clinic.example.evil.example', 421],
+      ['10.99.0.1', 421], // an address, but not one of this machine
+      ['[::2]', 421],
+      ['evil.example@127.0.0.1', 400],
+      ['127.0.0.1 evil.example', 400],
+      [`127.0.0.1:${port}/x`, 400],
+    ];
+    for (const [host, status] of strangers) {
+      for (const target of ['/', '/c/abc123', SCRIPT, '/api/echo-headers', '/socket.io/?EIO=4&transport=polling']) {
+        const answer = await send(port, target, { headers: { host } });
+        const refused =
+          answer.status === status &&
+          json(answer).ok === false &&
+          !answer.body.includes('<') &&
+          !answer.body.includes(host);
+        attack('web server: Host header', `Host: ${JSON.stringify(host)} ${target}`, refused);
+        expect(answer.status, `${host} ${target}`).toBe(status);
+        expect(answer.headers, host).toMatchObject(SECURITY_HEADERS);
+        expect(json(answer), host).toMatchObject({ ok: false });
+        expect(answer.body).not.toContain('<');
+      }
+    }
+    // A WebSocket upgrade, and HTTP/1.0 without any Host (Node refuses HTTP/1.1 without one itself).
+    const upgrade = await rawExchange(
+      port,
+      [
+        'GET /socket.io/?EIO=4&transport=websocket HTTP/1.1',
+        'Host: evil.example',
+        'Connection: Upgrade',
+        'Upgrade: websocket',
+        'Sec-WebSocket-Version: 13',
+        `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
+        '',
+        '',
+      ].join('\r\n'),
+    );
+    const noHost = await rawExchange(port, 'GET /api/echo-headers HTTP/1.0\r\n\r\n');
+    const emptyHost = await rawExchange(port, 'GET /api/echo-headers HTTP/1.1\r\nHost:\r\nConnection: close\r\n\r\n');
+    attack('web server: Host header', 'an empty Host', emptyHost.startsWith('HTTP/1.1 400'));
+    expect(emptyHost).toMatch(/^HTTP\/1\.1 400 /);
+    attack('web server: Host header', 'Host: "evil.example" WebSocket upgrade', upgrade.startsWith('HTTP/1.1 421'));
+    attack('web server: Host header', 'HTTP/1.0 without Host', noHost.startsWith('HTTP/1.1 400'));
+    expect(upgrade).toMatch(/^HTTP\/1\.1 421 /);
+    expect(noHost).toMatch(/^HTTP\/1\.1 400 /);
+    expect(upstream.targets.slice(reachedBefore)).toEqual([]); // none reached signaling
   });
 });
 
@@ -345,6 +431,81 @@ describe('web server: responses', () => {
     expect(chunked.status).toBe(413);
     expect(upstream.largestBody).toBe(64 * 1024);
   });
+});
+
+describe('web server: per-address limits', () => {
+  it('lets one address have 32 API requests in flight to signaling, then answers 429 with Retry-After', async () => {
+    const hold = (from?: string) =>
+      send(web.port, '/api/hold', from ? { from } : {}).catch((): Answer => ({ status: 0, headers: {}, body: '' }));
+    const answers = Array.from({ length: 40 }, () => hold());
+    let neighbour: Promise<Answer> | undefined;
+    let heldByAttacker = -1;
+    try {
+      await eventually(() => upstream.held.length >= 32, 5_000);
+      await new Promise((r) => setTimeout(r, 200)); // any more would have arrived by now
+      heldByAttacker = upstream.held.length;
+      neighbour = hold('127.0.0.2');
+      expect(await eventually(() => upstream.held.length === heldByAttacker + 1, 5_000)).toBe(true); // its own budget
+    } finally {
+      upstream.releaseHeld();
+    }
+    const statuses = (await Promise.all(answers)).map((a) => a.status);
+    const refused = (await Promise.all(answers)).filter((a) => a.status === 429);
+    attack(
+      'web server: proxy starvation',
+      '40 API requests in flight from one address',
+      heldByAttacker === 32 && refused.length === 8,
+    );
+    expect(heldByAttacker).toBe(32);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(32);
+    expect(refused).toHaveLength(8);
+    expect(refused[0]!.headers['retry-after']).toBe('1');
+    expect(json(refused[0]!)).toMatchObject({ ok: false, code: 'RATE_LIMITED' });
+    expect((await neighbour)?.status).toBe(200);
+  });
+
+  it('keeps 128 connections per address: a new one closes the oldest idle one, or itself when all are busy', async () => {
+    const open = (from = '127.0.0.1') =>
+      new Promise<NetSocket>((resolve, reject) => {
+        const socket = netConnect({ port: web.port, host: '127.0.0.1', localAddress: from });
+        socket.once('connect', () => resolve(socket));
+        socket.once('error', reject);
+      });
+    const closed = (socket: NetSocket) => new Promise((resolve) => socket.once('close', resolve));
+    await new Promise((r) => setTimeout(r, 6_000)); // earlier tests' keep-alive connections closed
+    // Idle connections (no request, as a slowloris' would be): the 129th evicts the first.
+    const idle: NetSocket[] = [];
+    for (let i = 0; i < 128; i++) idle.push(await open());
+    const evicted = closed(idle[0]!);
+    const newcomer = await open();
+    await evicted;
+    expect(idle.slice(1).every((s) => !s.destroyed)).toBe(true);
+    newcomer.write(`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+    let answer = '';
+    newcomer.on('data', (c: Buffer) => (answer += c.toString()));
+    await closed(newcomer);
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    for (const s of idle) s.destroy();
+    await new Promise((r) => setTimeout(r, 200));
+    // Busy connections (WebSocket tunnels) are never evicted: the 129th is closed at once.
+    const tunnels: NetSocket[] = [];
+    for (let i = 0; i < 128; i++) tunnels.push(await rawWebSocket(web.port));
+    const extra = await open();
+    const refusedAtOnce = await Promise.race([
+      closed(extra).then(() => true),
+      new Promise((r) => setTimeout(() => r(false), 2_000)),
+    ]);
+    const neighbour = await send(web.port, '/healthz', { from: '127.0.0.2' });
+    attack(
+      'web server: proxy starvation',
+      '129 connections from one address (128 idle, then 128 tunnels)',
+      refusedAtOnce === true && neighbour.status === 200,
+    );
+    expect(refusedAtOnce).toBe(true);
+    expect(tunnels.every((s) => !s.destroyed)).toBe(true);
+    expect(neighbour.status).toBe(200);
+    for (const s of tunnels) s.destroy();
+  }, 30_000);
 });
 
 describe('web server: Socket.IO through the proxy', () => {

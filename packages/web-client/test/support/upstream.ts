@@ -17,6 +17,8 @@ export class Upstream {
   metricsHits = 0;
   /** The largest request body /api/echo-body received. */
   largestBody = 0;
+  /** Requests to /api/hold, unanswered until releaseHeld(). */
+  readonly held: ServerResponse[] = [];
   readonly #close: () => Promise<void>;
 
   private constructor(io: IoServer, url: string, close: () => Promise<void>) {
@@ -68,6 +70,8 @@ export class Upstream {
         return json(200, { ok: true });
       case '/api/echo-headers':
         return json(200, { ok: true, data: { headers: req.headers } });
+      case '/api/hold':
+        return void this.held.push(res);
       case '/api/echo-body': {
         let bytes = 0;
         req.on('data', (chunk: Buffer) => (bytes += chunk.length));
@@ -80,6 +84,12 @@ export class Upstream {
       default:
         return json(404, { ok: false, code: 'NOT_FOUND', message: 'not found' });
     }
+  }
+
+  /** Answers every request /api/hold holds. */
+  releaseHeld(): void {
+    for (const res of this.held.splice(0))
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
   }
 
   close(): Promise<void> {

@@ -99,6 +99,8 @@ export interface SendOptions {
   body?: Buffer;
   /** Over HTTPS, accepting the self-signed certificate. */
   tls?: boolean;
+  /** The client's address (any of 127/8 in the tests' namespace; default 127.0.0.1). */
+  from?: string;
 }
 
 /** One request with `target` sent exactly as given (no URL normalisation, unlike fetch), on its own connection. */
@@ -111,6 +113,7 @@ export function send(port: number, target: string, o: SendOptions = {}): Promise
       method: o.method ?? 'GET',
       headers: o.headers ?? {},
       agent: false as const,
+      ...(o.from ? { localAddress: o.from } : {}),
     };
     const req = o.tls ? httpsRequest({ ...options, rejectUnauthorized: false }) : request(options);
     req.on('response', (res) => {
