@@ -180,6 +180,7 @@ export class SignalingServer {
         instanceId: config.instanceId,
         ice: transportIce(config),
         probeTtlMs: config.probeTtlMs,
+        maxOpenConsultations: config.maxOpenConsultations,
         practiceName: config.practiceName,
         practitionerName: (id) => this.#practitionerNames.get(id),
       },

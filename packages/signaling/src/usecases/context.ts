@@ -57,6 +57,8 @@ export interface UseCasePorts {
   ice?: (identity: Identity) => TransportIce;
   /** How long a media node keeps a network test (VISITA_PROBE_TTL_MS). */
   probeTtlMs?: number;
+  /** Consultations one practitioner may hold open at once (VISITA_OPEN_CONSULTATIONS); none: no limit. */
+  maxOpenConsultations?: number;
 }
 
 /** What the use cases share: the ports, the SFU nodes, the notifier, the log, and two recorders. */
