@@ -2,7 +2,7 @@ import { RedisEnv, redisEndpoint, type RedisEndpoint } from '@visita/protocol/re
 import { z } from 'zod';
 import { Id, PROBE_MAX_TTL_MS } from '@visita/protocol';
 import { Plan } from './metering/plans.ts';
-import { DEFAULT_PROBE_TTL_MS } from './usecases/NetworkProbes.ts';
+import { DEFAULT_PROBE_TTL_MS, DEFAULT_PROBES_PER_PRACTITIONER } from './usecases/NetworkProbes.ts';
 import type { TurnConfig } from './turn.ts';
 
 // Signaling's whole configuration, read from the environment here only, validated at start-up
@@ -99,6 +99,11 @@ const Env = z.object({
    * and a month of no-shows stay under 500.
    */
   VISITA_OPEN_CONSULTATIONS: z.coerce.number().int().min(1).max(1_000_000).default(500),
+  /**
+   * Network tests a practitioner's consultations may run at once, every instance together: a
+   * quarter of a media node's 64, so one practice's links cannot take every test of a node.
+   */
+  VISITA_PROBES_PER_PRACTITIONER: z.coerce.number().int().min(1).max(1_000).default(DEFAULT_PROBES_PER_PRACTITIONER),
   /** How long a media node keeps a network test (the node closes it then, whatever signaling does). */
   VISITA_PROBE_TTL_MS: z.coerce.number().int().min(1_000).max(PROBE_MAX_TTL_MS).default(DEFAULT_PROBE_TTL_MS),
   /** Multiplies every per-socket request budget (socketBudgets.ts): above 1 for load tests or trusted clients. */
@@ -168,6 +173,7 @@ export interface SignalingConfig {
   readonly checkinRate: number;
   readonly probeRate: number;
   readonly probeTtlMs: number;
+  readonly probesPerPractitioner: number;
   readonly linkRate: number;
   readonly consultationRate: number;
   readonly maxOpenConsultations: number;
@@ -240,6 +246,7 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
     checkinRate: e.VISITA_CHECKIN_RATE,
     probeRate: e.VISITA_PROBE_RATE,
     probeTtlMs: e.VISITA_PROBE_TTL_MS,
+    probesPerPractitioner: e.VISITA_PROBES_PER_PRACTITIONER,
     linkRate: e.VISITA_LINK_RATE,
     consultationRate: e.VISITA_CONSULTATION_RATE,
     maxOpenConsultations: e.VISITA_OPEN_CONSULTATIONS,
