@@ -56,7 +56,7 @@ const autoscalerLog = (read('stack/logs/autoscaler.log') ?? '')
 
 // ---- time series (Prometheus) ----
 const q = {
-  waiting: 'max(visita_autoscaler_demand_waiting)',
+  waiting: 'max(visita_autoscaler_waiting_patients)',
   inCall: 'max(visita_autoscaler_demand_calls)',
   admissionsWaiting: 'max(visita_signaling_admissions_waiting_for_capacity)',
   desired: 'max(visita_autoscaler_desired_sfu_nodes)',

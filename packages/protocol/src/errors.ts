@@ -10,6 +10,8 @@ export const ErrorCode = {
   MEDIA_ERROR: 'MEDIA_ERROR',
   TIMEOUT: 'TIMEOUT',
   RATE_LIMITED: 'RATE_LIMITED',
+  /** The account already has as many consultations open (not ended) as it may: end some first. */
+  TOO_MANY_OPEN: 'TOO_MANY_OPEN',
   /** A bounded resource (transports, producers, consumers, peers of a media room) is full. */
   LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
   /** The service cannot reach what it keeps records in (Redis down, restarting, failing over): try again shortly. */

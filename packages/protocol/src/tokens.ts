@@ -15,6 +15,24 @@ export type Audience = (typeof Audience)[keyof typeof Audience];
 export const sfuControlAudience = (nodeId: string): string => `${Audience.SFU_CONTROL}:${nodeId}`;
 /** Lifetime of an SFU control token: one is signed for each (re)connection, so it only has to outlive the handshake. */
 export const SFU_CONTROL_TOKEN_TTL_S = 60;
+/**
+ * How far in the future a node accepts an SFU control token's issue date (clock difference between
+ * signaling and the node). jsonwebtoken only checks that a token is not too old (`maxAge` counts
+ * from `iat`), so one dated years ahead, with its `exp` a minute after that, would open the node
+ * for years: both dates are bounded here.
+ */
+export const SFU_CONTROL_MAX_SKEW_S = 60;
+
+/**
+ * Why an SFU control token's dates are refused, or null when they are fine: issued more than
+ * SFU_CONTROL_MAX_SKEW_S ahead of `nowS`, or made to live longer than SFU_CONTROL_TOKEN_TTL_S
+ * (`exp - iat`). Expiry and age are jsonwebtoken's (`exp`, `maxAge`).
+ */
+export function sfuControlDatesProblem(claims: { iat: number; exp: number }, nowS: number): string | null {
+  if (claims.iat > nowS + SFU_CONTROL_MAX_SKEW_S) return 'issued in the future';
+  if (claims.exp - claims.iat > SFU_CONTROL_TOKEN_TTL_S) return 'lives longer than a control token';
+  return null;
+}
 
 export const PractitionerClaims = z.object({
   kind: z.literal('practitioner'),

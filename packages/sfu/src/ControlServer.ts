@@ -15,6 +15,7 @@ import {
   ok,
   parseSfuCall,
   sfuControlAudience,
+  sfuControlDatesProblem,
   type SfuToSignalingEvents,
   type SignalingToSfuEvents,
 } from '@visita/protocol';
@@ -48,15 +49,23 @@ export class ControlServer {
       }
       try {
         // A token made for another node (sent to a listener that passed for it) opens nothing here;
-        // one without iat/exp or older than its lifetime is refused (SfuControlClaims, maxAge).
-        const claims = jwt.verify(auth.data.token, secret, {
-          algorithms: ['HS256'],
-          issuer: TOKEN_ISSUER,
-          audience: sfuControlAudience(node.nodeId),
-          maxAge: SFU_CONTROL_TOKEN_TTL_S,
-          clockTolerance: CLOCK_TOLERANCE_S,
-        });
-        socket.data.caller = SfuControlClaims.parse(claims).sub;
+        // one without iat/exp or older than its lifetime is refused (SfuControlClaims, maxAge), and
+        // so is one dated ahead or made to live longer than a control token (sfuControlDatesProblem).
+        const claims = SfuControlClaims.parse(
+          jwt.verify(auth.data.token, secret, {
+            algorithms: ['HS256'],
+            issuer: TOKEN_ISSUER,
+            audience: sfuControlAudience(node.nodeId),
+            maxAge: SFU_CONTROL_TOKEN_TTL_S,
+            clockTolerance: CLOCK_TOLERANCE_S,
+          }),
+        );
+        const problem = sfuControlDatesProblem(claims, Math.floor(Date.now() / 1000));
+        if (problem) {
+          log.warn({ problem }, 'control token refused');
+          return next(handshakeError(ErrorCode.UNAUTHENTICATED, 'invalid control token'));
+        }
+        socket.data.caller = claims.sub;
         next();
       } catch {
         next(handshakeError(ErrorCode.UNAUTHENTICATED, 'invalid control token'));

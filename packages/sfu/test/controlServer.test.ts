@@ -121,6 +121,23 @@ describe('SFU control connection', () => {
     ).rejects.toThrow(ErrorCode.UNAUTHENTICATED);
   });
 
+  it('refuses a control token dated ahead of the node’s clock, or made to live longer than a control token', async () => {
+    const dated = (iat: number, exp: number) =>
+      connect({
+        token: token({ expiresIn: undefined }, SECRET, { kind: 'sfu-control', iat, exp }),
+        protocolVersion: v,
+      });
+    const year = 365 * 24 * 3600;
+    // Dated five years ahead, expiring a minute after that: jsonwebtoken alone took it (its maxAge
+    // counts from iat), and it would have opened this node for five years.
+    await expect(dated(now() + 5 * year, now() + 5 * year + 60)).rejects.toThrow(ErrorCode.UNAUTHENTICATED);
+    await expect(dated(now() + 180, now() + 240)).rejects.toThrow(ErrorCode.UNAUTHENTICATED);
+    // Issued now and living an hour (a control token lives 60 s).
+    await expect(dated(now(), now() + 3_600)).rejects.toThrow(ErrorCode.UNAUTHENTICATED);
+    // A signaling clock a little ahead (within SFU_CONTROL_MAX_SKEW_S) still connects.
+    await expect(dated(now() + 20, now() + 80)).resolves.toBeDefined();
+  });
+
   it('serves the typed RPC and answers bad calls with typed errors', async () => {
     const s = await connect({ token: token(), protocolVersion: PROTOCOL_VERSION });
     expect(await rpc(s, { method: 'node.status', params: {} })).toEqual({

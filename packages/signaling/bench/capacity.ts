@@ -76,6 +76,9 @@ async function run(n: number): Promise<{
           VISITA_INSTANCE_ID: 'sig-bench',
           VISITA_LOG_LEVEL: 'warn',
           VISITA_CHECKIN_RATE: '10000',
+          // One account creates every consultation of the bench (up to 19k).
+          VISITA_CONSULTATION_RATE: '100000',
+          VISITA_OPEN_CONSULTATIONS: '1000000',
           VISITA_PRESENCE_TTL_MS: '120000',
           VISITA_RECONNECT_GRACE_MS: '600000',
         }),

@@ -51,6 +51,7 @@ export class ConsultationService {
       (identity, id) => this.consultations.authorize(identity, id),
       ports.ice,
       ports.probeTtlMs,
+      ports.probeShare,
     );
   }
 }

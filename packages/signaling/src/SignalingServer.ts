@@ -56,6 +56,7 @@ import { transportIce } from './turn.ts';
 import type { OpsSources } from './api/opsRoutes.ts';
 import { PractitionerNames } from './accounts/PractitionerNames.ts';
 import { RedisConnectionCaps } from './store/ConnectionCaps.ts';
+import { probeShare } from './usecases/NetworkProbes.ts';
 import { RedisDeadlineStore } from './store/DeadlineStore.ts';
 import { RedisSessionRevocations } from './store/RedisSessionRevocations.ts';
 import { DeviceTokens } from './accounts/DeviceTokens.ts';
@@ -181,6 +182,8 @@ export class SignalingServer {
         instanceId: config.instanceId,
         ice: transportIce(config),
         probeTtlMs: config.probeTtlMs,
+        probeShare: probeShare(new RedisConnectionCaps(this.redis, config.probeTtlMs), config.probesPerPractitioner),
+        maxOpenConsultations: config.maxOpenConsultations,
         practiceName: config.practiceName,
         practitionerName: (id) => this.#practitionerNames.get(id),
       },

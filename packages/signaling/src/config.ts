@@ -2,7 +2,7 @@ import { RedisEnv, redisEndpoint, type RedisEndpoint } from '@visita/protocol/re
 import { z } from 'zod';
 import { Id, PROBE_MAX_TTL_MS, TURN_RENEW_MS } from '@visita/protocol';
 import { Plan } from './metering/plans.ts';
-import { DEFAULT_PROBE_TTL_MS } from './usecases/NetworkProbes.ts';
+import { DEFAULT_PROBE_TTL_MS, DEFAULT_PROBES_PER_PRACTITIONER } from './usecases/NetworkProbes.ts';
 import type { TurnConfig } from './turn.ts';
 
 // Signaling's whole configuration, read from the environment here only, validated at start-up
@@ -88,6 +88,28 @@ const Env = z.object({
   VISITA_CHECKIN_RATE: z.coerce.number().int().min(1).max(10_000).default(30),
   /** Network tests (pre-call checks) allowed per patient link or practitioner per 10 minutes. */
   VISITA_PROBE_RATE: z.coerce.number().int().min(1).max(10_000).default(10),
+  /**
+   * Patient link checks (`GET /api/link`, unauthenticated) allowed per client address per minute.
+   * The patient page asks once when it opens (and takes a refusal as "open"): 60 covers a whole
+   * practice's patients behind one address opening their links within the same minute.
+   */
+  VISITA_LINK_RATE: z.coerce.number().int().min(1).max(100_000).default(60),
+  /**
+   * Consultations one account may create per hour. A busy practitioner sees 4 to 6 patients an
+   * hour and books ahead one appointment at a time; a day's 40 imported at once still fits.
+   */
+  VISITA_CONSULTATION_RATE: z.coerce.number().int().min(1).max(100_000).default(100),
+  /**
+   * Consultations one account may hold open (scheduled, waiting or in a call) at once. A
+   * consultation nobody ends stays open 30 days (retention): two weeks of 40 a day booked ahead
+   * and a month of no-shows stay under 500.
+   */
+  VISITA_OPEN_CONSULTATIONS: z.coerce.number().int().min(1).max(1_000_000).default(500),
+  /**
+   * Network tests a practitioner's consultations may run at once, every instance together: a
+   * quarter of a media node's 64, so one practice's links cannot take every test of a node.
+   */
+  VISITA_PROBES_PER_PRACTITIONER: z.coerce.number().int().min(1).max(1_000).default(DEFAULT_PROBES_PER_PRACTITIONER),
   /** How long a media node keeps a network test (the node closes it then, whatever signaling does). */
   VISITA_PROBE_TTL_MS: z.coerce.number().int().min(1_000).max(PROBE_MAX_TTL_MS).default(DEFAULT_PROBE_TTL_MS),
   /** Multiplies every per-socket request budget (socketBudgets.ts): above 1 for load tests or trusted clients. */
@@ -169,6 +191,10 @@ export interface SignalingConfig {
   readonly checkinRate: number;
   readonly probeRate: number;
   readonly probeTtlMs: number;
+  readonly probesPerPractitioner: number;
+  readonly linkRate: number;
+  readonly consultationRate: number;
+  readonly maxOpenConsultations: number;
   readonly presenceTtlMs: number;
   readonly reconnectGraceMs: number;
   readonly plans: readonly Plan[];
@@ -239,6 +265,10 @@ export function loadSignalingConfig(env: NodeJS.ProcessEnv = process.env): Signa
     checkinRate: e.VISITA_CHECKIN_RATE,
     probeRate: e.VISITA_PROBE_RATE,
     probeTtlMs: e.VISITA_PROBE_TTL_MS,
+    probesPerPractitioner: e.VISITA_PROBES_PER_PRACTITIONER,
+    linkRate: e.VISITA_LINK_RATE,
+    consultationRate: e.VISITA_CONSULTATION_RATE,
+    maxOpenConsultations: e.VISITA_OPEN_CONSULTATIONS,
     presenceTtlMs: e.VISITA_PRESENCE_TTL_MS,
     reconnectGraceMs: e.VISITA_RECONNECT_GRACE_MS,
     plans: Object.freeze(plans),

@@ -46,14 +46,25 @@ export interface RateLimits {
   checkIn(key: string): Promise<void>;
   /** One point per network test opened (pre-call check), per patient link or practitioner. */
   probe(key: string): Promise<void>;
+  /** One point per patient link status asked (`GET /api/link`, unauthenticated), per client address. */
+  link(address: string): Promise<void>;
+  /** One point per consultation created, per practitioner account. */
+  createConsultation(practitionerId: string): Promise<void>;
+}
+
+/** RATE_LIMITED, with when to try again (HTTP answers it as `Retry-After`). */
+export class RateLimitedError extends VisitaError {
+  readonly retryAfterS: number;
+  constructor(retryAfterS: number) {
+    super(ErrorCode.RATE_LIMITED, `too many attempts; retry in ${retryAfterS} s`);
+    this.retryAfterS = retryAfterS;
+  }
 }
 
 const sha = (s: string): string => createHash('sha256').update(s).digest('base64url').slice(0, 22);
 
 function limited(e: unknown): never {
-  if (e instanceof RateLimiterRes) {
-    throw new VisitaError(ErrorCode.RATE_LIMITED, `too many attempts; retry in ${Math.ceil(e.msBeforeNext / 1000)} s`);
-  }
+  if (e instanceof RateLimiterRes) throw new RateLimitedError(Math.max(1, Math.ceil(e.msBeforeNext / 1000)));
   throw e;
 }
 
@@ -66,10 +77,19 @@ export function redisRateLimits(
     checkinRate: number;
     probeRate: number;
     codeAttempts: number;
+    linkRate: number;
+    consultationRate: number;
   },
 ): RateLimits {
-  const limiter = (keyPrefix: string, points: number, duration: number) =>
-    new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration });
+  const limiter = (keyPrefix: string, points: number, duration: number, blockInMemory = false) =>
+    new RateLimiterRedis({
+      storeClient: redis,
+      keyPrefix,
+      points,
+      duration,
+      // A key past its limit is refused from memory until its window ends: a flood costs no Redis.
+      ...(blockInMemory ? { inMemoryBlockOnConsumed: points + 1 } : {}),
+    });
   const pair = limiter('visita:rl:login', o.loginAttempts, LOGIN_WINDOW_S);
   const address = limiter('visita:rl:login-addr', o.loginAddressAttempts, LOGIN_WINDOW_S);
   const account = limiter('visita:rl:login-acct', o.loginAccountAttempts, LOGIN_WINDOW_S);
@@ -78,6 +98,8 @@ export function redisRateLimits(
   const device = limiter('visita:rl:login-dev', o.loginAttempts, LOGIN_WINDOW_S);
   const codes = limiter('visita:rl:code-acct', o.codeAttempts, CODE_WINDOW_S);
   const deviceCodes = limiter('visita:rl:code-dev', o.codeAttempts, CODE_WINDOW_S);
+  const link = limiter('visita:rl:link', o.linkRate, 60, true);
+  const create = limiter('visita:rl:consultation', o.consultationRate, 3600);
   const knownKey = (email: string) => `visita:login-known:${sha(email)}`;
 
   const guard = async (rawEmail: string, addr: string, deviceId: string | null, code: boolean) => {
@@ -127,5 +149,7 @@ export function redisRateLimits(
     login,
     checkIn: (k) => checkIn.consume(k).then(() => undefined, limited),
     probe: (k) => probe.consume(k).then(() => undefined, limited),
+    link: (address) => link.consume(sha(address)).then(() => undefined, limited),
+    createConsultation: (id) => create.consume(id).then(() => undefined, limited),
   };
 }

@@ -61,6 +61,10 @@ beforeAll(async () => {
       VISITA_LOGIN_ATTEMPTS: '1000',
       VISITA_LOGIN_ADDRESS_ATTEMPTS: '100000',
       VISITA_LOGIN_ACCOUNT_ATTEMPTS: '100000',
+      // Nor the consultation and link limits (hostile.test.ts tests them too).
+      VISITA_CONSULTATION_RATE: '100000',
+      VISITA_OPEN_CONSULTATIONS: '1000000',
+      VISITA_LINK_RATE: '100000',
     },
   });
 });

@@ -46,6 +46,7 @@ const policy: ScalingPolicy = {
   maxNodes: 2,
   consumersPerNode: 8, // overridden by the nodes' own VISITA_SFU_MAX_CONSUMERS
   consumersPerCall: 4,
+  waitingPerPractitioner: 2,
   headroom: 0,
   leadMinutes: 0,
   scaleInCooldownMs: 2_000,

@@ -100,7 +100,10 @@ async function setUp(): Promise<void> {
 
 beforeAll(async () => {
   // Budgets scaled up: this test is about payloads and rights, not request rates.
-  stack = await TestStack.start({ env: { VISITA_SOCKET_RATE_SCALE: '1000' } });
+  // So are the consultation limits: every event's set-up creates five consultations.
+  stack = await TestStack.start({
+    env: { VISITA_SOCKET_RATE_SCALE: '1000', VISITA_CONSULTATION_RATE: '100000', VISITA_OPEN_CONSULTATIONS: '1000000' },
+  });
   token = await stack.login();
   // Another practitioner, and the patient of that practitioner's consultation.
   await addAccount(testAccountStore(stack.signaling.redis), {

@@ -9,6 +9,11 @@ import { attack } from './support/attackLog.ts';
 import { DEMO, TestClient, TestStack, testAccountStore } from './support/stack.ts';
 import { addAccount, setAccountPassword } from '../src/accounts/manage.ts';
 import { hashPassword } from '../src/accounts/password.ts';
+import { Autoscaler, AUTOSCALER_LEASE_KEY } from '../src/autoscale/Autoscaler.ts';
+import { readCapacityStatus } from '../src/autoscale/capacityStatus.ts';
+import { Lease } from '../src/autoscale/Lease.ts';
+import { MetricProvider } from '../src/autoscale/MetricProvider.ts';
+import { createLogger } from '../src/logger.ts';
 
 // What a stranger on the network can send: each test is a regression test of a defect found by
 // attacking `make start` (issue "Hostile input"), run against the real stack.
@@ -477,5 +482,190 @@ describe('Redis contents are not trusted', () => {
     } finally {
       redis.disconnect();
     }
+  });
+});
+
+describe('one account against the cluster (issue 20)', () => {
+  /** A practitioner of their own (the limits are per account), logged in; returns the access token. */
+  async function practitioner(on: TestStack, email: string): Promise<string> {
+    const redis = new Redis(on.redis.url);
+    try {
+      await addAccount(testAccountStore(redis), { email, name: 'Dr Burst', password: 'burst password 123' });
+    } finally {
+      redis.disconnect();
+    }
+    return on.loginAs(email, 'burst password 123');
+  }
+  const create = (on: TestStack, token: string) => post(on.signalingUrl, '/api/consultations', {}, bearer(token));
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+  it('creates consultations only as fast as allowed, and patients checked in never admitted do not scale the cluster', async () => {
+    const token = await practitioner(stack, 'burst@clinic.test');
+    // As fast as allowed: VISITA_CONSULTATION_RATE (100 an hour by default), then RATE_LIMITED with Retry-After.
+    const created: Array<{ consultationId: string; patientToken: string }> = [];
+    let refused: Response | null = null;
+    for (let i = 0; i < 205 && !refused; i++) {
+      const res = await fetch(`${stack.signalingUrl}/api/consultations`, { method: 'POST', headers: bearer(token) });
+      const body = (await res.json()) as Ack<{ consultationId: string; patientToken: string }>;
+      if (body.ok) created.push(body.data);
+      else refused = Object.assign(res, { code: body.code });
+    }
+    const code = (refused as (Response & { code?: string }) | null)?.code;
+    attack('autoscaler demand', '205 consultations created at once by one account', created.length === 100);
+    expect(created).toHaveLength(100);
+    expect(refused?.status).toBe(429);
+    expect(code).toBe(ErrorCode.RATE_LIMITED);
+    expect(Number(refused?.headers.get('retry-after'))).toBeGreaterThan(3_000); // the hour's window
+    // Another account is not affected.
+    expect((await create(stack, await stack.login())).status).toBe(201);
+
+    // The real autoscaler (metric provider, as on Kubernetes) against this Redis, with the stack's
+    // node declared small (40 consumers: 8 calls with headroom): before issue 20, 100 waiting
+    // patients asked for the maximum of 8 nodes within a tick and kept them for the cooldown.
+    const redis = new Redis(stack.redis.url);
+    const autoscaler = new Autoscaler({
+      redis,
+      lease: new Lease(redis, AUTOSCALER_LEASE_KEY, 'hostile', 3_000),
+      provider: new MetricProvider(),
+      nodes: async () => (await stack.signaling.sfu.nodes()).map((n) => ({ ...n, maxConsumers: 40 })),
+      policy: {
+        minNodes: 1,
+        maxNodes: 8,
+        consumersPerNode: 40,
+        consumersPerCall: 4,
+        waitingPerPractitioner: 2,
+        headroom: 0.25,
+        leadMinutes: 1,
+        scaleInCooldownMs: 600_000,
+        prewarm: [],
+        utcOffsetMinutes: 0,
+      },
+      growthWindowMs: 60_000,
+      log: createLogger('silent'),
+    });
+    // What the other tests left waiting (their practitioners online): the baseline.
+    const before = await autoscaler.tick();
+    if (!before) throw new Error('the autoscaler does not lead');
+    // A patient checked in to each, never admitted: the practitioner is offline (no dashboard).
+    const patients: TestClient[] = [];
+    for (let i = 0; i < created.length; i += 20)
+      patients.push(
+        ...(await Promise.all(
+          created.slice(i, i + 20).map(async (c) => {
+            const p = await stack.connect(c.patientToken);
+            const joined = await p.request('consultation:join', { consultationId: c.consultationId, displayName: 'P' });
+            if (!joined.ok) throw new Error(`check-in refused: ${joined.code}`);
+            return p;
+          }),
+        )),
+      );
+    try {
+      const offline = await autoscaler.tick();
+      const offlineStatus = await readCapacityStatus(redis, Date.now());
+      attack(
+        'autoscaler demand',
+        '100 patients waiting for an offline practitioner',
+        offline?.decision.required === before.decision.required && offlineStatus?.desired === 1,
+      );
+      expect(before.decision).toMatchObject({ action: 'none', required: 1 });
+      expect(offline).toMatchObject({
+        waitingAll: before.waitingAll + 100,
+        waiting: before.waiting,
+        decision: { action: 'none', required: 1 },
+      });
+      expect(offlineStatus).toMatchObject({ desired: 1, atMax: false });
+      // The practitioner comes online and admits nobody: two calls' worth at most, still one node.
+      const dashboard = await stack.connect(token);
+      await dashboard.request('queue:watch', {});
+      const online = await autoscaler.tick();
+      attack(
+        'autoscaler demand',
+        '100 patients waiting for a practitioner online who never admits',
+        online?.decision.required === 1,
+      );
+      expect(online).toMatchObject({
+        waitingAll: before.waitingAll + 100,
+        waiting: before.waiting + 2,
+        decision: { action: 'none', required: 1 },
+      });
+      // Ten practitioners online with a patient each are ten calls to come: that still scales (2 nodes).
+      const doctors: TestClient[] = [];
+      for (let i = 0; i < 10; i++) {
+        const t = await practitioner(stack, `busy${i}@clinic.test`); // one login at a time per address
+        const c = (await create(stack, t)).body;
+        if (!c.ok) throw new Error('create failed');
+        const p = await stack.connect(String(c.data['patientToken']));
+        await p.request('consultation:join', { consultationId: String(c.data['consultationId']), displayName: 'P' });
+        doctors.push(await stack.connect(t), p);
+      }
+      const real = await autoscaler.tick();
+      expect(real).toMatchObject({ waiting: before.waiting + 12, decision: { action: 'scaleOut', required: 2 } });
+      for (const s of doctors) s.socket.close();
+      dashboard.socket.close();
+    } finally {
+      await redis.del(AUTOSCALER_LEASE_KEY, 'visita:autoscaler:state', 'visita:autoscaler:status');
+      redis.disconnect();
+      for (const p of patients) p.socket.close();
+    }
+  });
+
+  it('refuses a consultation past the open limit with TOO_MANY_OPEN until one ends', async () => {
+    const small = await TestStack.start({ env: { VISITA_OPEN_CONSULTATIONS: '3' } });
+    try {
+      const token = await practitioner(small, 'open@clinic.test');
+      const answers = await Promise.all(Array.from({ length: 6 }, () => create(small, token)));
+      const statuses = answers.map((a) => a.status).sort();
+      attack(
+        'autoscaler demand',
+        '6 consultations at once with 3 allowed open',
+        statuses.join() === '201,201,201,409,409,409',
+      );
+      expect(statuses).toEqual([201, 201, 201, 409, 409, 409]);
+      expect(answers.find((a) => a.status === 409)?.body).toMatchObject({ ok: false, code: ErrorCode.TOO_MANY_OPEN });
+      // One ends (the practitioner hangs up before the patient came): one more may be created.
+      const first = answers.find((a) => a.body.ok)!.body;
+      const doctor = await small.connect(token);
+      const consultationId = String(first.ok && first.data['consultationId']);
+      await doctor.request('consultation:join', { consultationId });
+      expect(await doctor.request('consultation:hangUp', { consultationId })).toMatchObject({ ok: true });
+      expect((await create(small, token)).status).toBe(201);
+      expect((await create(small, token)).status).toBe(409);
+    } finally {
+      await small.stop();
+    }
+  });
+});
+
+describe('patient link checks (GET /api/link, unauthenticated)', () => {
+  let proxied: TestStack;
+  beforeAll(async () => {
+    proxied = await TestStack.start({ env: { VISITA_TRUSTED_PROXIES: 'loopback' } });
+  });
+  afterAll(async () => {
+    await proxied?.stop();
+  });
+  const check = async (address: string, token = 'garbled') => {
+    const res = await fetch(`${proxied.signalingUrl}/api/link`, {
+      headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': address },
+    });
+    return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as Ack<unknown> };
+  };
+
+  it('answers one address VISITA_LINK_RATE (60) a minute, then RATE_LIMITED with Retry-After; other addresses and real patients go on', async () => {
+    const { patientToken } = await proxied.createConsultation(await proxied.login());
+    const flood = await Promise.all(Array.from({ length: 300 }, () => check('203.0.113.9')));
+    const answered = flood.filter((r) => r.status === 200).length;
+    const limited = flood.filter((r) => r.status === 429);
+    attack('patient link checks', '300 link checks at once from one address', answered === 60);
+    expect(answered).toBe(60);
+    expect(limited).toHaveLength(240);
+    expect(limited[0]?.body).toMatchObject({ ok: false, code: ErrorCode.RATE_LIMITED });
+    expect(Number(limited[0]?.retryAfter)).toBeGreaterThanOrEqual(1);
+    expect(Number(limited[0]?.retryAfter)).toBeLessThanOrEqual(60);
+    // A patient elsewhere still gets their link's status.
+    expect(await check('198.51.100.20', patientToken)).toMatchObject({
+      status: 200,
+      body: { ok: true, data: { status: 'open' } },
+    });
   });
 });

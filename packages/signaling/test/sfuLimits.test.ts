@@ -1,8 +1,11 @@
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@visita/protocol';
 import { MAX_TRANSPORTS_PER_PEER } from '@visita/sfu';
+import { addAccount } from '../src/accounts/manage.ts';
+import { DEFAULT_PROBES_PER_PRACTITIONER } from '../src/usecases/NetworkProbes.ts';
 import { attack } from './support/attackLog.ts';
-import { TestStack, type TestClient } from './support/stack.ts';
+import { TestStack, testAccountStore, type TestClient } from './support/stack.ts';
 
 // A security review found that one admitted patient firing ~1000 media:createTransport took every
 // port of the node's RTC range, and every other call on the node lost its media. The node now
@@ -89,5 +92,53 @@ describe('media resource limits per participant', () => {
       acks.filter((a) => a.ok).length === MAX_TRANSPORTS_PER_PEER && unaffected.ok,
     );
     expect(unaffected).toMatchObject({ ok: true });
+  });
+});
+
+describe('network tests: each practitioner’s share of a node’s', () => {
+  it('gives 16 links × 4 sockets of one practitioner 16 tests at once, not the node’s 64; another practice still gets one', async () => {
+    const token = await stack.login();
+    const links = await Promise.all(Array.from({ length: 16 }, () => stack.createConsultation(token)));
+    const sockets = await Promise.all(
+      links.flatMap((l) =>
+        Array.from({ length: 4 }, async () => ({ id: l.consultationId, s: await stack.connect(l.patientToken) })),
+      ),
+    );
+    const opens = await Promise.all(sockets.map(({ id, s }) => s.request('probe:open', { consultationId: id })));
+    const codes = opens.map((a) => (a.ok ? 'ok' : a.code));
+    // A patient of another practitioner on the same (only) node.
+    const redis = new Redis(stack.redis.url);
+    await addAccount(testAccountStore(redis), {
+      email: 'other@clinic.test',
+      name: 'Dr O',
+      password: 'other password 12',
+    });
+    redis.disconnect();
+    const other = await stack.createConsultation(await stack.loginAs('other@clinic.test', 'other password 12'));
+    const otherPatient = await stack.connect(other.patientToken);
+    const theirs = await otherPatient.request('probe:open', { consultationId: other.consultationId });
+    attack(
+      'SFU media limits',
+      '64 network tests at once from 16 links of one practitioner (a node holds 64)',
+      codes.filter((c) => c === 'ok').length === DEFAULT_PROBES_PER_PRACTITIONER && theirs.ok,
+    );
+    expect(codes.filter((c) => c === 'ok')).toHaveLength(DEFAULT_PROBES_PER_PRACTITIONER);
+    expect(codes.filter((c) => c !== 'ok')).toEqual(
+      Array(64 - DEFAULT_PROBES_PER_PRACTITIONER).fill(ErrorCode.LIMIT_EXCEEDED),
+    );
+    expect(theirs).toMatchObject({ ok: true });
+    expect(stack.node.status().probes).toBe(DEFAULT_PROBES_PER_PRACTITIONER + 1);
+    // A test closed gives its place back: one more for the practitioner, not two.
+    const holder = sockets[opens.findIndex((a) => a.ok)]!;
+    const held = opens.find((a) => a.ok)!;
+    if (!held.ok) throw new Error('no test held');
+    expect(await holder.s.request('probe:close', { probeId: held.data.probeId })).toMatchObject({ ok: true });
+    const idle = sockets.filter((_, i) => !opens[i]!.ok);
+    const again = await Promise.all(
+      idle.slice(0, 2).map(({ id, s }) => s.request('probe:open', { consultationId: id })),
+    );
+    expect(again.map((a) => (a.ok ? 'ok' : a.code)).sort()).toEqual([ErrorCode.LIMIT_EXCEEDED, 'ok']);
+    for (const { s } of sockets) s.socket.close();
+    otherPatient.socket.close();
   });
 });

@@ -14,6 +14,7 @@ import {
 } from '@visita/protocol';
 import type { SignalingConfig } from '../config.ts';
 import type { ConsultationService } from '../ConsultationService.ts';
+import type { RateLimits } from '../rateLimits.ts';
 import { TOKEN_EXPIRED, type TokenService } from '../tokens.ts';
 
 const CreateConsultation = z.object({
@@ -25,6 +26,7 @@ export interface ConsultationRouteDeps {
   config: SignalingConfig;
   tokens: TokenService;
   consultations: ConsultationService;
+  limits: Pick<RateLimits, 'link' | 'createConsultation'>;
 }
 
 /** A practitioner's consultations: create (now or scheduled), list, a fresh patient link, revoke the links. */
@@ -33,7 +35,7 @@ export function consultationRoutes(
   practitionerOnly: express.RequestHandler,
   deps: ConsultationRouteDeps,
 ): void {
-  const { config, tokens, consultations } = deps;
+  const { config, tokens, consultations, limits } = deps;
   // A patient link: the token rides in the fragment, which browsers never send to a server, so it
   // stays out of access logs. It expires (VISITA_PATIENT_LINK_TTL_S) and can be revoked.
   const patientLink = (consultationId: string, version: number) => {
@@ -46,10 +48,12 @@ export function consultationRoutes(
 
   // A patient link, checked when it is opened: a dead one (ended, expired, revoked, garbled) is
   // told apart before the patient goes through the device check. Says nothing about anyone else's.
+  // Unauthenticated: VISITA_LINK_RATE per client address a minute (the page asks once when it opens).
   app.get('/api/link', async (req, res, next) => {
     const header = req.headers.authorization ?? '';
     const token = header.startsWith('Bearer ') ? header.slice(7) : '';
     try {
+      await limits.link(req.ip ?? 'unknown');
       res.json(ok<PatientLinkStatus>(await linkStatus(token)));
     } catch (e) {
       next(e);
@@ -79,6 +83,8 @@ export function consultationRoutes(
       if (!body.success)
         return void res.status(400).json(fail(ErrorCode.BAD_REQUEST, body.error.issues[0]?.message ?? 'invalid body'));
       const me = res.locals['practitioner'] as PractitionerClaims;
+      // VISITA_CONSULTATION_RATE an hour per account, and VISITA_OPEN_CONSULTATIONS open at once (create).
+      await limits.createConsultation(me.sub);
       const c = await consultations.consultations.create(
         me.sub,
         body.data.scheduledAt !== undefined ? { scheduledAt: body.data.scheduledAt } : {},

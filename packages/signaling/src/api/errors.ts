@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { ErrorCode, fail } from '@visita/protocol';
 import { answerFor } from '../redis/answer.ts';
 import type { Logger } from '../logger.ts';
+import { RateLimitedError } from '../rateLimits.ts';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   BAD_REQUEST: 400,
@@ -14,6 +15,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   MEDIA_ERROR: 502,
   TIMEOUT: 504,
   RATE_LIMITED: 429,
+  TOO_MANY_OPEN: 409,
   LIMIT_EXCEEDED: 429,
   UNAVAILABLE: 503,
   INTERNAL: 500,
@@ -37,6 +39,9 @@ export function errorHandlers(log: Logger) {
       }
       // Redis out of reach: try again shortly (the client's own retry waits about this long).
       if (body.code === ErrorCode.UNAVAILABLE) res.setHeader('retry-after', '2');
+      // A limit: when it allows the next request (a crowd at the password hashing: a second or so).
+      if (body.code === ErrorCode.RATE_LIMITED)
+        res.setHeader('retry-after', String(err instanceof RateLimitedError ? err.retryAfterS : 1));
       res
         .status(HTTP_STATUS[body.code])
         .json(

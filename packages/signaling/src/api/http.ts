@@ -69,7 +69,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   });
 
   sessionRoutes(app, { accounts, limits, devices: deps.devices, onLogout: deps.onLogout });
-  consultationRoutes(app, practitionerOnly, { config, tokens, consultations });
+  consultationRoutes(app, practitionerOnly, { config, tokens, consultations, limits });
   auditRoutes(app, practitionerOnly, deps.audit);
   usageRoutes(app, practitionerOnly, deps.usage, deps.plans);
   opsRoutes(app, practitionerOnly, deps.ops);

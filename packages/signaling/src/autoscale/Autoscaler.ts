@@ -5,9 +5,9 @@ import { CONSUMERS_PER_CALL, hasRoomForCall } from '../domain/placement.ts';
 import type { Logger } from '../logger.ts';
 import { RedisAdmissionStore } from '../store/AdmissionStore.ts';
 import { IN_CALL_SET } from '../store/RedisConsultationStore.ts';
-import { countAllWaiting } from '../store/RedisWaitingQueueStore.ts';
+import { waitingRooms } from '../store/RedisWaitingQueueStore.ts';
 import { writeCapacityStatus } from './capacityStatus.ts';
-import { decide, requiredNodes, type Decision, type NodeView, type ScalingPolicy } from './decide.ts';
+import { decide, requiredNodes, waitingDemand, type Decision, type NodeView, type ScalingPolicy } from './decide.ts';
 import type { Lease } from './Lease.ts';
 
 /** A node asked for and not serving yet. */
@@ -44,7 +44,10 @@ export interface AutoscalerObserver {
 export interface TickReport {
   decision: Decision;
   activeCalls: number;
+  /** Waiting patients counted as calls to come (`waitingDemand`). */
   waiting: number;
+  /** Every waiting patient, counted or not. */
+  waitingAll: number;
   admissionsWaiting: number;
   growthPerMin: number;
   serving: number;
@@ -79,8 +82,8 @@ export interface AutoscalerOptions {
 
 /**
  * The cluster's autoscaler: one leader at a time (a lease in Redis); each tick, the leader reads the
- * demand (calls in progress, patients waiting and the waiting room's growth, admissions waiting for
- * capacity) and the nodes (their signed records), calls `decide`, carries the result out through
+ * demand (calls in progress, patients waiting for a practitioner who is online — a few per
+ * practitioner — and their growth, admissions waiting for capacity) and the nodes (their signed records), calls `decide`, carries the result out through
  * its provider, keeps the cooldown dates in Redis (a new leader honours them) and tells signaling
  * what capacity is on its way (capacityStatus: the "about N s" of a delayed admission).
  */
@@ -106,9 +109,9 @@ export class Autoscaler {
     }
     o.observer?.leader(leader);
     if (!leader) return null;
-    const [activeCalls, waiting, admissionsWaiting, records, state] = await Promise.all([
+    const [activeCalls, rooms, admissionsWaiting, records, state] = await Promise.all([
       o.redis.scard(IN_CALL_SET),
-      countAllWaiting(o.redis),
+      waitingRooms(o.redis, now),
       this.#admissions.count(),
       o.nodes(),
       this.#state(),
@@ -125,6 +128,8 @@ export class Autoscaler {
       })),
       ...starting.map((s) => ({ id: s.nodeId, draining: false, calls: 0, starting: true })),
     ];
+    // Only patients whose practitioner is there to admit them, a few per practitioner (decide.ts).
+    const waiting = waitingDemand(rooms, o.policy.waitingPerPractitioner);
     const growthPerMin = this.#growth(now, waiting);
     const policy = { ...o.policy, consumersPerNode: measuredCapacity(fresh) ?? o.policy.consumersPerNode };
     const demand = { now, activeCalls, waiting, waitingGrowthPerMin: growthPerMin, admissionsWaiting };
@@ -158,6 +163,7 @@ export class Autoscaler {
       decision,
       activeCalls,
       waiting,
+      waitingAll: rooms.reduce((n, r) => n + r.waiting, 0),
       admissionsWaiting,
       growthPerMin,
       serving,

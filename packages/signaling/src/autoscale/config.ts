@@ -24,6 +24,11 @@ const Env = z.object({
   VISITA_AUTOSCALE_MIN_NODES: int(0, 1000).default(1),
   VISITA_AUTOSCALE_MAX_NODES: int(1, 1000).default(8),
   VISITA_AUTOSCALE_HEADROOM: z.coerce.number().min(0).max(10).default(0.25),
+  /**
+   * Waiting patients of one practitioner (online) counted as calls to come: one person holds one
+   * call at a time; 2 leaves room for the next call opening before the last one's room is closed.
+   */
+  VISITA_AUTOSCALE_WAITING_PER_PRACTITIONER: int(1, 100).default(2),
   VISITA_AUTOSCALE_LEAD_MINUTES: z.coerce.number().min(0).max(60).default(1),
   VISITA_AUTOSCALE_COOLDOWN_S: int(0, 24 * 3600).default(600),
   VISITA_AUTOSCALE_TICK_MS: int(200, 60_000).default(2_000),
@@ -121,6 +126,7 @@ export function loadAutoscalerConfig(env: NodeJS.ProcessEnv = process.env): Auto
       maxNodes: e.VISITA_AUTOSCALE_MAX_NODES,
       consumersPerNode: e.VISITA_AUTOSCALE_CONSUMERS_PER_NODE,
       consumersPerCall: 4,
+      waitingPerPractitioner: e.VISITA_AUTOSCALE_WAITING_PER_PRACTITIONER,
       headroom: e.VISITA_AUTOSCALE_HEADROOM,
       leadMinutes: e.VISITA_AUTOSCALE_LEAD_MINUTES,
       scaleInCooldownMs: e.VISITA_AUTOSCALE_COOLDOWN_S * 1000,

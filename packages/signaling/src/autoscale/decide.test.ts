@@ -7,7 +7,9 @@ import {
   requiredNodes,
   type ClusterView,
   type Demand,
+  waitingDemand,
   type ScalingPolicy,
+  type WaitingRoomView,
 } from './decide.ts';
 
 // The autoscaler's decision against random policies, demands and clusters (fast-check), and a
@@ -20,6 +22,7 @@ const policyArb: fc.Arbitrary<ScalingPolicy> = fc
     minNodes: fc.integer({ min: 0, max: 3 }),
     extra: fc.integer({ min: 1, max: 10 }),
     consumersPerNode: fc.integer({ min: 20, max: 1000 }),
+    waitingPerPractitioner: fc.integer({ min: 1, max: 4 }),
     headroom: fc.double({ min: 0, max: 1, noNaN: true }),
     leadMinutes: fc.double({ min: 0, max: 5, noNaN: true }),
     scaleInCooldownMs: fc.integer({ min: 0, max: 30 * MINUTE }),
@@ -39,6 +42,7 @@ const policyArb: fc.Arbitrary<ScalingPolicy> = fc
     maxNodes: r.minNodes + r.extra,
     consumersPerNode: r.consumersPerNode,
     consumersPerCall: 4,
+    waitingPerPractitioner: r.waitingPerPractitioner,
     headroom: r.headroom,
     leadMinutes: r.leadMinutes,
     scaleInCooldownMs: r.scaleInCooldownMs,
@@ -203,12 +207,83 @@ describe('decide', () => {
   });
 });
 
+describe('waiting demand: patients count only for a practitioner online, a few per practitioner', () => {
+  // Waiting rooms as the autoscaler reads them from Redis: queue lengths up to an attacker's 500.
+  const roomArb: fc.Arbitrary<WaitingRoomView> = fc.record({
+    waiting: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 500 })),
+    practitionerOnline: fc.boolean(),
+  });
+  const roomsArb = fc.array(roomArb, { maxLength: 30 });
+  const needed = (p: ScalingPolicy, d: Demand, rooms: readonly WaitingRoomView[]) =>
+    requiredNodes(p, { ...d, waiting: waitingDemand(rooms, p.waitingPerPractitioner) });
+
+  it('any number of patients waiting for practitioners who are offline never raises the nodes needed', () => {
+    fc.assert(
+      fc.property(policyArb, demandArb, roomsArb, fc.array(fc.integer({ min: 0, max: 5000 })), (p, d, rooms, away) => {
+        const offline = away.map((waiting) => ({ waiting, practitionerOnline: false }));
+        expect(needed(p, d, [...rooms, ...offline])).toBe(needed(p, d, rooms));
+      }),
+    );
+  });
+
+  it('one practitioner’s queue, however long, adds at most what that practitioner can admit', () => {
+    fc.assert(
+      fc.property(policyArb, demandArb, roomsArb, fc.integer({ min: 0, max: 100_000 }), (p, d, rooms, queue) => {
+        const base = waitingDemand(rooms, p.waitingPerPractitioner);
+        const withQueue = waitingDemand(
+          [...rooms, { waiting: queue, practitionerOnline: true }],
+          p.waitingPerPractitioner,
+        );
+        expect(withQueue - base).toBe(Math.min(queue, p.waitingPerPractitioner));
+        // In nodes: no more than those calls would need, whatever the queue.
+        expect(needed(p, d, [...rooms, { waiting: queue, practitionerOnline: true }])).toBeLessThanOrEqual(
+          requiredNodes(p, { ...d, waiting: base + p.waitingPerPractitioner }),
+        );
+      }),
+    );
+  });
+
+  it('still counts every patient of practitioners with short queues, and more practitioners need no fewer nodes', () => {
+    fc.assert(
+      fc.property(policyArb, demandArb, roomsArb, roomArb, (p, d, rooms, more) => {
+        const short = rooms.map((r) => ({ ...r, waiting: Math.min(r.waiting, p.waitingPerPractitioner) }));
+        expect(waitingDemand(short, p.waitingPerPractitioner)).toBe(
+          short.filter((r) => r.practitionerOnline).reduce((n, r) => n + r.waiting, 0),
+        );
+        expect(needed(p, d, [...rooms, more])).toBeGreaterThanOrEqual(needed(p, d, rooms));
+      }),
+    );
+  });
+
+  it('the attack of issue 20: 205 patients of one practitioner never admitted leave the cluster at its floor', () => {
+    const p: ScalingPolicy = {
+      minNodes: 1,
+      maxNodes: 8,
+      consumersPerNode: 40,
+      consumersPerCall: 4,
+      waitingPerPractitioner: 2,
+      headroom: 0.25,
+      leadMinutes: 1,
+      scaleInCooldownMs: 10 * MINUTE,
+      prewarm: [],
+      utcOffsetMinutes: 0,
+    };
+    const quiet = { now: NOW, activeCalls: 0, waitingGrowthPerMin: 0 };
+    // Before: every waiting patient was a call to come → the maximum.
+    expect(requiredNodes(p, { ...quiet, waiting: 205 })).toBe(8);
+    // Practitioner offline: nothing; online and not admitting: two calls' worth.
+    expect(needed(p, { ...quiet, waiting: 0 }, [{ waiting: 205, practitionerOnline: false }])).toBe(1);
+    expect(needed(p, { ...quiet, waiting: 0 }, [{ waiting: 205, practitionerOnline: true }])).toBe(1);
+  });
+});
+
 describe('pre-warm windows', () => {
   const policy: ScalingPolicy = {
     minNodes: 1,
     maxNodes: 8,
     consumersPerNode: 500,
     consumersPerCall: 4,
+    waitingPerPractitioner: 2,
     headroom: 0.25,
     leadMinutes: 1,
     scaleInCooldownMs: 10 * MINUTE,

@@ -19,6 +19,11 @@ export interface ScalingPolicy {
   consumersPerNode: number;
   /** Consumers one consultation takes (2 participants × microphone and camera). */
   consumersPerCall: number;
+  /**
+   * Waiting patients of one practitioner that count as calls to come (see `waitingDemand`): a
+   * practitioner holds one call at a time, so a longer queue only makes calls one after another.
+   */
+  waitingPerPractitioner: number;
   /** Spare capacity kept above the demand, as a fraction (0.25: a quarter more). */
   headroom: number;
   /** Minutes it takes a new node to carry calls: growth of the waiting room over that long counts. */
@@ -34,7 +39,7 @@ export interface Demand {
   now: number;
   /** Consultations in a call. */
   activeCalls: number;
-  /** Patients waiting, every waiting room together: each is a call to come. */
+  /** Waiting patients that are calls to come, every waiting room together (`waitingDemand`). */
   waiting: number;
   /** Change of `waiting` per minute (positive while a surge builds). */
   waitingGrowthPerMin: number;
@@ -64,7 +69,28 @@ export type Decision =
   | { action: 'scaleOut'; required: number; serving: number; add: number; reason: string }
   | { action: 'scaleIn'; required: number; serving: number; drain: string[]; reason: string };
 
-/** Calls expected within the lead time: those in progress, every waiting patient, and the growth. */
+/** A practitioner's waiting room as the autoscaler reads it. */
+export interface WaitingRoomView {
+  /** Patients checked in and not admitted. */
+  waiting: number;
+  /** The practitioner's dashboard is open (presence, any instance): someone is there to admit them. */
+  practitionerOnline: boolean;
+}
+
+/**
+ * The waiting patients that count as calls to come. Only those of a practitioner who is online:
+ * nobody admits the others, so they never become calls. And at most `perPractitioner` of each
+ * waiting room: a practitioner admits one patient at a time, so a long queue becomes calls one
+ * after another, never at once. Without this, one account with 205 patients checked in and never
+ * admitted ran the cluster to its maximum, and kept it there for the cooldown (issue 20).
+ */
+export function waitingDemand(rooms: readonly WaitingRoomView[], perPractitioner: number): number {
+  let calls = 0;
+  for (const r of rooms) if (r.practitionerOnline) calls += Math.min(Math.max(0, r.waiting), perPractitioner);
+  return calls;
+}
+
+/** Calls expected within the lead time: those in progress, the waiting that counts, and its growth. */
 export function callsSoon(d: Demand, leadMinutes: number): number {
   return d.activeCalls + d.waiting + Math.max(0, d.waitingGrowthPerMin) * leadMinutes;
 }

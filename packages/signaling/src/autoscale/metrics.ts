@@ -22,7 +22,9 @@ export class AutoscalerMetrics {
     const starting = gauge('visita_autoscaler_starting_sfu_nodes', 'SFU nodes asked for and not serving yet');
     const draining = gauge('visita_autoscaler_draining_sfu_nodes', 'SFU nodes draining');
     const calls = gauge('visita_autoscaler_demand_calls', 'Consultations in a call');
-    const waiting = gauge('visita_autoscaler_demand_waiting', 'Patients waiting, every waiting room');
+    // Counted: a practitioner online, at most waitingPerPractitioner each (decide.ts waitingDemand).
+    const waiting = gauge('visita_autoscaler_demand_waiting', 'Waiting patients counted as calls to come');
+    const waitingAll = gauge('visita_autoscaler_waiting_patients', 'Patients waiting, counted or not');
     const growth = gauge(
       'visita_autoscaler_demand_waiting_growth_per_minute',
       'Change of the waiting count per minute',
@@ -58,6 +60,7 @@ export class AutoscalerMetrics {
         draining.set(t.draining);
         calls.set(t.activeCalls);
         waiting.set(t.waiting);
+        waitingAll.set(t.waitingAll);
         growth.set(t.growthPerMin);
         delayed.set(t.admissionsWaiting);
         if (t.decision.action === 'scaleOut') {

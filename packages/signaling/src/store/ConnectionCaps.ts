@@ -13,8 +13,11 @@ export function identityKey(identity: Identity): string {
  * counting after the TTL; a handshake that never became a connection lapses the same way.
  */
 export interface ConnectionCaps {
-  /** Counts the socket in, unless the identity already holds `cap` live sockets; false then. */
-  tryAdd(identityKey: string, member: string, cap: number, now: number): Promise<boolean>;
+  /**
+   * Counts the socket in, unless the identity already holds `cap` live sockets; false then. It
+   * counts for the store's TTL, or `ttlMs` when given (what is not renewed: a network test).
+   */
+  tryAdd(identityKey: string, member: string, cap: number, now: number, ttlMs?: number): Promise<boolean>;
   remove(identityKey: string, member: string): Promise<void>;
   /** Renews live sockets (the presence heartbeat). */
   renew(entries: ReadonlyArray<{ identityKey: string; member: string }>, now: number): Promise<void>;
@@ -39,17 +42,10 @@ export class RedisConnectionCaps implements ConnectionCaps {
     this.#ttlMs = ttlMs;
   }
 
-  async tryAdd(identityKey: string, member: string, cap: number, now: number): Promise<boolean> {
+  async tryAdd(identityKey: string, member: string, cap: number, now: number, ttlMs = this.#ttlMs): Promise<boolean> {
     return (
-      (await this.#redis.eval(
-        TRY_ADD,
-        1,
-        key(identityKey),
-        member,
-        String(cap),
-        String(now),
-        String(now + this.#ttlMs),
-      )) === 1
+      (await this.#redis.eval(TRY_ADD, 1, key(identityKey), member, String(cap), String(now), String(now + ttlMs))) ===
+      1
     );
   }
 

@@ -2,7 +2,12 @@ import type { Consultation } from '../domain/consultation.ts';
 
 /** Where consultations live. Redis in production; every signaling instance sees the same records. */
 export interface ConsultationStore {
-  create(c: Consultation): Promise<void>;
+  /**
+   * Stores a new consultation, unless its practitioner already holds `maxOpen` consultations not
+   * ended (scheduled, waiting, in a call; one whose record expired no longer counts): false then,
+   * nothing stored. Checked and stored in one step, whatever the instances.
+   */
+  create(c: Consultation, maxOpen?: number): Promise<boolean>;
   get(id: string): Promise<Consultation | null>;
   /** A practitioner's most recent consultations, newest first. */
   listByPractitioner(practitionerId: string, limit: number): Promise<Consultation[]>;

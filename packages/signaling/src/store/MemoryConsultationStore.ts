@@ -7,9 +7,14 @@ export class MemoryConsultationStore implements ConsultationStore {
   readonly #records = new Map<string, Consultation>();
   readonly #names = new Map<string, { name: string; reason: string | null }>();
 
-  async create(c: Consultation): Promise<void> {
+  async create(c: Consultation, maxOpen = Number.POSITIVE_INFINITY): Promise<boolean> {
     if (this.#records.has(c.id)) throw new Error(`consultation ${c.id} already exists`);
+    let open = 0;
+    for (const r of this.#records.values())
+      if (r.practitionerId === c.practitionerId && r.state !== ConsultationState.ENDED) open++;
+    if (open >= maxOpen) return false;
     this.#records.set(c.id, c);
+    return true;
   }
 
   async get(id: string): Promise<Consultation | null> {

@@ -10,13 +10,32 @@ export const CONSULTATION_INDEX_PATTERN = 'visita:practitioner:*:consultations';
 const key = (id: string): string => `visita:consultation:${id}`;
 const byPractitioner = (id: string): string => `visita:practitioner:${id}:consultations`;
 const inCall = (id: string): string => `visita:practitioner:${id}:in_call`;
+/** The practitioner's consultations not ended: member = id, score = when its record expires. */
+const openSet = (id: string): string => `visita:practitioner:${id}:open`;
 const IN_CALL = 'visita:in_call';
 /** Every consultation in a call, all practitioners (a set). */
 export const IN_CALL_SET = IN_CALL;
 /** Every record expires (it holds the patient's name): see Retention. */
 export const consultationKey = key;
 
-// KEYS[1] record, KEYS[2] the practitioner's in-call set, KEYS[3] every consultation in a call;
+// KEYS[1] record, KEYS[2] the practitioner's index, KEYS[3] their open set; ARGV: id, createdAt,
+// record TTL (ms), maxOpen, then the record's field/value pairs. 1 created, 0 too many open (the
+// entries whose record expired are dropped first), -1 the id exists.
+const CREATE = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+local now = tonumber(ARGV[2])
+local ttl = tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[4]) then return 0 end
+for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('ZADD', KEYS[2], now, ARGV[1])
+redis.call('ZADD', KEYS[3], now + ttl, ARGV[1])
+if redis.call('PTTL', KEYS[3]) < ttl then redis.call('PEXPIRE', KEYS[3], ttl) end
+return 1`;
+
+// KEYS[1] record, KEYS[2] the practitioner's in-call set, KEYS[3] every consultation in a call,
+// KEYS[4] the practitioner's open set (an ended consultation leaves it);
 // ARGV: id, expected state, expected node ('' outside a call), then the next record's field/value
 // pairs (state first). Returns the stored link version when applied (a revocation made between the
 // read and this write is kept: linkVersion is never among the pairs), nil when not.
@@ -31,6 +50,7 @@ else
   redis.call('SREM', KEYS[2], ARGV[1])
   redis.call('SREM', KEYS[3], ARGV[1])
 end
+if ARGV[5] == 'ended' then redis.call('ZREM', KEYS[4], ARGV[1]) end
 return redis.call('HGET', KEYS[1], 'linkVersion')`;
 
 /** Fields a transition never writes: the identity, the state (sent first), the link version (revocations). */
@@ -43,17 +63,23 @@ export class RedisConsultationStore implements ConsultationStore {
     this.#redis = redis;
   }
 
-  async create(c: Consultation): Promise<void> {
-    const created = await this.#redis.hsetnx(key(c.id), 'id', c.id);
-    if (!created) throw new Error(`consultation ${c.id} already exists`);
+  async create(c: Consultation, maxOpen = Number.MAX_SAFE_INTEGER): Promise<boolean> {
     // Kept OPEN_CONSULTATION_MS from now, or from the appointment if it is later.
     const ttlMs = Retention.OPEN_CONSULTATION_MS + Math.max(0, (c.scheduledAt ?? c.createdAt) - c.createdAt);
-    await this.#redis
-      .multi()
-      .hset(key(c.id), serialize(c))
-      .pexpire(key(c.id), ttlMs)
-      .zadd(byPractitioner(c.practitionerId), c.createdAt, c.id)
-      .exec();
+    const created = await this.#redis.eval(
+      CREATE,
+      3,
+      key(c.id),
+      byPractitioner(c.practitionerId),
+      openSet(c.practitionerId),
+      c.id,
+      String(c.createdAt),
+      String(ttlMs),
+      String(maxOpen),
+      ...Object.entries(serialize(c)).flat(),
+    );
+    if (created === -1) throw new Error(`consultation ${c.id} already exists`);
+    return created === 1;
   }
 
   async listByPractitioner(practitionerId: string, limit: number): Promise<Consultation[]> {
@@ -75,10 +101,11 @@ export class RedisConsultationStore implements ConsultationStore {
     for (const [k, v] of Object.entries(fields)) if (!FIXED.has(k)) args.push(k, v);
     const linkVersion = await this.#redis.eval(
       CAS,
-      3,
+      4,
       key(expected.id),
       inCall(expected.practitionerId),
       IN_CALL,
+      openSet(expected.practitionerId),
       ...args,
     );
     if (typeof linkVersion !== 'string') return null;

@@ -2,7 +2,9 @@ import type { Redis } from 'ioredis';
 import type { Role } from '@visita/protocol';
 import type { PresenceStore } from './PresenceStore.ts';
 
-const key = (consultationId: string, role: Role): string => `visita:presence:${consultationId}:${role}`;
+/** The presence set of one consultation and role (or of a practitioner's dashboard: `practitionerPresenceKey`). */
+export const presenceKey = (consultationId: string, role: Role): string => `visita:presence:${consultationId}:${role}`;
+const key = presenceKey;
 
 /**
  * One sorted set per consultation and role: member = connection, score = expiry (ms). Expired

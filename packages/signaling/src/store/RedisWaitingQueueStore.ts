@@ -1,4 +1,8 @@
 import type { Redis } from 'ioredis';
+import { Role } from '@visita/protocol';
+import type { WaitingRoomView } from '../autoscale/decide.ts';
+import { practitionerPresenceKey } from '../notifier.ts';
+import { presenceKey } from './RedisPresenceStore.ts';
 import type { QueueEntry, WaitingQueueStore } from './WaitingQueueStore.ts';
 import { Retention } from './retention.ts';
 
@@ -28,21 +32,31 @@ if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('SREM', KEYS[4], ARGV[2]) e
 return removed`;
 
 /**
- * Patients waiting in every waiting room together (the autoscaler's demand): one ZCARD per
- * practitioner with someone waiting, read in pages of 500.
+ * Every waiting room with someone in it (the autoscaler's demand): how many patients wait, and
+ * whether the practitioner's dashboard is present at `now` (any instance). One ZCARD and one
+ * ZCOUNT per practitioner with someone waiting, read in pages of 500.
  */
-export async function countAllWaiting(redis: Redis): Promise<number> {
-  let total = 0;
+export async function waitingRooms(redis: Redis, now: number): Promise<WaitingRoomView[]> {
+  const rooms: WaitingRoomView[] = [];
   let cursor = '0';
   do {
     const [next, ids] = await redis.sscan(ACTIVE, cursor, 'COUNT', 500);
     cursor = next;
     if (ids.length === 0) continue;
     const pipeline = redis.pipeline();
-    for (const id of ids) pipeline.zcard(queueKey(id));
-    for (const [err, n] of (await pipeline.exec()) ?? []) if (!err) total += Number(n) || 0;
+    for (const id of ids)
+      pipeline
+        .zcard(queueKey(id))
+        .zcount(presenceKey(practitionerPresenceKey(id), Role.PRACTITIONER), `(${now}`, '+inf');
+    const replies = (await pipeline.exec()) ?? [];
+    for (let i = 0; i + 1 < replies.length; i += 2) {
+      const [queueErr, waiting] = replies[i]!;
+      const [presenceErr, present] = replies[i + 1]!;
+      if (queueErr) continue;
+      rooms.push({ waiting: Number(waiting) || 0, practitionerOnline: !presenceErr && Number(present) > 0 });
+    }
   } while (cursor !== '0');
-  return total;
+  return rooms;
 }
 
 /** A sorted set per practitioner (score = check-in time) and one JSON record per entry. */

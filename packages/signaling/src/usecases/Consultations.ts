@@ -12,7 +12,10 @@ export class Consultations {
     this.#ctx = ctx;
   }
 
-  /** A consultation now (its waiting room is open) or scheduled (opens at the patient's check-in). */
+  /**
+   * A consultation now (its waiting room is open) or scheduled (opens at the patient's check-in);
+   * TOO_MANY_OPEN when the practitioner already holds `maxOpenConsultations` not ended.
+   */
   async create(
     practitionerId: string,
     opts: { scheduledAt?: number } = {},
@@ -24,7 +27,11 @@ export class Consultations {
       at !== undefined && at > now
         ? { ...base, state: 'scheduled', scheduledAt: at }
         : { ...base, state: 'waiting', scheduledAt: null };
-    await this.#ctx.store.create(c);
+    if (!(await this.#ctx.store.create(c, this.#ctx.maxOpenConsultations)))
+      throw new VisitaError(
+        ErrorCode.TOO_MANY_OPEN,
+        `this account already has ${this.#ctx.maxOpenConsultations} consultations open: end some first`,
+      );
     return c;
   }
 

@@ -3,6 +3,7 @@ import type { Consultation } from '../domain/consultation.ts';
 import type { Logger } from '../logger.ts';
 import type { TransportIce } from '../MediaCalls.ts';
 import type { MeteringEvent } from '../metering/events.ts';
+import type { ProbeShare } from './NetworkProbes.ts';
 import { roleOf, type Notifier } from '../notifier.ts';
 import type { SfuNodes } from '../sfu/SfuNodes.ts';
 import type { AdmissionStore } from '../store/AdmissionStore.ts';
@@ -57,6 +58,10 @@ export interface UseCasePorts {
   ice?: (identity: Identity) => TransportIce;
   /** How long a media node keeps a network test (VISITA_PROBE_TTL_MS). */
   probeTtlMs?: number;
+  /** Each practitioner's share of network tests running at once; none: no share. */
+  probeShare?: ProbeShare;
+  /** Consultations one practitioner may hold open at once (VISITA_OPEN_CONSULTATIONS); none: no limit. */
+  maxOpenConsultations?: number;
 }
 
 /** What the use cases share: the ports, the SFU nodes, the notifier, the log, and two recorders. */

@@ -46,6 +46,26 @@ describe.each<[string, () => ConsultationStore]>([
     expect(await store.get(c.id)).toEqual({ ...ended, endReason: EndReason.HUNG_UP, admittedAt: 5_000 });
   });
 
+  it('creates past a practitioner’s open limit never, even concurrently; an ended consultation frees its place', async () => {
+    const store = make();
+    const pr = `pr-open-${n}`;
+    const now = Date.now();
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => store.create(consultation({ practitionerId: pr, createdAt: now }), 3)),
+    );
+    expect(results.filter(Boolean)).toHaveLength(3);
+    expect(await store.listByPractitioner(pr, 50)).toHaveLength(3);
+    // Another practitioner is not affected.
+    expect(await store.create(consultation({ practitionerId: `${pr}-other`, createdAt: now }), 3)).toBe(true);
+    // One of the three ends: one more may be created, not two.
+    const [first] = await store.listByPractitioner(pr, 1);
+    expect(await store.compareAndSet(first!, after(first!, { type: 'hangUp' }))).not.toBeNull();
+    expect(await store.create(consultation({ practitionerId: pr, createdAt: now }), 3)).toBe(true);
+    expect(await store.create(consultation({ practitionerId: pr, createdAt: now }), 3)).toBe(false);
+    // Without a limit, as before.
+    expect(await store.create(consultation({ practitionerId: pr, createdAt: now }))).toBe(true);
+  });
+
   it('applies exactly one of concurrent transitions from the same state', async () => {
     const store = make();
     const c = consultation();

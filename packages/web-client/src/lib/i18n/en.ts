@@ -272,6 +272,7 @@ export const en = {
   err_TIMEOUT: 'The server did not answer in time.',
   err_UNAVAILABLE: 'The service is briefly unavailable. Please try again in a moment.',
   err_RATE_LIMITED: 'Too many attempts. Please wait a few minutes and try again.',
+  err_TOO_MANY_OPEN: 'This account has too many consultations open. End the ones that are over, then create a new one.',
 };
 
 export type Strings = typeof en;

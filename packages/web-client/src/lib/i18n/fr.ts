@@ -273,4 +273,6 @@ export const fr: Strings = {
   err_TIMEOUT: 'Le serveur n’a pas répondu à temps.',
   err_UNAVAILABLE: 'Le service est momentanément indisponible. Réessayez dans un instant.',
   err_RATE_LIMITED: 'Trop de tentatives. Patientez quelques minutes avant de réessayer.',
+  err_TOO_MANY_OPEN:
+    'Ce compte a trop de consultations ouvertes. Terminez celles qui sont finies, puis créez-en une nouvelle.',
 };
