@@ -114,8 +114,9 @@ try {
       console.log(`created ${account.role} account ${account.email} (${account.id})`);
     }
   } else if (command === 'set-password') {
-    await setAccountPassword(store, values.email, await readPassword());
-    console.log(`password of ${values.email} changed; ${await endSessions(values.email)}`);
+    if (await setAccountPassword(store, values.email, await readPassword()))
+      console.log(`password of ${values.email} changed; ${await endSessions(values.email)}`);
+    else console.log(`password of ${values.email} set again (the same): its sessions go on`);
   } else if (command === 'set-plan') {
     if (!values.plan) fail('--plan is required');
     const account = await store.findByEmail(values.email);

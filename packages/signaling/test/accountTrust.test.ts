@@ -322,6 +322,11 @@ describe('an administrator changing the credentials ends the sessions', () => {
     const again = (await post('/api/login', { email: p.email, password: PASSWORD })).body.data as {
       refreshToken: string;
     };
+    // The same password set again (make start does so for its demo account at every start): sessions go on.
+    const same = await runCli(['practitioner', 'set-password', '--email', p.email, '--password-env', 'NEW_PW'], {
+      NEW_PW: PASSWORD,
+    });
+    expect(same.stdout).toMatch(/the same\): its sessions go on/);
     const changed = await runCli(['practitioner', 'set-password', '--email', p.email, '--password-env', 'NEW_PW'], {
       NEW_PW: 'another long password',
     });

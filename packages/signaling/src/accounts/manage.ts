@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ErrorCode, VisitaError } from '@visita/protocol';
 import type { Account, AccountStore } from '../store/AccountStore.ts';
-import { hashPassword } from './password.ts';
+import { hashPassword, verifyPassword } from './password.ts';
 
 export const NewAccount = z.object({
   email: z.string().trim().email().max(200),
@@ -33,13 +33,21 @@ export async function addAccount(store: AccountStore, input: z.input<typeof NewA
   return account;
 }
 
-export async function setAccountPassword(store: AccountStore, email: string, password: string): Promise<void> {
+/**
+ * Sets the password (hashed with a new salt, the record sealed again). Returns whether it changed:
+ * false when it is the one the account already had (make start sets the demo account's own again
+ * at every start, which must not end its sessions).
+ */
+export async function setAccountPassword(store: AccountStore, email: string, password: string): Promise<boolean> {
   // By id: an administrator setting the password re-seals a record that no longer verifies.
   const id = await store.idByEmail(email);
   if (!id) throw new VisitaError(ErrorCode.NOT_FOUND, `no account with email ${email}`);
   const ok = NewAccount.shape.password.safeParse(password);
   if (!ok.success) throw new VisitaError(ErrorCode.BAD_REQUEST, ok.error.issues[0]?.message ?? 'invalid password');
+  const current = await store.get(id);
+  const same = current !== null && (await verifyPassword(password, current.passwordHash));
   await store.setPasswordHash(id, await hashPassword(password));
+  return !same;
 }
 
 /** Removes an account's second factor (a lost phone): the next login asks for the password only. */
