@@ -1,5 +1,5 @@
 # Visita: the two commands of the README, and a few more.
-.PHONY: start test security fuzz bench-join bench-load bench-capacity bench-sfu soak surge backup-drill install
+.PHONY: start test security fuzz bench-join bench-compare bench-load bench-capacity bench-sfu soak surge backup-drill install
 
 start: ## install what is missing, then run redis, one SFU node, signaling and the web client
 	@bash scripts/bootstrap.sh
@@ -20,6 +20,10 @@ fuzz: ## install what is missing, then fuzz every client event with 10,000 cases
 bench-join: ## 20 consultations in headless Chromium; writes docs/benchmarks.md
 	@bash scripts/bootstrap.sh
 	@bash scripts/bench-join.sh
+
+bench-compare: ## BASE=<commit> [BENCH=join ROUNDS=3 CALLS=10]: the benchmark for BASE and the working tree, alternately; prints both and their ratio
+	@bash scripts/bootstrap.sh
+	@BASE="$(BASE)" BENCH="$(BENCH)" ROUNDS="$(ROUNDS)" CALLS="$(CALLS)" bash scripts/bench-compare.sh
 
 bench-load: ## the patient link on an emulated iPhone over Slow 4G: time to an interactive device check; writes docs/benchmarks.md
 	@bash scripts/bootstrap.sh
