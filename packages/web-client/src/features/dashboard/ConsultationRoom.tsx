@@ -6,7 +6,7 @@ import { refreshed, sessionToken } from '../../lib/session.ts';
 import { Loading, Panel } from '../../ui/Panel.tsx';
 import { ServiceBanner } from '../../ui/ServiceBanner.tsx';
 import { holdBusy } from '../auth/idle.ts';
-import { LazyCallView } from '../call/LazyCallView.ts';
+import { LazyCallView, loadCallView } from '../call/LazyCallView.ts';
 import { useConsultation } from '../call/useConsultation.ts';
 import { Chat } from '../chat/Chat.tsx';
 import { useLocalMedia } from '../precall/useLocalMedia.ts';
@@ -25,6 +25,8 @@ export function ConsultationRoom({
   const [socket, setSocket] = useState<SignalingSocket | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => start(), [start]);
+  // The call's code, fetched now, so the admission does not wait for it.
+  useEffect(() => void loadCallView().catch(() => undefined), []);
   useEffect(() => {
     const s = connectSignaling(sessionToken, refreshed);
     setSocket(s);

@@ -1,16 +1,18 @@
 // The patient's page, opened from the link: the link checked, then the device check; the rest
 // (waiting room, call, the end) is PatientConsultation. No account: the token stays in the URL fragment.
-import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
+import { Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { patientLinkStatus } from '../../lib/api.ts';
 import type { Strings } from '../../lib/i18n.ts';
+import { preloadable } from '../../lib/preloadable.ts';
 import { Loading, Panel } from '../../ui/Panel.tsx';
 import { DeviceCheck, type CheckIn } from '../precall/DeviceCheck.tsx';
 import { useLocalMedia } from '../precall/useLocalMedia.ts';
 import { checkInKey, savedCheckIn } from './checkIn.ts';
 
 // The waiting room and the call (Socket.IO, then mediasoup-client) load after the first screen.
-const loadConsultation = () => import('./PatientConsultation.tsx');
-const PatientConsultation = lazy(() => loadConsultation().then((m) => ({ default: m.PatientConsultation })));
+const consultation = preloadable(() => import('./PatientConsultation.tsx').then((m) => m.PatientConsultation));
+const loadConsultation = consultation.preload;
+const PatientConsultation = consultation.Component;
 
 type Link =
   | { status: 'checking' }
