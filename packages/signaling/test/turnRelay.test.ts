@@ -381,22 +381,38 @@ describe.skipIf(!isolated)('coturn as make start runs it, with a patient credent
   });
 
   it('stops at its total quota, 90 % of the relay ports, before they run out (486, not 508)', async () => {
-    // coturn counts a released UDP allocation (Refresh 0) for about a second more (measured: 1.0 s).
-    await new Promise((r) => setTimeout(r, 2_000));
+    // coturn counts a released UDP allocation (Refresh 0) for about a second more (measured: 1.0 s
+    // on a quiet machine; a CI run under load once still held some after 2 s).
+    await new Promise((r) => setTimeout(r, 5_000));
     const held: TurnClient[] = [];
     let refusedWith = 0;
+    let collisions = 0;
     try {
       for (let i = 0; i < RELAY_PORTS[1] - RELAY_PORTS[0] + 1 && refusedWith === 0; i++) {
         const cred = turnCredentials({ urls: [], secret: turn.secret, ttlS: 600 }, `pt-many-${i}`, Date.now());
         const client = await TurnClient.open(server(), cred);
+        const code = await client.allocate('udp').then(
+          () => 0,
+          (e: unknown) => {
+            if (!(e instanceof TurnError)) throw e;
+            return e.code;
+          },
+        );
+        // 437: the kernel gave this client the local port of an earlier test's client whose released
+        // allocation coturn still holds (same 5-tuple). Not a refusal: another port, and this one again.
+        if (code === 437 && collisions < 10) {
+          collisions++;
+          client.close();
+          i--;
+          continue;
+        }
         held.push(client);
-        await client.allocate('udp').catch((e: unknown) => {
-          if (!(e instanceof TurnError)) throw e;
-          refusedWith = e.code;
-        });
+        refusedWith = code;
       }
       const allocated = held.length - (refusedWith ? 1 : 0);
-      console.log(`many patients: ${allocated} allocations, then ${refusedWith || 'none refused'}`);
+      console.log(
+        `many patients: ${allocated} allocations, then ${refusedWith || 'none refused'} (${collisions} local ports taken again)`,
+      );
       const total = Math.floor(((RELAY_PORTS[1] - RELAY_PORTS[0] + 1) * 9) / 10);
       expect({ allocated, refusedWith }).toEqual({ allocated: total, refusedWith: 486 });
     } finally {
