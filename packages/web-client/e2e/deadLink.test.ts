@@ -69,6 +69,12 @@ it('tells a dead link apart when it is opened, before any device check', async (
     expect(await cameraAsked(g.page)).toBe(0);
   }
 
+  // A token of another consultation than the path's (a link pasted together from two).
+  const other = await e2e.stack.createConsultation(token);
+  const mixed = await open(`${e2e.webUrl}/c/${other.consultationId}#t=${c.patientToken}`);
+  expect([mixed.status, mixed.text]).toEqual(['invalid', expect.stringContaining('Ask your practice for a new one')]);
+  expect(await cameraAsked(mixed.page)).toBe(0);
+
   // A live link goes on to the device check (the camera is asked for then).
   const live = await e2e.browser.newContext({ ignoreHTTPSErrors: true });
   const page = await live.newPage();

@@ -95,11 +95,15 @@ export const api = {
  * Whether the patient's link still opens its consultation. A failed check (network) answers
  * `open`: the check-in then says what is wrong, the patient is never stopped by the check itself.
  */
-export async function patientLinkStatus(token: string): Promise<PatientLinkStatus['status']> {
+export async function patientLinkStatus(token: string, consultationId: string): Promise<PatientLinkStatus['status']> {
   try {
     const res = await fetch('/api/link', { headers: { authorization: `Bearer ${token}` } });
     const body = (await res.json()) as Ack<PatientLinkStatus>;
-    return body.ok ? body.data.status : 'open';
+    if (!body.ok) return 'open';
+    // A token for another consultation than the link's path (a link cut or pasted together) is no
+    // working link: said now, not after the camera was asked for.
+    if (body.data.status === 'open' && body.data.consultationId !== consultationId) return 'invalid';
+    return body.data.status;
   } catch {
     return 'open';
   }

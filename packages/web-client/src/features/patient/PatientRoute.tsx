@@ -29,13 +29,13 @@ export function PatientRoute({ t, consultationId }: { t: Strings; consultationId
   useEffect(() => {
     if (!token) return;
     let live = true;
-    void patientLinkStatus(token).then((status) => {
+    void patientLinkStatus(token, consultationId).then((status) => {
       if (live) setLink(status === 'open' ? { status: 'open' } : { status: 'dead', why: status });
     });
     return () => {
       live = false;
     };
-  }, [token]);
+  }, [token, consultationId]);
   // The camera and microphone are asked for once the link is known to work; the waiting room's
   // code is fetched meanwhile.
   const linkOpen = link.status === 'open';
