@@ -351,6 +351,18 @@ describe('web server: responses', () => {
     expect((await send(web.port, SCRIPT, { method: 'POST' })).status).toBe(405);
   });
 
+  it('has a favicon where browsers look for it (no 404 on every page)', async () => {
+    expect(await send(web.port, '/favicon.ico')).toMatchObject({
+      status: 200,
+      headers: { 'content-type': 'image/x-icon' },
+    });
+    expect(await send(web.port, '/favicon.svg')).toMatchObject({
+      status: 200,
+      headers: { 'content-type': 'image/svg+xml' },
+    });
+    expect((await send(web.port, '/')).body).toContain('rel="icon" href="/favicon.svg"');
+  });
+
   it('sends text files compressed once at start: brotli, else gzip, as the client accepts; the same bytes', async () => {
     const get = (target: string, acceptEncoding?: string) =>
       new Promise<{ headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
