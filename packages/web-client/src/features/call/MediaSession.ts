@@ -136,8 +136,6 @@ export class MediaSession {
     const { rtpCapabilities } = await request(this.#socket, 'media:routerCapabilities', { consultationId });
     this.#stillOpen();
     await this.#device.load({ routerRtpCapabilities: rtpCapabilities as types.RtpCapabilities });
-    this.#stillOpen();
-
     this.#stillOpen(); // (listeners added after close() would never be removed)
     const onNew = (p: ProducerInfo) => {
       this.#remember(p);
