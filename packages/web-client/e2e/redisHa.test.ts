@@ -20,7 +20,9 @@ let closeBrowser: () => Promise<void>;
 let redis: Redis;
 const clients: TestClient[] = [];
 beforeAll(async () => {
-  platform = await Platform.start({ env: { VISITA_REDIS_HA: '1' } });
+  // The load below is one account creating a consultation every few hundred ms for a minute: more
+  // than a practice's 100 an hour (VISITA_CONSULTATION_RATE), which would stop it at the 101st.
+  platform = await Platform.start({ env: { VISITA_REDIS_HA: '1', VISITA_CONSULTATION_RATE: '100000' } });
   redis = platform.adminRedis();
   ({ browser, close: closeBrowser } = await launchChromium());
 });
