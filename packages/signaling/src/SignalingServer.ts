@@ -4,6 +4,7 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Redis } from 'ioredis';
 import { failSentCommandsOnClose, redisOptions } from '@visita/protocol/redis';
 import { RedisHealth } from './redis/RedisHealth.ts';
+import { withAnsweredSubscriptions } from './redis/adapterSubscriptions.ts';
 import { DurableWrites } from './redis/DurableWrites.ts';
 import { DurableAuditStore } from './store/DurableAuditStore.ts';
 import type { SignalingConfig } from './config.ts';
@@ -118,13 +119,15 @@ export class SignalingServer {
     // Instances share rooms and broadcasts through Redis Streams (trimmed by age by the sweeper too).
     // Recovery sessions under visita: too (the service's Redis ACL user only reaches visita:*).
     this.io.adapter(
-      createAdapter(this.redis, {
-        streamName: SOCKET_STREAM,
-        maxLen: SOCKET_STREAM_MAX_LEN,
-        sessionKeyPrefix: SOCKET_SESSION_PREFIX,
-        // Shorter than a command's time limit (redisOptions), so a read that waits is not a timeout.
-        blockTimeInMs: 1_000,
-      }),
+      withAnsweredSubscriptions(this.redis, log, () =>
+        createAdapter(this.redis, {
+          streamName: SOCKET_STREAM,
+          maxLen: SOCKET_STREAM_MAX_LEN,
+          sessionKeyPrefix: SOCKET_SESSION_PREFIX,
+          // Shorter than a command's time limit (redisOptions), so a read that waits is not a timeout.
+          blockTimeInMs: 1_000,
+        }),
+      ),
     );
     const presence = new RedisPresenceStore(this.redis, config.presenceTtlMs);
     this.usage = new UsageStore(this.redis);
