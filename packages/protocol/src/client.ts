@@ -274,6 +274,11 @@ export interface ServerToClientEvents {
   /** This patient link was opened on another device or tab: this one is disconnected and must release its media. */
   'session:replaced': (event: { consultationId: string }) => void;
   /**
+   * The practice revoked this patient link (every link issued so far): this connection is closed
+   * next; the page says the link is no longer valid and releases camera and microphone.
+   */
+  'link:revoked': (event: { consultationId: string }) => void;
+  /**
    * Whether signaling can keep records now (its Redis): sent on each change, and on connecting while
    * it cannot. Calls in progress go on either way; requests meanwhile answer UNAVAILABLE.
    */

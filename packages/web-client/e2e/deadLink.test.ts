@@ -82,3 +82,44 @@ it('tells a dead link apart when it is opened, before any device check', async (
   await page.getByTestId('patient-name').waitFor();
   await live.close();
 });
+
+it('says a link revoked while the patient waits is no longer valid, within seconds, and lets the camera go', async () => {
+  const token = await e2e.stack.login();
+  const c = await e2e.stack.createConsultation(token);
+  const context = await e2e.browser.newContext({ ignoreHTTPSErrors: true, locale: 'en-GB' });
+  const page = await context.newPage();
+  // Every track the page was given, to see that each is stopped in the end.
+  await page.addInitScript(() => {
+    const w = window as unknown as { __tracks: MediaStreamTrack[] };
+    w.__tracks = [];
+    const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = async (constraints) => {
+      const stream = await original(constraints);
+      w.__tracks.push(...stream.getTracks());
+      return stream;
+    };
+  });
+  await page.goto(`${e2e.webUrl}/c/${c.consultationId}#t=${c.patientToken}`);
+  await page.getByTestId('patient-name').fill('Revoked Rita');
+  await page.getByTestId('enter-waiting-room').click();
+  await page.getByTestId('position').waitFor();
+
+  const revokedAt = Date.now();
+  const res = await fetch(`${e2e.stack.signalingUrl}/api/consultations/${c.consultationId}/revoke`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+  });
+  expect(res.status).toBe(200);
+  const dead = page.getByTestId('dead-link');
+  await dead.waitFor({ timeout: 5_000 });
+  expect(Date.now() - revokedAt).toBeLessThan(5_000);
+  expect(await dead.getAttribute('data-status')).toBe('revoked');
+  expect(await dead.textContent()).toContain('Ask your practice for the new link');
+  await expect(page.getByTestId('reconnecting').count()).resolves.toBe(0);
+  const tracks = await page.evaluate(() =>
+    (window as unknown as { __tracks: MediaStreamTrack[] }).__tracks.map((t) => t.readyState),
+  );
+  expect(tracks.length).toBeGreaterThan(0);
+  expect(tracks).toEqual(tracks.map(() => 'ended'));
+  await context.close();
+});

@@ -166,6 +166,9 @@ export class WaitingRoom {
     const c = await this.#consultations.owned(identity, consultationId);
     const version = await this.#ctx.store.revokeLinks(c.id);
     const from = await this.#lifecycle.leaveQueue(c);
+    // Told first, so the page says why at once instead of trying to reconnect (its next
+    // handshake is refused); a page that misses it learns it from the link check on the cut.
+    this.#ctx.notify.toRole(c.id, Role.PATIENT, 'link:revoked', { consultationId: c.id });
     this.#ctx.notify.disconnectRole(c.id, Role.PATIENT);
     this.#ctx.log.info({ consultationId: c.id }, 'patient links revoked');
     await this.publishQueue(c.practitionerId, from);

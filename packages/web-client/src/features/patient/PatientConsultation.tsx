@@ -10,6 +10,7 @@ import { useConsultation } from '../call/useConsultation.ts';
 import type { CheckIn } from '../precall/DeviceCheck.tsx';
 import { PatientWaitingRoom, useWaitingNews } from '../waiting-room/PatientWaitingRoom.tsx';
 import { announceAdmission } from './announce.ts';
+import { useLinkWatch, type DeadLink } from './linkWatch.ts';
 
 export function PatientConsultation({
   t,
@@ -19,6 +20,7 @@ export function PatientConsultation({
   stream,
   placeKept,
   onOver,
+  onDead,
 }: {
   t: Strings;
   consultationId: string;
@@ -28,6 +30,8 @@ export function PatientConsultation({
   placeKept: boolean;
   /** Ended, or taken over by another device: forget the check-in, release the devices. */
   onOver: () => void;
+  /** The link died while the page was open (revoked, expired): the dead-link screen takes over. */
+  onDead: (why: DeadLink) => void;
 }) {
   const [socket] = useState(() => connectSignaling(token));
   useEffect(() => {
@@ -42,6 +46,7 @@ export function PatientConsultation({
     deviceCheck: checkIn.deviceCheck,
   }));
   const over = phase.name === 'ended' || phase.name === 'replaced';
+  useLinkWatch(socket, token, consultationId, !over, onDead);
   useEffect(() => {
     if (!over) return;
     // A hang-up (or leaving the waiting room) is answered before the connection closes: closing
@@ -83,6 +88,7 @@ export function PatientConsultation({
             consultationId={consultationId}
             local={stream}
             onHangUp={hangUp}
+            ending={phase.ending}
           />
         </Suspense>
       );
@@ -97,6 +103,7 @@ export function PatientConsultation({
           stream={stream}
           placeKept={placeKept}
           onLeave={hangUp}
+          ending={phase.ending}
         />
       );
     case 'joining':

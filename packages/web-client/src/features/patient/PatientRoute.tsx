@@ -62,6 +62,13 @@ export function PatientRoute({ t, consultationId }: { t: Strings; consultationId
     // Replaced by another device, or over: release the camera and microphone.
     if (media.status === 'ready') for (const track of media.stream.getTracks()) track.stop();
   }, [consultationId, media]);
+  const dead = useCallback(
+    (why: Extract<Link, { status: 'dead' }>['why']) => {
+      over();
+      setLink({ status: 'dead', why });
+    },
+    [over],
+  );
 
   if (link.status === 'checking')
     return (
@@ -104,6 +111,7 @@ export function PatientRoute({ t, consultationId }: { t: Strings; consultationId
         stream={media.stream}
         placeKept={saved !== null}
         onOver={over}
+        onDead={dead}
       />
     </Suspense>
   );
