@@ -10,6 +10,8 @@ import { request, type RequestError, type SignalingSocket } from '../../lib/sign
 import { useTitle } from '../../ui/Panel.tsx';
 import { ServiceBanner } from '../../ui/ServiceBanner.tsx';
 import { Icon } from '../../ui/Icon.tsx';
+import type { Ending } from './consultationState.ts';
+import { EndingStatus } from './EndingStatus.tsx';
 import { MediaSession, type RemoteTrackState } from './MediaSession.ts';
 import type { NetworkQuality } from './quality.ts';
 import { useCallChat } from './useCallChat.ts';
@@ -28,12 +30,25 @@ interface Props {
   side?: ReactNode;
   /** This side's role, to count the other side's messages while the sheet is closed. */
   me?: Role;
+  /** This side hung up and the server has not confirmed it yet. */
+  ending?: Ending | undefined;
 }
 
 /** How often the network's quality is sampled. */
 const QUALITY_EVERY_MS = 2_000;
 
-export function CallView({ t, socket, consultationId, local, onHangUp, peerName, peerDetail, side, me }: Props) {
+export function CallView({
+  t,
+  socket,
+  consultationId,
+  local,
+  onHangUp,
+  peerName,
+  peerDetail,
+  side,
+  me,
+  ending,
+}: Props) {
   useTitle(peerName ? `${t.callTitle} — ${peerName}` : t.callTitle);
   const remoteRef = useRef<HTMLVideoElement>(null);
   const [needsTap, setNeedsTap] = useState(false);
@@ -171,6 +186,7 @@ export function CallView({ t, socket, consultationId, local, onHangUp, peerName,
           </p>
         )}
         <ServiceBanner t={t} socket={socket} />
+        <EndingStatus t={t} ending={ending} />
         {needsTap && (
           <button
             className="tap-sound"

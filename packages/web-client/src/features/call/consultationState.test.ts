@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   checkedIn,
   consultationReducer as reduce,
+  hangUpConfirmedBy,
+  hangUpRetryMs,
   initialPhase,
   keepsMedia,
   type ConsultationPhase,
@@ -23,6 +25,37 @@ const view = (state: ConsultationView['state'], extra: Partial<ConsultationView>
 });
 
 describe('consultationReducer', () => {
+  it('shows a hang-up as ended only once the server confirmed it; until then the call (or the waiting) goes on', () => {
+    const call = reduce(reduce(initialPhase, { type: 'joined', view: view('waiting'), keptMedia: false }), {
+      type: 'admitted',
+      view: view('in_call'),
+    });
+    const asked = reduce(call, { type: 'hangingUp' });
+    expect(asked).toMatchObject({ name: 'call', generation: 0, ending: 'pending' });
+    const failed = reduce(asked, { type: 'hangUpUnconfirmed' });
+    expect(failed).toMatchObject({ name: 'call', ending: 'unconfirmed' });
+    // Still unconfirmed across a media rebuild or a view update.
+    expect(reduce(failed, { type: 'admitted', view: null })).toMatchObject({ generation: 1, ending: 'unconfirmed' });
+    expect(reduce(failed, { type: 'updated', view: view('in_call') })).toMatchObject({ ending: 'unconfirmed' });
+    expect(reduce(failed, { type: 'hungUp' })).toEqual({ name: 'ended', reason: 'hung_up' });
+    // The server's own word (the ended event) confirms it too.
+    expect(reduce(failed, { type: 'ended', reason: 'hung_up' })).toEqual({ name: 'ended', reason: 'hung_up' });
+    // Leaving the waiting room: the same.
+    const waiting = reduce(initialPhase, { type: 'joined', view: view('waiting'), keptMedia: false });
+    const leaving = reduce(waiting, { type: 'hangingUp' });
+    expect(leaving).toMatchObject({ name: 'waiting', ending: 'pending' });
+    expect(reduce(leaving, { type: 'updated', view: view('waiting') })).toMatchObject({ ending: 'pending' });
+    // Nothing to end before joining, or after the end.
+    expect(reduce(initialPhase, { type: 'hangingUp' })).toEqual(initialPhase);
+  });
+
+  it('reads INVALID_STATE as "already over" and anything else as "try again", later each time', () => {
+    expect(hangUpConfirmedBy('INVALID_STATE')).toBe(true);
+    for (const code of ['TIMEOUT', 'UNAVAILABLE', 'NOT_FOUND', 'RATE_LIMITED'] as const)
+      expect(hangUpConfirmedBy(code)).toBe(false);
+    expect([0, 1, 2, 3, 4, 10].map(hangUpRetryMs)).toEqual([1_000, 2_000, 4_000, 8_000, 10_000, 10_000]);
+  });
+
   it('joins into the waiting room, is admitted, and each admission or rejoin without media is a new generation', () => {
     let p = reduce(initialPhase, { type: 'joined', view: view('waiting'), keptMedia: false });
     expect(p).toMatchObject({ name: 'waiting' });

@@ -3,12 +3,18 @@
 // it ended. Shared by the patient's and the practitioner's screens; pure, so it is unit-tested.
 import type { ConsultationView, EndReason, ErrorCode } from '@visita/protocol';
 
+/**
+ * This side asked to end (hang up, leave the waiting room) and the server has not confirmed yet:
+ * `pending` while the request is on its way, `unconfirmed` once it failed and is being retried.
+ */
+export type Ending = 'pending' | 'unconfirmed';
+
 export type ConsultationPhase =
   | { name: 'joining' }
   /** Not in a call: the patient waits, or the practitioner sees the consultation before admitting. */
-  | { name: 'waiting'; view: ConsultationView }
+  | { name: 'waiting'; view: ConsultationView; ending?: Ending }
   /** In the call; `generation` changes when the media session must be built again. */
-  | { name: 'call'; generation: number; view: ConsultationView | null }
+  | { name: 'call'; generation: number; view: ConsultationView | null; ending?: Ending }
   | { name: 'ended'; reason: EndReason; message?: string }
   /** The patient's link was opened on another device or tab, which took over. */
   | { name: 'replaced' }
@@ -20,7 +26,11 @@ export type ConsultationEvent =
   | { type: 'updated'; view: ConsultationView }
   | { type: 'admitted'; view: ConsultationView | null }
   | { type: 'ended'; reason: EndReason; message?: string }
-  /** This side hung up (the request may still be on its way). */
+  /** This side asked to end; the server has not answered yet. */
+  | { type: 'hangingUp' }
+  /** The request to end failed (no answer, or an error): it is tried again. */
+  | { type: 'hangUpUnconfirmed' }
+  /** The server confirmed this side's hang-up. */
   | { type: 'hungUp' }
   /** The practitioner declined the waiting patient. */
   | { type: 'declined' }
@@ -51,10 +61,15 @@ export function checkedIn(before: ConsultationView | null, after: ConsultationVi
   return !before.patientPresent || before.patientName !== after.patientName;
 }
 
+/** An unconfirmed end is carried into the next phase: it still is not confirmed. */
+const endingOf = (p: ConsultationPhase): { ending?: Ending } =>
+  (p.name === 'call' || p.name === 'waiting') && p.ending ? { ending: p.ending } : {};
+
 const nextCall = (p: ConsultationPhase, view: ConsultationView | null): ConsultationPhase => ({
   name: 'call',
   generation: p.name === 'call' ? p.generation + 1 : 0,
   view: view ? withReason(view, previous(p)) : previous(p),
+  ...endingOf(p),
 });
 
 export function consultationReducer(p: ConsultationPhase, e: ConsultationEvent): ConsultationPhase {
@@ -63,7 +78,7 @@ export function consultationReducer(p: ConsultationPhase, e: ConsultationEvent):
   switch (e.type) {
     case 'joined':
       if (e.view.state === 'ended') return { name: 'ended', reason: 'hung_up' };
-      if (e.view.state !== 'in_call') return { name: 'waiting', view: e.view };
+      if (e.view.state !== 'in_call') return { name: 'waiting', view: e.view, ...endingOf(p) };
       // Joined again keeping the media: the same session goes on (it restarts ICE by itself).
       if (e.keptMedia && p.name === 'call') return { ...p, view: withReason(e.view, p.view) };
       return nextCall(p, e.view);
@@ -71,13 +86,18 @@ export function consultationReducer(p: ConsultationPhase, e: ConsultationEvent):
       if (p.name === 'waiting' || p.name === 'joining')
         return e.view.state === 'in_call' || e.view.state === 'ended'
           ? p
-          : { name: 'waiting', view: withReason(e.view, previous(p)) };
+          : { name: 'waiting', view: withReason(e.view, previous(p)), ...endingOf(p) };
       if (p.name === 'call') return { ...p, view: withReason(e.view, p.view) };
       return p;
     case 'admitted':
       return nextCall(p, e.view);
     case 'ended':
       return { name: 'ended', reason: e.reason, ...(e.message ? { message: e.message } : {}) };
+    case 'hangingUp':
+    case 'hangUpUnconfirmed': {
+      const ending = e.type === 'hangingUp' ? 'pending' : 'unconfirmed';
+      return p.name === 'call' || p.name === 'waiting' ? { ...p, ending } : p;
+    }
     case 'hungUp':
       return { name: 'ended', reason: 'hung_up' };
     case 'declined':
@@ -92,3 +112,13 @@ export function consultationReducer(p: ConsultationPhase, e: ConsultationEvent):
 
 /** Whether a (re)join should keep the call's media: only while in a call. */
 export const keepsMedia = (p: ConsultationPhase): boolean => p.name === 'call';
+
+/**
+ * What a failed hang-up request means: INVALID_STATE is the answer for a consultation already over
+ * (the other side ended it first): confirmed. Anything else (no answer, the service unavailable,
+ * a consultation it does not know) leaves the call open as far as this page knows: tried again.
+ */
+export const hangUpConfirmedBy = (code: ErrorCode): boolean => code === 'INVALID_STATE';
+
+/** The wait before trying a hang-up again: 1 s, doubled each time, at most 10 s. */
+export const hangUpRetryMs = (attempt: number): number => Math.min(10_000, 1_000 * 2 ** attempt);

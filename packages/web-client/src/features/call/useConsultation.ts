@@ -6,6 +6,8 @@ import { request, whenConnected, type RequestError, type SignalingSocket } from 
 import {
   checkedIn,
   consultationReducer,
+  hangUpConfirmedBy,
+  hangUpRetryMs,
   initialPhase,
   keepsMedia,
   viewOf,
@@ -14,6 +16,9 @@ import {
 
 type JoinRequest = ClientRequests['consultation:join'][0];
 export type JoinExtras = Omit<JoinRequest, 'consultationId' | 'keepMedia'>;
+
+/** How long a hang-up waits for its answer before it is said unconfirmed (and tried again). */
+const HANG_UP_TIMEOUT_MS = 5_000;
 
 export function useConsultation(
   socket: SignalingSocket | null,
@@ -84,14 +89,29 @@ export function useConsultation(
     };
   }, [socket, consultationId, reasonOnCheckIn]);
 
+  // A hang-up shows as ended once the server confirmed it (its answer, or its ended event), never
+  // before: until then the page says it is ending, then that it could not be confirmed, and tries again.
   const pending = useRef<Promise<void>>(Promise.resolve());
+  const retry = useRef<ReturnType<typeof setTimeout>>(undefined);
+  useEffect(() => () => clearTimeout(retry.current), []);
   const hangUp = useCallback(() => {
-    if (socket)
-      pending.current = request(socket, 'consultation:hangUp', { consultationId }).then(
-        () => undefined,
-        () => undefined,
+    const p = phaseRef.current;
+    if (!socket || ((p.name === 'call' || p.name === 'waiting') && p.ending)) return;
+    dispatch({ type: 'hangingUp' });
+    const attempt = (n: number): Promise<void> =>
+      request(socket, 'consultation:hangUp', { consultationId }, HANG_UP_TIMEOUT_MS).then(
+        () => dispatch({ type: 'hungUp' }),
+        (e: RequestError) => {
+          if (hangUpConfirmedBy(e.code)) return dispatch({ type: 'hungUp' });
+          if (phaseRef.current.name === 'ended' || phaseRef.current.name === 'replaced') return;
+          dispatch({ type: 'hangUpUnconfirmed' });
+          retry.current = setTimeout(() => {
+            const now = phaseRef.current.name;
+            if (now !== 'ended' && now !== 'replaced') pending.current = attempt(n + 1);
+          }, hangUpRetryMs(n));
+        },
       );
-    dispatch({ type: 'hungUp' });
+    pending.current = attempt(0);
   }, [socket, consultationId]);
   const settled = useCallback(() => pending.current, []);
   const declined = useCallback(() => dispatch({ type: 'declined' }), []);

@@ -76,6 +76,7 @@ export function ConsultationRoom({
           consultationId={consultationId}
           local={media.stream}
           onHangUp={hangUp}
+          ending={phase.ending}
           peerName={phase.view?.patientName ?? t.aPatient}
           peerDetail={phase.view?.reason ?? undefined}
           side={<Chat t={t} socket={socket} consultationId={consultationId} me="practitioner" />}

@@ -7,6 +7,8 @@ import { useSignalingState, type SignalingSocket } from '../../lib/signaling.ts'
 import { Panel } from '../../ui/Panel.tsx';
 import { ServiceBanner } from '../../ui/ServiceBanner.tsx';
 import { VideoPreview } from '../../ui/VideoPreview.tsx';
+import { EndingStatus } from '../call/EndingStatus.tsx';
+import type { Ending } from '../call/consultationState.ts';
 import { Chat } from '../chat/Chat.tsx';
 import { AdmissionPending } from './AdmissionPending.tsx';
 
@@ -46,6 +48,7 @@ export function PatientWaitingRoom({
   stream,
   placeKept,
   onLeave,
+  ending,
 }: {
   t: Strings;
   socket: SignalingSocket;
@@ -56,6 +59,8 @@ export function PatientWaitingRoom({
   /** Came back (a reload, the link opened again) and kept their place: said once. */
   placeKept: boolean;
   onLeave: () => void;
+  /** Leaving was asked and is not confirmed yet. */
+  ending?: Ending | undefined;
 }) {
   const { position, message } = waiting;
   const [confirmLeave, setConfirmLeave] = useState(false);
@@ -70,6 +75,7 @@ export function PatientWaitingRoom({
         </p>
       )}
       <ServiceBanner t={t} socket={socket} />
+      <EndingStatus t={t} ending={ending} />
       {placeKept && (
         <p className="notice" role="status" data-testid="place-kept">
           {t.placeKept}

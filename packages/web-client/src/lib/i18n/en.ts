@@ -205,6 +205,9 @@ export const en = {
   patientWaiting: (name: string) => `${name} is waiting`,
   aPatient: 'A patient',
   admit: 'Admit',
+  // ending a consultation: shown until the server confirms it
+  ending: 'Ending the consultation…',
+  endingUnconfirmed: 'The server has not confirmed the end of the consultation yet. Trying again…',
   // admission while every media server is full (the call starts by itself)
   capacityStarting: (s: number) =>
     `No media server has room right now: starting more capacity, about ${s} s. The call starts by itself.`,

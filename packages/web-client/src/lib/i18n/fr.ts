@@ -208,6 +208,9 @@ export const fr: Strings = {
   patientWaiting: (name: string) => `${name} attend`,
   aPatient: 'Un patient',
   admit: 'Faire entrer',
+  // ending a consultation: shown until the server confirms it
+  ending: 'Fin de la consultation en cours…',
+  endingUnconfirmed: 'Le serveur n’a pas encore confirmé la fin de la consultation. Nouvel essai…',
   capacityStarting: (s: number) =>
     `Aucun serveur média n’a de place pour l’instant : démarrage de capacité supplémentaire, environ ${s} s. L’appel démarrera tout seul.`,
   capacityWaiting:
