@@ -87,15 +87,21 @@ export function uplinkOf(report: RTCStatsReport | undefined): {
   packetsSent: number;
   packetsLost: number;
   reported: boolean;
+  /** Bytes sent so far, RTP headers included (what the uplink carried). */
+  bytesSent: number;
 } {
   const pair = selectedPair(report);
   const rtt = pair?.['currentRoundTripTime'];
   const available = pair?.['availableOutgoingBitrate'];
   let packetsSent = 0;
   let packetsLost = 0;
+  let bytesSent = 0;
   let reported = false;
   each(report, (s) => {
-    if (s.type === 'outbound-rtp') packetsSent += Number(s['packetsSent'] ?? 0);
+    if (s.type === 'outbound-rtp') {
+      packetsSent += Number(s['packetsSent'] ?? 0);
+      bytesSent += Number(s['bytesSent'] ?? 0) + Number(s['headerBytesSent'] ?? 0);
+    }
     if (s.type === 'remote-inbound-rtp') {
       reported = true;
       packetsLost += Math.max(0, Number(s['packetsLost'] ?? 0));
@@ -107,6 +113,7 @@ export function uplinkOf(report: RTCStatsReport | undefined): {
     packetsSent,
     packetsLost,
     reported,
+    bytesSent,
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gradeNetwork, median } from './networkGrade.ts';
+import { gradeNetwork, median, uploadEstimateKbps } from './networkGrade.ts';
 
 const ok = { connected: true, rttMs: 40, lossRatio: 0, uploadKbps: 1_500 };
 
@@ -27,5 +27,36 @@ describe('median', () => {
     expect(median([])).toBeNull();
     expect(median([30, 10, 20])).toBe(20);
     expect(median([40, 10, 20, 30])).toBe(25);
+  });
+});
+
+describe('uploadEstimateKbps', () => {
+  it("takes the browser's highest bandwidth estimate when it gives one", () => {
+    const s = [
+      { availableKbps: 300, bytesSent: 0, atMs: 0 },
+      { availableKbps: 900, bytesSent: 10_000, atMs: 500 },
+      { availableKbps: 700, bytesSent: 20_000, atMs: 1_000 },
+    ];
+    expect(uploadEstimateKbps(s)).toBe(900);
+  });
+  it('measures a browser without one (Firefox) by the highest rate it sent at between two looks', () => {
+    const s = [
+      { availableKbps: null, bytesSent: 0, atMs: 0 },
+      { availableKbps: null, bytesSent: 25_000, atMs: 500 }, // 400 kbit/s
+      { availableKbps: null, bytesSent: 75_000, atMs: 1_000 }, // 800 kbit/s
+      { availableKbps: null, bytesSent: 100_000, atMs: 1_500 }, // 400 kbit/s
+    ];
+    expect(uploadEstimateKbps(s)).toBe(800);
+    expect(gradeNetwork({ ...ok, uploadKbps: uploadEstimateKbps(s) })).toBe('good');
+  });
+  it('is null (not measured) with fewer than two looks, or counters that went back', () => {
+    expect(uploadEstimateKbps([])).toBeNull();
+    expect(uploadEstimateKbps([{ availableKbps: null, bytesSent: 5_000, atMs: 0 }])).toBeNull();
+    expect(
+      uploadEstimateKbps([
+        { availableKbps: null, bytesSent: 5_000, atMs: 0 },
+        { availableKbps: null, bytesSent: 1_000, atMs: 500 },
+      ]),
+    ).toBeNull();
   });
 });

@@ -38,3 +38,30 @@ export function median(values: readonly number[]): number | null {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
+
+/** One look at the test's send side: the browser's bandwidth estimate if it gives one, bytes sent so far, when. */
+export interface UplinkSample {
+  availableKbps: number | null;
+  bytesSent: number;
+  atMs: number;
+}
+
+/**
+ * The upload to grade: the browser's bandwidth estimate (Chromium, Safari), its highest value as it
+ * ramps up; a browser that gives none (Firefox has no `availableOutgoingBitrate`) is measured by
+ * what it managed to send: the highest rate of bytes sent between two looks. Null when neither is
+ * known (then the grade rests on loss and round trip, and the page says the upload was not measured).
+ */
+export function uploadEstimateKbps(samples: readonly UplinkSample[]): number | null {
+  const estimates = samples.flatMap((s) => (s.availableKbps === null ? [] : [s.availableKbps]));
+  if (estimates.length > 0) return Math.max(...estimates);
+  let best: number | null = null;
+  for (let i = 1; i < samples.length; i++) {
+    const a = samples[i - 1]!;
+    const b = samples[i]!;
+    const ms = b.atMs - a.atMs;
+    if (ms <= 0 || b.bytesSent < a.bytesSent) continue;
+    best = Math.max(best ?? 0, ((b.bytesSent - a.bytesSent) * 8) / ms); // bits per ms = kbit/s
+  }
+  return best;
+}

@@ -7,7 +7,7 @@ import type { NetworkGrade } from '@visita/protocol';
 import { ErrorCode } from '@visita/protocol/browser';
 import { connectSignaling, request, RequestError, whenConnected } from '../../lib/signaling.ts';
 import { pathOf, uplinkOf } from '../call/mediaStats.ts';
-import { gradeNetwork, median } from './networkGrade.ts';
+import { gradeNetwork, median, uploadEstimateKbps, type UplinkSample } from './networkGrade.ts';
 
 export type NetworkTestResult =
   | {
@@ -90,7 +90,7 @@ export async function testNetwork(
       return { grade: 'failed', rttMs: null, lossRatio: null, uploadKbps: null, path: null };
     // Sampled each half second: the round trip's median, the highest estimate (it ramps up).
     const rtts: number[] = [];
-    let upload: number | null = null;
+    const uplink: UplinkSample[] = [];
     let last = uplinkOf(undefined);
     let path: { type: string; protocol: string } | null = null;
     for (let waited = 0; waited < o.sampleMs; waited += 500) {
@@ -99,13 +99,13 @@ export async function testNetwork(
       last = uplinkOf(report);
       path = pathOf(report) ?? path;
       if (last.rttMs !== null) rtts.push(last.rttMs);
-      if (last.availableKbps !== null) upload = Math.max(upload ?? 0, last.availableKbps);
+      uplink.push({ availableKbps: last.availableKbps, bytesSent: last.bytesSent, atMs: performance.now() });
     }
     const measure = {
       connected: true,
       rttMs: median(rtts),
       lossRatio: last.reported && last.packetsSent > 0 ? last.packetsLost / last.packetsSent : null,
-      uploadKbps: upload,
+      uploadKbps: uploadEstimateKbps(uplink),
     };
     return { grade: gradeNetwork(measure), ...measure, path };
   } catch (e) {
