@@ -297,7 +297,10 @@ it('fails over in seconds, twice (SIGKILL, then SIGSTOP of the primary): the cal
 
 /** The time from a durable write to its replica's confirmation, from signaling's histogram. */
 async function confirmations(): Promise<{ total: number; summary: string }> {
-  const metrics = await (await fetch(`http://127.0.0.1:${platform.ports.metrics}/metrics`)).text();
+  // Once more on a connection closed under it: the keep-alive connection of the previous call may
+  // be closed by the server just as it is reused (a loaded machine's timers run late).
+  const url = `http://127.0.0.1:${platform.ports.metrics}/metrics`;
+  const metrics = await (await fetch(url).catch(() => fetch(url))).text();
   const buckets = [
     ...metrics.matchAll(/visita_signaling_durable_confirm_seconds_bucket\{le="([^"]+)"[^}]*\} (\d+)/g),
   ].map((m) => [m[1]!, Number(m[2])] as const);
