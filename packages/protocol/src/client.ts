@@ -7,6 +7,7 @@ import {
   RtpCapabilities,
   RtpParameters,
   TransportDirection,
+  VideoDecoders,
   type ConsumerOptions,
   type IceServer,
   type TransportOptions,
@@ -143,6 +144,8 @@ export interface ChatMessage {
   at: number;
 }
 export const ConsultationRequest = z.object({ consultationId: Id });
+/** A media session's device is loaded: the video codecs this browser decodes. */
+export const DecodersRequest = z.object({ consultationId: Id, video: VideoDecoders });
 /** One page of chat history, newest last: at most CHAT_PAGE_MAX messages, older than `before` (ms) if given. */
 export const CHAT_PAGE_MAX = 50;
 export const ChatHistoryRequest = z.object({
@@ -201,6 +204,8 @@ export interface ClientRequests {
   /** `more`: older messages exist (ask again with `before` = the first message's `at`). */
   'chat:history': [z.infer<typeof ChatHistoryRequest>, { messages: ChatMessage[]; more: boolean }];
   'media:routerCapabilities': [z.infer<typeof ConsultationRequest>, { rtpCapabilities: RtpCapabilities }];
+  /** `peer`: what the other side declared it decodes, null while it has not (its media not started). */
+  'media:decoders': [z.infer<typeof DecodersRequest>, { peer: VideoDecoders | null }];
   'media:createTransport': [z.infer<typeof CreateTransportRequest>, TransportOptions];
   'media:connectTransport': [z.infer<typeof ConnectTransportRequest>, { connected: true }];
   'media:restartIce': [
@@ -236,6 +241,7 @@ export const clientRequestSchemas: { [K in ClientRequestName]: z.ZodType<ClientR
   'chat:send': ChatSendRequest,
   'chat:history': ChatHistoryRequest,
   'media:routerCapabilities': ConsultationRequest,
+  'media:decoders': DecodersRequest,
   'media:createTransport': CreateTransportRequest,
   'media:connectTransport': ConnectTransportRequest,
   'media:restartIce': RestartIceRequest,
@@ -271,6 +277,8 @@ export interface ServerToClientEvents {
   'media:newProducer': (producer: ProducerInfo) => void;
   'media:consumerClosed': (event: { consumerId: string }) => void;
   'media:producerPaused': (event: { producerId: string; paused: boolean }) => void;
+  /** The other side's media session started and declared the video codecs it decodes: send one of them. */
+  'media:peerDecoders': (event: { consultationId: string; video: VideoDecoders }) => void;
   /** This patient link was opened on another device or tab: this one is disconnected and must release its media. */
   'session:replaced': (event: { consultationId: string }) => void;
   /**
@@ -305,6 +313,7 @@ export const requestClass: { [K in ClientRequestName]: RequestClass } = {
   'chat:send': RequestClass.CHAT,
   'chat:history': RequestClass.READ,
   'media:routerCapabilities': RequestClass.MEDIA,
+  'media:decoders': RequestClass.MEDIA,
   'media:createTransport': RequestClass.MEDIA,
   'media:connectTransport': RequestClass.MEDIA,
   'media:restartIce': RequestClass.MEDIA,

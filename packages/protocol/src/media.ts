@@ -41,6 +41,14 @@ export const RtpCapabilities = z.looseObject({
 });
 export type RtpCapabilities = z.infer<typeof RtpCapabilities>;
 
+/**
+ * The video codecs a participant's browser can decode (`video/VP8`, `video/H264`…), declared when
+ * its media session starts: a sender picks a codec every receiver in the room decodes (Firefox
+ * builds without OpenH264 decode no H264).
+ */
+export const VideoDecoders = z.array(z.string().regex(/^video\/[A-Za-z0-9-]{1,24}$/)).max(16);
+export type VideoDecoders = z.infer<typeof VideoDecoders>;
+
 export const RtpParameters = z.looseObject({
   mid: z.string().max(32).optional(),
   codecs: z

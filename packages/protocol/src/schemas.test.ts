@@ -29,6 +29,7 @@ describe('client request schemas', () => {
       'media:connectTransport',
       'media:consume',
       'media:createTransport',
+      'media:decoders',
       'media:iceServers',
       'media:produce',
       'media:producers',

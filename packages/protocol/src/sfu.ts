@@ -7,6 +7,7 @@ import {
   RtpCapabilities,
   RtpParameters,
   TransportDirection,
+  VideoDecoders,
   type ConsumerOptions,
   type TransportOptions,
 } from './media.ts';
@@ -21,7 +22,8 @@ export const PROBE_MAX_TTL_MS = 60_000;
 const Peer = { roomId: Id, peerId: Id };
 
 export const SfuRequestSchemas = {
-  'room.open': z.object(Room),
+  /** With `peerId` and `decoders`: that peer's video decoders are kept with the room (its media session starts). */
+  'room.open': z.object({ ...Room, peerId: Id.optional(), decoders: VideoDecoders.optional() }),
   'room.close': z.object(Room),
   'room.get': z.object(Room),
   'peer.close': z.object(Peer),
@@ -71,7 +73,8 @@ export interface NodeStatus {
 }
 
 export interface SfuResponses {
-  'room.open': { rtpCapabilities: RtpCapabilities; created: boolean };
+  /** `decoders`: each peer's declared video decoders, by peer id. */
+  'room.open': { rtpCapabilities: RtpCapabilities; created: boolean; decoders: Record<string, VideoDecoders> };
   'room.close': { closed: boolean };
   'room.get': RoomSummary;
   'peer.close': { closed: boolean };

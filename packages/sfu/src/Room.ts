@@ -71,6 +71,9 @@ export interface RoomEvents {
  * belongs to one peer, and a peer can only touch its own. close() is idempotent and cascades:
  * closing the router closes transports, which close producers and consumers.
  */
+/** More peers than a consultation has, with room to spare. */
+const MAX_DECLARED_PEERS = 8;
+
 export class Room extends EventEmitter<RoomEvents> {
   readonly id: string;
   readonly router: types.Router;
@@ -79,6 +82,8 @@ export class Room extends EventEmitter<RoomEvents> {
   readonly #openedAt = Date.now();
   /** Peers whose microphone has flowed (the call's audio is up once two have). */
   readonly #audioUp = new Set<string>();
+  /** Each peer's declared video decoders (its last declaration; a handful of peers at most). */
+  readonly #decoders = new Map<string, string[]>();
   #closed = false;
 
   constructor(id: string, router: types.Router, rtc: RtcListenConfig) {
@@ -93,6 +98,17 @@ export class Room extends EventEmitter<RoomEvents> {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** A peer's media session started: the video codecs its browser decodes (senders pick among them). */
+  declareDecoders(peerId: string, video: readonly string[]): void {
+    if (!this.#decoders.has(peerId) && this.#decoders.size >= MAX_DECLARED_PEERS)
+      throw new VisitaError(ErrorCode.LIMIT_EXCEEDED, 'too many peers declared');
+    this.#decoders.set(peerId, [...video]);
+  }
+
+  decoders(): Record<string, string[]> {
+    return Object.fromEntries(this.#decoders);
   }
 
   /** Transports and producers held by the room's peers. */

@@ -96,11 +96,15 @@ export class SfuNode extends EventEmitter<SfuNodeEvents> {
   }
 
   readonly handlers: SfuHandlers = {
-    'room.open': async ({ roomId }) => {
+    'room.open': async ({ roomId, peerId, decoders }) => {
       const existing = this.#rooms.get(roomId);
-      if (existing) return { rtpCapabilities: existing.router.rtpCapabilities as RtpCapabilities, created: false };
-      const room = await this.#open(roomId);
-      return { rtpCapabilities: room.router.rtpCapabilities as RtpCapabilities, created: true };
+      const room = existing ?? (await this.#open(roomId));
+      if (peerId !== undefined && decoders !== undefined) room.declareDecoders(peerId, decoders);
+      return {
+        rtpCapabilities: room.router.rtpCapabilities as RtpCapabilities,
+        created: !existing,
+        decoders: room.decoders(),
+      };
     },
     'room.close': async ({ roomId }) => {
       const room = this.#rooms.get(roomId);

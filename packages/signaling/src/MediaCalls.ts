@@ -5,6 +5,7 @@ import {
   VisitaError,
   type ClientRequests,
   type TransportOptions,
+  type VideoDecoders,
 } from '@visita/protocol';
 import { otherRole, roleOf, type Notifier } from './notifier.ts';
 import type { Consultation } from './domain/consultation.ts';
@@ -48,6 +49,22 @@ export class MediaCalls {
     const { client, c } = await this.#inCall(identity, p.consultationId);
     const r = await client.call('room.open', { roomId: c.id });
     return { rtpCapabilities: r.rtpCapabilities };
+  }
+
+  /**
+   * The caller's media session loaded its device: the video codecs its browser decodes, kept with
+   * the room and told to the other side (whose camera may need another codec); answered with the
+   * other side's own, if its session declared them.
+   */
+  async decoders(identity: Identity, p: Req<'media:decoders'>): Res<'media:decoders'> {
+    const { client, c } = await this.#inCall(identity, p.consultationId);
+    const role = roleOf(identity);
+    const other = otherRole(role);
+    const r = await client.call('room.open', { roomId: c.id, peerId: role, decoders: p.video });
+    this.#notify.toRole(c.id, other, 'media:peerDecoders', { consultationId: c.id, video: p.video });
+    // (A node of an older version answers no decoders: nothing known of the other side then.)
+    const declared: Partial<Record<string, VideoDecoders>> = r.decoders ?? {};
+    return { peer: declared[other] ?? null };
   }
 
   async createTransport(identity: Identity, p: Req<'media:createTransport'>): Res<'media:createTransport'> {

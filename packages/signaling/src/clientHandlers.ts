@@ -97,6 +97,7 @@ export function bindClientHandlers(io: SignalingIo, deps: HandlerDeps): void {
       return queue;
     },
     'media:routerCapabilities': (socket, p) => service.media.routerCapabilities(id(socket), p),
+    'media:decoders': (socket, p) => service.media.decoders(id(socket), p),
     'media:createTransport': (socket, p) => service.media.createTransport(id(socket), p),
     'media:connectTransport': (socket, p) => service.media.connectTransport(id(socket), p),
     'media:restartIce': (socket, p) => service.media.restartIce(id(socket), p),

@@ -97,6 +97,7 @@ describe('authorization of every event', () => {
       'chat:send': { consultationId, text: 'hello' },
       'chat:history': { consultationId },
       'media:routerCapabilities': { consultationId },
+      'media:decoders': { consultationId, video: ['video/VP8'] },
       'media:createTransport': { consultationId, direction: 'send' },
       'media:connectTransport': {
         consultationId,

@@ -199,6 +199,49 @@ describe('join, admit, media and hang-up', () => {
     });
   });
 
+  it("keeps each side's video decoders with the room and tells the other side (a sender picks a codec both decode)", async () => {
+    const doctorToken = await stack.login();
+    const { consultationId, patientToken } = await stack.createConsultation(doctorToken);
+    const doctor = await stack.connect(doctorToken);
+    const patient = await stack.connect(patientToken);
+    await doctor.request('consultation:join', { consultationId });
+    await patient.request('consultation:join', { consultationId, displayName: 'Codec Carla' });
+    // Not in a call yet: refused, like every media request.
+    expect(await patient.request('media:decoders', { consultationId, video: ['video/vp8'] })).toMatchObject({
+      ok: false,
+      code: ErrorCode.INVALID_STATE,
+    });
+    await doctor.request('consultation:admit', { consultationId });
+
+    // The patient (an iPhone) declares first: nothing known of the practitioner yet.
+    const toldDoctor = doctor.next('media:peerDecoders');
+    expect(await patient.request('media:decoders', { consultationId, video: ['video/vp8', 'video/h264'] })).toEqual({
+      ok: true,
+      data: { peer: null },
+    });
+    expect(await toldDoctor).toEqual({ consultationId, video: ['video/vp8', 'video/h264'] });
+    // The practitioner (no H264) learns the patient's in the answer; the patient is told theirs.
+    const toldPatient = patient.next('media:peerDecoders');
+    expect(await doctor.request('media:decoders', { consultationId, video: ['video/vp8'] })).toEqual({
+      ok: true,
+      data: { peer: ['video/vp8', 'video/h264'] },
+    });
+    expect(await toldPatient).toEqual({ consultationId, video: ['video/vp8'] });
+
+    // Bad lists are refused and change nothing: what the patient is told next is still VP8 only.
+    for (const video of [['audio/opus'], ['video/'], ['video/vp8; drop'], Array(17).fill('video/vp8'), 'video/vp8']) {
+      expect(await doctor.request('media:decoders', { consultationId, video } as never)).toMatchObject({
+        ok: false,
+        code: ErrorCode.BAD_REQUEST,
+      });
+    }
+    expect(await patient.request('media:decoders', { consultationId, video: ['video/vp8', 'video/h264'] })).toEqual({
+      ok: true,
+      data: { peer: ['video/vp8'] },
+    });
+    await doctor.request('consultation:hangUp', { consultationId });
+  });
+
   it('places the room again when its worker dies mid-call, and has both sides rebuild their media', async () => {
     const doctorToken = await stack.login();
     const { consultationId, patientToken } = await stack.createConsultation(doctorToken);

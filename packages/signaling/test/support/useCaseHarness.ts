@@ -53,7 +53,7 @@ export class FakeSfuNodes extends EventEmitter<SfuClientEvents> implements SfuNo
       call: async (method, params) => {
         this.rpcs.push({ nodeId, method, params });
         const answers: Record<string, unknown> = {
-          'room.open': { rtpCapabilities: { codecs: [] }, created: true },
+          'room.open': { rtpCapabilities: { codecs: [] }, created: true, decoders: {} },
           'room.close': { closed: true },
           'peer.close': { closed: true },
           'room.get': this.rooms.get((params as { roomId: string }).roomId),

@@ -3,7 +3,7 @@ import type { types } from 'mediasoup-client';
 import type { ProducerInfo } from '@visita/protocol';
 import { request, type SignalingSocket } from '../../lib/signaling.ts';
 import { platformOf } from '../precall/permissionHelp.ts';
-import { preferredVideoCodec } from './codecs.ts';
+import { decodableVideo, peerDecodes, preferredVideoCodec } from './codecs.ts';
 import { IceRestarts } from './iceRestart.ts';
 import { renewTurnCredentials } from './turnRenewal.ts';
 import { inboundCounts, outboundCounts, pathOf, receiveCounters, sentVideoCodecOf } from './mediaStats.ts';
@@ -63,6 +63,10 @@ export class MediaSession {
   #offline = false;
   /** The transports came with TURN servers: their credentials are renewed during the call. */
   #turn = false;
+  /** The video codecs the other side decodes (declared when its media session starts); null: not known yet. */
+  #peerDecoders: string[] | null = null;
+  /** Codec changes of the camera, one after the other. */
+  #videoChange: Promise<void> = Promise.resolve();
 
   constructor(socket: SignalingSocket, consultationId: string, local: MediaStream) {
     this.#socket = socket;
@@ -137,9 +141,15 @@ export class MediaSession {
     this.#stillOpen();
     await this.#device.load({ routerRtpCapabilities: rtpCapabilities as types.RtpCapabilities });
     this.#stillOpen(); // (listeners added after close() would never be removed)
+    // What this browser decodes, told while the transports are made; the other side's, if known.
+    const video = decodableVideo(this.#device.recvRtpCapabilities);
+    const declared = request(this.#socket, 'media:decoders', { consultationId, video }).then(
+      ({ peer }) => peer,
+      () => null,
+    );
     const onNew = (p: ProducerInfo) => {
       this.#remember(p);
-      void this.#consume(p.producerId).catch(() => undefined);
+      void this.#consume(p.producerId).catch(this.#cannotReceive(p));
     };
     const onPaused = ({ producerId, paused }: { producerId: string; paused: boolean }) => {
       const known = this.#remoteProducers.get(producerId);
@@ -148,6 +158,11 @@ export class MediaSession {
       this.#emit();
     };
     const onClosed = ({ consumerId }: { consumerId: string }) => this.#dropConsumer(consumerId);
+    const onDecoders = (e: { consultationId: string; video: string[] }) => {
+      if (e.consultationId !== consultationId) return;
+      this.#peerDecoders = e.video;
+      void this.#sendDecodableVideo();
+    };
     // Signaling back after a cut: a transport still down restarts ICE now rather than on its timer;
     // if the server could not recover the connection's missed events, the producers are listed again.
     const onConnect = () => {
@@ -158,6 +173,7 @@ export class MediaSession {
     this.#socket.on('media:newProducer', onNew);
     this.#socket.on('media:producerPaused', onPaused);
     this.#socket.on('media:consumerClosed', onClosed);
+    this.#socket.on('media:peerDecoders', onDecoders);
     this.#socket.on('connect', onConnect);
     // The device changed networks (Wi-Fi to 4G): the old path may look connected for seconds more,
     // so ICE restarts at once on both transports, gathering candidates on the new network.
@@ -192,6 +208,7 @@ export class MediaSession {
       () => this.#socket.off('media:newProducer', onNew),
       () => this.#socket.off('media:producerPaused', onPaused),
       () => this.#socket.off('media:consumerClosed', onClosed),
+      () => this.#socket.off('media:peerDecoders', onDecoders),
       () => this.#socket.off('connect', onConnect),
     );
 
@@ -199,29 +216,67 @@ export class MediaSession {
     this.#send = await this.#transport('send');
     this.#stillOpen();
     if (this.#turn) this.#off.push(renewTurnCredentials(this.#socket, consultationId, () => [this.#send, this.#recv]));
+    this.#peerDecoders ??= await declared;
     for (const track of this.#local.getTracks()) {
       this.#stillOpen();
-      const codec =
-        track.kind === 'video'
-          ? preferredVideoCodec(
-              this.#device.rtpCapabilities.codecs,
-              platformOf(navigator.userAgent, navigator.maxTouchPoints),
-            )
-          : undefined;
-      const producer = await this.#send.produce({
-        track,
-        ...(track.kind === 'video' ? { encodings: [{ maxBitrate: 900_000 }] } : {}),
-        ...(codec ? { codec } : {}),
-        stopTracks: false,
-      });
-      this.#producers.set(track.kind as 'audio' | 'video', producer);
+      this.#producers.set(track.kind as 'audio' | 'video', await this.#produce(this.#send, track));
     }
+    // The other side's decoders may have come while the camera was being sent.
+    await this.#sendDecodableVideo();
     this.#stillOpen();
     const { producers } = await request(this.#socket, 'media:producers', { consultationId });
     for (const p of producers) {
       this.#remember(p);
-      await this.#consume(p.producerId).catch(() => undefined);
+      await this.#consume(p.producerId).catch(this.#cannotReceive(p));
     }
+  }
+
+  /**
+   * A producer of the other side that cannot be received is said in the console, never dropped
+   * silently; a later announcement (the sender changing codec, a resync) tries again.
+   */
+  #cannotReceive(p: ProducerInfo): (e: Error & { code?: string }) => void {
+    return (e) => console.warn(`[visita] cannot receive the other side's ${p.kind}: ${e.code ?? ''} ${e.message}`);
+  }
+
+  /** Sends a track: the camera with a codec the other side decodes (see codecs.ts). */
+  #produce(send: types.Transport, track: MediaStreamTrack): Promise<types.Producer> {
+    const codec =
+      track.kind === 'video'
+        ? preferredVideoCodec(
+            this.#device.rtpCapabilities.codecs,
+            platformOf(navigator.userAgent, navigator.maxTouchPoints),
+            this.#peerDecoders,
+          )
+        : undefined;
+    return send.produce({
+      track,
+      ...(track.kind === 'video' ? { encodings: [{ maxBitrate: 900_000 }] } : {}),
+      ...(codec ? { codec } : {}),
+      stopTracks: false,
+    });
+  }
+
+  /**
+   * The camera is sent with a codec the other side cannot decode (it said so when its session
+   * started): sent again with one it does. The node replaces the old producer with the new one and
+   * tells the other side (its consumer closes, a new one comes); a paused camera stays paused.
+   */
+  #sendDecodableVideo(): Promise<void> {
+    this.#videoChange = this.#videoChange
+      .then(() => this.#changeVideoCodec())
+      .catch((e: Error) => console.warn(`[visita] the camera could not change codec: ${e.message}`));
+    return this.#videoChange;
+  }
+
+  async #changeVideoCodec(): Promise<void> {
+    const old = this.#producers.get('video');
+    const mime = old?.rtpParameters.codecs[0]?.mimeType;
+    if (!old || !old.track || !this.#send || this.#closed || !mime || peerDecodes(this.#peerDecoders, mime)) return;
+    const next = await this.#produce(this.#send, old.track);
+    this.#producers.set('video', next);
+    old.close();
+    if (old.paused) await this.setPaused('video', true);
   }
 
   #remember(p: ProducerInfo): void {
@@ -347,7 +402,7 @@ export class MediaSession {
     for (const [id, consumer] of this.#consumers) if (!live.has(consumer.producerId)) this.#dropConsumer(id);
     for (const p of producers) {
       this.#remember(p);
-      await this.#consume(p.producerId).catch(() => undefined);
+      await this.#consume(p.producerId).catch(this.#cannotReceive(p));
     }
   }
 
