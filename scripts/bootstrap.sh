@@ -19,8 +19,9 @@ mkdir -p "$CACHE" "$STATE"
 #    python3-venv: the API fuzzer's venv (scripts/ensure-schemathesis.sh); prometheus: promtool checks
 #    and unit-tests the alert rules in infra/prometheus; tcpdump: the forwarding delay in make bench-sfu;
 #    coturn: the TURN server make start runs; nftables: the firewalls of the relay and ICE-TCP e2e tests;
-#    redis-sentinel: VISITA_REDIS_HA=1 (a primary, a replica and three sentinels).
-APT_PKGS=(redis-server redis-sentinel chromium iproute2 util-linux openssl ca-certificates curl python3 python3-venv prometheus tcpdump coturn nftables)
+#    redis-sentinel: VISITA_REDIS_HA=1 (a primary, a replica and three sentinels); firefox-esr: the
+#    Firefox end-to-end test (a Firefox patient, a Firefox practitioner).
+APT_PKGS=(redis-server redis-sentinel chromium firefox-esr iproute2 util-linux openssl ca-certificates curl python3 python3-venv prometheus tcpdump coturn nftables)
 missing=()
 for p in "${APT_PKGS[@]}"; do
   dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
@@ -83,5 +84,6 @@ cat > "$STATE/env.sh" <<EOF
 export PATH="$BIN:\$PATH"
 export MEDIASOUP_WORKER_BIN="$WORKER_BIN"
 export CHROMIUM_PATH="\${CHROMIUM_PATH:-/usr/bin/chromium}"
+export FIREFOX_PATH="\${FIREFOX_PATH:-/usr/bin/firefox-esr}"
 EOF
 step "ready: node $("$BIN/node" --version), pnpm $(pnpm --version), worker $WORKER_BIN"
