@@ -9,6 +9,7 @@ import { ServiceBanner } from '../../ui/ServiceBanner.tsx';
 import { VideoPreview } from '../../ui/VideoPreview.tsx';
 import { Chat } from '../chat/Chat.tsx';
 import { AdmissionPending } from './AdmissionPending.tsx';
+import { expectedWaitMinutes } from './waitEstimate.ts';
 
 /** What the waiting room is told: the place in line and the practitioner's last message. */
 export interface WaitingNews {
@@ -100,13 +101,14 @@ export function PatientWaitingRoom({
       <p data-testid="position" aria-live="polite" aria-atomic="true">
         {position && (
           <>
-            <strong>{t.position(position.position)}</strong> {t.estimate(Math.round(position.estimatedWaitMs / 60_000))}
+            <strong>{t.position(position.position)}</strong>{' '}
+            {t.estimate(expectedWaitMinutes(position.estimatedWaitMs, message))}
           </>
         )}
       </p>
       {message && (
         <p className="message" data-testid="practitioner-message" role="status">
-          {t.messageFromPractitioner} : <strong>{message}</strong>
+          {t.messageFromPractitioner} <strong>{message}</strong>
         </p>
       )}
       <Chat t={t} socket={socket} consultationId={consultationId} me="patient" />
