@@ -217,7 +217,7 @@ export const en = {
   networkShowDetails: 'Details',
   leftWaitingRoom: 'You left the waiting room.',
   openFor: (name: string) => `Open: ${name}`,
-  closeConsultation: 'Close',
+  closeConsultation: 'Close consultation',
   closeQuestion: 'Close this consultation? Its link will stop working.',
   closeConfirm: 'Yes, close it',
   linkDeadReplaced: 'link replaced: this one no longer works',

@@ -221,7 +221,7 @@ export const fr: Strings = {
   networkShowDetails: 'Détails',
   leftWaitingRoom: 'Vous avez quitté la salle d’attente.',
   openFor: (name) => `Ouvrir : ${name}`,
-  closeConsultation: 'Clore',
+  closeConsultation: 'Clore la consultation',
   closeQuestion: 'Clore cette consultation ? Son lien ne fonctionnera plus.',
   closeConfirm: 'Oui, la clore',
   linkDeadReplaced: 'lien remplacé : celui-ci ne fonctionne plus',
