@@ -101,6 +101,9 @@ it('the patient on an iPhone 13: the device check fits the screen, 44 px targets
   await patient.getByTestId('enter-waiting-room').click();
   await patient.getByTestId('position').locator('strong').waitFor();
   expect.soft(await smallTargets(patient), 'waiting room').toEqual([]);
+  expect(await patient.evaluate(() => document.documentElement.scrollWidth), 'no sideways scroll').toBeLessThanOrEqual(
+    viewport.width,
+  );
 
   // Item 14: leaving the waiting room is said as such.
   await patient.getByTestId('leave').click();

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { dateTime, duration, minutesAgo, money, number, pageLocale, percent, plural, withUnit } from './format.ts';
+import {
+  dateTime,
+  duration,
+  minutes,
+  minutesAgo,
+  money,
+  number,
+  pageLocale,
+  percent,
+  plural,
+  withUnit,
+} from './format.ts';
 
 const NBSP = '\u00a0';
 /** A no-break space, narrow or not (ICU builds differ). */
@@ -38,6 +49,11 @@ describe('formats', () => {
     expect(duration('en-US', 185_000)).toBe(`3${NBSP}min${NBSP}5${NBSP}sec`);
     expect(duration('fr-FR', 3_725_000)).toBe(`1${NBSP}h${NBSP}2${NBSP}min`);
     expect(duration('fr-FR', -5)).toBe(`0${NBSP}s`);
+  });
+  it('whole minutes, unbreakable', () => {
+    expect(minutes('en-GB', 3.9)).toBe(`3${NBSP}mins`);
+    expect(minutes('en-US', 1)).toBe(`1${NBSP}min`);
+    expect(minutes('fr-FR', 12)).toBe(`12${NBSP}min`);
   });
   it('relative minutes and plural categories', () => {
     expect(minutesAgo('en-GB', 3.7)).toBe('3 minutes ago');

@@ -61,6 +61,10 @@ export function duration(locale: string, ms: number): string {
   return parts.join(' ').replace(/\s/g, '\u00a0');
 }
 
+/** Whole minutes in the locale's short unit, unbreakable: "3 mins" (en-GB), "3 min" (en-US, fr). */
+export const minutes = (locale: string, n: number): string =>
+  unit(locale, Math.max(0, Math.floor(n)), 'minute').replace(/\s/g, '\u00a0');
+
 /** "3 minutes ago", "il y a 3 minutes" (whole minutes; "now" under one). */
 export const minutesAgo = (locale: string, minutes: number): string =>
   new Intl.RelativeTimeFormat(locale, { numeric: 'auto' }).format(-Math.max(0, Math.floor(minutes)), 'minute');

@@ -2,6 +2,7 @@
 // reason, how long they have waited, device and network warnings, and one Open button.
 import { useEffect, useState } from 'react';
 import type { QueueEntryView } from '@visita/protocol';
+import { minutes } from '../../lib/format.ts';
 import type { Strings } from '../../lib/i18n.ts';
 import { request, type SignalingSocket } from '../../lib/signaling.ts';
 import { ServiceBanner } from '../../ui/ServiceBanner.tsx';
@@ -55,7 +56,7 @@ export function PractitionerQueue({
           {entries.map((e) => (
             <li key={e.consultationId} data-testid="queue-entry">
               <strong>{e.patientName}</strong>
-              <span>{t.since(Math.max(0, Math.floor((now - e.checkedInAt) / 60_000)))}</span>
+              <span>{t.since(minutes(t.locale, (now - e.checkedInAt) / 60_000))}</span>
               {e.reason && <em>{e.reason}</em>}
               {e.deviceCheck && !(e.deviceCheck.camera && e.deviceCheck.microphone) && (
                 <span className="badge warn">{t.deviceProblem}</span>

@@ -2,6 +2,7 @@
 // and an estimate (announced to screen readers as it changes), messages, chat, a way out.
 import { useEffect, useState } from 'react';
 import type { ConsultationView, PractitionerStatus, WaitingPosition } from '@visita/protocol';
+import { minutes } from '../../lib/format.ts';
 import type { Strings } from '../../lib/i18n.ts';
 import { useSignalingState, type SignalingSocket } from '../../lib/signaling.ts';
 import { Panel } from '../../ui/Panel.tsx';
@@ -62,6 +63,7 @@ export function PatientWaitingRoom({
   const [confirmLeave, setConfirmLeave] = useState(false);
   const connection = useSignalingState(socket);
 
+  const wait = position ? expectedWaitMinutes(position.estimatedWaitMs, message) : 0;
   const status: PractitionerStatus = position?.practitionerStatus ?? (view.practitionerPresent ? 'online' : 'away');
   return (
     <Panel title={t.waitingTitle}>
@@ -101,8 +103,7 @@ export function PatientWaitingRoom({
       <p data-testid="position" aria-live="polite" aria-atomic="true">
         {position && (
           <>
-            <strong>{t.position(position.position)}</strong>{' '}
-            {t.estimate(expectedWaitMinutes(position.estimatedWaitMs, message))}
+            <strong>{t.position(position.position)}</strong> {t.estimate(wait, minutes(t.locale, wait))}
           </>
         )}
       </p>

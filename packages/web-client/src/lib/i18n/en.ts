@@ -120,7 +120,9 @@ export const en = {
   thePatient: 'Patient:',
   reasonOptional: 'Reason for the visit (optional)',
   position: (n: number) => (n === 1 ? 'You are next.' : `You are number ${n} in line.`),
-  estimate: (min: number) => (min < 1 ? 'Expected wait: a few moments.' : `Expected wait: about ${min} min.`),
+  /** `length`: the minutes in words of the page's locale (format.ts `minutes`). */
+  estimate: (min: number, length: string) =>
+    min < 1 ? 'Expected wait: a few moments.' : `Expected wait: about ${length}.`,
   status_online: 'Your practitioner is online.',
   status_in_call: 'Your practitioner is with another patient.',
   status_away: 'Your practitioner is not connected yet.',
@@ -128,7 +130,7 @@ export const en = {
   declined: 'The practitioner could not see you in this consultation.',
   waitingRoom: 'Waiting room',
   emptyWaitingRoom: 'Nobody is waiting.',
-  since: (min: number) => `waiting ${min} min`,
+  since: (length: string) => `waiting ${length}`,
   deviceProblem: 'camera or microphone not confirmed',
   networkBadge_poor: 'weak connection',
   networkBadge_failed: 'video service unreachable from their network',

@@ -124,8 +124,8 @@ export const fr: Strings = {
   thePatient: 'Patient :',
   reasonOptional: 'Motif de consultation (facultatif)',
   position: (n: number) => (n === 1 ? 'Vous êtes le prochain patient.' : `Vous êtes en position ${n}.`),
-  estimate: (min: number) =>
-    min < 1 ? 'Attente estimée : quelques instants.' : `Attente estimée : environ ${min} min.`,
+  estimate: (min, length) =>
+    min < 1 ? 'Attente estimée : quelques instants.' : `Attente estimée : environ ${length}.`,
   status_online: 'Votre praticien est en ligne.',
   status_in_call: 'Votre praticien est en consultation avec un autre patient.',
   status_away: 'Votre praticien n’est pas encore connecté.',
@@ -133,7 +133,7 @@ export const fr: Strings = {
   declined: 'Le praticien ne peut pas vous recevoir dans cette consultation.',
   waitingRoom: 'Salle d’attente',
   emptyWaitingRoom: 'Personne n’attend.',
-  since: (min: number) => `attend depuis ${min} min`,
+  since: (length) => `attend depuis ${length}`,
   deviceProblem: 'caméra ou micro non confirmés',
   networkBadge_poor: 'connexion faible',
   networkBadge_failed: 'service vidéo injoignable depuis son réseau',
