@@ -34,6 +34,24 @@ export const EndReason = {
 } as const;
 export type EndReason = (typeof EndReason)[keyof typeof EndReason];
 
+/** Who ended a consultation: a participant, or the platform itself (grace period over, media lost). */
+export const EndedBy = z.enum(['patient', 'practitioner', 'system']);
+export type EndedBy = z.infer<typeof EndedBy>;
+
+/**
+ * `consultation:ended`, to both sides: why, by whom, the call's length (admission to end; absent
+ * when there was no call) and, for a decline, the practitioner's words. Signaling parses what it
+ * sends with this schema.
+ */
+export const ConsultationEndedEvent = z.object({
+  consultationId: Id,
+  reason: z.enum(Object.values(EndReason) as [EndReason, ...EndReason[]]),
+  by: EndedBy,
+  callMs: z.number().int().nonnegative().optional(),
+  message: z.string().max(200).optional(),
+});
+export type ConsultationEndedEvent = z.infer<typeof ConsultationEndedEvent>;
+
 export const PractitionerStatus = { ONLINE: 'online', IN_CALL: 'in_call', AWAY: 'away' } as const;
 export type PractitionerStatus = (typeof PractitionerStatus)[keyof typeof PractitionerStatus];
 
@@ -266,7 +284,7 @@ export interface ServerToClientEvents {
   'consultation:updated': (view: ConsultationView) => void;
   /** The patient was admitted: build transports now. */
   'consultation:admitted': (view: ConsultationView) => void;
-  'consultation:ended': (event: { consultationId: string; reason: EndReason; message?: string }) => void;
+  'consultation:ended': (event: ConsultationEndedEvent) => void;
   /** To each waiting patient whenever the queue moves. */
   'waiting:position': (position: WaitingPosition) => void;
   /** A short message from the practitioner to a waiting patient. */

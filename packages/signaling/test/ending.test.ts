@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AckOk, ConsultationList } from '@visita/protocol';
 import { MultiStack } from './support/multiStack.ts';
-import { TestStack, waitForUsage } from './support/stack.ts';
+import { seedAccount, TestStack, waitForUsage } from './support/stack.ts';
 
 // One way a consultation ends, whatever the media node does; and deadlines that fire when the
 // instance that held the call is dead.
@@ -86,4 +86,55 @@ it('ends a call whose participants were both on an instance killed with SIGKILL,
   } finally {
     await multi.stop();
   }
+});
+
+it('tells both sides who ended the consultation and how long the call lasted (issue 21, item 14)', async () => {
+  const token = await stack.login();
+  // A call the patient hangs up after a second.
+  const call = await stack.createConsultation(token);
+  const doctor = await stack.connect(token);
+  const patient = await stack.connect(call.patientToken);
+  await patient.request('consultation:join', { consultationId: call.consultationId, displayName: 'P' });
+  await doctor.request('consultation:join', { consultationId: call.consultationId });
+  await doctor.request('consultation:admit', { consultationId: call.consultationId });
+  await new Promise((r) => setTimeout(r, 1_100));
+  const doctorTold = doctor.next('consultation:ended');
+  await patient.request('consultation:hangUp', { consultationId: call.consultationId });
+  const event = await doctorTold;
+  expect(event).toMatchObject({ consultationId: call.consultationId, reason: 'hung_up', by: 'patient' });
+  expect(event.callMs).toBeGreaterThanOrEqual(1_000);
+  expect(event.callMs).toBeLessThan(10_000);
+
+  // A patient who leaves the waiting room: by the patient, no call.
+  const waiting = await stack.createConsultation(token);
+  const leaver = await stack.connect(waiting.patientToken);
+  await leaver.request('consultation:join', { consultationId: waiting.consultationId, displayName: 'Q' });
+  const leaverTold = leaver.next('consultation:ended');
+  await leaver.request('consultation:hangUp', { consultationId: waiting.consultationId });
+  const left = await leaverTold;
+  expect(left).toMatchObject({ reason: 'hung_up', by: 'patient' });
+  expect(left).not.toHaveProperty('callMs');
+
+  // The practitioner closes a consultation nobody used (the dashboard's Close): by the practitioner.
+  const unused = await stack.createConsultation(token);
+  await doctor.request('consultation:join', { consultationId: unused.consultationId });
+  const closedTold = doctor.next('consultation:ended');
+  expect(await doctor.request('consultation:hangUp', { consultationId: unused.consultationId })).toMatchObject({
+    ok: true,
+    data: { state: 'ended' },
+  });
+  expect(await closedTold).toMatchObject({ reason: 'hung_up', by: 'practitioner' });
+});
+
+it('only its practitioner closes an unused consultation: another is told it does not exist', async () => {
+  const unused = await stack.createConsultation(await stack.login());
+  await seedAccount(stack.redis.url, {
+    email: 'other@visita.test',
+    name: 'Dr. Other',
+    role: 'practitioner',
+    password: 'other password 123',
+  });
+  const other = await stack.connect(await stack.loginAs('other@visita.test', 'other password 123'));
+  const refused = await other.request('consultation:hangUp', { consultationId: unused.consultationId });
+  expect(refused).toMatchObject({ ok: false, code: 'NOT_FOUND' });
 });

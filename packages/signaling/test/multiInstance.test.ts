@@ -54,7 +54,7 @@ describe('signaling across instances', () => {
 
     const ended = patient.next('consultation:ended');
     await doctor.request('consultation:hangUp', { consultationId });
-    expect(await ended).toEqual({ consultationId, reason: 'hung_up' });
+    expect(await ended).toEqual({ consultationId, reason: 'hung_up', by: 'practitioner', callMs: expect.any(Number) });
     expect(stack.sfu.node.roomIds).not.toContain(consultationId);
   });
 

@@ -185,8 +185,10 @@ describe('join, admit, media and hang-up', () => {
       ok: true,
       data: { state: 'ended' },
     });
-    expect(await endedP).toEqual({ consultationId, reason: 'hung_up' });
-    expect(await endedD).toEqual({ consultationId, reason: 'hung_up' });
+    // Who ended it and the call's length (admission to end) go with the reason.
+    const ended = { consultationId, reason: 'hung_up', by: 'patient', callMs: expect.any(Number) };
+    expect(await endedP).toEqual(ended);
+    expect(await endedD).toEqual(ended);
     expect(stack.node.roomIds).toEqual([]);
     for (const w of stack.pool.workers) expect((await w.dump()).routerIds).toEqual([]);
     expect(await patient.request('consultation:join', { consultationId })).toMatchObject({

@@ -89,6 +89,7 @@ it('queues patients in check-in order, tells each their position, and moves them
   expect(await bobEnded).toEqual({
     consultationId: cs[1]!.consultationId,
     reason: 'declined',
+    by: 'practitioner',
     message: 'Please call the practice',
   });
   await chloeFirstNow;

@@ -34,7 +34,7 @@ it('measures the path to the media server before the waiting room, and closes it
   await expect.poll(() => test.getAttribute('data-status'), { timeout: 30_000 }).toBe('good');
   expect(await test.getAttribute('data-path')).toBe('host/udp');
   expect(Number(await test.getAttribute('data-rtt'))).toBeLessThan(100);
-  await expect.poll(() => test.locator('.hint').textContent()).toMatch(/^Round trip \d+ ms · upload [\d.]+ Mbit\/s/);
+  await expect.poll(() => test.locator('.hint').textContent()).toMatch(/^Round trip \d+\sms · upload [\d.]+\sMbit\/s/);
   console.log(`network test on an open network: ${await test.locator('.hint').textContent()}`);
   expect(await test.getByRole('status').textContent()).toContain('Good connection');
   // The test's room is gone from the node once it is over.

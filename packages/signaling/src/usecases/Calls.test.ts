@@ -22,7 +22,9 @@ describe('Calls', () => {
     expect(view.state).toBe(ConsultationState.ENDED);
     expect(h.metered.filter((e) => e.consultationId === id).map((e) => e.type)).toEqual(['admitted', 'ended']);
     expect((await h.audit.list({})).map((r) => r.action)).toEqual(['checked_in', 'admitted', 'ended']);
-    expect(ended(h, id)).toEqual([{ consultationId: id, reason: EndReason.HUNG_UP }]);
+    expect(ended(h, id)).toEqual([
+      { consultationId: id, reason: EndReason.HUNG_UP, by: 'practitioner', callMs: expect.any(Number) },
+    ]);
   });
 
   it('declines through the same path: the reason reaches the patient, nothing is metered', async () => {
@@ -30,7 +32,7 @@ describe('Calls', () => {
     const c = await h.service.consultations.create('pr-1', {}, h.clock.now());
     await h.service.calls.decline(doctor, { consultationId: c.id, reason: 'please call the practice' });
     expect(ended(h, c.id)).toEqual([
-      { consultationId: c.id, reason: EndReason.DECLINED, message: 'please call the practice' },
+      { consultationId: c.id, reason: EndReason.DECLINED, by: 'practitioner', message: 'please call the practice' },
     ]);
     expect(h.metered).toEqual([]);
     expect((await h.audit.list({})).map((r) => r.action)).toEqual(['declined']);
@@ -50,7 +52,9 @@ describe('Calls', () => {
     h.clock.advance(1);
     expect(await h.service.calls.sweep(GRACE_MS, h.clock.now())).toBeGreaterThanOrEqual(1);
     expect((await h.store.get(id))?.state).toBe(ConsultationState.ENDED);
-    expect(ended(h, id)).toEqual([{ consultationId: id, reason: EndReason.ABANDONED }]);
+    expect(ended(h, id)).toEqual([
+      { consultationId: id, reason: EndReason.ABANDONED, by: 'system', callMs: expect.any(Number) },
+    ]);
     const down = h.metered.find((e) => e.type === 'media_down');
     expect(down?.at).toBe(lastSeen);
     expect(h.sfu.rpcs.map((r) => r.method)).toEqual(['room.open', 'peer.close', 'room.close']);
@@ -140,7 +144,11 @@ describe('Calls', () => {
       throw new Error('no node');
     };
     h.sfu.emit('roomClosed', { roomId: id, reason: 'worker_died' });
-    await vi.waitFor(() => expect(ended(h, id)).toEqual([{ consultationId: id, reason: EndReason.MEDIA_LOST }]));
+    await vi.waitFor(() =>
+      expect(ended(h, id)).toEqual([
+        { consultationId: id, reason: EndReason.MEDIA_LOST, by: 'system', callMs: expect.any(Number) },
+      ]),
+    );
     expect((await h.store.get(id))?.state).toBe(ConsultationState.ENDED);
     expect(h.metered.map((e) => e.type)).toEqual(['admitted', 'ended']);
     expect((await h.audit.list({})).map((r) => r.action)).toEqual(['checked_in', 'admitted', 'ended']);

@@ -1,4 +1,4 @@
-import { ErrorCode, VisitaError } from '@visita/protocol';
+import { ConsultationEndedEvent, ErrorCode, VisitaError } from '@visita/protocol';
 import {
   transition,
   type Consultation,
@@ -110,11 +110,19 @@ export class Lifecycle {
           ctx.notify.toConsultation(after.id, 'consultation:admitted', await this.#consultations.view(after));
           return;
         }
-        ctx.notify.toConsultation(after.id, 'consultation:ended', {
-          consultationId: after.id,
-          reason: effect.reason,
-          ...(effect.message ? { message: effect.message } : {}),
-        });
+        ctx.notify.toConsultation(
+          after.id,
+          'consultation:ended',
+          ConsultationEndedEvent.parse({
+            consultationId: after.id,
+            reason: effect.reason,
+            by: actor === 'system' ? 'system' : roleOf(actor),
+            ...(after.state === 'ended' && after.admittedAt !== null
+              ? { callMs: Math.max(0, after.endedAt - after.admittedAt) }
+              : {}),
+            ...(effect.message ? { message: effect.message } : {}),
+          }),
+        );
         return;
       default: {
         const never: never = effect;

@@ -1,6 +1,7 @@
 // The shell: the language (and <html lang>), the header, and the screen the path names. Each
 // side's code is its own chunk: a patient's phone loads the patient's pages only.
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
+import { pageLocale } from '../lib/format.ts';
 import { initialLang, strings, type Lang } from '../lib/i18n.ts';
 import { Loading, Panel } from '../ui/Panel.tsx';
 import { useRoute } from './router.ts';
@@ -14,7 +15,8 @@ const PractitionerApp = lazy(() =>
 
 export function App() {
   const [lang, setLang] = useState<Lang>(initialLang);
-  const t = strings[lang];
+  // Dates and numbers in the browser's own locale when it speaks this language (en-US, fr-CA…).
+  const t = useMemo(() => ({ ...strings[lang], locale: pageLocale(lang, navigator.languages) }), [lang]);
   const route = useRoute();
   useEffect(() => {
     document.documentElement.lang = lang;

@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'react';
 import type { AuditRecordView, VisitaError as RequestError } from '@visita/protocol';
 import { api } from '../../lib/api.ts';
+import { dateTime } from '../../lib/format.ts';
 import { errorText, type Strings } from '../../lib/i18n.ts';
 import { Panel } from '../../ui/Panel.tsx';
 
@@ -48,7 +49,7 @@ export function AuditPage({ t }: { t: Strings }) {
           <tbody>
             {newest.map((r) => (
               <tr key={r.id} data-testid="audit-record">
-                <td>{new Date(r.at).toLocaleString(t.locale)}</td>
+                <td>{dateTime(t.locale, r.at)}</td>
                 <td>{t[`audit_${r.action}`] ?? r.action}</td>
                 <td>{t[`role_${r.actorRole}`]}</td>
                 <td>

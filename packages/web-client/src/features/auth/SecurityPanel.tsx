@@ -93,7 +93,7 @@ export function SecurityPanel({ t }: { t: Strings }) {
           <p>{t.scanQr}</p>
           {step.qr && <img data-testid="totp-qr" src={step.qr} width={200} height={200} alt={t.qrAlt} />}
           <p>
-            {t.secretKey}:{' '}
+            {t.secretKey}{' '}
             <code data-testid="totp-secret" className="secret">
               {step.setup.secret.replace(/(.{4})/g, '$1 ').trim()}
             </code>

@@ -37,7 +37,7 @@ describe('consultationReducer', () => {
     // Still unconfirmed across a media rebuild or a view update.
     expect(reduce(failed, { type: 'admitted', view: null })).toMatchObject({ generation: 1, ending: 'unconfirmed' });
     expect(reduce(failed, { type: 'updated', view: view('in_call') })).toMatchObject({ ending: 'unconfirmed' });
-    expect(reduce(failed, { type: 'hungUp' })).toEqual({ name: 'ended', reason: 'hung_up' });
+    expect(reduce(failed, { type: 'hungUp' })).toEqual({ name: 'ended', reason: 'hung_up', left: 'call' });
     // The server's own word (the ended event) confirms it too.
     expect(reduce(failed, { type: 'ended', reason: 'hung_up' })).toEqual({ name: 'ended', reason: 'hung_up' });
     // Leaving the waiting room: the same.
@@ -88,7 +88,7 @@ describe('consultationReducer', () => {
       { type: 'hungUp' },
     ] as const)
       expect(reduce(ended, late)).toBe(ended);
-    expect(reduce(call, { type: 'hungUp' })).toEqual({ name: 'ended', reason: 'hung_up' });
+    expect(reduce(call, { type: 'hungUp' })).toEqual({ name: 'ended', reason: 'hung_up', left: 'call' });
     expect(reduce(call, { type: 'declined' })).toEqual({ name: 'ended', reason: 'declined' });
   });
 
@@ -150,5 +150,23 @@ describe('checkedIn (when the practitioner asks again for the reason)', () => {
     expect(checkedIn(absent, view('in_call'))).toBe(false);
     expect(checkedIn(absent, view('waiting', { patientPresent: false }))).toBe(false);
     expect(checkedIn(null, view('waiting'))).toBe(false);
+  });
+
+  it('the end says who ended it and how long the call lasted; this side’s own hang-up learns them from the server (issue 21)', () => {
+    const call = reduce(initialPhase, { type: 'admitted', view: view('in_call') });
+    expect(reduce(call, { type: 'ended', reason: 'hung_up', by: 'patient', callMs: 61_000 })).toEqual({
+      name: 'ended',
+      reason: 'hung_up',
+      by: 'patient',
+      callMs: 61_000,
+    });
+    const mine = reduce(call, { type: 'hungUp' });
+    const told = reduce(mine, { type: 'ended', reason: 'hung_up', by: 'practitioner', callMs: 5_000 });
+    expect(told).toEqual({ name: 'ended', reason: 'hung_up', left: 'call', by: 'practitioner', callMs: 5_000 });
+    // Once known, a later event changes nothing.
+    expect(reduce(told, { type: 'ended', reason: 'hung_up', by: 'patient', callMs: 9 })).toBe(told);
+    // Leaving the waiting room is not ending a call.
+    const waiting = reduce(initialPhase, { type: 'joined', view: view('waiting'), keptMedia: false });
+    expect(reduce(waiting, { type: 'hungUp' })).toEqual({ name: 'ended', reason: 'hung_up', left: 'waiting' });
   });
 });

@@ -1,7 +1,7 @@
 // One consultation as either side lives it: joining, waiting (or, for the practitioner, the
 // consultation's lobby), the call (a new generation each time media must be set up afresh), and how
 // it ended. Shared by the patient's and the practitioner's screens; pure, so it is unit-tested.
-import type { ConsultationView, EndReason, ErrorCode } from '@visita/protocol';
+import type { ConsultationView, EndedBy, EndReason, ErrorCode } from '@visita/protocol';
 
 /**
  * This side asked to end (hang up, leave the waiting room) and the server has not confirmed yet:
@@ -15,7 +15,7 @@ export type ConsultationPhase =
   | { name: 'waiting'; view: ConsultationView; ending?: Ending }
   /** In the call; `generation` changes when the media session must be built again. */
   | { name: 'call'; generation: number; view: ConsultationView | null; ending?: Ending }
-  | { name: 'ended'; reason: EndReason; message?: string }
+  | ({ name: 'ended'; reason: EndReason; message?: string } & EndDetails)
   /** The patient's link was opened on another device or tab, which took over. */
   | { name: 'replaced' }
   | { name: 'error'; code: ErrorCode };
@@ -25,7 +25,7 @@ export type ConsultationEvent =
   | { type: 'joined'; view: ConsultationView; keptMedia: boolean }
   | { type: 'updated'; view: ConsultationView }
   | { type: 'admitted'; view: ConsultationView | null }
-  | { type: 'ended'; reason: EndReason; message?: string }
+  | ({ type: 'ended'; reason: EndReason; message?: string } & EndDetails)
   /** This side asked to end; the server has not answered yet. */
   | { type: 'hangingUp' }
   /** The request to end failed (no answer, or an error): it is tried again. */
@@ -36,6 +36,19 @@ export type ConsultationEvent =
   | { type: 'declined' }
   | { type: 'replaced' }
   | { type: 'failed'; code: ErrorCode };
+
+/** What the end screens say: who ended it, the call's length (none: no call), what this side left. */
+export interface EndDetails {
+  by?: EndedBy;
+  callMs?: number;
+  /** This side hung up, from the waiting room or from the call. */
+  left?: 'waiting' | 'call';
+}
+
+const detailsOf = (e: EndDetails): EndDetails => ({
+  ...(e.by ? { by: e.by } : {}),
+  ...(e.callMs !== undefined ? { callMs: e.callMs } : {}),
+});
 
 export const initialPhase: ConsultationPhase = { name: 'joining' };
 
@@ -74,6 +87,9 @@ const nextCall = (p: ConsultationPhase, view: ConsultationView | null): Consulta
 
 export function consultationReducer(p: ConsultationPhase, e: ConsultationEvent): ConsultationPhase {
   if (e.type === 'replaced') return { name: 'replaced' };
+  // This side's own hang-up, told back by the server: who and how long are added, nothing else.
+  if (p.name === 'ended' && e.type === 'ended' && p.left && !p.by && e.reason === p.reason)
+    return { ...p, ...detailsOf(e) };
   if (isOver(p)) return p;
   switch (e.type) {
     case 'joined':
@@ -92,14 +108,14 @@ export function consultationReducer(p: ConsultationPhase, e: ConsultationEvent):
     case 'admitted':
       return nextCall(p, e.view);
     case 'ended':
-      return { name: 'ended', reason: e.reason, ...(e.message ? { message: e.message } : {}) };
+      return { name: 'ended', reason: e.reason, ...(e.message ? { message: e.message } : {}), ...detailsOf(e) };
     case 'hangingUp':
     case 'hangUpUnconfirmed': {
       const ending = e.type === 'hangingUp' ? 'pending' : 'unconfirmed';
       return p.name === 'call' || p.name === 'waiting' ? { ...p, ending } : p;
     }
     case 'hungUp':
-      return { name: 'ended', reason: 'hung_up' };
+      return { name: 'ended', reason: 'hung_up', left: p.name === 'call' ? 'call' : 'waiting' };
     case 'declined':
       return { name: 'ended', reason: 'declined' };
     case 'failed':

@@ -56,7 +56,14 @@ export function useConsultation(
     };
     const onAdmitted: On['consultation:admitted'] = (view) => mine(view) && dispatch({ type: 'admitted', view });
     const onEnded: On['consultation:ended'] = (e) =>
-      mine(e) && dispatch({ type: 'ended', reason: e.reason, ...(e.message ? { message: e.message } : {}) });
+      mine(e) &&
+      dispatch({
+        type: 'ended',
+        reason: e.reason,
+        by: e.by,
+        ...(e.callMs !== undefined ? { callMs: e.callMs } : {}),
+        ...(e.message ? { message: e.message } : {}),
+      });
     const onReplaced = () => {
       dispatch({ type: 'replaced' });
       socket.close();

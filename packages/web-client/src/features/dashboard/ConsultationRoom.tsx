@@ -1,5 +1,5 @@
 // The practitioner's side of one consultation: its waiting patient, then the call.
-import { Suspense, useEffect, useState } from 'react';
+import { Suspense, useEffect, useRef, useState } from 'react';
 import { errorText, type Strings } from '../../lib/i18n.ts';
 import { connectSignaling, request, type RequestError, type SignalingSocket } from '../../lib/signaling.ts';
 import { refreshed, sessionToken } from '../../lib/session.ts';
@@ -11,6 +11,8 @@ import { useConsultation } from '../call/useConsultation.ts';
 import { Chat } from '../chat/Chat.tsx';
 import { useLocalMedia } from '../precall/useLocalMedia.ts';
 import { AdmissionPending } from '../waiting-room/AdmissionPending.tsx';
+import { EndedSummary } from './EndedSummary.tsx';
+import { WaitingStatus } from './WaitingStatus.tsx';
 
 export function ConsultationRoom({
   t,
@@ -40,9 +42,12 @@ export function ConsultationRoom({
   const inCall = phase.name === 'call';
   useEffect(() => (inCall ? holdBusy() : undefined), [inCall]);
 
+  // The patient's name, kept for the screen after the end.
+  const patientName = useRef<string | null>(null);
+  const current = phase.name === 'waiting' || phase.name === 'call' ? phase.view : null;
+  if (current?.patientName) patientName.current = current.patientName;
+
   const [declineReason, setDeclineReason] = useState('');
-  const [text, setText] = useState('');
-  const [sent, setSent] = useState(false);
   const fail = (e: RequestError) => setError(errorText(t, e.code));
   const admit = () => {
     if (socket) request(socket, 'consultation:admit', { consultationId }).then(updated, fail);
@@ -51,19 +56,10 @@ export function ConsultationRoom({
     if (socket)
       request(socket, 'consultation:decline', { consultationId, reason: declineReason.trim() }).then(declined, fail);
   };
-  const send = () => {
-    if (socket)
-      request(socket, 'waiting:message', { consultationId, text: text.trim() }).then(() => setSent(true), fail);
-  };
 
   if (phase.name === 'ended') {
     return (
-      <Panel title={t.endedTitle}>
-        <p data-testid="ended">
-          {phase.reason === 'media_lost' ? t.mediaLost : phase.reason === 'declined' ? t.declinedByYou : t.ended}
-        </p>
-        <button onClick={onClose}>{t.back}</button>
-      </Panel>
+      <EndedSummary t={t} reason={phase.reason} details={phase} patientName={patientName.current} onClose={onClose} />
     );
   }
   if (phase.name === 'call' && socket && media.status === 'ready') {
@@ -127,24 +123,9 @@ export function ConsultationRoom({
       <button className="secondary" onClick={onClose}>
         {t.back}
       </button>
+      {/* Two different things: a status line on the patient's waiting screen, and the conversation. */}
+      {socket && <WaitingStatus t={t} socket={socket} consultationId={consultationId} onError={fail} />}
       {socket && <Chat t={t} socket={socket} consultationId={consultationId} me="practitioner" />}
-      <label htmlFor="message">{t.sendMessage}</label>
-      <div className="link">
-        <input
-          id="message"
-          data-testid="message-text"
-          maxLength={280}
-          placeholder={t.messagePlaceholder}
-          value={text}
-          onChange={(e) => {
-            setText(e.target.value);
-            setSent(false);
-          }}
-        />
-        <button data-testid="message-send" disabled={!text.trim()} onClick={send}>
-          {sent ? t.messageSent : t.sendMessage}
-        </button>
-      </div>
       <label htmlFor="decline">{t.declineReason}</label>
       <div className="link">
         <input

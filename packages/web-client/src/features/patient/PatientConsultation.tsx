@@ -77,7 +77,7 @@ export function PatientConsultation({
         </Panel>
       );
     case 'ended':
-      return <AfterCall t={t} reason={phase.reason} message={phase.message} />;
+      return <AfterCall t={t} reason={phase.reason} message={phase.message} left={phase.left} />;
     case 'call':
       return (
         <Suspense fallback={<Loading label={t.loading} />}>
@@ -115,9 +115,26 @@ export function PatientConsultation({
   }
 }
 
-/** The end: why, the practitioner's words when they declined, and that the page can be closed. */
-function AfterCall({ t, reason, message }: { t: Strings; reason: EndReason; message?: string | undefined }) {
-  const text = reason === 'media_lost' ? t.mediaLost : reason === 'declined' ? t.declined : t.ended;
+/** The end: why (they left the waiting room, the practitioner declined…), and that the page can be closed. */
+function AfterCall({
+  t,
+  reason,
+  message,
+  left,
+}: {
+  t: Strings;
+  reason: EndReason;
+  message?: string | undefined;
+  left?: 'waiting' | 'call' | undefined;
+}) {
+  const text =
+    reason === 'media_lost'
+      ? t.mediaLost
+      : reason === 'declined'
+        ? t.declined
+        : left === 'waiting'
+          ? t.leftWaitingRoom
+          : t.ended;
   return (
     <Panel title={t.endedTitle}>
       <p data-testid="ended">{text}</p>

@@ -62,40 +62,33 @@ export function DeviceCheck({
       {media.status === 'idle' || media.status === 'starting' ? <p role="status">{t.allowDevices}</p> : null}
       {media.status === 'ready' && (
         <>
-          {media.mode === 'full' && (
-            <>
-              <VideoPreview stream={media.stream} label={t.selfView} />
-              <p>{t.cameraOk}</p>
-            </>
-          )}
           {media.mode === 'audio' && <p className="notice">{t.audioOnlyNote}</p>}
           {media.mode === 'none' && <p className="notice">{t.chatOnlyNote}</p>}
-          {media.mode !== 'none' && (
-            <>
-              <p id="mic-meter-label">{t.micLevel}</p>
-              <div
-                className="meter"
-                role="meter"
-                aria-labelledby="mic-meter-label"
-                aria-valuemin={0}
-                aria-valuemax={100}
-                aria-valuenow={Math.round(level * 100)}
-                aria-valuetext={micHeard ? t.micHeard : t.micNotHeard}
-                data-testid="mic-meter"
-              >
-                <div style={{ width: `${Math.round(level * 100)}%` }} />
+          {/* On a phone the preview sits beside the microphone: the form stays on the first screen. */}
+          <div className={media.mode === 'full' ? 'check-media' : undefined}>
+            {media.mode === 'full' && <VideoPreview stream={media.stream} label={t.selfView} />}
+            {media.mode !== 'none' && (
+              <div>
+                {media.mode === 'full' && <p>{t.cameraOk}</p>}
+                <p id="mic-meter-label">{t.micLevel}</p>
+                <div
+                  className="meter"
+                  role="meter"
+                  aria-labelledby="mic-meter-label"
+                  aria-valuemin={0}
+                  aria-valuemax={100}
+                  aria-valuenow={Math.round(level * 100)}
+                  aria-valuetext={micHeard ? t.micHeard : t.micNotHeard}
+                  data-testid="mic-meter"
+                >
+                  <div style={{ width: `${Math.round(level * 100)}%` }} />
+                </div>
+                <p className="hint" aria-live="polite">
+                  {micHeard ? t.micHeard : ''}
+                </p>
               </div>
-              <p className="hint" aria-live="polite">
-                {micHeard ? t.micHeard : ''}
-              </p>
-              <SpeakerTest t={t} />
-            </>
-          )}
-        </>
-      )}
-      <NetworkCheck t={t} token={token} consultationId={consultationId} onGrade={setNetwork} />
-      {media.status === 'ready' && (
-        <>
+            )}
+          </div>
           <label htmlFor="name">{t.yourName}</label>
           <input
             id="name"
@@ -116,8 +109,11 @@ export function DeviceCheck({
           <button data-testid="enter-waiting-room" disabled={name.trim().length === 0} onClick={enter}>
             {t.joinWaitingRoom}
           </button>
+          {media.mode !== 'none' && <SpeakerTest t={t} />}
         </>
       )}
+      {/* Never blocks the check-in: its grade goes with it when it has finished. */}
+      <NetworkCheck t={t} token={token} consultationId={consultationId} onGrade={setNetwork} />
     </Panel>
   );
 }

@@ -3,6 +3,7 @@
 // blocks joining the waiting room.
 import { useCallback, useEffect, useState } from 'react';
 import type { NetworkGrade } from '@visita/protocol';
+import { percent, withUnit } from '../../lib/format.ts';
 import type { Strings } from '../../lib/i18n.ts';
 import type { NetworkTestResult } from './networkTest.ts';
 
@@ -51,14 +52,12 @@ export function NetworkCheck({
           failed: t.networkFailed,
           unavailable: t.networkUnavailable,
         }[grade];
-  const number = (n: number, digits = 0) =>
-    new Intl.NumberFormat(t.locale, { maximumFractionDigits: digits, minimumFractionDigits: digits }).format(n);
   const details =
     result && result.grade !== 'unavailable' && result.grade !== 'failed'
       ? t.networkDetails(
-          result.rttMs === null ? null : number(result.rttMs),
-          result.uploadKbps === null ? null : number(result.uploadKbps / 1000, 1),
-          result.lossRatio === null ? null : number(result.lossRatio * 100, 1),
+          result.rttMs === null ? null : withUnit(t.locale, result.rttMs, 'ms'),
+          result.uploadKbps === null ? null : withUnit(t.locale, result.uploadKbps / 1000, 'Mbit/s', 1),
+          result.lossRatio === null ? null : percent(t.locale, result.lossRatio, 1),
         )
       : null;
   return (
@@ -77,7 +76,13 @@ export function NetworkCheck({
         )}
         {text}
       </p>
-      {details && <p className="hint">{details}</p>}
+      {/* A plain sentence for the patient; the figures for whoever helps them. */}
+      {details && (
+        <details className="network-details" data-testid="network-details">
+          <summary>{t.networkShowDetails}</summary>
+          <p className="hint">{details}</p>
+        </details>
+      )}
       {state.status === 'done' && (
         <button className="secondary" data-testid="network-retry" onClick={again}>
           {t.networkRetry}

@@ -1,13 +1,10 @@
 import { useEffect, useState } from 'react';
 import type { PractitionerUsage } from '@visita/protocol';
 import { api } from '../../lib/api.ts';
+import { dateTime, duration, money } from '../../lib/format.ts';
 import { errorText, type Strings } from '../../lib/i18n.ts';
 import type { RequestError } from '../../lib/signaling.ts';
 import { Panel } from '../../ui/Panel.tsx';
-
-const duration = (s: number) => `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
-const money = (cents: number, currency: string, lang: string) =>
-  new Intl.NumberFormat(lang, { style: 'currency', currency }).format(cents / 100);
 
 /** The practitioner's usage for a month (ops: everyone's), with the exports: the /usage page. */
 export function UsagePanel({ t }: { t: Strings }) {
@@ -49,9 +46,9 @@ export function UsagePanel({ t }: { t: Strings }) {
             <tbody>
               {rows.map((r) => (
                 <tr key={r.consultationId}>
-                  <td>{new Date(r.endedAt).toLocaleString(lang)}</td>
+                  <td>{dateTime(lang, r.endedAt)}</td>
                   <td>
-                    {duration(r.billedSeconds)}
+                    {duration(lang, r.billedSeconds * 1000)}
                     {r.complete ? '' : ` (${t.inProgress})`}
                   </td>
                 </tr>
@@ -63,7 +60,7 @@ export function UsagePanel({ t }: { t: Strings }) {
           <p key={p.practitionerId} data-testid="usage-total">
             {data.length > 1 && <>{p.practitionerId}: </>}
             <strong>
-              {t.totalForMonth}: {duration(p.billedSeconds)} — {money(p.amountCents, p.currency, lang)}
+              {t.totalForMonth} {duration(lang, p.billedSeconds * 1000)} — {money(lang, p.amountCents, p.currency)}
             </strong>
           </p>
         ))}

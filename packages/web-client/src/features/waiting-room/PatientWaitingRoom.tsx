@@ -2,6 +2,7 @@
 // and an estimate (announced to screen readers as it changes), messages, chat, a way out.
 import { useEffect, useState } from 'react';
 import type { ConsultationView, PractitionerStatus, WaitingPosition } from '@visita/protocol';
+import { minutes } from '../../lib/format.ts';
 import type { Strings } from '../../lib/i18n.ts';
 import { useSignalingState, type SignalingSocket } from '../../lib/signaling.ts';
 import { Panel } from '../../ui/Panel.tsx';
@@ -11,6 +12,7 @@ import { EndingStatus } from '../call/EndingStatus.tsx';
 import type { Ending } from '../call/consultationState.ts';
 import { Chat } from '../chat/Chat.tsx';
 import { AdmissionPending } from './AdmissionPending.tsx';
+import { expectedWaitMinutes } from './waitEstimate.ts';
 
 /** What the waiting room is told: the place in line and the practitioner's last message. */
 export interface WaitingNews {
@@ -66,6 +68,7 @@ export function PatientWaitingRoom({
   const [confirmLeave, setConfirmLeave] = useState(false);
   const connection = useSignalingState(socket);
 
+  const wait = position ? expectedWaitMinutes(position.estimatedWaitMs, message) : 0;
   const status: PractitionerStatus = position?.practitionerStatus ?? (view.practitionerPresent ? 'online' : 'away');
   return (
     <Panel title={t.waitingTitle}>
@@ -106,13 +109,13 @@ export function PatientWaitingRoom({
       <p data-testid="position" aria-live="polite" aria-atomic="true">
         {position && (
           <>
-            <strong>{t.position(position.position)}</strong> {t.estimate(Math.round(position.estimatedWaitMs / 60_000))}
+            <strong>{t.position(position.position)}</strong> {t.estimate(wait, minutes(t.locale, wait))}
           </>
         )}
       </p>
       {message && (
         <p className="message" data-testid="practitioner-message" role="status">
-          {t.messageFromPractitioner} : <strong>{message}</strong>
+          {t.messageFromPractitioner} <strong>{message}</strong>
         </p>
       )}
       <Chat t={t} socket={socket} consultationId={consultationId} me="patient" />

@@ -1,4 +1,6 @@
 // The English text of every screen (the reference: French has the same keys).
+import { opsEn } from './en/ops.ts';
+
 export const en = {
   appName: 'Visita',
   // call
@@ -12,50 +14,8 @@ export const en = {
   quality_good: 'Good network',
   quality_fair: 'Unstable network',
   quality_poor: 'Poor network',
-  // ops and audit
-  opsTitle: 'Operations',
-  opsOnly: 'This page is for operations accounts.',
-  opsCalls: 'Calls in progress',
-  opsWaiting: 'Patients waiting',
-  opsDelayed: 'Admissions waiting for capacity',
-  opsAutoscaler: 'Autoscaler',
-  opsAutoscalerState: (serving: number, starting: number, desired: number) =>
-    `${serving} serving, ${starting} starting, ${desired} wanted`,
-  opsNoAutoscaler: 'not running',
-  opsNodes: 'Media servers',
-  opsNode: 'Node',
-  opsState: 'State',
-  opsWorkers: 'Workers',
-  opsRooms: 'Calls',
-  opsProbes: 'Network tests',
-  opsWorker: (n: number, pid: number) => `worker ${n} (pid ${pid})`,
-  opsLoad: 'Load',
-  opsCpu: 'CPU (cores)',
-  opsServing: 'serving',
-  opsDraining: 'draining',
-  opsNoNodes: 'No media server is running: no call can start.',
-  opsWaitingRooms: 'Waiting rooms',
-  opsLongestWait: 'Longest wait',
-  opsUpdated: (time: string) => `Updated at ${time}, every 2 s.`,
-  auditTitle: 'Audit log',
-  auditHelp: 'Who did what to your consultations (ids only), newest first. The exports have every record.',
-  auditEmpty: 'No record yet.',
-  auditWhen: 'When',
-  auditAction: 'What',
-  auditWho: 'Who',
-  auditMore: (n: number) => `${n} older records are in the exports.`,
-  downloadJson: 'Download JSON',
-  audit_checked_in: 'checked in',
-  audit_admitted: 'admitted',
-  audit_declined: 'declined',
-  audit_joined_media: 'joined the call',
-  audit_message_sent: 'message sent',
-  audit_expired: 'expired',
-  audit_ended: 'ended',
-  audit_media_moved: 'call moved to another server',
-  role_patient: 'patient',
-  role_practitioner: 'practitioner',
-  role_system: 'Visita',
+  // ops and audit (en/ops.ts)
+  ...opsEn,
   // shell and screens
   locale: 'en-GB',
   loading: 'Loading…',
@@ -83,12 +43,9 @@ export const en = {
   networkFailed:
     'The video service cannot be reached from this network. Try another one (Wi-Fi or mobile data). You can still join the waiting room.',
   networkUnavailable: 'The connection test is not available right now. You can still join the waiting room.',
-  networkDetails: (rttMs: string | null, uploadMbps: string | null, lossPct: string | null) =>
-    [
-      rttMs !== null && `Round trip ${rttMs} ms`,
-      uploadMbps !== null && `upload ${uploadMbps} Mbit/s`,
-      lossPct !== null && `loss ${lossPct} %`,
-    ]
+  /** The figures, each with its unit already bound to it ("12 ms", "1.3 Mbit/s", "0.0%"). */
+  networkDetails: (rtt: string | null, upload: string | null, loss: string | null) =>
+    [rtt !== null && `Round trip ${rtt}`, upload !== null && `upload ${upload}`, loss !== null && `loss ${loss}`]
       .filter(Boolean)
       .join(' · '),
   networkRetry: 'Test again',
@@ -148,7 +105,7 @@ export const en = {
   month: 'Month',
   billedTime: 'Billed time',
   amount: 'Amount',
-  totalForMonth: 'Total for the month',
+  totalForMonth: 'Total for the month:',
   downloadCsv: 'Download CSV',
   downloadMeterEvents: 'Download meter events',
   inProgress: 'in progress',
@@ -163,7 +120,9 @@ export const en = {
   thePatient: 'Patient:',
   reasonOptional: 'Reason for the visit (optional)',
   position: (n: number) => (n === 1 ? 'You are next.' : `You are number ${n} in line.`),
-  estimate: (min: number) => (min < 1 ? 'Expected wait: a few moments.' : `Expected wait: about ${min} min.`),
+  /** `length`: the minutes in words of the page's locale (format.ts `minutes`). */
+  estimate: (min: number, length: string) =>
+    min < 1 ? 'Expected wait: a few moments.' : `Expected wait: about ${length}.`,
   status_online: 'Your practitioner is online.',
   status_in_call: 'Your practitioner is with another patient.',
   status_away: 'Your practitioner is not connected yet.',
@@ -171,7 +130,7 @@ export const en = {
   declined: 'The practitioner could not see you in this consultation.',
   waitingRoom: 'Waiting room',
   emptyWaitingRoom: 'Nobody is waiting.',
-  since: (min: number) => `waiting ${min} min`,
+  since: (length: string) => `waiting ${length}`,
   deviceProblem: 'camera or microphone not confirmed',
   networkBadge_poor: 'weak connection',
   networkBadge_failed: 'video service unreachable from their network',
@@ -231,7 +190,7 @@ export const en = {
   enableTwoFactor: 'Enable two-factor authentication',
   scanQr: 'Scan this QR code with your authenticator app, or type the key below, then enter the code it shows.',
   qrAlt: 'QR code adding Visita to an authenticator app',
-  secretKey: 'Key',
+  secretKey: 'Key:',
   confirm: 'Confirm',
   cancel: 'Cancel',
   recoveryCodes: 'Recovery codes',
@@ -259,6 +218,29 @@ export const en = {
   replacedElsewhere:
     'This link was opened on another device or in another tab. The consultation continues there: you can close this page.',
   back: 'Back',
+  // screens (issue 21)
+  networkShowDetails: 'Details',
+  leftWaitingRoom: 'You left the waiting room.',
+  openFor: (name: string) => `Open: ${name}`,
+  closeConsultation: 'Close consultation',
+  closeQuestion: 'Close this consultation? Its link will stop working.',
+  closeConfirm: 'Yes, close it',
+  linkDeadReplaced: 'link replaced: this one no longer works',
+  linkDeadExpired: 'link expired',
+  statusTitle: 'Status on the patient’s waiting screen',
+  statusHelp: 'One short line under their place in the line; a new one replaces it. To talk, use the chat.',
+  statusPresets: [
+    { label: 'Running 5 minutes late', text: 'I am running about 5 minutes late.' },
+    { label: 'Running 15 minutes late', text: 'I am running about 15 minutes late.' },
+    { label: 'With you shortly', text: 'I will be with you shortly.' },
+  ],
+  statusOwn: 'Or write the status',
+  statusShow: 'Show it',
+  statusShownNow: 'Shown now:',
+  endedByPatient: (name: string) => `${name} ended the consultation.`,
+  endedByYou: 'You ended the consultation.',
+  endedAbandoned: 'The consultation ended: you were both disconnected for too long.',
+  callLength: (length: string) => `Call length: ${length}`,
   // states
   state_scheduled: 'scheduled',
   state_waiting: 'waiting',
