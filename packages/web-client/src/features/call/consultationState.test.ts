@@ -39,12 +39,21 @@ describe('consultationReducer', () => {
     expect(reduce(failed, { type: 'updated', view: view('in_call') })).toMatchObject({ ending: 'unconfirmed' });
     expect(reduce(failed, { type: 'hungUp' })).toEqual({ name: 'ended', reason: 'hung_up', left: 'call' });
     // The server's own word (the ended event) confirms it too.
-    expect(reduce(failed, { type: 'ended', reason: 'hung_up' })).toEqual({ name: 'ended', reason: 'hung_up' });
+    expect(reduce(failed, { type: 'ended', reason: 'hung_up', by: 'practitioner' })).toEqual({
+      name: 'ended',
+      reason: 'hung_up',
+      by: 'practitioner',
+      left: 'call',
+    });
     // Leaving the waiting room: the same.
     const waiting = reduce(initialPhase, { type: 'joined', view: view('waiting'), keptMedia: false });
     const leaving = reduce(waiting, { type: 'hangingUp' });
     expect(leaving).toMatchObject({ name: 'waiting', ending: 'pending' });
     expect(reduce(leaving, { type: 'updated', view: view('waiting') })).toMatchObject({ ending: 'pending' });
+    // The ended event of one's own leaving, come before the request's answer: "you left".
+    expect(reduce(leaving, { type: 'ended', reason: 'hung_up', by: 'patient' })).toMatchObject({ left: 'waiting' });
+    // An end that is not this side's (not asked): nothing left.
+    expect(reduce(waiting, { type: 'ended', reason: 'hung_up', by: 'practitioner' })).not.toHaveProperty('left');
     // Nothing to end before joining, or after the end.
     expect(reduce(initialPhase, { type: 'hangingUp' })).toEqual(initialPhase);
   });

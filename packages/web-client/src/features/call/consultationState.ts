@@ -108,7 +108,14 @@ export function consultationReducer(p: ConsultationPhase, e: ConsultationEvent):
     case 'admitted':
       return nextCall(p, e.view);
     case 'ended':
-      return { name: 'ended', reason: e.reason, ...(e.message ? { message: e.message } : {}), ...detailsOf(e) };
+      return {
+        name: 'ended',
+        reason: e.reason,
+        ...(e.message ? { message: e.message } : {}),
+        ...detailsOf(e),
+        // The server's word on this side's own hang-up, come before its answer: this side left.
+        ...(endingOf(p).ending && e.reason === 'hung_up' ? { left: p.name === 'call' ? 'call' : 'waiting' } : {}),
+      };
     case 'hangingUp':
     case 'hangUpUnconfirmed': {
       const ending = e.type === 'hangingUp' ? 'pending' : 'unconfirmed';
