@@ -19,6 +19,8 @@ const view = (state: ConsultationView['state'], extra: Partial<ConsultationView>
   reason: null,
   practitionerName: 'Dr. Martin',
   practiceName: null,
+  admittedAt: state === 'in_call' ? 1_000 : null,
+  patientDevices: { camera: true, microphone: true },
   ...extra,
 });
 
