@@ -1,7 +1,7 @@
 // The call, phone first: the other side full-bleed, one's own picture small and movable, large
 // labelled controls at the thumb, the other side's muted microphone or camera shown, the network's
 // quality, a timer. The practitioner's chat sits beside the video on a wide screen, and opens as a
-// sheet over it from the controls on a phone.
+// sheet over it on a phone.
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { Role } from '@visita/protocol';
 import { errorText, type Strings } from '../../lib/i18n.ts';
@@ -10,9 +10,13 @@ import { request, type RequestError, type SignalingSocket } from '../../lib/sign
 import { useTitle } from '../../ui/Panel.tsx';
 import { ServiceBanner } from '../../ui/ServiceBanner.tsx';
 import { Icon } from '../../ui/Icon.tsx';
+import { CallControls } from './CallControls.tsx';
+import { CallTimer, QualityBadge } from './CallTop.tsx';
 import { MediaSession, type RemoteTrackState } from './MediaSession.ts';
 import type { NetworkQuality } from './quality.ts';
+import { SelfView } from './SelfView.tsx';
 import { useCallChat } from './useCallChat.ts';
+import { useCameraCount } from './useCameraCount.ts';
 
 interface Props {
   t: Strings;
@@ -33,7 +37,8 @@ interface Props {
 /** How often the network's quality is sampled. */
 const QUALITY_EVERY_MS = 2_000;
 
-export function CallView({ t, socket, consultationId, local, onHangUp, peerName, peerDetail, side, me }: Props) {
+export function CallView(props: Props) {
+  const { t, socket, consultationId, local, onHangUp, peerName, peerDetail, side, me } = props;
   useTitle(peerName ? `${t.callTitle} — ${peerName}` : t.callTitle);
   const remoteRef = useRef<HTMLVideoElement>(null);
   const [needsTap, setNeedsTap] = useState(false);
@@ -189,45 +194,18 @@ export function CallView({ t, socket, consultationId, local, onHangUp, peerName,
             {error}
           </p>
         )}
-        <div className="controls" role="toolbar" aria-label={t.callControls}>
-          {local.getAudioTracks().length > 0 && (
-            <ControlButton
-              testId="toggle-mic"
-              icon={muted ? 'micOff' : 'mic'}
-              label={muted ? t.unmute : t.mute}
-              pressed={muted}
-              onClick={() => toggle('audio', !muted)}
-            />
-          )}
-          {hasLocalVideo && (
-            <ControlButton
-              testId="toggle-camera"
-              icon={cameraOff ? 'camOff' : 'cam'}
-              label={cameraOff ? t.cameraOn : t.cameraOff}
-              pressed={cameraOff}
-              onClick={() => toggle('video', !cameraOff)}
-            />
-          )}
-          {hasLocalVideo && cameras > 1 && (
-            <ControlButton
-              testId="switch-camera"
-              icon="switch"
-              label={t.switchCamera}
-              onClick={() => void switchCamera()}
-            />
-          )}
-          {side && (
-            <ControlButton
-              testId="toggle-chat"
-              icon="chat"
-              label={chat.unread > 0 ? t.chatUnread(chat.unread) : t.chat}
-              pressed={chat.open}
-              phoneOnly
-              onClick={chat.toggle}
-            />
-          )}
-          <ControlButton testId="hang-up" icon="hangUp" label={t.hangUp} danger onClick={onHangUp} />
-        </div>
+        <CallControls
+          t={t}
+          microphone={local.getAudioTracks().length > 0}
+          camera={hasLocalVideo}
+          cameras={cameras}
+          muted={muted}
+          cameraOff={cameraOff}
+          chat={side ? chat : null}
+          onToggle={toggle}
+          onSwitchCamera={() => void switchCamera()}
+          onHangUp={onHangUp}
+        />
       </section>
       {side && (
         <aside className={chat.open ? 'call-side open' : 'call-side'} aria-label={t.chat} data-testid="call-chat">
@@ -239,123 +217,4 @@ export function CallView({ t, socket, consultationId, local, onHangUp, peerName,
       )}
     </div>
   );
-}
-
-function ControlButton({
-  testId,
-  icon,
-  label,
-  pressed,
-  danger,
-  phoneOnly,
-  onClick,
-}: {
-  testId: string;
-  icon: Parameters<typeof Icon>[0]['name'];
-  label: string;
-  pressed?: boolean;
-  danger?: boolean;
-  /** Only on a narrow screen (a wide one shows what it opens all the time). */
-  phoneOnly?: boolean;
-  onClick: () => void;
-}) {
-  return (
-    <button
-      className={['control', danger && 'danger', phoneOnly && 'phone-only'].filter(Boolean).join(' ')}
-      data-testid={testId}
-      aria-pressed={pressed}
-      onClick={onClick}
-    >
-      <Icon name={icon} />
-      <span>{label}</span>
-    </button>
-  );
-}
-
-/** Minutes and seconds since the call started (a timer role: screen readers do not announce each tick). */
-function CallTimer({ t, since }: { t: Strings; since: number }) {
-  const [now, setNow] = useState(Date.now);
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), 1_000);
-    return () => clearInterval(timer);
-  }, []);
-  const s = Math.max(0, Math.floor((now - since) / 1000));
-  const text = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
-  return (
-    <span className="timer" role="timer" aria-label={t.callDuration} data-testid="call-timer">
-      {text}
-    </span>
-  );
-}
-
-function QualityBadge({ t, quality }: { t: Strings; quality: NetworkQuality | null }) {
-  if (!quality) return null;
-  const bars = quality === 'good' ? 3 : quality === 'fair' ? 2 : 1;
-  return (
-    <span className={`quality ${quality}`} data-testid="network-quality" data-quality={quality}>
-      <span className="bars" aria-hidden>
-        {[1, 2, 3].map((i) => (
-          <i key={i} className={i <= bars ? 'on' : ''} />
-        ))}
-      </span>
-      <span className="quality-text">{t[`quality_${quality}`]}</span>
-    </span>
-  );
-}
-
-/** One's own picture: small, in a corner, moved by dragging (it snaps to the nearest corner). */
-function SelfView({ t, stream, mirrored, off }: { t: Strings; stream: MediaStream; mirrored: boolean; off: boolean }) {
-  const [corner, setCorner] = useState<{ top: boolean; left: boolean }>({ top: true, left: false });
-  const [drag, setDrag] = useState<{ x: number; y: number; dx: number; dy: number } | null>(null);
-  return (
-    <figure
-      className={`pip ${corner.top ? 'top' : 'bottom'} ${corner.left ? 'left' : 'right'}${off ? ' off' : ''}`}
-      data-testid="self-view"
-      style={drag ? { transform: `translate(${drag.dx}px, ${drag.dy}px)` } : undefined}
-      onPointerDown={(e) => {
-        e.currentTarget.setPointerCapture(e.pointerId);
-        setDrag({ x: e.clientX, y: e.clientY, dx: 0, dy: 0 });
-      }}
-      onPointerMove={(e) => drag && setDrag({ ...drag, dx: e.clientX - drag.x, dy: e.clientY - drag.y })}
-      onPointerUp={(e) => {
-        setDrag(null);
-        const stage = e.currentTarget.parentElement?.getBoundingClientRect();
-        if (!stage) return;
-        setCorner({
-          top: e.clientY < stage.top + stage.height / 2,
-          left: e.clientX < stage.left + stage.width / 2,
-        });
-      }}
-      onPointerCancel={() => setDrag(null)}
-    >
-      <video
-        aria-label={t.selfView}
-        className={mirrored ? 'mirrored' : ''}
-        autoPlay
-        playsInline
-        muted
-        ref={(v) => {
-          if (v && v.srcObject !== stream) v.srcObject = stream;
-        }}
-      />
-      {off && <figcaption>{t.cameraIsOff}</figcaption>}
-    </figure>
-  );
-}
-
-/** How many cameras the device has (the switch is offered from two). */
-function useCameraCount(local: MediaStream): number {
-  const [count, setCount] = useState(0);
-  useEffect(() => {
-    if (local.getVideoTracks().length === 0) return;
-    const read = () =>
-      navigator.mediaDevices
-        .enumerateDevices()
-        .then((d) => setCount(d.filter((x) => x.kind === 'videoinput').length))
-        .catch(() => undefined);
-    void read();
-    navigator.mediaDevices.addEventListener?.('devicechange', read);
-    return () => navigator.mediaDevices.removeEventListener?.('devicechange', read);
-  }, [local]);
-  return count;
 }
