@@ -10,6 +10,7 @@ import { request, type RequestError, type SignalingSocket } from '../../lib/sign
 import { useTitle } from '../../ui/Panel.tsx';
 import { ServiceBanner } from '../../ui/ServiceBanner.tsx';
 import { Icon } from '../../ui/Icon.tsx';
+import { autoplayRefused } from './callDisplay.ts';
 import { CallControls } from './CallControls.tsx';
 import { CallTimer, QualityBadge } from './CallTop.tsx';
 import { MediaSession, type RemoteTrackState } from './MediaSession.ts';
@@ -64,8 +65,10 @@ export function CallView(props: Props) {
     setSession(s);
     let frameWatched = false;
     const play = (v: HTMLVideoElement) =>
-      // Autoplay with sound can be refused (mobile browsers): fall back to muted and offer a tap.
-      v.play().catch(() => {
+      v.play().catch((e: unknown) => {
+        // Autoplay with sound refused (mobile browsers): play muted and offer a tap. Any other
+        // failure (a stream replaced while play() waited: AbortError) leaves the sound alone.
+        if (!autoplayRefused(e)) return;
         v.muted = true;
         setNeedsTap(true);
         void v.play().catch(() => undefined);
