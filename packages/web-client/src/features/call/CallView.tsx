@@ -1,7 +1,7 @@
-// The call, phone first: the other side full-bleed, one's own picture small and movable, large
-// labelled controls at the thumb, the other side's muted microphone or camera shown, the network's
-// quality, a timer. The practitioner's chat sits beside the video on a wide screen, and opens as a
-// sheet over it on a phone.
+// The call, phone first: the other side full-bleed, named, with their muted microphone or camera
+// said as theirs; one's own picture small and movable, large labelled controls at the thumb, the
+// network's quality, a timer. The practitioner's chat sits beside the video on a wide screen, and
+// opens as a sheet over it on a phone.
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { Role } from '@visita/protocol';
 import { errorText, type Strings } from '../../lib/i18n.ts';
@@ -10,7 +10,7 @@ import { request, type RequestError, type SignalingSocket } from '../../lib/sign
 import { useTitle } from '../../ui/Panel.tsx';
 import { ServiceBanner } from '../../ui/ServiceBanner.tsx';
 import { Icon } from '../../ui/Icon.tsx';
-import { autoplayRefused } from './callDisplay.ts';
+import { autoplayRefused, initials } from './callDisplay.ts';
 import { CallControls } from './CallControls.tsx';
 import { CallTimer, QualityBadge } from './CallTop.tsx';
 import { MediaSession, type RemoteTrackState } from './MediaSession.ts';
@@ -25,7 +25,7 @@ interface Props {
   consultationId: string;
   local: MediaStream;
   onHangUp: () => void;
-  /** Who is on the other side (the practitioner sees the patient's name). */
+  /** Who is on the other side (the practitioner sees the patient's name, the patient the practitioner's). */
   peerName?: string | undefined;
   /** A line under the name (the practitioner sees the patient's reason for the visit). */
   peerDetail?: string | undefined;
@@ -141,25 +141,31 @@ export function CallView(props: Props) {
   };
 
   const hasLocalVideo = local.getVideoTracks().length > 0;
+  const who = peerName ?? t.theOtherSide;
   return (
     <div className={side ? 'call with-side' : 'call'} data-testid="call">
       <section className="stage" aria-label={peerName ? `${t.callTitle} — ${peerName}` : t.callTitle}>
-        <video
-          ref={remoteRef}
-          className="remote"
-          data-testid="remote-video"
-          aria-label={peerName ?? t.theOtherSide}
-          autoPlay
-          playsInline
-        />
+        <video ref={remoteRef} className="remote" data-testid="remote-video" aria-label={who} autoPlay playsInline />
         {remote.video !== 'live' && (
           <div className="avatar" data-testid="remote-camera-off" data-state={remote.video}>
-            <span aria-hidden>{(peerName ?? '•').trim().charAt(0).toUpperCase()}</span>
-            <p>{remote.video === 'paused' ? t.remoteCameraOff : t.waitingForVideo}</p>
+            <span aria-hidden data-testid="remote-initials">
+              {initials(peerName)}
+            </span>
+            <p data-testid="remote-video-state">
+              {remote.video === 'paused'
+                ? peerName
+                  ? t.remoteCameraOffOf(peerName)
+                  : t.remoteCameraOff
+                : t.waitingForVideo}
+            </p>
           </div>
         )}
         <div className="call-top">
-          {peerName && <strong className="peer">{peerName}</strong>}
+          {peerName && (
+            <strong className="peer" data-testid="peer-name">
+              {peerName}
+            </strong>
+          )}
           {peerDetail && (
             <span className="peer-detail" data-testid="peer-detail">
               {peerDetail}
@@ -170,7 +176,7 @@ export function CallView(props: Props) {
         </div>
         {remote.audio === 'paused' && (
           <p className="remote-muted" role="status" data-testid="remote-muted">
-            <Icon name="micOff" /> {t.remoteMuted}
+            <Icon name="micOff" /> {peerName ? t.remoteMutedOf(peerName) : t.remoteMuted}
           </p>
         )}
         {reconnecting && (

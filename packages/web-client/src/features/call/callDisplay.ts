@@ -1,5 +1,5 @@
 // What the call screen shows, decided from plain values (unit-tested): whether a failed play() was
-// the browser refusing sound.
+// the browser refusing sound, the initials of a name.
 
 /**
  * Whether a failed `play()` means the browser refused to play with sound without a gesture. Only
@@ -7,3 +7,15 @@
  * play() starts it), and is no reason to mute the other side.
  */
 export const autoplayRefused = (e: unknown): boolean => (e as { name?: unknown } | null)?.name === 'NotAllowedError';
+
+/** Titles that are not part of the initials ("Dr Anna Martin" → "AM"). */
+const TITLES = new Set(['dr', 'doctor', 'docteur', 'pr', 'prof', 'professeur', 'mme', 'mlle', 'm', 'mr', 'mrs', 'ms']);
+
+/** The initials of a name for an avatar: the first and last words' first letters, titles left out. */
+export function initials(name: string | null | undefined): string {
+  const words = (name ?? '').split(/\s+/).filter((w) => w && !TITLES.has(w.toLowerCase().replace(/\.$/, '')));
+  const first = words[0];
+  if (!first) return '•';
+  const last = words.length > 1 ? words[words.length - 1]! : '';
+  return (Array.from(first)[0]! + (last ? Array.from(last)[0]! : '')).toUpperCase();
+}

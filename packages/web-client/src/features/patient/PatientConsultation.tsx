@@ -83,6 +83,7 @@ export function PatientConsultation({
             consultationId={consultationId}
             local={stream}
             onHangUp={hangUp}
+            peerName={phase.view?.practitionerName ?? undefined}
           />
         </Suspense>
       );

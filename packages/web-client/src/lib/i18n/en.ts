@@ -12,6 +12,9 @@ export const en = {
   quality_good: 'Good network',
   quality_fair: 'Unstable network',
   quality_poor: 'Poor network',
+  // call, in the call (issue 21)
+  remoteMutedOf: (name: string) => `${name}’s microphone is off`,
+  remoteCameraOffOf: (name: string) => `${name}’s camera is off`,
   // ops and audit
   opsTitle: 'Operations',
   opsOnly: 'This page is for operations accounts.',

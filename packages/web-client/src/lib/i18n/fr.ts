@@ -13,6 +13,9 @@ export const fr: Strings = {
   quality_good: 'Bon réseau',
   quality_fair: 'Réseau instable',
   quality_poor: 'Réseau faible',
+  // call, in the call (issue 21)
+  remoteMutedOf: (name: string) => `Le micro de ${name} est coupé`,
+  remoteCameraOffOf: (name: string) => `La caméra de ${name} est coupée`,
   // ops and audit
   opsTitle: 'Exploitation',
   opsOnly: 'Cette page est réservée aux comptes d’exploitation.',
