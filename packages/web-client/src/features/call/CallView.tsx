@@ -1,7 +1,7 @@
-// The call, phone first: the other side full-bleed, named, with their muted microphone or camera
-// said as theirs; one's own picture small and movable, large labelled controls at the thumb, the
-// network's quality, a timer. The practitioner's chat sits beside the video on a wide screen, and
-// opens as a sheet over it on a phone.
+// The call, phone first: the other side full-bleed (a landscape picture whole on a portrait phone),
+// named, with their muted microphone or camera said as theirs; one's own picture small and movable,
+// large labelled controls at the thumb, the network's quality, a timer. The practitioner's chat
+// sits beside the video on a wide screen and opens as a sheet over it on a phone.
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { Role } from '@visita/protocol';
 import { errorText, type Strings } from '../../lib/i18n.ts';
@@ -18,6 +18,7 @@ import type { NetworkQuality } from './quality.ts';
 import { SelfView } from './SelfView.tsx';
 import { useCallChat } from './useCallChat.ts';
 import { useCameraCount } from './useCameraCount.ts';
+import { useVideoFit } from './useVideoFit.ts';
 
 interface Props {
   t: Strings;
@@ -42,6 +43,7 @@ export function CallView(props: Props) {
   const { t, socket, consultationId, local, onHangUp, peerName, peerDetail, side, me } = props;
   useTitle(peerName ? `${t.callTitle} — ${peerName}` : t.callTitle);
   const remoteRef = useRef<HTMLVideoElement>(null);
+  const fit = useVideoFit(remoteRef);
   const [needsTap, setNeedsTap] = useState(false);
   const [muted, setMuted] = useState(false);
   const [cameraOff, setCameraOff] = useState(local.getVideoTracks().length === 0);
@@ -145,7 +147,15 @@ export function CallView(props: Props) {
   return (
     <div className={side ? 'call with-side' : 'call'} data-testid="call">
       <section className="stage" aria-label={peerName ? `${t.callTitle} — ${peerName}` : t.callTitle}>
-        <video ref={remoteRef} className="remote" data-testid="remote-video" aria-label={who} autoPlay playsInline />
+        <video
+          ref={remoteRef}
+          className="remote"
+          data-testid="remote-video"
+          data-fit={fit}
+          aria-label={who}
+          autoPlay
+          playsInline
+        />
         {remote.video !== 'live' && (
           <div className="avatar" data-testid="remote-camera-off" data-state={remote.video}>
             <span aria-hidden data-testid="remote-initials">

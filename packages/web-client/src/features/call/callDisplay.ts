@@ -1,5 +1,5 @@
 // What the call screen shows, decided from plain values (unit-tested): whether a failed play() was
-// the browser refusing sound, the initials of a name.
+// the browser refusing sound, how the other side's picture fits the stage, the initials of a name.
 
 /**
  * Whether a failed `play()` means the browser refused to play with sound without a gesture. Only
@@ -7,6 +7,20 @@
  * play() starts it), and is no reason to mute the other side.
  */
 export const autoplayRefused = (e: unknown): boolean => (e as { name?: unknown } | null)?.name === 'NotAllowedError';
+
+export type VideoFit = 'cover' | 'contain';
+
+/**
+ * A picture shown whole (`contain`, on a dark fill) when it is not the stage's way round — a
+ * landscape camera on a portrait phone would lose close to half its width to `cover` —, filling the
+ * stage (`cover`) when it is (a phone's portrait camera on a phone). Unknown sizes: `cover`.
+ */
+export function videoFit(videoWidth: number, videoHeight: number, stageWidth: number, stageHeight: number): VideoFit {
+  if (!(videoWidth > 0 && videoHeight > 0 && stageWidth > 0 && stageHeight > 0)) return 'cover';
+  const landscapeVideo = videoWidth > videoHeight;
+  const landscapeStage = stageWidth > stageHeight;
+  return landscapeVideo === landscapeStage ? 'cover' : 'contain';
+}
 
 /** Titles that are not part of the initials ("Dr Anna Martin" → "AM"). */
 const TITLES = new Set(['dr', 'doctor', 'docteur', 'pr', 'prof', 'professeur', 'mme', 'mlle', 'm', 'mr', 'mrs', 'ms']);
