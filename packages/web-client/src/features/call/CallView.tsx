@@ -1,6 +1,6 @@
 // The call, phone first: the other side full-bleed (a landscape picture whole on a portrait phone),
 // named, with their muted microphone or camera said as theirs; one's own picture small and movable,
-// large labelled controls at the thumb, the network's quality, a timer. The practitioner's chat
+// large labelled controls at the thumb, the network's quality, a timer. The chat
 // sits beside the video on a wide screen and opens as a sheet over it on a phone.
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { Role } from '@visita/protocol';
@@ -30,7 +30,7 @@ interface Props {
   peerName?: string | undefined;
   /** A line under the name (the practitioner sees the patient's reason for the visit). */
   peerDetail?: string | undefined;
-  /** The practitioner's chat: beside the video on a wide screen, a sheet over it on a phone. */
+  /** The chat: beside the video on a wide screen, a sheet over it on a phone. */
   side?: ReactNode;
   /** This side's role, to count the other side's messages while the sheet is closed. */
   me?: Role;

@@ -7,6 +7,7 @@ import { connectSignaling } from '../../lib/signaling.ts';
 import { Loading, Panel } from '../../ui/Panel.tsx';
 import { LazyCallView, loadCallView } from '../call/LazyCallView.ts';
 import { useConsultation } from '../call/useConsultation.ts';
+import { Chat } from '../chat/Chat.tsx';
 import type { CheckIn } from '../precall/DeviceCheck.tsx';
 import { PatientWaitingRoom, useWaitingNews } from '../waiting-room/PatientWaitingRoom.tsx';
 import { announceAdmission } from './announce.ts';
@@ -84,6 +85,8 @@ export function PatientConsultation({
             local={stream}
             onHangUp={hangUp}
             peerName={phase.view?.practitionerName ?? undefined}
+            side={<Chat t={t} socket={socket} consultationId={consultationId} me="patient" />}
+            me="patient"
           />
         </Suspense>
       );
