@@ -1,4 +1,4 @@
-// Above the call: who is on the other side, the call's duration, the network's quality.
+// Above the call: who is on the other side, the call's duration, the network's state.
 import { useEffect, useState } from 'react';
 import type { Strings } from '../../lib/i18n.ts';
 import type { NetworkQuality } from './quality.ts';
@@ -19,18 +19,27 @@ export function CallTimer({ t, since }: { t: Strings; since: number }) {
   );
 }
 
-/** The network's quality in bars and words. */
-export function QualityBadge({ t, quality }: { t: Strings; quality: NetworkQuality | null }) {
-  if (!quality) return null;
-  const bars = quality === 'good' ? 3 : quality === 'fair' ? 2 : 1;
+/** The network in bars and words; while the connection is being restored, it says so (no bars). */
+export function QualityBadge({
+  t,
+  quality,
+  reconnecting,
+}: {
+  t: Strings;
+  quality: NetworkQuality | null;
+  reconnecting: boolean;
+}) {
+  const shown = reconnecting ? 'reconnecting' : quality;
+  if (!shown) return null;
+  const bars = shown === 'good' ? 3 : shown === 'fair' ? 2 : shown === 'poor' ? 1 : 0;
   return (
-    <span className={`quality ${quality}`} data-testid="network-quality" data-quality={quality}>
+    <span className={`quality ${shown}`} data-testid="network-quality" data-quality={shown}>
       <span className="bars" aria-hidden>
         {[1, 2, 3].map((i) => (
           <i key={i} className={i <= bars ? 'on' : ''} />
         ))}
       </span>
-      <span className="quality-text">{t[`quality_${quality}`]}</span>
+      <span className="quality-text">{t[`quality_${shown}`]}</span>
     </span>
   );
 }

@@ -1,6 +1,6 @@
 // The call, phone first: the other side full-bleed (a landscape picture whole on a portrait phone),
 // named, with their muted microphone or camera said as theirs; one's own picture small and movable,
-// large labelled controls at the thumb, the network's quality, a timer. The chat
+// large labelled controls at the thumb, the network's state, a timer. The chat
 // sits beside the video on a wide screen and opens as a sheet over it on a phone.
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { Role } from '@visita/protocol';
@@ -170,30 +170,32 @@ export function CallView(props: Props) {
             </p>
           </div>
         )}
-        <div className="call-top">
-          {peerName && (
-            <strong className="peer" data-testid="peer-name">
-              {peerName}
-            </strong>
+        <div className="call-head">
+          <div className="call-top">
+            {peerName && (
+              <strong className="peer" data-testid="peer-name">
+                {peerName}
+              </strong>
+            )}
+            {peerDetail && (
+              <span className="peer-detail" data-testid="peer-detail">
+                {peerDetail}
+              </span>
+            )}
+            <CallTimer t={t} since={startedAt} />
+            <QualityBadge t={t} quality={quality} reconnecting={reconnecting} />
+          </div>
+          {remote.audio === 'paused' && (
+            <p className="remote-muted" role="status" data-testid="remote-muted">
+              <Icon name="micOff" /> {peerName ? t.remoteMutedOf(peerName) : t.remoteMuted}
+            </p>
           )}
-          {peerDetail && (
-            <span className="peer-detail" data-testid="peer-detail">
-              {peerDetail}
-            </span>
+          {reconnecting && (
+            <p className="banner reconnecting" role="status" data-testid="reconnecting">
+              {t.reconnecting}
+            </p>
           )}
-          <CallTimer t={t} since={startedAt} />
-          <QualityBadge t={t} quality={quality} />
         </div>
-        {remote.audio === 'paused' && (
-          <p className="remote-muted" role="status" data-testid="remote-muted">
-            <Icon name="micOff" /> {peerName ? t.remoteMutedOf(peerName) : t.remoteMuted}
-          </p>
-        )}
-        {reconnecting && (
-          <p className="banner reconnecting" role="status" data-testid="reconnecting">
-            {t.reconnecting}
-          </p>
-        )}
         <ServiceBanner t={t} socket={socket} />
         {needsTap && (
           <button

@@ -15,6 +15,7 @@ export const en = {
   // call, in the call (issue 21)
   remoteMutedOf: (name: string) => `${name}’s microphone is off`,
   remoteCameraOffOf: (name: string) => `${name}’s camera is off`,
+  quality_reconnecting: 'Reconnecting…',
   // ops and audit
   opsTitle: 'Operations',
   opsOnly: 'This page is for operations accounts.',

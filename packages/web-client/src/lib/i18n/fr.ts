@@ -16,6 +16,7 @@ export const fr: Strings = {
   // call, in the call (issue 21)
   remoteMutedOf: (name: string) => `Le micro de ${name} est coupé`,
   remoteCameraOffOf: (name: string) => `La caméra de ${name} est coupée`,
+  quality_reconnecting: 'Reconnexion…',
   // ops and audit
   opsTitle: 'Exploitation',
   opsOnly: 'Cette page est réservée aux comptes d’exploitation.',
