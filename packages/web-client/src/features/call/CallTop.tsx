@@ -3,7 +3,10 @@ import { useEffect, useState } from 'react';
 import type { Strings } from '../../lib/i18n.ts';
 import type { NetworkQuality } from './quality.ts';
 
-/** Minutes and seconds since the call started (a timer role: screen readers do not announce each tick). */
+/**
+ * Minutes and seconds since the call started — the admission, as the bill counts, not since this
+ * view appeared (a media rebuild remounts it). A timer role: screen readers do not announce each tick.
+ */
 export function CallTimer({ t, since }: { t: Strings; since: number }) {
   const [now, setNow] = useState(Date.now);
   useEffect(() => {

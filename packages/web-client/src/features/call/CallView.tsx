@@ -1,6 +1,6 @@
 // The call, phone first: the other side full-bleed (a landscape picture whole on a portrait phone),
 // named, with their muted microphone or camera said as theirs; one's own picture small and movable,
-// large labelled controls at the thumb, the network's state, a timer. The chat
+// large labelled controls at the thumb, the network's state, a timer from the admission. The chat
 // sits beside the video on a wide screen and opens as a sheet over it on a phone.
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { Role } from '@visita/protocol';
@@ -30,6 +30,8 @@ interface Props {
   peerName?: string | undefined;
   /** A line under the name (the practitioner sees the patient's reason for the visit). */
   peerDetail?: string | undefined;
+  /** When the call began (the admission, epoch ms); unknown: from this view's start. */
+  since?: number | null | undefined;
   /** The chat: beside the video on a wide screen, a sheet over it on a phone. */
   side?: ReactNode;
   /** This side's role, to count the other side's messages while the sheet is closed. */
@@ -40,7 +42,7 @@ interface Props {
 const QUALITY_EVERY_MS = 2_000;
 
 export function CallView(props: Props) {
-  const { t, socket, consultationId, local, onHangUp, peerName, peerDetail, side, me } = props;
+  const { t, socket, consultationId, local, onHangUp, peerName, peerDetail, since, side, me } = props;
   useTitle(peerName ? `${t.callTitle} — ${peerName}` : t.callTitle);
   const remoteRef = useRef<HTMLVideoElement>(null);
   const fit = useVideoFit(remoteRef);
@@ -55,7 +57,7 @@ export function CallView(props: Props) {
     video: 'none',
   });
   const [quality, setQuality] = useState<NetworkQuality | null>(null);
-  const [startedAt] = useState(Date.now);
+  const [mountedAt] = useState(Date.now);
   const chat = useCallChat(socket, consultationId, side ? me : undefined);
   // Bumped when ICE restarts could not bring the media back: the session is rebuilt (a full rejoin).
   const [rebuilds, setRebuilds] = useState(0);
@@ -182,7 +184,7 @@ export function CallView(props: Props) {
                 {peerDetail}
               </span>
             )}
-            <CallTimer t={t} since={startedAt} />
+            <CallTimer t={t} since={since ?? mountedAt} />
             <QualityBadge t={t} quality={quality} reconnecting={reconnecting} />
           </div>
           {remote.audio === 'paused' && (

@@ -6,6 +6,7 @@ import { refreshed, sessionToken } from '../../lib/session.ts';
 import { Loading, Panel } from '../../ui/Panel.tsx';
 import { ServiceBanner } from '../../ui/ServiceBanner.tsx';
 import { holdBusy } from '../auth/idle.ts';
+import { callStartedAt } from '../call/consultationState.ts';
 import { LazyCallView, loadCallView } from '../call/LazyCallView.ts';
 import { useConsultation } from '../call/useConsultation.ts';
 import { Chat } from '../chat/Chat.tsx';
@@ -78,6 +79,7 @@ export function ConsultationRoom({
           onHangUp={hangUp}
           peerName={phase.view?.patientName ?? t.aPatient}
           peerDetail={phase.view?.reason ?? undefined}
+          since={callStartedAt(phase)}
           side={<Chat t={t} socket={socket} consultationId={consultationId} me="practitioner" />}
           me="practitioner"
         />
