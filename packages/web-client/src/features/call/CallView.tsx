@@ -1,7 +1,8 @@
 // The call, phone first: the other side full-bleed (a landscape picture whole on a portrait phone),
 // named, with their muted microphone or camera said as theirs; one's own picture small and movable,
 // large labelled controls at the thumb, the network's state, a timer from the admission. The chat
-// sits beside the video on a wide screen and opens as a sheet over it on a phone.
+// sits beside the video on a wide screen and opens as a sheet over it on a phone; a participant who
+// joined by sound or the chat only is told so, with the chat open.
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { Role } from '@visita/protocol';
 import { errorText, type Strings } from '../../lib/i18n.ts';
@@ -10,7 +11,7 @@ import { request, type RequestError, type SignalingSocket } from '../../lib/sign
 import { useTitle } from '../../ui/Panel.tsx';
 import { ServiceBanner } from '../../ui/ServiceBanner.tsx';
 import { Icon } from '../../ui/Icon.tsx';
-import { autoplayRefused, initials } from './callDisplay.ts';
+import { autoplayRefused, initials, streamMedia, type SharedMedia } from './callDisplay.ts';
 import { CallControls } from './CallControls.tsx';
 import { CallTimer, QualityBadge } from './CallTop.tsx';
 import { MediaSession, type RemoteTrackState } from './MediaSession.ts';
@@ -30,6 +31,8 @@ interface Props {
   peerName?: string | undefined;
   /** A line under the name (the practitioner sees the patient's reason for the visit). */
   peerDetail?: string | undefined;
+  /** What the other side joined with, when known (the patient's device check): said instead of waiting for video. */
+  peerMedia?: SharedMedia | undefined;
   /** When the call began (the admission, epoch ms); unknown: from this view's start. */
   since?: number | null | undefined;
   /** The chat: beside the video on a wide screen, a sheet over it on a phone. */
@@ -42,7 +45,7 @@ interface Props {
 const QUALITY_EVERY_MS = 2_000;
 
 export function CallView(props: Props) {
-  const { t, socket, consultationId, local, onHangUp, peerName, peerDetail, since, side, me } = props;
+  const { t, socket, consultationId, local, onHangUp, peerName, peerDetail, peerMedia, since, side, me } = props;
   useTitle(peerName ? `${t.callTitle} — ${peerName}` : t.callTitle);
   const remoteRef = useRef<HTMLVideoElement>(null);
   const fit = useVideoFit(remoteRef);
@@ -58,7 +61,9 @@ export function CallView(props: Props) {
   });
   const [quality, setQuality] = useState<NetworkQuality | null>(null);
   const [mountedAt] = useState(Date.now);
-  const chat = useCallChat(socket, consultationId, side ? me : undefined);
+  const own = streamMedia(local);
+  // Sound or the chat only: the chat is what this side has to say things, open from the start.
+  const chat = useCallChat(socket, consultationId, side ? me : undefined, own !== 'full');
   // Bumped when ICE restarts could not bring the media back: the session is rebuilt (a full rejoin).
   const [rebuilds, setRebuilds] = useState(0);
 
@@ -144,7 +149,9 @@ export function CallView(props: Props) {
     }
   };
 
-  const hasLocalVideo = local.getVideoTracks().length > 0;
+  const hasLocalVideo = own === 'full';
+  // The other side without a camera from the start, as their device check said: said so, no waiting.
+  const peerWithout = remote.video === 'none' && peerMedia && peerMedia !== 'full' ? peerMedia : null;
   const who = peerName ?? t.theOtherSide;
   return (
     <div className={side ? 'call with-side' : 'call'} data-testid="call">
@@ -164,11 +171,15 @@ export function CallView(props: Props) {
               {initials(peerName)}
             </span>
             <p data-testid="remote-video-state">
-              {remote.video === 'paused'
-                ? peerName
-                  ? t.remoteCameraOffOf(peerName)
-                  : t.remoteCameraOff
-                : t.waitingForVideo}
+              {peerWithout === 'none'
+                ? t.peerJoinedByChat(who)
+                : peerWithout === 'audio'
+                  ? t.peerJoinedBySound(who)
+                  : remote.video === 'paused'
+                    ? peerName
+                      ? t.remoteCameraOffOf(peerName)
+                      : t.remoteCameraOff
+                    : t.waitingForVideo}
             </p>
           </div>
         )}
@@ -197,6 +208,11 @@ export function CallView(props: Props) {
               {t.reconnecting}
             </p>
           )}
+          {own !== 'full' && (
+            <p className="own-media" role="status" data-testid="own-media" data-media={own}>
+              {own === 'none' ? t.youJoinedByChat : t.youJoinedBySound}
+            </p>
+          )}
         </div>
         <ServiceBanner t={t} socket={socket} />
         {needsTap && (
@@ -219,7 +235,7 @@ export function CallView(props: Props) {
         )}
         <CallControls
           t={t}
-          microphone={local.getAudioTracks().length > 0}
+          microphone={own !== 'none'}
           camera={hasLocalVideo}
           cameras={cameras}
           muted={muted}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { autoplayRefused, initials, videoFit } from './callDisplay.ts';
+import { autoplayRefused, initials, sharedMedia, videoFit } from './callDisplay.ts';
 
 describe('autoplayRefused', () => {
   it('reads only NotAllowedError as the browser refusing sound', () => {
@@ -34,4 +34,10 @@ describe('initials', () => {
     expect(initials('')).toBe('•');
     expect(initials(null)).toBe('•');
   });
+});
+
+it('sharedMedia: the device check’s choice', () => {
+  expect(sharedMedia({ camera: true, microphone: true })).toBe('full');
+  expect(sharedMedia({ camera: false, microphone: true })).toBe('audio');
+  expect(sharedMedia({ camera: false, microphone: false })).toBe('none');
 });

@@ -33,3 +33,13 @@ export function initials(name: string | null | undefined): string {
   const last = words.length > 1 ? words[words.length - 1]! : '';
   return (Array.from(first)[0]! + (last ? Array.from(last)[0]! : '')).toUpperCase();
 }
+
+/** What a participant shares: camera and microphone, sound only, or the chat only. */
+export type SharedMedia = 'full' | 'audio' | 'none';
+
+export const sharedMedia = (d: { camera: boolean; microphone: boolean }): SharedMedia =>
+  d.camera ? 'full' : d.microphone ? 'audio' : 'none';
+
+/** What a local stream shares. */
+export const streamMedia = (s: MediaStream): SharedMedia =>
+  sharedMedia({ camera: s.getVideoTracks().length > 0, microphone: s.getAudioTracks().length > 0 });
