@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { devices, type BrowserContextOptions, type Page } from 'playwright-core';
 import { DEMO } from '@visita/signaling/testing';
-import { waitForMedia } from './support/browser.ts';
+import { inboundStats, waitForMedia } from './support/browser.ts';
 import { ScreenLog } from './support/screens.ts';
 import { E2EStack } from './support/stack.ts';
 
 // The call as patients live it on a phone (issue 21): the practitioner named, their muted
 // microphone said as theirs, a landscape camera shown whole, the chat both ways with the waiting
 // room's history, a timer that survives a remount, a reconnecting banner above one's own picture
-// and a network badge that follows it; a patient who joined by the chat only.
+// and a network badge that follows it; a patient who joined by the chat only, one by sound only.
 // Each defect's check is soft: a run against an older client lists every one it fails.
 let e2e: E2EStack;
 const log = new ScreenLog();
@@ -223,6 +223,53 @@ it('on a Pixel 7 (French), a patient who joined by the chat only: the chat open,
     'Hugo Lambert joined by chat only: write to them in the chat.',
     5_000,
   );
+  await patient.getByTestId('hang-up').click();
+  await doctor.getByTestId('ended').waitFor();
+  expect(pageErrors).toEqual([]);
+  await patient.context().close();
+  await doctor.context().close();
+});
+
+it('on an iPhone 13, a patient who joined by sound only: told so, the chat open; the practitioner hears them and is told', async () => {
+  const token = await e2e.stack.login();
+  const { consultationId, patientToken } = await e2e.stack.createConsultation(token);
+  const patient = await newPage(phone('iPhone 13'), 'en-GB');
+  // The camera refused (the microphone allowed): the patient goes on with sound only.
+  await patient.addInitScript(() => {
+    const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = (c) =>
+      c?.video ? Promise.reject(new DOMException('Permission denied', 'NotAllowedError')) : original(c);
+  });
+  await patient.goto(`${e2e.webUrl}/c/${consultationId}#t=${patientToken}`);
+  await patient.getByTestId('audio-only').click();
+  await patient.getByTestId('patient-name').fill('Hugo Lambert');
+  await patient.getByTestId('enter-waiting-room').click();
+  await patient.getByTestId('waiting').waitFor();
+  const doctor = await doctorOpens(consultationId);
+  await doctor.locator('[data-testid=admit]:not([disabled])').click();
+  await Promise.all([waitForMedia(patient), patient.getByTestId('toggle-mic').waitFor()]);
+  await softPoll(
+    'the sound-only patient is told so',
+    () => patient.getByTestId('own-media').textContent(),
+    'You joined by sound only: your practitioner hears you but cannot see you.',
+    3_000,
+  );
+  await softPoll(
+    'the chat is open for a sound-only patient',
+    () => patient.getByTestId('call-chat').isVisible(),
+    true,
+    2_000,
+  );
+  await softPoll(
+    'the practitioner is told the patient joined by sound only',
+    () => doctor.getByTestId('remote-camera-off').locator('p').textContent(),
+    'Hugo Lambert joined by sound only, without a camera.',
+    5_000,
+  );
+  // The practitioner hears them.
+  await expect
+    .poll(async () => (await inboundStats(doctor))?.audio.packetsReceived ?? 0, { timeout: 15_000 })
+    .toBeGreaterThan(0);
   await patient.getByTestId('hang-up').click();
   await doctor.getByTestId('ended').waitFor();
   expect(pageErrors).toEqual([]);

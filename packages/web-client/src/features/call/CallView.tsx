@@ -150,8 +150,15 @@ export function CallView(props: Props) {
   };
 
   const hasLocalVideo = own === 'full';
-  // The other side without a camera from the start, as their device check said: said so, no waiting.
-  const peerWithout = remote.video === 'none' && peerMedia && peerMedia !== 'full' ? peerMedia : null;
+  // The other side without a camera from the start, as their device check said: said so, no
+  // waiting. By sound when their microphone is in the call (the check's `microphone` only says the
+  // meter heard it), else as the check said.
+  const peerWithout =
+    remote.video === 'none' && peerMedia && peerMedia !== 'full'
+      ? remote.audio !== 'none'
+        ? 'audio'
+        : peerMedia
+      : null;
   const who = peerName ?? t.theOtherSide;
   return (
     <div className={side ? 'call with-side' : 'call'} data-testid="call">
