@@ -66,6 +66,12 @@ export interface DeviceCheck {
   network?: NetworkGrade;
 }
 
+/** The devices a patient joins with, from their device check. */
+export interface PatientDevices {
+  camera: boolean;
+  microphone: boolean;
+}
+
 /** What a waiting patient sees of their place: 1-based position and an estimate. */
 export interface WaitingPosition {
   consultationId: string;
@@ -110,6 +116,16 @@ export interface ConsultationView {
   /** Who the patient waits for, and where (VISITA_PRACTICE_NAME): shown in the waiting room. */
   practitionerName: string | null;
   practiceName: string | null;
+  /**
+   * When the practitioner admitted the patient (epoch ms), while in a call: what the call's timer
+   * counts from, as the bill is dated from the call (it stays through a move to another media node).
+   */
+  admittedAt: number | null;
+  /**
+   * What the patient's device check let them share (camera, microphone), as given at check-in;
+   * null before. Neither: they joined by the chat only; the microphone alone: by sound only.
+   */
+  patientDevices: PatientDevices | null;
   /**
    * Admitted while no media server had room: the call starts by itself as soon as one has. `etaMs`:
    * the autoscaler's estimate of when a new node carries calls (null: no estimate, e.g. no

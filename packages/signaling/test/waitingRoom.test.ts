@@ -204,7 +204,7 @@ it('revokes a patient link: the patient is disconnected and leaves the queue; a 
   await dashboard.request('consultation:hangUp', { consultationId });
 });
 
-it('lets the waiting patient and the practitioner chat, with history for whoever (re)joins', async () => {
+it('lets the patient and the practitioner chat, waiting and in the call, with history for whoever (re)joins', async () => {
   const token = await stack.login();
   const { consultationId, patientToken } = await stack.createConsultation(token);
   const doctor = await stack.connect(token);
@@ -227,6 +227,24 @@ it('lets the waiting patient and the practitioner chat, with history for whoever
     ok: false,
     code: ErrorCode.BAD_REQUEST,
   });
+  // In the call: the practitioner's messages reach the patient's socket, and back; the view says
+  // when the call began (the timer's start) and what the patient's device check let them share.
+  const admitted = patient.until('consultation:admitted', () => true);
+  const before = Date.now();
+  const admit = await doctor.request('consultation:admit', { consultationId });
+  expect(admit).toMatchObject({ ok: true });
+  const inCall = await admitted;
+  expect(inCall).toMatchObject({ state: 'in_call', patientDevices: { camera: true, microphone: true } });
+  expect(inCall.admittedAt).toBeGreaterThanOrEqual(before - 1_000);
+  const inCallToPatient = patient.until('chat:message', (m) => m.text === 'Can you see me?');
+  await doctor.request('chat:send', { consultationId, text: 'Can you see me?' });
+  expect(await inCallToPatient).toMatchObject({ from: 'practitioner' });
+  const inCallToDoctor = doctor.until('chat:message', (m) => m.text === 'Yes.');
+  await patient.request('chat:send', { consultationId, text: 'Yes.' });
+  expect(await inCallToDoctor).toMatchObject({ from: 'patient' });
+  // Joined again (back after a cut): the same start.
+  const rejoined = await doctor.request('consultation:join', { consultationId, keepMedia: true });
+  expect(rejoined).toMatchObject({ ok: true, data: { state: 'in_call', admittedAt: inCall.admittedAt } });
   await doctor.request('consultation:hangUp', { consultationId });
   expect(await patient.request('chat:send', { consultationId, text: 'hello?' })).toMatchObject({
     ok: false,

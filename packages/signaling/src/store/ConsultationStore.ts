@@ -1,4 +1,13 @@
+import type { PatientDevices } from '@visita/protocol';
 import type { Consultation } from '../domain/consultation.ts';
+
+/** What the patient gave at check-in. */
+export interface PatientRecord {
+  name: string | null;
+  reason: string | null;
+  /** Their device check's camera and microphone (null: none given yet). */
+  devices: PatientDevices | null;
+}
 
 /** Where consultations live. Redis in production; every signaling instance sees the same records. */
 export interface ConsultationStore {
@@ -23,7 +32,10 @@ export interface ConsultationStore {
   hasCallInProgress(practitionerId: string): Promise<boolean>;
   /** Every consultation in a call right now (for the sweeper's deadlines). */
   inCallIds(): Promise<string[]>;
-  /** The patient's name and reason as given at check-in; `reason` undefined keeps the one stored. */
-  setPatient(id: string, name: string, reason?: string | null): Promise<void>;
-  getPatient(id: string): Promise<{ name: string | null; reason: string | null }>;
+  /**
+   * The patient's name, reason and devices as given at check-in; `reason` or `devices` undefined
+   * keeps the one stored.
+   */
+  setPatient(id: string, name: string, reason?: string | null, devices?: PatientDevices): Promise<void>;
+  getPatient(id: string): Promise<PatientRecord>;
 }

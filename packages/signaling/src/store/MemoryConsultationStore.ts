@@ -1,11 +1,11 @@
-import { ConsultationState } from '@visita/protocol';
+import { ConsultationState, type PatientDevices } from '@visita/protocol';
 import type { Consultation } from '../domain/consultation.ts';
-import type { ConsultationStore } from './ConsultationStore.ts';
+import type { ConsultationStore, PatientRecord } from './ConsultationStore.ts';
 
 /** In-memory twin of RedisConsultationStore. */
 export class MemoryConsultationStore implements ConsultationStore {
   readonly #records = new Map<string, Consultation>();
-  readonly #names = new Map<string, { name: string; reason: string | null }>();
+  readonly #names = new Map<string, PatientRecord>();
 
   async create(c: Consultation, maxOpen = Number.POSITIVE_INFINITY): Promise<boolean> {
     if (this.#records.has(c.id)) throw new Error(`consultation ${c.id} already exists`);
@@ -55,13 +55,17 @@ export class MemoryConsultationStore implements ConsultationStore {
     return [...this.#records.values()].filter((c) => c.state === ConsultationState.IN_CALL).map((c) => c.id);
   }
 
-  async setPatient(id: string, name: string, reason?: string | null): Promise<void> {
+  async setPatient(id: string, name: string, reason?: string | null, devices?: PatientDevices): Promise<void> {
     const old = this.#names.get(id);
-    this.#names.set(id, { name, reason: reason === undefined ? (old?.reason ?? null) : reason });
+    this.#names.set(id, {
+      name,
+      reason: reason === undefined ? (old?.reason ?? null) : reason,
+      devices: devices ? { camera: devices.camera, microphone: devices.microphone } : (old?.devices ?? null),
+    });
   }
 
-  async getPatient(id: string): Promise<{ name: string | null; reason: string | null }> {
-    return this.#names.get(id) ?? { name: null, reason: null };
+  async getPatient(id: string): Promise<PatientRecord> {
+    return this.#names.get(id) ?? { name: null, reason: null, devices: null };
   }
 }
 

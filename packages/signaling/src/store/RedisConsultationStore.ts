@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import { ConsultationState, EndReason } from '@visita/protocol';
+import { ConsultationState, EndReason, type PatientDevices } from '@visita/protocol';
 import type { Consultation } from '../domain/consultation.ts';
-import type { ConsultationStore } from './ConsultationStore.ts';
+import type { ConsultationStore, PatientRecord } from './ConsultationStore.ts';
 import { Retention } from './retention.ts';
 
 /** Each practitioner's consultations, by creation time (entries whose record expired are trimmed). */
@@ -126,18 +126,24 @@ export class RedisConsultationStore implements ConsultationStore {
     return this.#redis.hincrby(key(id), 'linkVersion', 1);
   }
 
-  async setPatient(id: string, name: string, reason?: string | null): Promise<void> {
+  async setPatient(id: string, name: string, reason?: string | null, devices?: PatientDevices): Promise<void> {
     await this.#redis.hset(
       key(id),
       'patientName',
       name,
       ...(reason === undefined ? [] : ['patientReason', reason ?? '']),
+      ...(devices ? ['patientDevices', `${devices.camera ? 'c' : ''}${devices.microphone ? 'm' : ''}-`] : []),
     );
   }
 
-  async getPatient(id: string): Promise<{ name: string | null; reason: string | null }> {
-    const [name, reason] = await this.#redis.hmget(key(id), 'patientName', 'patientReason');
-    return { name: name || null, reason: reason || null };
+  async getPatient(id: string): Promise<PatientRecord> {
+    const [name, reason, devices] = await this.#redis.hmget(key(id), 'patientName', 'patientReason', 'patientDevices');
+    return {
+      name: name || null,
+      reason: reason || null,
+      // Stored as the letters of what was shared ('c' camera, 'm' microphone), then '-'.
+      devices: devices ? { camera: devices.includes('c'), microphone: devices.includes('m') } : null,
+    };
   }
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ErrorCode, VisitaError, type ConsultationView } from '@visita/protocol';
+import { ConsultationState, ErrorCode, VisitaError, type ConsultationView } from '@visita/protocol';
 import type { Consultation } from '../domain/consultation.ts';
 import type { Identity } from '../tokens.ts';
 import type { UseCaseContext } from './context.ts';
@@ -86,6 +86,8 @@ export class Consultations {
       reason: opts.reason ? patient.reason : null,
       practitionerName,
       practiceName: this.#ctx.practiceName,
+      admittedAt: c.state === ConsultationState.IN_CALL ? c.admittedAt : null,
+      patientDevices: patient.devices,
       ...(pending ? { admission: { since: pending.since, etaMs: await this.#ctx.capacityEta() } } : {}),
     };
   }

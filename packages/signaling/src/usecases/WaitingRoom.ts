@@ -58,7 +58,7 @@ export class WaitingRoom {
       const before = await store.getPatient(c.id);
       const name = p.displayName ?? before.name ?? 'Patient';
       const reason = p.reason ?? before.reason;
-      await store.setPatient(c.id, name, reason);
+      await store.setPatient(c.id, name, reason, p.deviceCheck);
       await queue.checkIn(c.practitionerId, {
         consultationId: c.id,
         patientName: name,

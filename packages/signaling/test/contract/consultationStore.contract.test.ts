@@ -138,14 +138,19 @@ describe.each<[string, () => ConsultationStore]>([
     expect(await store.revokeLinks(older.id)).toBe(1);
     expect(await store.revokeLinks(older.id)).toBe(2);
     expect((await store.get(older.id))?.linkVersion).toBe(2);
-    expect(await store.getPatient(older.id)).toEqual({ name: null, reason: null });
+    expect(await store.getPatient(older.id)).toEqual({ name: null, reason: null, devices: null });
     await store.setPatient(older.id, 'Zoé', 'Fièvre');
-    expect(await store.getPatient(older.id)).toEqual({ name: 'Zoé', reason: 'Fièvre' });
+    expect(await store.getPatient(older.id)).toEqual({ name: 'Zoé', reason: 'Fièvre', devices: null });
+    // The device check's choice (sound only here), kept when a later check-in gives none.
+    await store.setPatient(older.id, 'Zoé', 'Fièvre', { camera: false, microphone: true });
+    expect((await store.getPatient(older.id)).devices).toEqual({ camera: false, microphone: true });
+    await store.setPatient(older.id, 'Zoé', undefined, { camera: false, microphone: false });
+    expect((await store.getPatient(older.id)).devices).toEqual({ camera: false, microphone: false });
     // A check-in that gives no reason keeps the one given before; null clears it.
     await store.setPatient(older.id, 'Zoé Roy');
-    expect(await store.getPatient(older.id)).toEqual({ name: 'Zoé Roy', reason: 'Fièvre' });
+    expect(await store.getPatient(older.id)).toMatchObject({ name: 'Zoé Roy', reason: 'Fièvre' });
     await store.setPatient(older.id, 'Zoé Roy', null);
-    expect(await store.getPatient(older.id)).toEqual({ name: 'Zoé Roy', reason: null });
+    expect(await store.getPatient(older.id)).toMatchObject({ name: 'Zoé Roy', reason: null });
   });
 });
 

@@ -1,7 +1,8 @@
-// The call, phone first: the other side full-bleed, one's own picture small and movable, large
-// labelled controls at the thumb, the other side's muted microphone or camera shown, the network's
-// quality, a timer. The practitioner's chat sits beside the video on a wide screen, and opens as a
-// sheet over it from the controls on a phone.
+// The call, phone first: the other side full-bleed (a landscape picture whole on a portrait phone),
+// named, with their muted microphone or camera said as theirs; one's own picture small and movable,
+// large labelled controls at the thumb, the network's state, a timer from the admission. The chat
+// sits beside the video on a wide screen and opens as a sheet over it on a phone; a participant who
+// joined by sound or the chat only is told so, with the chat open.
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { Role } from '@visita/protocol';
 import { errorText, type Strings } from '../../lib/i18n.ts';
@@ -10,11 +11,17 @@ import { request, type RequestError, type SignalingSocket } from '../../lib/sign
 import { useTitle } from '../../ui/Panel.tsx';
 import { ServiceBanner } from '../../ui/ServiceBanner.tsx';
 import { Icon } from '../../ui/Icon.tsx';
+import { autoplayRefused, initials, streamMedia, type SharedMedia } from './callDisplay.ts';
+import { CallControls } from './CallControls.tsx';
+import { CallTimer, QualityBadge } from './CallTop.tsx';
 import type { Ending } from './consultationState.ts';
 import { EndingStatus } from './EndingStatus.tsx';
 import { MediaSession, type RemoteTrackState } from './MediaSession.ts';
 import type { NetworkQuality } from './quality.ts';
+import { SelfView } from './SelfView.tsx';
 import { useCallChat } from './useCallChat.ts';
+import { useCameraCount } from './useCameraCount.ts';
+import { useVideoFit } from './useVideoFit.ts';
 
 interface Props {
   t: Strings;
@@ -22,11 +29,15 @@ interface Props {
   consultationId: string;
   local: MediaStream;
   onHangUp: () => void;
-  /** Who is on the other side (the practitioner sees the patient's name). */
+  /** Who is on the other side (the practitioner sees the patient's name, the patient the practitioner's). */
   peerName?: string | undefined;
   /** A line under the name (the practitioner sees the patient's reason for the visit). */
   peerDetail?: string | undefined;
-  /** The practitioner's chat: beside the video on a wide screen, a sheet over it on a phone. */
+  /** What the other side joined with, when known (the patient's device check): said instead of waiting for video. */
+  peerMedia?: SharedMedia | undefined;
+  /** When the call began (the admission, epoch ms); unknown: from this view's start. */
+  since?: number | null | undefined;
+  /** The chat: beside the video on a wide screen, a sheet over it on a phone. */
   side?: ReactNode;
   /** This side's role, to count the other side's messages while the sheet is closed. */
   me?: Role;
@@ -37,20 +48,12 @@ interface Props {
 /** How often the network's quality is sampled. */
 const QUALITY_EVERY_MS = 2_000;
 
-export function CallView({
-  t,
-  socket,
-  consultationId,
-  local,
-  onHangUp,
-  peerName,
-  peerDetail,
-  side,
-  me,
-  ending,
-}: Props) {
+export function CallView(props: Props) {
+  const { t, socket, consultationId, local, onHangUp, peerName, peerDetail, peerMedia, since, side, me, ending } =
+    props;
   useTitle(peerName ? `${t.callTitle} — ${peerName}` : t.callTitle);
   const remoteRef = useRef<HTMLVideoElement>(null);
+  const fit = useVideoFit(remoteRef);
   const [needsTap, setNeedsTap] = useState(false);
   const [muted, setMuted] = useState(false);
   const [cameraOff, setCameraOff] = useState(local.getVideoTracks().length === 0);
@@ -62,8 +65,10 @@ export function CallView({
     video: 'none',
   });
   const [quality, setQuality] = useState<NetworkQuality | null>(null);
-  const [startedAt] = useState(Date.now);
-  const chat = useCallChat(socket, consultationId, side ? me : undefined);
+  const [mountedAt] = useState(Date.now);
+  const own = streamMedia(local);
+  // Sound or the chat only: the chat is what this side has to say things, open from the start.
+  const chat = useCallChat(socket, consultationId, side ? me : undefined, own !== 'full');
   // Bumped when ICE restarts could not bring the media back: the session is rebuilt (a full rejoin).
   const [rebuilds, setRebuilds] = useState(0);
 
@@ -74,8 +79,10 @@ export function CallView({
     setSession(s);
     let frameWatched = false;
     const play = (v: HTMLVideoElement) =>
-      // Autoplay with sound can be refused (mobile browsers): fall back to muted and offer a tap.
-      v.play().catch(() => {
+      v.play().catch((e: unknown) => {
+        // Autoplay with sound refused (mobile browsers): play muted and offer a tap. Any other
+        // failure (a stream replaced while play() waited: AbortError) leaves the sound alone.
+        if (!autoplayRefused(e)) return;
         v.muted = true;
         setNeedsTap(true);
         void v.play().catch(() => undefined);
@@ -147,7 +154,17 @@ export function CallView({
     }
   };
 
-  const hasLocalVideo = local.getVideoTracks().length > 0;
+  const hasLocalVideo = own === 'full';
+  // The other side without a camera from the start, as their device check said: said so, no
+  // waiting. By sound when their microphone is in the call (the check's `microphone` only says the
+  // meter heard it), else as the check said.
+  const peerWithout =
+    remote.video === 'none' && peerMedia && peerMedia !== 'full'
+      ? remote.audio !== 'none'
+        ? 'audio'
+        : peerMedia
+      : null;
+  const who = peerName ?? t.theOtherSide;
   return (
     <div className={side ? 'call with-side' : 'call'} data-testid="call">
       <section className="stage" aria-label={peerName ? `${t.callTitle} — ${peerName}` : t.callTitle}>
@@ -155,36 +172,60 @@ export function CallView({
           ref={remoteRef}
           className="remote"
           data-testid="remote-video"
-          aria-label={peerName ?? t.theOtherSide}
+          data-fit={fit}
+          aria-label={who}
           autoPlay
           playsInline
         />
         {remote.video !== 'live' && (
           <div className="avatar" data-testid="remote-camera-off" data-state={remote.video}>
-            <span aria-hidden>{(peerName ?? '•').trim().charAt(0).toUpperCase()}</span>
-            <p>{remote.video === 'paused' ? t.remoteCameraOff : t.waitingForVideo}</p>
+            <span aria-hidden data-testid="remote-initials">
+              {initials(peerName)}
+            </span>
+            <p data-testid="remote-video-state">
+              {peerWithout === 'none'
+                ? t.peerJoinedByChat(who)
+                : peerWithout === 'audio'
+                  ? t.peerJoinedBySound(who)
+                  : remote.video === 'paused'
+                    ? peerName
+                      ? t.remoteCameraOffOf(peerName)
+                      : t.remoteCameraOff
+                    : t.waitingForVideo}
+            </p>
           </div>
         )}
-        <div className="call-top">
-          {peerName && <strong className="peer">{peerName}</strong>}
-          {peerDetail && (
-            <span className="peer-detail" data-testid="peer-detail">
-              {peerDetail}
-            </span>
+        <div className="call-head">
+          <div className="call-top">
+            {peerName && (
+              <strong className="peer" data-testid="peer-name">
+                {peerName}
+              </strong>
+            )}
+            {peerDetail && (
+              <span className="peer-detail" data-testid="peer-detail">
+                {peerDetail}
+              </span>
+            )}
+            <CallTimer t={t} since={since ?? mountedAt} />
+            <QualityBadge t={t} quality={quality} reconnecting={reconnecting} />
+          </div>
+          {remote.audio === 'paused' && (
+            <p className="remote-muted" role="status" data-testid="remote-muted">
+              <Icon name="micOff" /> {peerName ? t.remoteMutedOf(peerName) : t.remoteMuted}
+            </p>
           )}
-          <CallTimer t={t} since={startedAt} />
-          <QualityBadge t={t} quality={quality} />
+          {reconnecting && (
+            <p className="banner reconnecting" role="status" data-testid="reconnecting">
+              {t.reconnecting}
+            </p>
+          )}
+          {own !== 'full' && (
+            <p className="own-media" role="status" data-testid="own-media" data-media={own}>
+              {own === 'none' ? t.youJoinedByChat : t.youJoinedBySound}
+            </p>
+          )}
         </div>
-        {remote.audio === 'paused' && (
-          <p className="remote-muted" role="status" data-testid="remote-muted">
-            <Icon name="micOff" /> {t.remoteMuted}
-          </p>
-        )}
-        {reconnecting && (
-          <p className="banner reconnecting" role="status" data-testid="reconnecting">
-            {t.reconnecting}
-          </p>
-        )}
         <ServiceBanner t={t} socket={socket} />
         <EndingStatus t={t} ending={ending} />
         {needsTap && (
@@ -205,45 +246,18 @@ export function CallView({
             {error}
           </p>
         )}
-        <div className="controls" role="toolbar" aria-label={t.callControls}>
-          {local.getAudioTracks().length > 0 && (
-            <ControlButton
-              testId="toggle-mic"
-              icon={muted ? 'micOff' : 'mic'}
-              label={muted ? t.unmute : t.mute}
-              pressed={muted}
-              onClick={() => toggle('audio', !muted)}
-            />
-          )}
-          {hasLocalVideo && (
-            <ControlButton
-              testId="toggle-camera"
-              icon={cameraOff ? 'camOff' : 'cam'}
-              label={cameraOff ? t.cameraOn : t.cameraOff}
-              pressed={cameraOff}
-              onClick={() => toggle('video', !cameraOff)}
-            />
-          )}
-          {hasLocalVideo && cameras > 1 && (
-            <ControlButton
-              testId="switch-camera"
-              icon="switch"
-              label={t.switchCamera}
-              onClick={() => void switchCamera()}
-            />
-          )}
-          {side && (
-            <ControlButton
-              testId="toggle-chat"
-              icon="chat"
-              label={chat.unread > 0 ? t.chatUnread(chat.unread) : t.chat}
-              pressed={chat.open}
-              phoneOnly
-              onClick={chat.toggle}
-            />
-          )}
-          <ControlButton testId="hang-up" icon="hangUp" label={t.hangUp} danger onClick={onHangUp} />
-        </div>
+        <CallControls
+          t={t}
+          microphone={own !== 'none'}
+          camera={hasLocalVideo}
+          cameras={cameras}
+          muted={muted}
+          cameraOff={cameraOff}
+          chat={side ? chat : null}
+          onToggle={toggle}
+          onSwitchCamera={() => void switchCamera()}
+          onHangUp={onHangUp}
+        />
       </section>
       {side && (
         <aside className={chat.open ? 'call-side open' : 'call-side'} aria-label={t.chat} data-testid="call-chat">
@@ -255,123 +269,4 @@ export function CallView({
       )}
     </div>
   );
-}
-
-function ControlButton({
-  testId,
-  icon,
-  label,
-  pressed,
-  danger,
-  phoneOnly,
-  onClick,
-}: {
-  testId: string;
-  icon: Parameters<typeof Icon>[0]['name'];
-  label: string;
-  pressed?: boolean;
-  danger?: boolean;
-  /** Only on a narrow screen (a wide one shows what it opens all the time). */
-  phoneOnly?: boolean;
-  onClick: () => void;
-}) {
-  return (
-    <button
-      className={['control', danger && 'danger', phoneOnly && 'phone-only'].filter(Boolean).join(' ')}
-      data-testid={testId}
-      aria-pressed={pressed}
-      onClick={onClick}
-    >
-      <Icon name={icon} />
-      <span>{label}</span>
-    </button>
-  );
-}
-
-/** Minutes and seconds since the call started (a timer role: screen readers do not announce each tick). */
-function CallTimer({ t, since }: { t: Strings; since: number }) {
-  const [now, setNow] = useState(Date.now);
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), 1_000);
-    return () => clearInterval(timer);
-  }, []);
-  const s = Math.max(0, Math.floor((now - since) / 1000));
-  const text = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
-  return (
-    <span className="timer" role="timer" aria-label={t.callDuration} data-testid="call-timer">
-      {text}
-    </span>
-  );
-}
-
-function QualityBadge({ t, quality }: { t: Strings; quality: NetworkQuality | null }) {
-  if (!quality) return null;
-  const bars = quality === 'good' ? 3 : quality === 'fair' ? 2 : 1;
-  return (
-    <span className={`quality ${quality}`} data-testid="network-quality" data-quality={quality}>
-      <span className="bars" aria-hidden>
-        {[1, 2, 3].map((i) => (
-          <i key={i} className={i <= bars ? 'on' : ''} />
-        ))}
-      </span>
-      <span className="quality-text">{t[`quality_${quality}`]}</span>
-    </span>
-  );
-}
-
-/** One's own picture: small, in a corner, moved by dragging (it snaps to the nearest corner). */
-function SelfView({ t, stream, mirrored, off }: { t: Strings; stream: MediaStream; mirrored: boolean; off: boolean }) {
-  const [corner, setCorner] = useState<{ top: boolean; left: boolean }>({ top: true, left: false });
-  const [drag, setDrag] = useState<{ x: number; y: number; dx: number; dy: number } | null>(null);
-  return (
-    <figure
-      className={`pip ${corner.top ? 'top' : 'bottom'} ${corner.left ? 'left' : 'right'}${off ? ' off' : ''}`}
-      data-testid="self-view"
-      style={drag ? { transform: `translate(${drag.dx}px, ${drag.dy}px)` } : undefined}
-      onPointerDown={(e) => {
-        e.currentTarget.setPointerCapture(e.pointerId);
-        setDrag({ x: e.clientX, y: e.clientY, dx: 0, dy: 0 });
-      }}
-      onPointerMove={(e) => drag && setDrag({ ...drag, dx: e.clientX - drag.x, dy: e.clientY - drag.y })}
-      onPointerUp={(e) => {
-        setDrag(null);
-        const stage = e.currentTarget.parentElement?.getBoundingClientRect();
-        if (!stage) return;
-        setCorner({
-          top: e.clientY < stage.top + stage.height / 2,
-          left: e.clientX < stage.left + stage.width / 2,
-        });
-      }}
-      onPointerCancel={() => setDrag(null)}
-    >
-      <video
-        aria-label={t.selfView}
-        className={mirrored ? 'mirrored' : ''}
-        autoPlay
-        playsInline
-        muted
-        ref={(v) => {
-          if (v && v.srcObject !== stream) v.srcObject = stream;
-        }}
-      />
-      {off && <figcaption>{t.cameraIsOff}</figcaption>}
-    </figure>
-  );
-}
-
-/** How many cameras the device has (the switch is offered from two). */
-function useCameraCount(local: MediaStream): number {
-  const [count, setCount] = useState(0);
-  useEffect(() => {
-    if (local.getVideoTracks().length === 0) return;
-    const read = () =>
-      navigator.mediaDevices
-        .enumerateDevices()
-        .then((d) => setCount(d.filter((x) => x.kind === 'videoinput').length))
-        .catch(() => undefined);
-    void read();
-    navigator.mediaDevices.addEventListener?.('devicechange', read);
-    return () => navigator.mediaDevices.removeEventListener?.('devicechange', read);
-  }, [local]);
-  return count;
 }

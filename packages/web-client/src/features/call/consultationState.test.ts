@@ -1,6 +1,7 @@
 import type { ConsultationView } from '@visita/protocol';
 import { describe, expect, it } from 'vitest';
 import {
+  callStartedAt,
   checkedIn,
   consultationReducer as reduce,
   hangUpConfirmedBy,
@@ -21,6 +22,8 @@ const view = (state: ConsultationView['state'], extra: Partial<ConsultationView>
   reason: null,
   practitionerName: 'Dr. Martin',
   practiceName: null,
+  admittedAt: state === 'in_call' ? 1_000 : null,
+  patientDevices: { camera: true, microphone: true },
   ...extra,
 });
 
@@ -76,6 +79,21 @@ describe('consultationReducer', () => {
     // One that did not (the node freed the media): a new one.
     expect(reduce(p, { type: 'joined', view: view('in_call'), keptMedia: false })).toMatchObject({ generation: 1 });
     expect(reduce(p, { type: 'admitted', view: null })).toMatchObject({ generation: 1, view: view('in_call') });
+  });
+
+  it('the call counts from the admission through every media generation, not from the view’s start', () => {
+    let p = reduce(initialPhase, { type: 'joined', view: view('waiting'), keptMedia: false });
+    expect(callStartedAt(p)).toBeNull();
+    p = reduce(p, { type: 'admitted', view: view('in_call', { admittedAt: 5_000 }) });
+    expect(callStartedAt(p)).toBe(5_000);
+    // Moved to another media node (a rebuild: a new generation, the view remounted), then an update.
+    p = reduce(p, { type: 'joined', view: view('in_call', { admittedAt: 5_000 }), keptMedia: false });
+    expect(p).toMatchObject({ generation: 1 });
+    expect(callStartedAt(p)).toBe(5_000);
+    p = reduce(p, { type: 'admitted', view: null });
+    expect(callStartedAt(p)).toBe(5_000);
+    p = reduce(p, { type: 'updated', view: view('in_call', { admittedAt: 5_000, patientPresent: false }) });
+    expect(callStartedAt(p)).toBe(5_000);
   });
 
   it('opening a consultation already in a call goes straight to the call', () => {

@@ -133,6 +133,13 @@ export function consultationReducer(p: ConsultationPhase, e: ConsultationEvent):
   }
 }
 
+/**
+ * When the call began — the admission, as the server dated it and the bill counts —, the same
+ * through every generation (a media rebuild, a move to another node); null when not known.
+ */
+export const callStartedAt = (p: ConsultationPhase): number | null =>
+  p.name === 'call' ? (p.view?.admittedAt ?? null) : null;
+
 /** Whether a (re)join should keep the call's media: only while in a call. */
 export const keepsMedia = (p: ConsultationPhase): boolean => p.name === 'call';
 

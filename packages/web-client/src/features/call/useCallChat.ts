@@ -8,8 +8,10 @@ export function useCallChat(
   socket: SignalingSocket,
   consultationId: string,
   me: Role | undefined,
+  /** Open from the start (a participant who joined by sound or the chat only). */
+  initiallyOpen = false,
 ): { open: boolean; unread: number; toggle: () => void } {
-  const [open, setOpen] = useState(false);
+  const [open, setOpen] = useState(initiallyOpen);
   const [unread, setUnread] = useState(0);
   useEffect(() => {
     if (!me || open) return;

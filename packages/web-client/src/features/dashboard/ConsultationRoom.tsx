@@ -6,6 +6,8 @@ import { refreshed, sessionToken } from '../../lib/session.ts';
 import { Loading, Panel } from '../../ui/Panel.tsx';
 import { ServiceBanner } from '../../ui/ServiceBanner.tsx';
 import { holdBusy } from '../auth/idle.ts';
+import { sharedMedia } from '../call/callDisplay.ts';
+import { callStartedAt } from '../call/consultationState.ts';
 import { LazyCallView, loadCallView } from '../call/LazyCallView.ts';
 import { useConsultation } from '../call/useConsultation.ts';
 import { Chat } from '../chat/Chat.tsx';
@@ -75,6 +77,8 @@ export function ConsultationRoom({
           ending={phase.ending}
           peerName={phase.view?.patientName ?? t.aPatient}
           peerDetail={phase.view?.reason ?? undefined}
+          peerMedia={phase.view?.patientDevices ? sharedMedia(phase.view.patientDevices) : undefined}
+          since={callStartedAt(phase)}
           side={<Chat t={t} socket={socket} consultationId={consultationId} me="practitioner" />}
           me="practitioner"
         />

@@ -13,6 +13,8 @@ const view = (id: string, over: Partial<ConsultationView>): ConsultationView => 
   reason: null,
   practitionerName: null,
   practiceName: null,
+  admittedAt: null,
+  patientDevices: null,
   ...over,
 });
 

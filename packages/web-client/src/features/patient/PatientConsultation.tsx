@@ -6,7 +6,9 @@ import { errorText, type Strings } from '../../lib/i18n.ts';
 import { connectSignaling } from '../../lib/signaling.ts';
 import { Loading, Panel } from '../../ui/Panel.tsx';
 import { LazyCallView, loadCallView } from '../call/LazyCallView.ts';
+import { callStartedAt } from '../call/consultationState.ts';
 import { useConsultation } from '../call/useConsultation.ts';
+import { Chat } from '../chat/Chat.tsx';
 import type { CheckIn } from '../precall/DeviceCheck.tsx';
 import { PatientWaitingRoom, useWaitingNews } from '../waiting-room/PatientWaitingRoom.tsx';
 import { announceAdmission } from './announce.ts';
@@ -89,6 +91,10 @@ export function PatientConsultation({
             local={stream}
             onHangUp={hangUp}
             ending={phase.ending}
+            peerName={phase.view?.practitionerName ?? undefined}
+            since={callStartedAt(phase)}
+            side={<Chat t={t} socket={socket} consultationId={consultationId} me="patient" />}
+            me="patient"
           />
         </Suspense>
       );

@@ -14,6 +14,14 @@ export const en = {
   quality_good: 'Good network',
   quality_fair: 'Unstable network',
   quality_poor: 'Poor network',
+  // call, in the call (issue 21)
+  remoteMutedOf: (name: string) => `${name}’s microphone is off`,
+  remoteCameraOffOf: (name: string) => `${name}’s camera is off`,
+  quality_reconnecting: 'Reconnecting…',
+  youJoinedByChat: 'You joined by chat only: your practitioner can neither see nor hear you. Write to them here.',
+  youJoinedBySound: 'You joined by sound only: your practitioner hears you but cannot see you.',
+  peerJoinedByChat: (name: string) => `${name} joined by chat only: write to them in the chat.`,
+  peerJoinedBySound: (name: string) => `${name} joined by sound only, without a camera.`,
   // ops and audit (en/ops.ts)
   ...opsEn,
   // shell and screens

@@ -14,6 +14,15 @@ export const fr: Strings = {
   quality_good: 'Bon réseau',
   quality_fair: 'Réseau instable',
   quality_poor: 'Réseau faible',
+  // call, in the call (issue 21)
+  remoteMutedOf: (name: string) => `Le micro de ${name} est coupé`,
+  remoteCameraOffOf: (name: string) => `La caméra de ${name} est coupée`,
+  quality_reconnecting: 'Reconnexion…',
+  youJoinedByChat:
+    'Vous avez rejoint par la messagerie seulement : votre praticien ne vous voit pas et ne vous entend pas. Écrivez-lui ici.',
+  youJoinedBySound: 'Vous avez rejoint par le son seulement : votre praticien vous entend mais ne vous voit pas.',
+  peerJoinedByChat: (name: string) => `${name} a rejoint par la messagerie seulement : écrivez-lui dans la messagerie.`,
+  peerJoinedBySound: (name: string) => `${name} a rejoint par le son seulement, sans caméra.`,
   // ops and audit (fr/ops.ts)
   ...opsFr,
   // shell and screens
