@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -9,6 +10,20 @@ const HEADER =
 
 export const machine = (): string =>
   `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+
+/**
+ * The code measured: the checkout's commit, and "with uncommitted changes" when tracked files differ
+ * from it (every figure in docs/benchmarks.md names the code it measured).
+ */
+export function measuredCode(cwd = process.cwd()): string {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+  try {
+    const head = git('rev-parse', '--short=7', 'HEAD').trim();
+    return git('status', '--porcelain', '--untracked-files=no').trim() ? `${head} with uncommitted changes` : head;
+  } catch {
+    return 'an unknown commit (not a git checkout)';
+  }
+}
 
 /** Replaces (or adds) the `## title` section of docs/benchmarks.md, leaving the others as they are. */
 export function writeSection(title: string, body: string): void {

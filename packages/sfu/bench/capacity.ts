@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createWorker, type types } from 'mediasoup';
-import { machine, writeSection } from '../../../scripts/benchmarksDoc.ts';
+import { machine, measuredCode, writeSection } from '../../../scripts/benchmarksDoc.ts';
 import { mediaCodecs } from '../src/mediaCodecs.ts';
 import { AUDIO_PT, RtpReceiver, RtpSender, VIDEO_PT, drive, forwardingDelaysUs } from './rtpBots.ts';
 
@@ -205,7 +205,7 @@ function report(results: StepResult[], routersLeft: number): void {
   const p99 = (r: StepResult): number => pct(r.delays, 99);
   const withinDelay = measured.filter((r) => r.loss <= LOSS_LIMIT && p99(r) <= DELAY_GOAL_US).at(-1);
   const lines = [
-    `Run ${new Date().toISOString().slice(0, 10)} on ${machine()}: \`make bench-sfu\` (packages/sfu/bench/capacity.ts).`,
+    `Run ${new Date().toISOString().slice(0, 10)} at ${measuredCode()} on ${machine()}: \`make bench-sfu\` (packages/sfu/bench/capacity.ts).`,
     'One mediasoup worker pinned to core 0; the RTP bots (plain RTP over UDP on loopback: Opus 50 packets/s, VP8 30 fps in 3 × 1,000-byte packets ≈ 720 kbit/s, a key frame every 2 s, each stream on its own phase from a 1 ms timer) and a tcpdump capture pinned to core 1.',
     `Each consultation: one router, per side a PlainTransport in (microphone + camera) and one out (the other side's two streams): 4 producers, 4 consumers. ${SECONDS} s measured per step after 1 s of warm-up. Loss: packets the receivers got against packets sent. Delay: kernel capture time of a packet going into the SFU → the same packet (payload mark) coming out, ${CAPTURED} consultations per step. "Bots behind": planned packets the bots' core could not send in time (over ${fmt(BEHIND_LIMIT * 100, 0)} %, a step measures the bots, not the SFU, and the run stops).`,
     '',

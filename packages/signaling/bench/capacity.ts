@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { machine, writeSection } from '../../../scripts/benchmarksDoc.ts';
+import { machine, measuredCode, writeSection } from '../../../scripts/benchmarksDoc.ts';
 import { RedisServer, freePort } from '../test/support/redisServer.ts';
 import { Inspector } from './inspector.ts';
 import {
@@ -231,7 +231,7 @@ socket is the signaling process's growth divided by N, read after two full garba
 (through its inspector): resident memory, and the JS heap in use; in brackets the marginal cost,
 from the previous size to this one.
 
-Measured ${new Date().toISOString().slice(0, 10)} on: ${machine()}.
+Measured ${new Date().toISOString().slice(0, 10)} at ${measuredCode()} on: ${machine()}.
 
 ${table}`,
 );

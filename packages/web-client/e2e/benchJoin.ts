@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import type { Page } from 'playwright-core';
 import { mediasoupVersion } from '@visita/sfu';
-import { machine, writeSection } from '../../../scripts/benchmarksDoc.ts';
+import { machine, measuredCode, writeSection } from '../../../scripts/benchmarksDoc.ts';
 import { E2EStack } from './support/stack.ts';
 
 // Join-latency benchmark: N consecutive consultations in headless Chromium through the real stack.
@@ -91,7 +91,7 @@ doctor's click on "Admit" to the first remote video frame presented (requestVide
 each page; both include signaling, transports, DTLS, the first key frame and decoding. CPU is the
 mediasoup workers' user+system time from the click to hang-up.
 
-Measured ${new Date().toISOString().slice(0, 10)} on: ${machine()}, mediasoup ${mediasoupVersion}, ${chromium}.
+Measured ${new Date().toISOString().slice(0, 10)} at ${measuredCode()} on: ${machine()}, mediasoup ${mediasoupVersion}, ${chromium}.
 
 ${table}`,
 );

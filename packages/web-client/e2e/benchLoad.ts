@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { brotliCompressSync } from 'node:zlib';
 import { devices } from 'playwright-core';
-import { machine, writeSection } from '../../../scripts/benchmarksDoc.ts';
+import { machine, measuredCode, writeSection } from '../../../scripts/benchmarksDoc.ts';
 import { E2EStack } from './support/stack.ts';
 
 // Weight on a phone network: a patient opens their link on an iPhone 13 (emulated) over Chrome
@@ -70,7 +70,7 @@ const table = [
     .sort((a, b) => b.br - a.br)
     .map((d) => `| ${d.f.replace(/-[\w-]{8}\./, '.')} | ${kb(d.raw)} | ${kb(d.br)} |`),
 ].join('\n');
-const body = `Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}: ${RUNS} runs, iPhone 13 emulation in
+const body = `Measured ${new Date().toISOString().slice(0, 10)} at ${measuredCode()} on ${machine()}: ${RUNS} runs, iPhone 13 emulation in
 Debian's Chromium, DevTools' Slow 4G profile (562.5 ms latency, 180,000 B/s down, 84,375 B/s up),
 cache disabled, the real web server over HTTPS.
 

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
-import { machine, writeSection } from '../../../scripts/benchmarksDoc.ts';
+import { machine, measuredCode, writeSection } from '../../../scripts/benchmarksDoc.ts';
 import { E2EStack } from './support/stack.ts';
 
 // Soak: consultations cycling in headless Chromium through the real stack (signaling and the SFU
@@ -182,7 +182,7 @@ Redis keys and memory, and the SFU node's objects (all must be 0 between calls).
 least-squares slope over each half of the run; "kept by design" are records Visita keeps (consultations,
 audit, metering, usage) until their retention.
 
-Measured ${new Date().toISOString().slice(0, 10)} on: ${machine()}; ${calls} calls in ${minutes} min; ${outcome}.
+Measured ${new Date().toISOString().slice(0, 10)} at ${measuredCode()} on: ${machine()}; ${calls} calls in ${minutes} min; ${outcome}.
 
 ${table}`,
   );
