@@ -206,7 +206,7 @@ it('on a Pixel 7 (French), a patient who joined by the chat only: the chat open,
   await softPoll(
     'the chat-only patient is told so',
     () => patient.getByTestId('own-media').textContent(),
-    'Vous avez rejoint par la messagerie seulement : votre praticien ne vous voit pas et ne vous entend pas. Écrivez-lui ici.',
+    'Vous avez rejoint par la messagerie seulement\u202f: votre praticien ne vous voit pas et ne vous entend pas. Écrivez-lui ici.',
     3_000,
   );
   const sheet = patient.getByTestId('call-chat');
