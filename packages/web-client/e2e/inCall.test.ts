@@ -128,7 +128,9 @@ it('on an iPhone 13: the practitioner named, the chat both ways, a whole landsca
   }
 
   // Item 21: the timer counts from the admission, also after the call view is built again (a reload here).
-  await expect.poll(async () => seconds(await patient.getByTestId('call-timer').textContent())).toBeGreaterThan(3);
+  await expect
+    .poll(async () => seconds(await patient.getByTestId('call-timer').textContent()), { timeout: 10_000 })
+    .toBeGreaterThan(3);
   await patient.reload();
   const timer = patient.getByTestId('call-timer');
   await timer.waitFor({ timeout: 20_000 });
