@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
+import { measuredCode } from '../scripts/benchmarksDoc.ts';
 import { instant, range } from './prom.ts';
 
 const RUN = process.env['SURGE_RUN'] ?? '.state/surge-full';
@@ -358,7 +359,7 @@ if (writeDoc) {
   };
   const doc = `# Surge rehearsal (\`make surge\`)
 
-One run of \`make surge\` on this machine (Debian bookworm, 2 cores), ${new Date(from + 10_000).toISOString().slice(0, 16)} UTC:
+One run of \`make surge\` at ${measuredCode()} on this machine (Debian bookworm, 2 cores), ${new Date(from + 10_000).toISOString().slice(0, 16)} UTC:
 the whole platform with the autoscaler (local provider) at its minimum, a compressed flu-season
 curve of patients checking in (Artillery 2, Socket.IO), ${process.env['SURGE_DOCTORS_N'] ?? '?'} practitioner bots admitting and holding
 calls of ${Number(process.env['SURGE_CALL_MS'] ?? 0) / 1000} s, ${browserPlanned} real browser calls (Artillery's Playwright engine, Chromium with a
