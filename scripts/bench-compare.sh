@@ -12,6 +12,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$ROOT/scripts/lib.sh"
+. "$ROOT/.state/env.sh" # Node 24 and pnpm first on PATH (the comparison itself runs TypeScript)
 cd "$ROOT"
 
 BASE_REF="${BASE:-}"; BENCH="${BENCH:-join}"; ROUNDS="${ROUNDS:-3}"; CALLS="${CALLS:-10}"

@@ -30,7 +30,12 @@ export function App() {
     <>
       <header>
         <span className="brand">{t.appName}</span>
-        <button className="link-button" onClick={switchLang} lang={lang === 'fr' ? 'en' : 'fr'}>
+        <button
+          className="link-button"
+          data-testid="switch-language"
+          onClick={switchLang}
+          lang={lang === 'fr' ? 'en' : 'fr'}
+        >
           {t.switchLanguage}
         </button>
       </header>

@@ -57,7 +57,8 @@ export function CallView(props: Props) {
   const [needsTap, setNeedsTap] = useState(false);
   const [muted, setMuted] = useState(false);
   const [cameraOff, setCameraOff] = useState(local.getVideoTracks().length === 0);
-  const [error, setError] = useState<string | null>(null);
+  // Kept as what went wrong, said in the page's language when shown: a language switch leaves the media alone.
+  const [error, setError] = useState<{ code: string } | { device: string } | null>(null);
   const [session, setSession] = useState<MediaSession | null>(null);
   const [reconnecting, setReconnecting] = useState(false);
   const [remote, setRemote] = useState<{ audio: RemoteTrackState; video: RemoteTrackState }>({
@@ -91,7 +92,7 @@ export function CallView(props: Props) {
       // Joining again frees this side's old media on the node; then a new session starts.
       request(socket, 'consultation:join', { consultationId })
         .then(() => setRebuilds((n) => n + 1))
-        .catch((e: RequestError) => setError(errorText(t, e.code)));
+        .catch((e: RequestError) => setError({ code: e.code }));
     });
     const off = s.on('change', () => {
       setReconnecting(s.connection === 'reconnecting');
@@ -114,7 +115,7 @@ export function CallView(props: Props) {
     const sampler = setInterval(() => {
       s.networkQuality().then(setQuality, () => undefined);
     }, QUALITY_EVERY_MS);
-    s.start().catch((e: RequestError) => setError(errorText(t, e.code)));
+    s.start().catch((e: RequestError) => setError({ code: e.code }));
     return () => {
       off();
       offLost();
@@ -123,7 +124,7 @@ export function CallView(props: Props) {
       s.close();
       forgetSession(s);
     };
-  }, [socket, consultationId, local, t, rebuilds]);
+  }, [socket, consultationId, local, rebuilds]);
 
   const toggle = (kind: 'audio' | 'video', paused: boolean) => {
     for (const track of kind === 'audio' ? local.getAudioTracks() : local.getVideoTracks()) track.enabled = !paused;
@@ -150,7 +151,7 @@ export function CallView(props: Props) {
       local.addTrack(track);
       setFacing(next);
     } catch (e) {
-      setError(`${t.deviceError} (${(e as Error).name})`);
+      setError({ device: (e as Error).name });
     }
   };
 
@@ -243,7 +244,7 @@ export function CallView(props: Props) {
         {hasLocalVideo && <SelfView t={t} stream={local} mirrored={facing === 'user'} off={cameraOff} />}
         {error && (
           <p className="error call-error" role="alert">
-            {error}
+            {'code' in error ? errorText(t, error.code) : `${t.deviceError} (${error.device})`}
           </p>
         )}
         <CallControls
